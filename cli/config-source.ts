@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { loadConfig, type DeepPartial } from '../core/config/load.js'
+import type { Config } from '../core/config/schema.js'
+import { packageRoot } from '../core/paths.js'
+
+export const LOCAL_CONFIG = 'mimamori.config.json'
+
+/**
+ * Which file configures this run: --config, else $MIMAMORI_CONFIG, else
+ * ./mimamori.config.json, else the bundled Tsuruoka demo.
+ */
+export function configFile (flag: string | undefined, env: NodeJS.ProcessEnv): { file: string, source: string } {
+  if (flag !== undefined) return { file: resolve(flag), source: '--config' }
+  const fromEnv = env.MIMAMORI_CONFIG
+  if (fromEnv !== undefined && fromEnv !== '') return { file: resolve(fromEnv), source: 'MIMAMORI_CONFIG' }
+  if (existsSync(LOCAL_CONFIG)) return { file: resolve(LOCAL_CONFIG), source: LOCAL_CONFIG }
+  return { file: join(packageRoot(), 'config', 'demo.json'), source: 'bundled demo (config/demo.json)' }
+}
+
+export function resolveConfig (flag: string | undefined, env: NodeJS.ProcessEnv, overrides?: DeepPartial<Config>): { config: Config, source: string } {
+  const { file, source } = configFile(flag, env)
+  return { config: loadConfig({ file, env, overrides }), source }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { createEventBus } from '../core/bus.js'
+import { publishBusEvents, subscribeBusEvents } from '../core/bus-bridge.js'
+import type { Config } from '../core/config/schema.js'
+import { isMimamoriError } from '../core/errors.js'
+import { createLogger, type Logger } from '../core/logger.js'
+import { connectMqtt, endMqtt } from '../core/mqtt.js'
+import { createBroker } from '../broker/index.js'
+import { createIngest } from '../ingest/index.js'
+import { createDashboard } from '../dashboard/server/index.js'
+import { createFleet } from '../simulators/fleet.js'
+import { createApp, openStore } from './app.js'
+import { resolveConfig } from './config-source.js'
+
+const USAGE = `mimamori — river gauges and wildlife cameras for municipalities
+
+Usage: mimamori <command> [--config file.json]
+
+Commands:
+  start       everything in one process: broker, ingest, dashboard, demo fleet
+  broker      the MQTT broker only
+  ingest      the ingest service only (subscribes to the broker)
+  dashboard   the web dashboard/API only (follows ingest's events over MQTT)
+  sim         the simulated device fleet only
+
+Configuration: JSON file (--config, $MIMAMORI_CONFIG, ./mimamori.config.json,
+or the bundled demo) with MIMAMORI_* environment overrides, e.g.
+MIMAMORI_DASHBOARD__PORT=3001. See README.md.`
+
+/** A stopper per running command; Ctrl-C calls it once, a second Ctrl-C exits at once. */
+type Stop = () => Promise<void>
+
+async function main (): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }
+  })
+  const command = positionals[0]
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(USAGE + '\n')
+    return
+  }
+  const runners: Record<string, (config: Config, logger: Logger) => Promise<Stop>> = { start, broker, ingest, dashboard, sim }
+  const runner = runners[command]
+  if (runner === undefined) {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`)
+    process.exitCode = 2
+    return
+  }
+  const { config, source } = resolveConfig(values.config, process.env)
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty || process.stdout.isTTY })
+  logger.info({ config: source }, `mimamori ${command}`)
+  const stop = await runner(config, logger)
+  let stopping = false
+  const onSignal = (signal: string): void => {
+    if (stopping) {
+      logger.warn('second signal: exiting without waiting')
+      process.exit(130)
+    }
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    stop().then(() => { process.exit(0) }, (err: unknown) => {
+      logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}
+
+async function start (config: Config, logger: Logger): Promise<Stop> {
+  const app = createApp({ config, logger })
+  const info = await app.start()
+  process.stdout.write([
+    '',
+    '  見守り mimamori is running',
+    `  Dashboard (map):   ${info.dashboardUrl}`,
+    `  MQTT (TCP):        ${info.mqttUrl}   port ${info.mqttPort}`,
+    `  MQTT (WebSocket):  ${info.wsUrl}`,
+    `  Demo fleet:        ${config.sim.enabled ? `${config.stations.length} gauges, ${config.cameras.length} cameras` : 'off'}`,
+    '  Ctrl-C stops everything gracefully.',
+    ''
+  ].join('\n') + '\n')
+  return app.close
+}
+
+async function broker (config: Config, logger: Logger): Promise<Stop> {
+  const b = createBroker({ config, logger })
+  await b.start()
+  return b.close
+}
+
+function localBroker (config: Config): string {
+  const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
+  return `mqtt://${host}:${config.broker.port}`
+}
+
+async function ingest (config: Config, logger: Logger): Promise<Stop> {
+  const bus = createEventBus()
+  const store = openStore(config, logger)
+  const url = config.ingest.mqttUrl === '' ? localBroker(config) : config.ingest.mqttUrl
+  const service = createIngest({ config, logger, bus, store, mqttUrl: url })
+  await service.start()
+  const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
+  publishBusEvents(bus, events, {})
+  return async () => {
+    await service.close()
+    await endMqtt(events)
+    await store.close()
+  }
+}
+
+async function dashboard (config: Config, logger: Logger): Promise<Stop> {
+  const bus = createEventBus()
+  const store = openStore(config, logger)
+  const url = config.dashboard.mqttUrl === '' ? localBroker(config) : config.dashboard.mqttUrl
+  const events = await connectMqtt({ url, clientId: `mimamori-dashboard-${process.pid}`, logger })
+  await subscribeBusEvents(bus, events, logger)
+  const d = createDashboard({ config, logger, bus, store })
+  const { url: web } = await d.start()
+  process.stdout.write(`dashboard: ${web}\n`)
+  return async () => {
+    await d.close()
+    await endMqtt(events)
+    await store.close()
+  }
+}
+
+async function sim (config: Config, logger: Logger): Promise<Stop> {
+  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl })
+  await fleet.start()
+  return fleet.close
+}
+
+main().catch((err: unknown) => {
+  // Config and port problems are the user's to fix: say what, not a stack trace.
+  if (isMimamoriError(err)) process.stderr.write(`mimamori: ${err.code}: ${err.message}\n`)
+  else process.stderr.write(`mimamori: unexpected failure: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})

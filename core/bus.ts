@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events'
+import type { CameraImage, LevelStatus, Reading } from './types.js'
+import type { ErrorCode } from './errors.js'
+
+/**
+ * Every event that crosses a service boundary, with its payload type, in one
+ * place (like zigbee2mqtt's eventBus.ts). Listeners register with a key so a
+ * component can remove all of its listeners on close without tracking them.
+ */
+export interface BusEvents {
+  /** a reading was decoded, validated and durably stored */
+  reading: { reading: Reading, status: LevelStatus }
+  /** a station's MLIT band changed */
+  statusChange: { stationId: string, from: LevelStatus | 'unknown', to: LevelStatus, time: number, level: number }
+  /** an image from a field camera was accepted */
+  cameraImage: { image: CameraImage }
+  /** a device reported online/offline on its retained status topic */
+  deviceStatus: { kind: string, deviceId: string, online: boolean, time: number }
+  /** input was rejected; counted by metrics and shown to operators */
+  rejected: { code: ErrorCode, source: string, message: string, time: number }
+}
+
+export type BusEventName = keyof BusEvents
+type Listener<K extends BusEventName> = (payload: BusEvents[K]) => void
+
+export interface EventBus {
+  on<K extends BusEventName>(event: K, key: object, listener: Listener<K>): void
+  emit<K extends BusEventName>(event: K, payload: BusEvents[K]): void
+  removeListeners(key: object): void
+  listenerCount(event: BusEventName): number
+}
+
+export function createEventBus (options: { onListenerError?: (err: unknown, event: BusEventName) => void } = {}): EventBus {
+  const emitter = new EventEmitter()
+  // Many SSE clients subscribe through one dashboard listener, so this stays small;
+  // the limit is raised only to keep Node from warning when several services listen.
+  emitter.setMaxListeners(100)
+  const byKey = new Map<object, Array<{ event: BusEventName, fn: (payload: unknown) => void }>>()
+
+  return {
+    on (event, key, listener) {
+      // A throwing listener must not stop the emitter or the other listeners:
+      // one broken SSE client may never cost a stored reading its events.
+      const fn = (payload: unknown): void => {
+        try {
+          listener(payload as BusEvents[typeof event])
+        } catch (err) {
+          options.onListenerError?.(err, event)
+        }
+      }
+      emitter.on(event, fn)
+      const list = byKey.get(key) ?? []
+      list.push({ event, fn })
+      byKey.set(key, list)
+    },
+    emit (event, payload) {
+      emitter.emit(event, payload)
+    },
+    removeListeners (key) {
+      for (const { event, fn } of byKey.get(key) ?? []) emitter.off(event, fn)
+      byKey.delete(key)
+    },
+    listenerCount (event) {
+      return emitter.listenerCount(event)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * One error class for the whole platform. Codes are stable strings so that
+ * operators can grep logs and API clients can branch on them; the HTTP status
+ * lives next to the code so the dashboard never has to guess.
+ */
+export const ErrorCodes = {
+  MIMAMORI_ERR_CONFIG: { status: 500, message: 'invalid configuration' },
+  MIMAMORI_ERR_CONFIG_FILE: { status: 500, message: 'configuration file could not be read' },
+  MIMAMORI_ERR_BAD_FRAME: { status: 400, message: 'malformed uplink frame' },
+  MIMAMORI_ERR_UNSUPPORTED_VERSION: { status: 400, message: 'unsupported frame version' },
+  MIMAMORI_ERR_BAD_TOPIC: { status: 400, message: 'topic does not match any known pattern' },
+  MIMAMORI_ERR_UNKNOWN_DEVICE: { status: 404, message: 'device is not registered to a station' },
+  MIMAMORI_ERR_BAD_PAYLOAD: { status: 400, message: 'payload could not be parsed' },
+  MIMAMORI_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'payload exceeds the configured limit' },
+  MIMAMORI_ERR_INVALID_READING: { status: 422, message: 'reading failed validation' },
+  MIMAMORI_ERR_NOT_FOUND: { status: 404, message: 'not found' },
+  MIMAMORI_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
+  MIMAMORI_ERR_STORE: { status: 503, message: 'storage failure' },
+  MIMAMORI_ERR_CLOSED: { status: 503, message: 'component is shutting down' },
+  MIMAMORI_ERR_LISTEN: { status: 500, message: 'could not listen on the configured port' },
+  MIMAMORI_ERR_MQTT: { status: 503, message: 'MQTT connection failure' },
+  MIMAMORI_ERR_INTERNAL: { status: 500, message: 'internal error' }
+} as const satisfies Record<string, { status: number, message: string }>
+
+export type ErrorCode = keyof typeof ErrorCodes
+
+export class MimamoriError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  readonly details: Record<string, unknown> | undefined
+
+  constructor (code: ErrorCode, message?: string, options?: { cause?: unknown, details?: Record<string, unknown> }) {
+    super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'MimamoriError'
+    this.code = code
+    this.statusCode = ErrorCodes[code].status
+    this.details = options?.details
+  }
+
+  toJSON (): { code: ErrorCode, message: string, details?: Record<string, unknown> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details }
+  }
+}
+
+export function isMimamoriError (err: unknown): err is MimamoriError {
+  return err instanceof MimamoriError
+}
+
+/** Wraps anything thrown by a library into a coded error without losing the cause. */
+export function toMimamoriError (err: unknown, fallback: ErrorCode = 'MIMAMORI_ERR_INTERNAL'): MimamoriError {
+  if (err instanceof MimamoriError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new MimamoriError(fallback, message, { cause: err })
+}

@@ -1,0 +1,44 @@
+/**
+ * MQTT topic tree (see ARCHITECTURE.md). Builders and one parser live together
+ * so a topic is never assembled by hand elsewhere.
+ */
+export const TOPIC_PREFIX = 'mmr/v1'
+export type DeviceKind = 'gauge' | 'camera'
+export type DeviceChannel = 'up' | 'image' | 'meta' | 'status' | 'down'
+
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export function isValidDeviceId (id: string): boolean {
+  return DEVICE_ID.test(id)
+}
+
+export function deviceTopic (kind: DeviceKind, deviceId: string, channel: DeviceChannel): string {
+  return `${TOPIC_PREFIX}/${kind}/${deviceId}/${channel}`
+}
+
+export const SUBSCRIPTIONS = {
+  gaugeUplinks: `${TOPIC_PREFIX}/gauge/+/up`,
+  cameraImages: `${TOPIC_PREFIX}/camera/+/image`,
+  status: `${TOPIC_PREFIX}/+/+/status`,
+  chirpstackUplinks: 'application/+/device/+/event/up'
+} as const
+
+export type ParsedTopic =
+  | { type: 'device', kind: DeviceKind, deviceId: string, channel: DeviceChannel }
+  | { type: 'chirpstack', applicationId: string, devEui: string }
+
+const KINDS = new Set<string>(['gauge', 'camera'])
+const CHANNELS = new Set<string>(['up', 'image', 'meta', 'status', 'down'])
+
+export function parseTopic (topic: string): ParsedTopic | null {
+  const parts = topic.split('/')
+  if (parts.length === 5 && parts[0] === 'mmr' && parts[1] === 'v1') {
+    const [, , kind, deviceId, channel] = parts as [string, string, string, string, string]
+    if (!KINDS.has(kind) || !CHANNELS.has(channel) || !isValidDeviceId(deviceId)) return null
+    return { type: 'device', kind: kind as DeviceKind, deviceId, channel: channel as DeviceChannel }
+  }
+  if (parts.length === 6 && parts[0] === 'application' && parts[2] === 'device' && parts[4] === 'event' && parts[5] === 'up') {
+    return { type: 'chirpstack', applicationId: parts[1]!, devEui: parts[3]! }
+  }
+  return null
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { EventBus } from '../../core/bus.js'
+import type { Config } from '../../core/config/schema.js'
+import type { Logger } from '../../core/logger.js'
+import { packageRoot } from '../../core/paths.js'
+import type { Store } from '../../ingest/store/store.js'
+import { registerErrorHandling } from './errors.js'
+import { createSseHub } from './sse.js'
+import { stationRoutes, stationView } from './routes/stations.js'
+import { cameraRoutes } from './routes/cameras.js'
+import { eventRoutes } from './routes/events.js'
+import { healthRoutes, type HealthSource } from './routes/health.js'
+
+export interface Dashboard {
+  start(): Promise<{ url: string, port: number }>
+  close(): Promise<void>
+  /** for `inject()` in tests */
+  readonly app: FastifyInstance
+  readonly sseClients: number
+}
+
+export interface DashboardDeps {
+  config: Config
+  logger: Logger
+  bus: EventBus
+  store: Store
+  health?: HealthSource
+}
+
+/**
+ * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
+ * arrive as bus events and fan out to browsers, so the dashboard never polls.
+ */
+export function createDashboard ({ config, logger, bus, store, health = () => ({}) }: DashboardDeps): Dashboard {
+  const log = logger.child({ component: 'dashboard' })
+  const startedAt = Date.now()
+  const hub = createSseHub()
+  const app = Fastify({
+    // per-request lines at info would drown the service logs; errors still come through
+    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 65_536,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  registerErrorHandling(app, log)
+  const root = packageRoot()
+  void app.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
+  void app.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
+  void app.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
+  void app.register(stationRoutes, { store })
+  void app.register(cameraRoutes, { store, dataDir: config.dataDir })
+  void app.register(eventRoutes, { hub })
+  void app.register(healthRoutes, { startedAt, health: () => ({ store: store.backend, sseClients: hub.clients, ...health() }) })
+  app.get('/api/map', async () => ({
+    center: config.dashboard.map.center,
+    zoom: config.dashboard.map.zoom,
+    tileUrl: config.dashboard.map.tileUrl,
+    tileAttribution: config.dashboard.map.tileAttribution
+  }))
+
+  const busKey = {}
+  bus.on('reading', busKey, ({ reading, status }) => {
+    const station = store.getStation(reading.stationId)
+    if (station === undefined) return
+    hub.broadcast('reading', { ...stationView(station, reading), status })
+  })
+  bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
+  bus.on('cameraImage', busKey, ({ image }) => {
+    hub.broadcast('cameraImage', {
+      cameraId: image.cameraId,
+      time: new Date(image.time).toISOString(),
+      width: image.width,
+      height: image.height,
+      imageUrl: `/api/cameras/${image.cameraId}/latest.jpg?t=${image.time}`
+    })
+  })
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    get sseClients () { return hub.clients },
+    async start () {
+      const address = await app.listen({ host: config.dashboard.host, port: config.dashboard.port })
+      const port = app.server.address()
+      const bound = typeof port === 'object' && port !== null ? port.port : config.dashboard.port
+      const host = config.dashboard.host === '0.0.0.0' ? 'localhost' : config.dashboard.host
+      log.info({ address }, 'dashboard listening')
+      return { url: `http://${host}:${bound}`, port: bound }
+    },
+    async close () {
+      closing ??= (async () => {
+        bus.removeListeners(busKey)
+        hub.close()
+        await app.close()
+        log.info('dashboard closed')
+      })()
+      return await closing
+    }
+  }
+}

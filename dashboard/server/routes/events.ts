@@ -1,0 +1,9 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { SseHub } from '../sse.js'
+
+/** `GET /api/events`: live readings, band changes and camera frames for the map. */
+export const eventRoutes: FastifyPluginAsync<{ hub: SseHub }> = async (app, { hub }) => {
+  app.get('/api/events', async (request, reply) => {
+    hub.attach(request, reply)
+  })
+}

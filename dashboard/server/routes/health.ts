@@ -1,0 +1,14 @@
+import type { FastifyPluginAsync } from 'fastify'
+
+export interface HealthSource {
+  /** extra figures from the services in this process (ingest counters, broker clients) */
+  (): Record<string, unknown>
+}
+
+export const healthRoutes: FastifyPluginAsync<{ health: HealthSource, startedAt: number }> = async (app, { health, startedAt }) => {
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    uptimeS: Math.round((Date.now() - startedAt) / 1000),
+    ...health()
+  }))
+}

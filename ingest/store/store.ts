@@ -1,0 +1,34 @@
+import type { Camera, CameraImage, Reading, Station } from '../../core/types.js'
+
+export interface ReadingQuery {
+  /** inclusive, ms since epoch */
+  from: number
+  /** inclusive, ms since epoch */
+  to: number
+  limit: number
+}
+
+/**
+ * Storage seen by ingest and dashboard. App state (stations, cameras) always
+ * lives in the embedded database; time series methods are async because the
+ * InfluxDB backend answers over the network.
+ */
+export interface Store {
+  readonly backend: string
+  saveStations(stations: Station[]): void
+  listStations(): Station[]
+  getStation(id: string): Station | undefined
+  stationByDevice(deviceId: string): Station | undefined
+  saveCameras(cameras: Camera[]): void
+  listCameras(): Camera[]
+  getCamera(id: string): Camera | undefined
+
+  /** idempotent on (station, time): a repeated frame is reported as a duplicate, never stored twice */
+  writeReading(reading: Reading): Promise<'inserted' | 'duplicate'>
+  readings(stationId: string, query: ReadingQuery): Promise<Reading[]>
+  latestReadings(): Promise<Map<string, Reading>>
+  writeCameraImage(image: CameraImage): Promise<'inserted' | 'duplicate'>
+  latestCameraImages(): Promise<Map<string, CameraImage>>
+
+  close(): Promise<void>
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../core/config/schema.js'
+import type { Logger } from '../core/logger.js'
+import { createSimulatedGauge, type SimulatedGauge } from './gauge-device.js'
+import { createSimulatedCamera, type SimulatedCamera } from './camera-device.js'
+import { demoScenario } from './scenarios.js'
+
+export interface Fleet {
+  start(): Promise<{ gauges: number, cameras: number }>
+  close(): Promise<void>
+}
+
+/**
+ * The demo fleet: every configured station and camera as its own MQTT device
+ * on a timer. Reports are staggered so a fleet does not hit the broker in one
+ * burst, as real LPWA devices (with random join times) would not either.
+ */
+export function createFleet ({ config, logger, mqttUrl }: { config: Config, logger: Logger, mqttUrl: string }): Fleet {
+  const log = logger.child({ component: 'sim' })
+  const startMs = Date.now()
+  const gauges: SimulatedGauge[] = config.stations.map((station, i) =>
+    createSimulatedGauge({ station, scenario: demoScenario(station, i, startMs), mqttUrl, logger: log }))
+  const cameras: SimulatedCamera[] = config.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl, logger: log }))
+  const timers: NodeJS.Timeout[] = []
+  let closing: Promise<void> | undefined
+
+  const safely = (what: string, fn: () => Promise<unknown>) => (): void => {
+    fn().catch((err: unknown) => { log.warn({ err: (err as Error).message }, `${what} failed`) })
+  }
+
+  return {
+    async start () {
+      await Promise.all([...gauges, ...cameras].map(async d => { await d.connect() }))
+      const gaugeEvery = config.sim.gaugeIntervalMs
+      gauges.forEach((g, i) => {
+        const first = setTimeout(() => {
+          safely(`report ${g.deviceId}`, async () => await g.report())()
+          timers.push(setInterval(safely(`report ${g.deviceId}`, async () => await g.report()), gaugeEvery))
+        }, Math.round((i / Math.max(1, gauges.length)) * Math.min(gaugeEvery, 1000)))
+        timers.push(first)
+      })
+      cameras.forEach((c, i) => {
+        const first = setTimeout(() => {
+          safely(`burst ${c.deviceId}`, async () => await c.burst())()
+          timers.push(setInterval(safely(`burst ${c.deviceId}`, async () => await c.burst()), config.sim.cameraIntervalMs))
+        }, 500 + i * 700)
+        timers.push(first)
+      })
+      log.info({ gauges: gauges.length, cameras: cameras.length, gaugeIntervalMs: gaugeEvery }, 'demo fleet running')
+      return { gauges: gauges.length, cameras: cameras.length }
+    },
+    async close () {
+      closing ??= (async () => {
+        for (const t of timers) clearTimeout(t)
+        await Promise.all([...gauges, ...cameras].map(async d => { await d.close() }))
+        log.info('demo fleet stopped')
+      })()
+      return await closing
+    }
+  }
+}

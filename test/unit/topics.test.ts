@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { deviceTopic, isValidDeviceId, parseTopic, SUBSCRIPTIONS } from '../../core/topics.js'
+
+describe('deviceTopic', () => {
+  it('builds the documented topics', () => {
+    expect(deviceTopic('gauge', 'g-001', 'up')).toBe('mmr/v1/gauge/g-001/up')
+    expect(deviceTopic('camera', 'cam.7', 'image')).toBe('mmr/v1/camera/cam.7/image')
+    expect(deviceTopic('gauge', 'g-001', 'status')).toBe('mmr/v1/gauge/g-001/status')
+    expect(deviceTopic('gauge', 'g-001', 'down')).toBe('mmr/v1/gauge/g-001/down')
+  })
+
+  it('round-trips through parseTopic', () => {
+    for (const channel of ['up', 'image', 'meta', 'status', 'down'] as const) {
+      expect(parseTopic(deviceTopic('camera', 'c_1', channel))).toEqual({ type: 'device', kind: 'camera', deviceId: 'c_1', channel })
+    }
+  })
+})
+
+describe('SUBSCRIPTIONS', () => {
+  it('uses single-level wildcards that match the builders', () => {
+    expect(SUBSCRIPTIONS).toEqual({
+      gaugeUplinks: 'mmr/v1/gauge/+/up',
+      cameraImages: 'mmr/v1/camera/+/image',
+      status: 'mmr/v1/+/+/status',
+      chirpstackUplinks: 'application/+/device/+/event/up'
+    })
+  })
+})
+
+describe('parseTopic', () => {
+  it('reads ChirpStack v4 uplink events', () => {
+    expect(parseTopic('application/7b3c/device/0004a30b001c2d3e/event/up'))
+      .toEqual({ type: 'chirpstack', applicationId: '7b3c', devEui: '0004a30b001c2d3e' })
+  })
+
+  it('returns null for anything outside the tree', () => {
+    const bad = [
+      '', 'mmr/v1/gauge/g1', 'mmr/v1/gauge/g1/up/extra', 'mmr/v2/gauge/g1/up', '/mmr/v1/gauge/g1/up',
+      'mmr/v1/drone/g1/up', 'mmr/v1/gauge/g1/upload', 'mmr/v1/gauge/+/up', 'mmr/v1/gauge/#/up',
+      'mmr/v1/gauge/-g1/up', 'mmr/v1/gauge//up',
+      'application/1/device/abc/event/join', 'application/1/device/abc/event/up/x'
+    ]
+    for (const topic of bad) expect(parseTopic(topic), topic).toBeNull()
+  })
+})
+
+describe('isValidDeviceId', () => {
+  it('allows 1..64 characters of letters, digits and . _ - starting with a letter or digit', () => {
+    expect(isValidDeviceId('a')).toBe(true)
+    expect(isValidDeviceId('A'.repeat(64))).toBe(true)
+    expect(isValidDeviceId('A'.repeat(65))).toBe(false)
+    expect(isValidDeviceId('')).toBe(false)
+    expect(isValidDeviceId('_g')).toBe(false)
+    expect(isValidDeviceId('g/1')).toBe(false)
+    expect(isValidDeviceId('g 1')).toBe(false)
+    expect(isValidDeviceId('水位計')).toBe(false)
+  })
+})
