@@ -99,6 +99,7 @@ export function createApp ({ config, logger }: { config: Config, logger: Logger 
         for (const [name, step] of steps) {
           if (step === undefined) continue
           try {
+            logger.info({ step: name }, 'shutdown step')
             await step()
           } catch (err) {
             logger.error({ err, step: name }, 'shutdown step failed')

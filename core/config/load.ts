@@ -17,7 +17,9 @@ export interface LoadConfigOptions {
 
 export type DeepPartial<T> = T extends Array<infer _U> ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
+// coerceTypes turns env strings into the numbers/booleans the schema asks for,
+// while a string setting such as a password of digits stays a string.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: true })
 const validate = ajv.compile<Config>(ConfigSchema)
 
 /**
@@ -62,7 +64,8 @@ function readConfigFile (file: string): Record<string, unknown> {
 /**
  * `MIMAMORI_DASHBOARD__PORT=3001` → dashboard.port; `__` separates levels and
  * SNAKE_CASE becomes camelCase (`MIMAMORI_STORE__FILE`, `MIMAMORI_DATA_DIR`).
- * Values are JSON when they parse (numbers, booleans, arrays), strings otherwise.
+ * Arrays and objects are given as JSON; scalars stay strings and are coerced
+ * to the type the schema declares during validation.
  */
 export function envOverrides (env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -71,10 +74,12 @@ export function envOverrides (env: Record<string, string | undefined>): Record<s
     const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase)
     if (path.some(p => p === '')) continue
     let value: unknown = raw
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      // plain strings such as host names are the common case
+    if (/^\s*[[{]/.test(raw)) {
+      try {
+        value = JSON.parse(raw)
+      } catch {
+        // left as a string: validation then names the key and the expected type
+      }
     }
     let node = out
     for (let i = 0; i < path.length - 1; i++) {

@@ -14,6 +14,11 @@ import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
 
+/** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
+function atLeast (log: Logger, level: 'warn'): string {
+  return log.levelVal > log.levels.values[level]! ? log.level : level
+}
+
 export interface Dashboard {
   start(): Promise<{ url: string, port: number }>
   close(): Promise<void>
@@ -40,7 +45,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   const hub = createSseHub()
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
-    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    loggerInstance: log.child({ component: 'http' }, { level: atLeast(log, 'warn') }) as FastifyBaseLogger,
     bodyLimit: 65_536,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()

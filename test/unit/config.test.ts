@@ -100,9 +100,16 @@ describe('loadConfig sources', () => {
     expect(c.broker.host).toBe('0.0.0.0')
   })
 
-  it('maps __ to nesting and SNAKE_CASE to camelCase, parsing JSON values', () => {
+  it('maps __ to nesting and SNAKE_CASE to camelCase; JSON arrays parse, scalars stay strings', () => {
     expect(envOverrides({ MIMAMORI_DASHBOARD__MAP__CENTER: '[35.68,139.76]', MIMAMORI_INGEST__MAX_IMAGE_BYTES: '1048576' }))
-      .toEqual({ dashboard: { map: { center: [35.68, 139.76] } }, ingest: { maxImageBytes: 1048576 } })
+      .toEqual({ dashboard: { map: { center: [35.68, 139.76] } }, ingest: { maxImageBytes: '1048576' } })
+  })
+
+  it('coerces env strings to the schema type, and keeps digit-only strings as strings', () => {
+    const config = loadConfig({ env: { MIMAMORI_INGEST__MAX_IMAGE_BYTES: '1048576', MIMAMORI_INGEST__PASSWORD: '1234', MIMAMORI_SIM__ENABLED: 'false' } })
+    expect(config.ingest.maxImageBytes).toBe(1048576)
+    expect(config.ingest.password).toBe('1234')
+    expect(config.sim.enabled).toBe(false)
   })
 })
 
