@@ -1,0 +1,37 @@
+/** Times are always shown in Japan time, whatever the viewer's device is set to. */
+
+const dateTime = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  // h23, not hour12:false: some engines print midnight as 24:00 with the latter
+  hourCycle: 'h23'
+})
+
+const clock = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23'
+})
+
+/** `2026/11/23 14:05` (JST) */
+export function formatDateTime (value: string | number | Date): string {
+  const d = value instanceof Date ? value : new Date(value)
+  return Number.isNaN(d.getTime()) ? '—' : dateTime.format(d)
+}
+
+/** `14:05:09` (JST) */
+export function formatClock (value: string | number | Date): string {
+  const d = value instanceof Date ? value : new Date(value)
+  return Number.isNaN(d.getTime()) ? '—' : clock.format(d)
+}
+
+/** `0.55 m`: gauges resolve 1 cm */
+export function formatLevel (metres: number): string {
+  return `${metres.toFixed(2)} m`
+}

@@ -1,0 +1,216 @@
+import type { StationStatus } from './types.js'
+
+/** Japanese first; English for visiting staff and foreign residents' liaison. */
+export type Lang = 'ja' | 'en'
+
+const STORAGE_KEY = 'mimamori.lang'
+
+const ja = {
+  'doc.title': '見守り mimamori — 河川水位',
+  'app.subtitle': '河川水位',
+  'skip.toList': '観測所一覧へ移動',
+  'map.label': '河川水位観測所の地図',
+  'panel.label': '観測所一覧',
+  'panel.stations': '観測所',
+  'panel.cameras': 'カメラ',
+  'panel.events': '最近の水位変化',
+  'panel.noEvents': 'まだありません',
+  'summary.alerting': '氾濫注意水位以上: {n} か所',
+  'summary.none': '氾濫注意水位以上の観測所はありません',
+  'live.connecting': '接続中…',
+  'live.live': 'ライブ',
+  'live.reconnecting': '再接続中…',
+  'live.title': 'リアルタイム更新の接続状態',
+  'lastUpdate': '最終更新',
+  'lang.group': '表示言語',
+  'legend.title': '凡例 (水位の段階)',
+  'legend.toggle': '凡例',
+  'offline.note': 'オフライン地図 (タイル未設定)',
+  'status.normal': '平常',
+  'status.standby': '水防団待機',
+  'status.caution': '氾濫注意',
+  'status.evacuationJudgement': '避難判断',
+  'status.danger': '氾濫危険',
+  'status.flooding': '氾濫発生',
+  'status.unknown': '欠測',
+  'action.3': '高齢者等避難',
+  'action.4': '避難指示',
+  'action.5': '緊急安全確保',
+  'threshold.observationStart': '観測開始水位',
+  'threshold.standby': '水防団待機水位',
+  'threshold.caution': '氾濫注意水位',
+  'threshold.evacuationJudgement': '避難判断水位',
+  'threshold.danger': '氾濫危険水位',
+  'threshold.flooding': '氾濫発生',
+  'short.standby': '待機',
+  'popup.level': '水位',
+  'popup.observed': '取得日時',
+  'popup.river': '河川',
+  'popup.noData': 'まだ観測値がありません',
+  'popup.next': '{band}まで あと {d}',
+  'popup.top': '最高の基準水位に達しています',
+  'popup.thresholds': '基準水位',
+  'popup.chart': '過去24時間',
+  'popup.chartLoading': '読み込み中…',
+  'popup.chartEmpty': '24時間以内の観測値なし',
+  'popup.chartError': 'グラフを読み込めませんでした',
+  'popup.chartAria': '過去24時間の水位: 最高 {max}、最低 {min}',
+  'popup.battery': '電池',
+  'popup.device': '機器',
+  'chart.start': '24時間前',
+  'chart.end': '現在',
+  'camera.label': 'カメラ',
+  'camera.taken': '撮影日時',
+  'camera.noImage': 'まだ画像がありません',
+  'camera.imageAlt': '{name} の最新画像',
+  'row.noData': '—',
+  'event.change': '{name}: {from} → {to} ({level})',
+  'error.load': 'データを読み込めませんでした。再試行します…',
+  'error.leaflet': '地図ライブラリを読み込めませんでした'
+}
+
+type MessageKey = keyof typeof ja
+
+const en: Record<MessageKey, string> = {
+  'doc.title': 'mimamori — River water levels',
+  'app.subtitle': 'River water levels',
+  'skip.toList': 'Skip to station list',
+  'map.label': 'Map of river level stations',
+  'panel.label': 'Station list',
+  'panel.stations': 'Stations',
+  'panel.cameras': 'Cameras',
+  'panel.events': 'Recent level changes',
+  'panel.noEvents': 'None yet',
+  'summary.alerting': 'At or above flood caution: {n}',
+  'summary.none': 'No station at or above flood caution',
+  'live.connecting': 'Connecting…',
+  'live.live': 'Live',
+  'live.reconnecting': 'Reconnecting…',
+  'live.title': 'Live update connection',
+  'lastUpdate': 'Last update',
+  'lang.group': 'Language',
+  'legend.title': 'Legend (water level bands)',
+  'legend.toggle': 'Legend',
+  'offline.note': 'Offline map (no tiles configured)',
+  'status.normal': 'Normal',
+  'status.standby': 'Flood-fighting standby',
+  'status.caution': 'Flood caution',
+  'status.evacuationJudgement': 'Evacuation judgement',
+  'status.danger': 'Flood danger',
+  'status.flooding': 'Flooding',
+  'status.unknown': 'No data',
+  'action.3': 'Elderly evacuate',
+  'action.4': 'Evacuate',
+  'action.5': 'Emergency safety',
+  'threshold.observationStart': 'Observation start',
+  'threshold.standby': 'Standby level',
+  'threshold.caution': 'Caution level',
+  'threshold.evacuationJudgement': 'Evacuation judgement',
+  'threshold.danger': 'Danger level',
+  'threshold.flooding': 'Flooding',
+  'short.standby': 'Stby',
+  'popup.level': 'Level',
+  'popup.observed': 'Observed',
+  'popup.river': 'River',
+  'popup.noData': 'No reading yet',
+  'popup.next': '{d} below {band}',
+  'popup.top': 'Highest threshold reached',
+  'popup.thresholds': 'Thresholds',
+  'popup.chart': 'Last 24 h',
+  'popup.chartLoading': 'Loading…',
+  'popup.chartEmpty': 'No readings in the last 24 h',
+  'popup.chartError': 'Could not load the chart',
+  'popup.chartAria': 'Water level over the last 24 hours: max {max}, min {min}',
+  'popup.battery': 'Battery',
+  'popup.device': 'Device',
+  'chart.start': '−24 h',
+  'chart.end': 'now',
+  'camera.label': 'Camera',
+  'camera.taken': 'Taken',
+  'camera.noImage': 'No image yet',
+  'camera.imageAlt': 'Latest image from {name}',
+  'row.noData': '—',
+  'event.change': '{name}: {from} → {to} ({level})',
+  'error.load': 'Could not load data. Retrying…',
+  'error.leaflet': 'The map library failed to load'
+}
+
+const messages: Record<Lang, Record<MessageKey, string>> = { ja, en }
+
+function isMessageKey (key: string): key is MessageKey {
+  return Object.hasOwn(ja, key)
+}
+
+function readStored (): Lang {
+  try {
+    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja'
+  } catch {
+    // storage can be disabled (private mode, policies): Japanese it is
+    return 'ja'
+  }
+}
+
+let current: Lang = readStored()
+const listeners = new Set<(lang: Lang) => void>()
+
+export function lang (): Lang {
+  return current
+}
+
+export function t (key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const template = messages[current][key]
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = vars[name]
+    return value === undefined ? whole : String(value)
+  })
+}
+
+/** 氾濫注意 Lv2 / 避難判断 Lv3 … : the short band label used on chips */
+export function statusLabel (status: StationStatus): string {
+  const lv = { caution: 2, evacuationJudgement: 3, danger: 4, flooding: 5 }[status as string]
+  return lv === undefined ? t(`status.${status}`) : `${t(`status.${status}`)} Lv${lv}`
+}
+
+/** statusLabel plus the residents' action for Lv3–Lv5 (避難判断 Lv3 高齢者等避難) */
+export function statusLabelLong (status: StationStatus): string {
+  const action = { evacuationJudgement: 'action.3', danger: 'action.4', flooding: 'action.5' }[status as string]
+  return action === undefined || !isMessageKey(action) ? statusLabel(status) : `${statusLabel(status)} ${t(action)}`
+}
+
+export function displayName (item: { name: string, nameEn: string }): string {
+  return current === 'en' && item.nameEn !== '' ? item.nameEn : item.name
+}
+
+/** Static text in index.html: data-i18n → textContent, data-i18n-aria-label / -title → attributes. */
+export function applyStatic (root: ParentNode = document): void {
+  document.documentElement.lang = current
+  document.title = t('doc.title')
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const key = el.dataset.i18n ?? ''
+    if (isMessageKey(key)) el.textContent = t(key)
+  }
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')) {
+    const key = el.dataset.i18nAriaLabel ?? ''
+    if (isMessageKey(key)) el.setAttribute('aria-label', t(key))
+  }
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-title]')) {
+    const key = el.dataset.i18nTitle ?? ''
+    if (isMessageKey(key)) el.title = t(key)
+  }
+}
+
+export function setLang (next: Lang): void {
+  if (next === current) return
+  current = next
+  try {
+    localStorage.setItem(STORAGE_KEY, next)
+  } catch {
+    // not persisted; the choice still holds for this page
+  }
+  applyStatic()
+  for (const fn of listeners) fn(next)
+}
+
+export function onLangChange (fn: (lang: Lang) => void): void {
+  listeners.add(fn)
+}

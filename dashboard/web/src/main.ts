@@ -1,0 +1,131 @@
+import { fetchCameras, fetchMapSettings, fetchStations } from './api.js'
+import { addBaseLayer } from './basemap.js'
+import { createCameraLayer } from './cameras.js'
+import { byId } from './dom.js'
+import { formatLevel } from './format.js'
+import { createHeader } from './header.js'
+import { applyStatic, displayName, onLangChange, statusLabel, t } from './i18n.js'
+import { addLegend } from './legend.js'
+import { severity } from './levels.js'
+import { connectLive } from './live.js'
+import { createStationLayer } from './markers.js'
+import { createPanel } from './panel.js'
+import type { CameraView, MapSettings, StationView } from './types.js'
+
+const RETRY_MS = 5_000
+const ANNOUNCE_MS = 15_000
+
+function showError (message: string | null): void {
+  const box = byId('app-error')
+  box.hidden = message === null
+  box.textContent = message ?? ''
+}
+
+async function loadSnapshot (): Promise<{ settings: MapSettings, stations: StationView[], cameras: CameraView[] }> {
+  for (;;) {
+    try {
+      const [settings, stations, cameras] = await Promise.all([fetchMapSettings(), fetchStations(), fetchCameras()])
+      showError(null)
+      return { settings, stations, cameras }
+    } catch {
+      showError(t('error.load'))
+      await new Promise(resolve => setTimeout(resolve, RETRY_MS))
+    }
+  }
+}
+
+async function main (): Promise<void> {
+  applyStatic()
+  const header = createHeader()
+  if (typeof window.L === 'undefined') {
+    showError(t('error.leaflet'))
+    return
+  }
+
+  const { settings, stations, cameras } = await loadSnapshot()
+  header.touched()
+
+  const map = L.map('map', { center: settings.center, zoom: settings.zoom, zoomControl: true, preferCanvas: false })
+  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map)
+  const base = addBaseLayer(map, settings)
+  const legend = addLegend(map)
+  const stationLayer = createStationLayer(map)
+  const cameraLayer = createCameraLayer(map)
+
+  const panel = createPanel({
+    selectStation (id) {
+      stationLayer.focus(id)
+      byId('map').scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+    },
+    selectCamera (id) {
+      cameraLayer.focus(id)
+      byId('map').scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+    }
+  })
+
+  function applyStations (list: StationView[]): void {
+    for (const s of list) stationLayer.upsert(s)
+    panel.stations(stationLayer.all())
+  }
+  function applyCameras (list: CameraView[]): void {
+    for (const c of list) cameraLayer.upsert(c)
+    panel.cameras(cameraLayer.all())
+  }
+  applyStations(stations)
+  applyCameras(cameras)
+
+  const announcer = byId('announcer')
+  let announceTimer: ReturnType<typeof setTimeout> | undefined
+
+  connectLive('/api/events', {
+    reading (station) {
+      applyStations([station])
+      header.touched()
+    },
+    statusChange (change) {
+      const station = stationLayer.get(change.stationId)
+      panel.statusChange(change, station)
+      announcer.textContent = t('event.change', {
+        name: station === undefined ? change.stationId : displayName(station),
+        from: statusLabel(change.from),
+        to: statusLabel(change.to),
+        level: formatLevel(change.level)
+      })
+      announcer.dataset.to = change.to
+      announcer.dataset.direction = severity(change.to) > severity(change.from) ? 'up' : 'down'
+      announcer.hidden = false
+      clearTimeout(announceTimer)
+      announceTimer = setTimeout(() => { announcer.hidden = true }, ANNOUNCE_MS)
+      header.touched()
+    },
+    cameraImage (image) {
+      if (cameraLayer.image(image) !== undefined) panel.cameras(cameraLayer.all())
+      header.touched()
+    },
+    state (state) {
+      header.live(state)
+    },
+    async resync () {
+      try {
+        const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])
+        applyStations(fresh)
+        applyCameras(freshCameras)
+        header.touched()
+      } catch {
+        // the next reconnect tries again
+      }
+    }
+  })
+
+  onLangChange(() => {
+    header.relabel()
+    base.relabel()
+    legend.relabel()
+    stationLayer.relabel()
+    cameraLayer.relabel()
+    panel.relabel()
+  })
+  document.body.dataset.ready = 'true'
+}
+
+void main()

@@ -1,0 +1,96 @@
+import { h } from './dom.js'
+import { formatDateTime, formatLevel } from './format.js'
+import { displayName, statusLabel, statusLabelLong, t } from './i18n.js'
+import { STATUS_STYLE, THRESHOLD_BANDS, nextThreshold } from './levels.js'
+import { sparkline, type Point } from './sparkline.js'
+import type { StationStatus, StationView } from './types.js'
+
+export const DAY_MS = 86_400_000
+
+/** What the chart part of a popup shows. */
+export type ChartState =
+  | { kind: 'loading' }
+  | { kind: 'error' }
+  | { kind: 'ready', points: Point[] }
+
+export function statusChip (status: StationStatus, long = false): HTMLSpanElement {
+  const style = STATUS_STYLE[status]
+  return h('span', {
+    class: 'status-chip',
+    'data-status': status,
+    style: `--chip-bg:${style.fill};--chip-fg:${style.text}`
+  }, long ? statusLabelLong(status) : statusLabel(status))
+}
+
+function thresholdList (station: StationView): HTMLDListElement {
+  const level = station.latest?.level
+  const dl = h('dl', { class: 'popup-thresholds' })
+  const rows: Array<{ key: keyof StationView['thresholds'], band: StationStatus | null }> = [
+    ...THRESHOLD_BANDS,
+    { key: 'observationStart', band: null }
+  ]
+  for (const { key, band } of rows) {
+    const value = station.thresholds[key]
+    if (value === undefined) continue
+    const reached = level !== undefined && level >= value
+    const swatch = band === null
+      ? h('span', { class: 'swatch swatch-none', 'aria-hidden': 'true' })
+      : h('span', { class: 'swatch', 'aria-hidden': 'true', style: `--swatch:${STATUS_STYLE[band].fill}` })
+    dl.append(h('div', { class: 'threshold-row', 'data-threshold': key, 'data-reached': reached ? 'true' : 'false' },
+      h('dt', {}, swatch, t(`threshold.${key}`)),
+      h('dd', {}, formatLevel(value))
+    ))
+  }
+  return dl
+}
+
+function chart (station: StationView, state: ChartState): HTMLElement {
+  const figure = h('figure', { class: 'popup-chart' })
+  if (state.kind === 'loading') {
+    figure.append(h('div', { class: 'popup-chart-placeholder' }, t('popup.chartLoading')))
+  } else if (state.kind === 'error') {
+    figure.append(h('div', { class: 'popup-chart-placeholder' }, t('popup.chartError')))
+  } else {
+    const to = Date.now()
+    figure.append(sparkline(state.points, { from: to - DAY_MS, to, thresholds: station.thresholds, status: station.status }))
+  }
+  figure.append(h('figcaption', {}, t('popup.chart')))
+  return figure
+}
+
+/** Fills `root` with the station's popup; called again on every live reading while open. */
+export function renderStationPopup (root: HTMLElement, station: StationView, chartState: ChartState): void {
+  root.className = 'station-popup'
+  root.dataset.stationId = station.id
+  root.dataset.status = station.status
+  const latest = station.latest
+  const next = latest === null ? null : nextThreshold(latest.level, station.thresholds)
+
+  const parts: Array<Node | false> = [
+    h('header', { class: 'popup-head' },
+      h('h2', { class: 'popup-name' }, displayName(station)),
+      h('div', { class: 'popup-river' }, `${t('popup.river')}: ${station.river}`)
+    ),
+    h('div', { class: 'popup-now' },
+      h('span', { class: 'popup-level', 'data-level': latest?.level ?? '' },
+        latest === null ? t('popup.noData') : `${t('popup.level')} ${formatLevel(latest.level)}`),
+      statusChip(station.status, true)
+    ),
+    latest !== null && h('div', { class: 'popup-time' },
+      `${t('popup.observed')} `,
+      h('time', { datetime: latest.time }, formatDateTime(latest.time))
+    ),
+    latest !== null && h('div', { class: 'popup-next' },
+      next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),
+    chart(station, chartState),
+    h('details', { class: 'popup-thresholds-box', open: true },
+      h('summary', {}, t('popup.thresholds')),
+      thresholdList(station)
+    ),
+    h('div', { class: 'popup-meta' },
+      latest?.batteryV != null && `${t('popup.battery')} ${latest.batteryV.toFixed(2)} V · `,
+      `${t('popup.device')} ${station.deviceId}`
+    )
+  ]
+  root.replaceChildren(...parts.filter((p): p is Node => p !== false))
+}

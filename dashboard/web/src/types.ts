@@ -1,0 +1,84 @@
+/** Shapes of the dashboard API as the browser sees them (JSON: times are ISO strings). */
+
+export type LevelStatus = 'normal' | 'standby' | 'caution' | 'evacuationJudgement' | 'danger' | 'flooding'
+export type StationStatus = LevelStatus | 'unknown'
+
+export interface Thresholds {
+  observationStart?: number
+  standby: number
+  caution: number
+  evacuationJudgement: number
+  danger: number
+  flooding: number
+}
+
+export interface LatestReading {
+  time: string
+  receivedAt: string
+  level: number
+  batteryV: number | null
+}
+
+export interface StationView {
+  id: string
+  name: string
+  nameEn: string
+  river: string
+  lat: number
+  lon: number
+  deviceId: string
+  datum: number
+  sensorHeight: number
+  thresholds: Thresholds
+  status: StationStatus
+  latest: LatestReading | null
+}
+
+export interface ReadingPoint {
+  time: string
+  level: number
+}
+
+export interface ReadingsResponse {
+  stationId: string
+  from: string
+  to: string
+  readings: ReadingPoint[]
+}
+
+export interface CameraLatest {
+  time: string
+  width: number
+  height: number
+  imageUrl: string
+}
+
+export interface CameraView {
+  id: string
+  name: string
+  nameEn: string
+  lat: number
+  lon: number
+  latest: CameraLatest | null
+}
+
+export interface MapSettings {
+  center: [number, number]
+  zoom: number
+  tileUrl: string
+  tileAttribution: string
+}
+
+/** SSE `statusChange` */
+export interface StatusChange {
+  stationId: string
+  from: StationStatus
+  to: LevelStatus
+  time: string
+  level: number
+}
+
+/** SSE `cameraImage` */
+export interface CameraImageEvent extends CameraLatest {
+  cameraId: string
+}
