@@ -7,7 +7,8 @@ import { silentLogger } from '../../core/logger.js'
 import { createApp, type App, type AppInfo } from '../../cli/app.js'
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..')
-export const SHARED = join(REPO_ROOT, '..', 'shared')
+/** ../shared beside the checkout (read in place, never copied); MIMAMORI_SHARED overrides */
+export const SHARED = process.env.MIMAMORI_SHARED ?? join(REPO_ROOT, '..', 'shared')
 
 /** The bundled demo stations/cameras, so tests and `npm start` see the same fleet. */
 export function demoConfigFile (): string {
