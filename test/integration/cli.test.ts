@@ -77,9 +77,9 @@ describe('mimamori CLI', () => {
   })
 
   it('says when a port is taken instead of crashing with a stack', async () => {
-    const first = run(['broker'], { MIMAMORI_BROKER__PORT: '18999', MIMAMORI_BROKER__WS_PORT: '0' })
-    await waitFor(() => first.out().includes('MQTT broker listening') ? true : undefined, 'first broker up')
-    const second = run(['broker'], { MIMAMORI_BROKER__PORT: '18999', MIMAMORI_BROKER__WS_PORT: '0' })
+    const first = run(['broker'], { MIMAMORI_BROKER__PORT: '0', MIMAMORI_BROKER__WS_PORT: '0' })
+    const port = await waitFor(() => /"port":(\d+),"wsPort"/.exec(first.out())?.[1], 'first broker up')
+    const second = run(['broker'], { MIMAMORI_BROKER__PORT: port, MIMAMORI_BROKER__WS_PORT: '0' })
     expect(await second.exit).toBe(1)
     expect(second.out()).toContain('MIMAMORI_ERR_LISTEN')
     expect(second.out()).toContain('EADDRINUSE')
