@@ -65,6 +65,7 @@ const ja = {
   'camera.imageAlt': '{name} の最新画像',
   'row.noData': '—',
   'event.change': '{name}: {from} → {to} ({level})',
+  'announcer.close': '閉じる',
   'error.load': 'データを読み込めませんでした。再試行します…',
   'error.leaflet': '地図ライブラリを読み込めませんでした'
 }
@@ -131,6 +132,7 @@ const en: Record<MessageKey, string> = {
   'camera.imageAlt': 'Latest image from {name}',
   'row.noData': '—',
   'event.change': '{name}: {from} → {to} ({level})',
+  'announcer.close': 'Dismiss',
   'error.load': 'Could not load data. Retrying…',
   'error.leaflet': 'The map library failed to load'
 }

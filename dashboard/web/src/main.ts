@@ -75,7 +75,10 @@ async function main (): Promise<void> {
   applyCameras(cameras)
 
   const announcer = byId('announcer')
+  const announcerText = byId('announcer-text')
+  const srAnnouncer = byId('sr-announcer')
   let announceTimer: ReturnType<typeof setTimeout> | undefined
+  byId('announcer-close').addEventListener('click', () => { announcer.hidden = true })
 
   connectLive('/api/events', {
     reading (station) {
@@ -85,12 +88,15 @@ async function main (): Promise<void> {
     statusChange (change) {
       const station = stationLayer.get(change.stationId)
       panel.statusChange(change, station)
-      announcer.textContent = t('event.change', {
+      const message = t('event.change', {
         name: station === undefined ? change.stationId : displayName(station),
         from: statusLabel(change.from),
         to: statusLabel(change.to),
         level: formatLevel(change.level)
       })
+      announcerText.textContent = message
+      // a live region that is always in the page, so screen readers hear each change
+      srAnnouncer.textContent = message
       announcer.dataset.to = change.to
       announcer.dataset.direction = severity(change.to) > severity(change.from) ? 'up' : 'down'
       announcer.hidden = false

@@ -26,6 +26,15 @@ export interface StationLayer {
   relabel(): void
 }
 
+/** up to this many stations carry a permanent name + level label; more would clutter the map */
+const MAX_PERMANENT_LABELS = 30
+/** below this zoom the labels would pile up */
+const LABEL_MIN_ZOOM = 11
+
+function shortLabel (station: StationView): string {
+  return station.latest === null ? displayName(station) : `${displayName(station)}  ${formatLevel(station.latest.level)}`
+}
+
 function markerLabel (station: StationView): string {
   const level = station.latest === null ? '' : ` ${formatLevel(station.latest.level)}`
   return `${displayName(station)}: ${statusLabel(station.status)}${level}`
@@ -44,6 +53,13 @@ function mergePoints (a: readonly Point[], b: readonly Point[], from: number): P
  */
 export function createStationLayer (map: L.Map): StationLayer {
   const entries = new Map<string, Entry>()
+  // labels sit under the markers (overlayPane is 400) so a label never hides a gauge
+  const labelPane = map.createPane('stationLabels')
+  labelPane.style.zIndex = '390'
+  labelPane.style.pointerEvents = 'none'
+  const toggleLabels = (): void => { map.getContainer().classList.toggle('labels-hidden', map.getZoom() < LABEL_MIN_ZOOM) }
+  map.on('zoomend', toggleLabels)
+  toggleLabels()
 
   function decorate (entry: Entry): void {
     const el = entry.marker.getElement()
@@ -61,7 +77,7 @@ export function createStationLayer (map: L.Map): StationLayer {
     const st = STATUS_STYLE[entry.station.status]
     entry.marker.setStyle({ fillColor: st.fill, color: st.stroke })
     entry.marker.setRadius(st.radius)
-    entry.marker.setTooltipContent(markerLabel(entry.station))
+    entry.marker.setTooltipContent(shortLabel(entry.station))
     decorate(entry)
     // worse bands are drawn on top of calmer neighbours
     if (severity(entry.station.status) >= 2) entry.marker.bringToFront()
@@ -108,7 +124,10 @@ export function createStationLayer (map: L.Map): StationLayer {
     const popupEl = document.createElement('div')
     const entry: Entry = { station, marker, popupEl, chart: { kind: 'loading' }, loadSeq: 0 }
     marker.bindPopup(popupEl, { minWidth: 260, maxWidth: 320, autoPanPaddingTopLeft: [56, 24], autoPanPaddingBottomRight: [24, 24], className: 'station-popup-wrap' })
-    marker.bindTooltip(markerLabel(station), { direction: 'top', offset: [0, -8], className: 'station-tooltip' })
+    const permanent = entries.size < MAX_PERMANENT_LABELS
+    marker.bindTooltip(shortLabel(station), permanent
+      ? { permanent: true, direction: 'right', offset: [12, 0], className: 'station-label', interactive: false, pane: 'stationLabels' }
+      : { direction: 'top', offset: [0, -8], className: 'station-label' })
     marker.on('add', () => { decorate(entry) })
     marker.on('popupopen', () => {
       entry.chart = { kind: 'loading' }

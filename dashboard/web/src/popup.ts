@@ -7,6 +7,9 @@ import type { StationStatus, StationView } from './types.js'
 
 export const DAY_MS = 86_400_000
 
+/** the threshold list's open/closed choice outlives re-renders; folded by default on phones */
+let thresholdsOpen = !window.matchMedia('(max-width: 640px)').matches
+
 /** What the chart part of a popup shows. */
 export type ChartState =
   | { kind: 'loading' }
@@ -42,6 +45,15 @@ function thresholdList (station: StationView): HTMLDListElement {
     ))
   }
   return dl
+}
+
+function thresholdBox (station: StationView): HTMLDetailsElement {
+  const box = h('details', { class: 'popup-thresholds-box', open: thresholdsOpen },
+    h('summary', {}, t('popup.thresholds')),
+    thresholdList(station)
+  )
+  box.addEventListener('toggle', () => { thresholdsOpen = box.open })
+  return box
 }
 
 function chart (station: StationView, state: ChartState): HTMLElement {
@@ -83,10 +95,7 @@ export function renderStationPopup (root: HTMLElement, station: StationView, cha
     latest !== null && h('div', { class: 'popup-next' },
       next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),
     chart(station, chartState),
-    h('details', { class: 'popup-thresholds-box', open: true },
-      h('summary', {}, t('popup.thresholds')),
-      thresholdList(station)
-    ),
+    thresholdBox(station),
     h('div', { class: 'popup-meta' },
       latest?.batteryV != null && `${t('popup.battery')} ${latest.batteryV.toFixed(2)} V · `,
       `${t('popup.device')} ${station.deviceId}`
