@@ -73,6 +73,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     hub.broadcast('reading', { ...stationView(station, reading), status })
   })
   bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
+  bus.on('deviceStatus', busKey, s => { hub.broadcast('deviceStatus', { ...s, time: new Date(s.time).toISOString() }) })
   bus.on('cameraImage', busKey, ({ image }) => {
     hub.broadcast('cameraImage', {
       cameraId: image.cameraId,

@@ -77,6 +77,26 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
     }
   })
 
+  it('relays device online/offline status (retained topic and last will) to SSE', async () => {
+    const sse = await openSse(t.info.dashboardUrl + '/api/events')
+    try {
+      const gauge = await mqtt.connectAsync(t.info.mqttUrl, {
+        clientId: 'gauge-akagawa-01',
+        will: { topic: 'mmr/v1/gauge/gauge-akagawa-01/status', payload: Buffer.from('{"online":false}'), qos: 1, retain: true }
+      })
+      await gauge.publishAsync('mmr/v1/gauge/gauge-akagawa-01/status', '{"online":true,"batteryV":3.6}', { qos: 1, retain: true })
+      const online = await sse.next(e => e.event === 'deviceStatus' && e.data.includes('gauge-akagawa-01'))
+      expect(JSON.parse(online.data)).toMatchObject({ kind: 'gauge', deviceId: 'gauge-akagawa-01', online: true })
+      // an unclean drop fires the will: the broker says offline on the device's behalf
+      gauge.stream.destroy()
+      const offline = await sse.next(e => e.event === 'deviceStatus' && e.data.includes('gauge-akagawa-01') && e.data.includes('"online":false'))
+      expect(JSON.parse(offline.data)).toMatchObject({ deviceId: 'gauge-akagawa-01', online: false })
+      await gauge.endAsync(true)
+    } finally {
+      sse.close()
+    }
+  })
+
   it('stores a repeated frame once (idempotent by station and time)', async () => {
     const time = Math.floor(Date.now() / MINUTE) * MINUTE - 20 * MINUTE
     const before = await health()
