@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import type { Duplex } from 'node:stream'
 import { WebSocketServer, createWebSocketStream } from 'ws'
-import type { Aedes } from 'aedes'
 import { MimamoriError } from '../core/errors.js'
+
+/** Hands an accepted transport to the broker (limits, then aedes.handle). */
+export type Handle = (stream: Duplex, req?: IncomingMessage) => void
 
 export interface Listener {
   readonly name: string
@@ -10,16 +15,46 @@ export interface Listener {
   close(): Promise<void>
 }
 
-export async function listenTcp (aedes: Aedes, host: string, port: number): Promise<Listener> {
+export async function listenTcp (handle: Handle, host: string, port: number): Promise<Listener> {
   const sockets = new Set<Socket>()
-  const server = createNetServer(socket => {
+  const server = createNetServer({ noDelay: true }, socket => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    aedes.handle(socket)
+    handle(socket)
   })
-  const bound = await listen(server, host, port, 'mqtt')
+  return await bindWithSockets(server, sockets, host, port, 'mqtt')
+}
+
+/** MQTT over TLS (mqtts) with a PEM certificate chain and key from files. */
+export async function listenTls (handle: Handle, host: string, port: number, files: { cert: string, key: string }): Promise<Listener> {
+  let cert: Buffer
+  let key: Buffer
+  try {
+    cert = readFileSync(files.cert)
+    key = readFileSync(files.key)
+  } catch (err) {
+    throw new MimamoriError('MIMAMORI_ERR_TLS', `mqtts: cannot read certificate/key (${(err as Error).message})`, { cause: err })
+  }
+  const sockets = new Set<Socket>()
+  let server: NetServer
+  try {
+    server = createTlsServer({ cert, key, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+      handle(socket)
+    })
+  } catch (err) {
+    throw new MimamoriError('MIMAMORI_ERR_TLS', `mqtts: certificate/key rejected (${(err as Error).message})`, { cause: err })
+  }
+  // A failed handshake is the client's problem; it must not reach the process as an error.
+  server.on('tlsClientError', (_err: Error, socket: TLSSocket) => { socket.destroy() })
+  return await bindWithSockets(server, sockets, host, port, 'mqtts')
+}
+
+async function bindWithSockets (server: NetServer, sockets: Set<Socket>, host: string, port: number, name: string): Promise<Listener> {
+  const bound = await listen(server, host, port, name)
   return {
-    name: 'mqtt',
+    name,
     port: bound,
     close: async () => {
       // net.Server.close waits for open sockets; devices never hang up on their own.
@@ -31,7 +66,7 @@ export async function listenTcp (aedes: Aedes, host: string, port: number): Prom
 }
 
 /** MQTT over WebSocket on path /mqtt, the path browsers and MQTT.js use by default. */
-export async function listenWebSocket (aedes: Aedes, host: string, port: number, maxPayload: number): Promise<Listener> {
+export async function listenWebSocket (handle: Handle, host: string, port: number, maxPayload: number): Promise<Listener> {
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt with subprotocol mqtt\n')
   })
@@ -40,7 +75,7 @@ export async function listenWebSocket (aedes: Aedes, host: string, port: number,
     const stream = createWebSocketStream(socket)
     // A socket torn down mid-frame surfaces here; aedes reports the client error separately.
     stream.on('error', () => { socket.terminate() })
-    aedes.handle(stream as never, req)
+    handle(stream, req)
   })
   const bound = await listen(http, host, port, 'mqtt-ws')
   return {

@@ -4,8 +4,11 @@ import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import { createBroker, type Broker } from '../broker/index.js'
 import { createEmbeddedStore } from '../ingest/store/embedded.js'
+import { createInfluxStore, outboxHealth } from '../ingest/store/influx.js'
 import type { Store } from '../ingest/store/store.js'
 import { createIngest, type Ingest } from '../ingest/index.js'
+import { createAlerts, type Alerts } from '../ingest/alerts/index.js'
+import { createRiverRules, type RiverRules } from '../ingest/rules/index.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
 import { createFleet, type Fleet } from '../simulators/fleet.js'
 
@@ -25,26 +28,36 @@ export interface App {
   readonly ingest: Ingest | undefined
   readonly dashboard: Dashboard | undefined
   readonly broker: Broker | undefined
+  /** the one alert lifecycle (river rules now; other kinds call the same service) */
+  readonly alerts: Alerts | undefined
+  readonly rules: RiverRules | undefined
 }
 
-export function openStore (config: Config, logger: Logger): Store {
-  const store = createEmbeddedStore({ file: resolve(config.dataDir, config.store.file), logger })
+export function openStore (config: Config, logger: Logger, { drain = true }: { drain?: boolean } = {}): Store {
+  const file = resolve(config.dataDir, config.store.file)
+  const embedded = createEmbeddedStore({ file, logger })
   // Stations and cameras come from config; the database keeps them for other processes.
-  store.saveStations(config.stations)
-  store.saveCameras(config.cameras)
-  return store
+  embedded.saveStations(config.stations)
+  embedded.saveCameras(config.cameras)
+  if (config.store.backend === 'influxdb') {
+    // Only the process that ingests drains the outbox; a dashboard process just reads.
+    return createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain })
+  }
+  return embedded
 }
 
 /**
  * The all-in-one: broker, store, ingest, dashboard and (optionally) the demo
  * fleet in one process, wired by the same factories the separate commands use.
  */
-export function createApp ({ config, logger }: { config: Config, logger: Logger }): App {
+export function createApp ({ config, logger, clock }: { config: Config, logger: Logger, clock?: () => number }): App {
   const bus = createEventBus({ onListenerError: (err, event) => { logger.error({ err, event }, 'bus listener failed') } })
   let broker: Broker | undefined
   let store: Store | undefined
   let ingest: Ingest | undefined
   let dashboard: Dashboard | undefined
+  let alerts: Alerts | undefined
+  let rules: RiverRules | undefined
   let fleet: Fleet | undefined
   let closing: Promise<void> | undefined
 
@@ -54,6 +67,8 @@ export function createApp ({ config, logger }: { config: Config, logger: Logger 
     get ingest () { return ingest },
     get dashboard () { return dashboard },
     get broker () { return broker },
+    get alerts () { return alerts },
+    get rules () { return rules },
 
     async start () {
       try {
@@ -61,7 +76,19 @@ export function createApp ({ config, logger }: { config: Config, logger: Logger 
         const ports = await broker.start()
         const localMqtt = broker.url
         store = openStore(config, logger)
-        ingest = createIngest({ config, logger, bus, store, mqttUrl: config.ingest.mqttUrl === '' ? localMqtt : config.ingest.mqttUrl })
+        alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
+        if (config.river.rules.enabled) {
+          // started before ingest so no reading from the persistent session slips past the rules
+          rules = createRiverRules({ config, logger, bus, store, alerts, clock })
+          await rules.start()
+        }
+        // The all-in-one's own services authenticate even in the anonymous demo:
+        // in-process credentials from the broker, never written anywhere.
+        const useLocalIngest = config.ingest.mqttUrl === '' && config.ingest.username === ''
+        const ingestConfig = useLocalIngest
+          ? { ...config, ingest: { ...config.ingest, ...broker.issueCredentials('ingest', config.ingest.clientId) } }
+          : config
+        ingest = createIngest({ config: ingestConfig, logger, bus, store, clock, mqttUrl: config.ingest.mqttUrl === '' ? localMqtt : config.ingest.mqttUrl })
         await ingest.start()
         const ingestRef = ingest
         const brokerRef = broker
@@ -70,11 +97,20 @@ export function createApp ({ config, logger }: { config: Config, logger: Logger 
           logger,
           bus,
           store,
-          health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters } })
+          alerts,
+          health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()
         if (config.sim.enabled) {
-          fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localMqtt : config.sim.mqttUrl })
+          const local = config.sim.mqttUrl === ''
+          const b = broker
+          fleet = createFleet({
+            config,
+            logger,
+            mqttUrl: local ? localMqtt : config.sim.mqttUrl,
+            // demo devices get their own device identity, so the ACLs apply to them too
+            ...(local ? { credentials: (kind: 'gauge' | 'camera', id: string) => b.issueCredentials('device', id, kind) } : {})
+          })
           await fleet.start()
         }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
@@ -93,6 +129,8 @@ export function createApp ({ config, logger }: { config: Config, logger: Logger 
           ['dashboard', dashboard?.close],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
+          ['rules', rules?.close],
+          ['alerts', alerts?.close],
           ['store', store?.close],
           ['broker', broker?.close]
         ]

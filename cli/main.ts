@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createEventBus } from '../core/bus.js'
 import { publishBusEvents, subscribeBusEvents } from '../core/bus-bridge.js'
@@ -8,10 +9,15 @@ import { createLogger, type Logger } from '../core/logger.js'
 import { connectMqtt, endMqtt } from '../core/mqtt.js'
 import { createBroker } from '../broker/index.js'
 import { createIngest } from '../ingest/index.js'
+import { createAlerts } from '../ingest/alerts/index.js'
+import { createRiverRules } from '../ingest/rules/index.js'
+import { createStreamIngest } from '../ingest/cluster/stream-ingest.js'
 import { createDashboard } from '../dashboard/server/index.js'
 import { createFleet } from '../simulators/fleet.js'
 import { createApp, openStore } from './app.js'
 import { resolveConfig } from './config-source.js'
+import { deviceCommand } from './device.js'
+import { simProfileCommand } from './sim-profile.js'
 
 const USAGE = `mimamori — river gauges and wildlife cameras for municipalities
 
@@ -22,7 +28,9 @@ Commands:
   broker      the MQTT broker only
   ingest      the ingest service only (subscribes to the broker)
   dashboard   the web dashboard/API only (follows ingest's events over MQTT)
-  sim         the simulated device fleet only
+  sim         the simulated device fleet only; --profile <stationId> [--dr 2] prints
+              the gauge's airtime and battery-life estimate for a calm year
+  device      MQTT identities: add | list | rotate | revoke (mimamori device --help)
 
 Configuration: JSON file (--config, $MIMAMORI_CONFIG, ./mimamori.config.json,
 or the bundled demo) with MIMAMORI_* environment overrides, e.g.
@@ -32,6 +40,15 @@ MIMAMORI_DASHBOARD__PORT=3001. See README.md.`
 type Stop = () => Promise<void>
 
 async function main (): Promise<void> {
+  // `device` has its own flags (--kind, --id …), so it is routed before the common parser.
+  if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => a === '--profile' || a.startsWith('--profile='))) {
+    process.exitCode = simProfileCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'device') {
+    process.exitCode = await deviceCommand(process.argv.slice(3))
+    return
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }
@@ -97,15 +114,40 @@ function localBroker (config: Config): string {
 }
 
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
+  if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
   const bus = createEventBus()
   const store = openStore(config, logger)
   const url = config.ingest.mqttUrl === '' ? localBroker(config) : config.ingest.mqttUrl
+  // river rules run where the readings arrive; alerts go to the shared database and, as bus events, to the dashboard
+  const alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
+  const rules = config.river.rules.enabled ? createRiverRules({ config, logger, bus, store, alerts }) : undefined
+  await rules?.start()
   const service = createIngest({ config, logger, bus, store, mqttUrl: url })
   await service.start()
   const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
   publishBusEvents(bus, events, {})
   return async () => {
     await service.close()
+    await rules?.close()
+    await alerts.close()
+    await endMqtt(events)
+    await store.close()
+  }
+}
+
+/** cluster mode: one worker of the Redis Streams consumer group the brokers feed (docs/broker.md) */
+async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
+  const bus = createEventBus()
+  const store = openStore(config, logger)
+  const worker = createStreamIngest({ config, logger, bus, store })
+  await worker.start()
+  // Live events for dashboards go through a broker only when one is named.
+  const events = config.ingest.mqttUrl === ''
+    ? undefined
+    : await connectMqtt({ url: config.ingest.mqttUrl, clientId: `${config.ingest.clientId}-events-${process.pid}`, username: config.ingest.username, password: config.ingest.password, logger })
+  if (events !== undefined) publishBusEvents(bus, events, {})
+  return async () => {
+    await worker.close()
     await endMqtt(events)
     await store.close()
   }
@@ -113,9 +155,9 @@ async function ingest (config: Config, logger: Logger): Promise<Stop> {
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   const bus = createEventBus()
-  const store = openStore(config, logger)
+  const store = openStore(config, logger, { drain: false })
   const url = config.dashboard.mqttUrl === '' ? localBroker(config) : config.dashboard.mqttUrl
-  const events = await connectMqtt({ url, clientId: `mimamori-dashboard-${process.pid}`, logger })
+  const events = await connectMqtt({ url, clientId: `${config.dashboard.mqttUsername === '' ? 'mimamori-dashboard' : config.dashboard.mqttUsername}-${process.pid}`, username: config.dashboard.mqttUsername, password: config.dashboard.mqttPassword, logger })
   await subscribeBusEvents(bus, events, logger)
   const d = createDashboard({ config, logger, bus, store })
   const { url: web } = await d.start()

@@ -4,7 +4,7 @@ import type { MqttClient } from './mqtt.js'
 
 /** Service events travel on their own branch, never on device topics. */
 export const SERVICE_EVENTS_PREFIX = 'mmr/v1/svc/events'
-const BRIDGED: BusEventName[] = ['reading', 'statusChange', 'cameraImage', 'deviceStatus', 'rejected']
+const BRIDGED: BusEventName[] = ['reading', 'statusChange', 'cameraImage', 'deviceStatus', 'rejected', 'alert', 'detection', 'sighting']
 
 /**
  * When ingest and dashboard run as separate processes, the bus is carried over

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { CameraImage, LevelStatus, Reading } from './types.js'
+import type { Alert, AlertState, CameraImage, Detection, LevelStatus, Reading, Sighting } from './types.js'
 import type { ErrorCode } from './errors.js'
 
 /**
@@ -16,6 +16,12 @@ export interface BusEvents {
   cameraImage: { image: CameraImage }
   /** a device reported online/offline on its retained status topic */
   deviceStatus: { kind: string, deviceId: string, online: boolean, time: number }
+  /** an alert was created or changed state (ingest/alerts); `from` is null when it was created */
+  alert: { alert: Alert, from: AlertState | null, to: AlertState }
+  /** a camera frame was analysed for monkeys (ingest/vision) */
+  detection: { detection: Detection }
+  /** k-of-n positive frames in a burst (ingest/wildlife); `suppressed` within the camera's cooldown */
+  sighting: { sighting: Sighting }
   /** input was rejected; counted by metrics and shown to operators */
   rejected: { code: ErrorCode, source: string, message: string, time: number }
 }

@@ -16,10 +16,24 @@ export const ErrorCodes = {
   MIMAMORI_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   MIMAMORI_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
   MIMAMORI_ERR_STORE: { status: 503, message: 'storage failure' },
+  MIMAMORI_ERR_ALERT_STATE: { status: 409, message: 'the alert is not in a state that allows this transition' },
+  MIMAMORI_ERR_TSDB: { status: 503, message: 'time-series database unreachable or refused the write' },
   MIMAMORI_ERR_CLOSED: { status: 503, message: 'component is shutting down' },
   MIMAMORI_ERR_LISTEN: { status: 500, message: 'could not listen on the configured port' },
   MIMAMORI_ERR_MQTT: { status: 503, message: 'MQTT connection failure' },
-  MIMAMORI_ERR_INTERNAL: { status: 500, message: 'internal error' }
+  MIMAMORI_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  MIMAMORI_ERR_DEVICE_EXISTS: { status: 409, message: 'a device or account with this id is already registered' },
+  MIMAMORI_ERR_AUTH: { status: 401, message: 'MQTT authentication failed' },
+  MIMAMORI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this identity' },
+  MIMAMORI_ERR_TLS: { status: 500, message: 'TLS certificate or key could not be loaded' },
+  MIMAMORI_ERR_CLUSTER: { status: 503, message: 'cluster backend (Redis) failure' },
+  // wildlife vision (ingest/vision): one code per way an upload can be unusable
+  MIMAMORI_ERR_IMAGE_EMPTY: { status: 400, message: 'image has no bytes' },
+  MIMAMORI_ERR_IMAGE_FORMAT: { status: 415, message: 'not an image in an accepted format (jpeg, png, webp)' },
+  MIMAMORI_ERR_IMAGE_CORRUPT: { status: 422, message: 'image data is corrupt or truncated' },
+  MIMAMORI_ERR_IMAGE_DIMENSIONS: { status: 413, message: 'image dimensions exceed the configured limit' },
+  MIMAMORI_ERR_VISION: { status: 503, message: 'detection model unavailable or failed' },
+  MIMAMORI_ERR_VISION_BUSY: { status: 503, message: 'detection queue is full' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -30,11 +30,15 @@ export interface Station {
   lon: number
   /** the gauge device that reports for this station */
   deviceId: string
+  /** LoRaWAN DevEUI when the gauge reports through ChirpStack (16 hex digits) */
+  devEui?: string | undefined
   /** elevation of the gauge zero (零点高) in metres T.P.; informational */
   datum: number
   /** height of the sensor face above the gauge zero, metres: level = sensorHeight − distance */
   sensorHeight: number
   thresholds: Thresholds
+  /** per-station QC / rule tuning; unset keys use the global `river` config */
+  tuning?: StationRiverTuning | undefined
 }
 
 export interface Camera {
@@ -62,6 +66,75 @@ export interface Reading {
   /** device-side flag bits from the frame (see docs/payload.md) */
   deviceFlags: number
   seq: number
+  /** quality control verdict (ingest/qc); absent on readings stored before QC existed */
+  qc?: ReadingQc | undefined
+}
+
+/** QARTOD flag values: 1 pass, 2 not evaluated, 3 suspect, 4 fail, 9 missing. */
+export type QcFlag = 1 | 2 | 3 | 4 | 9
+
+/** Per-reading QC: the aggregate flag (worst test) and the tests that did not pass, with their flag. */
+export interface ReadingQc {
+  flag: QcFlag
+  /** e.g. { spike: 4 }, { rateOfChange: 3, obstruction: 3 }; empty when everything passed */
+  tests: Record<string, QcFlag>
+}
+
+/**
+ * Optional per-station tuning of QC tests and alert rules (ingest/qc, ingest/rules);
+ * every key falls back to the global `river` config section.
+ */
+export interface StationRiverTuning {
+  /** gross range: levels below this fail (e.g. river bed, street surface) */
+  minLevel?: number | undefined
+  /** gross range: levels above this fail (default: sensor face minus the blanking distance) */
+  maxLevel?: number | undefined
+  maxRateMPerHour?: number | undefined
+  jumpM?: number | undefined
+  rateOfRiseMPerHour?: number | undefined
+  hysteresisM?: number | undefined
+  silentAfterMinutes?: number | undefined
+}
+
+/** Alert lifecycle, one for every kind (river, wildlife, …). */
+export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'resolved'] as const
+export type AlertState = typeof ALERT_STATES[number]
+/** CAP 1.2 severities, so a CAP feed can carry them unchanged */
+export const ALERT_SEVERITIES = ['minor', 'moderate', 'severe', 'extreme'] as const
+export type AlertSeverity = typeof ALERT_SEVERITIES[number]
+
+export interface Alert {
+  id: string
+  /** `${kind}/${subjectId}/${rule}` plus `/drill` for drills: at most one open alert per key */
+  key: string
+  /** 'river', 'wildlife', … */
+  kind: string
+  /** station id, camera id, area id … */
+  subjectId: string
+  /** e.g. 'threshold.danger', 'forecast.danger', 'rateOfRise', 'silent', 'sighting' */
+  rule: string
+  severity: AlertSeverity
+  state: AlertState
+  /** 訓練: never to be sent on public channels */
+  drill: boolean
+  title: string
+  message: string
+  details: Record<string, unknown>
+  /** data time (ms) of the observation that raised it */
+  observedAt: number
+  /** data time (ms) of the latest observation that supported it */
+  lastSeenAt: number
+  /** how many times the rule re-raised it while open (deduplicated) */
+  occurrences: number
+  createdAt: number
+  updatedAt: number
+  firedAt: number | null
+  acknowledgedAt: number | null
+  acknowledgedBy: string | null
+  resolvedAt: number | null
+  resolvedBy: string | null
+  /** why it was resolved: 'cleared', 'unconfirmed', 'superseded', 'manual' … */
+  resolution: string | null
 }
 
 export interface StationView extends Station {
@@ -79,4 +152,46 @@ export interface CameraImage {
   burstId: string
   frameIndex: number
   batteryV: number | null
+}
+
+/** Monkey detection result for one camera frame (ingest/vision → ingest/wildlife). */
+export interface Detection {
+  cameraId: string
+  time: number
+  frameIndex: number
+  burstId: string
+  frameCount: number
+  positive: boolean
+  /** best monkey evidence 0..1 */
+  score: number
+  /** ImageNet label of the best view, e.g. 'macaque' */
+  label: string
+  /** which stage decided: whole | fullFrame | crop | none */
+  via: string
+  boxes: Array<{ x0: number, y0: number, x1: number, y1: number, detScore: number, detLabel: string, monkeyScore: number }>
+  /** data-dir relative thumbnail file of a positive frame */
+  thumbnail: string | null
+  /** set when the frame could not be analysed (MIMAMORI_ERR_IMAGE_CORRUPT …) */
+  errorCode: string | null
+}
+
+/** k-of-n positive frames in one burst at one camera. */
+export interface Sighting {
+  id: string
+  cameraId: string
+  burstId: string
+  time: number
+  lat: number
+  lon: number
+  frames: number
+  positives: number
+  bestScore: number
+  bestFrameIndex: number
+  label: string
+  thumbnail: string | null
+  /** the alert raised (null when within the camera's cooldown) */
+  alertId: string | null
+  suppressed: boolean
+  /** hunters whose areas contain the camera */
+  hunters: string[]
 }

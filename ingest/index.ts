@@ -10,14 +10,18 @@ import type { Store } from './store/store.js'
 import { createStats, countRejection, type IngestStats } from './stats.js'
 import type { HandlerContext } from './handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
+import { handleChirpstackUplink } from './handlers/chirpstack.js'
 import { handleCameraImage } from './handlers/camera.js'
 import { handleDeviceStatus } from './handlers/status.js'
+import { createWildlife, type Wildlife } from './wildlife/index.js'
 
 export interface Ingest {
   start(): Promise<void>
   /** stop taking messages; in-flight ones finish and are acked first */
   close(): Promise<void>
   readonly stats: Readonly<IngestStats>
+  /** camera frames → monkey detection → sightings → hunter alerts */
+  readonly wildlife: Wildlife
 }
 
 export interface IngestDeps {
@@ -27,6 +31,8 @@ export interface IngestDeps {
   store: Store
   /** broker URL; the all-in-one passes its own broker's actual port */
   mqttUrl: string
+  /** arrival time source (ms); a data-time replay passes its clock so frame times resolve against data time */
+  clock?: (() => number) | undefined
 }
 
 /**
@@ -35,10 +41,11 @@ export interface IngestDeps {
  * A QoS 1 message is acked only after its outcome is settled: stored, or
  * refused for a reason that a redelivery cannot fix.
  */
-export function createIngest ({ config, logger, bus, store, mqttUrl }: IngestDeps): Ingest {
+export function createIngest ({ config, logger, bus, store, mqttUrl, clock = Date.now }: IngestDeps): Ingest {
   const log = logger.child({ component: 'ingest' })
   const stats = createStats()
-  const ctx: HandlerContext = { config, logger: log, bus, store, stats, lastStatus: new Map(), lastTime: new Map() }
+  const wildlife = createWildlife({ config, logger, bus, store })
+  const ctx: HandlerContext = { config, logger: log, bus, store, stats, lastStatus: new Map(), lastTime: new Map(), wildlife }
   let client: MqttClient | undefined
   let inFlight = 0
   let drained: (() => void) | undefined
@@ -46,9 +53,15 @@ export function createIngest ({ config, logger, bus, store, mqttUrl }: IngestDep
   let accepting = false
 
   async function route (packet: IPublishPacket): Promise<void> {
-    const receivedAt = Date.now()
+    const receivedAt = clock()
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     const topic = parseTopic(packet.topic)
+    if (topic !== null && topic.type === 'chirpstack') {
+      const r = await handleChirpstackUplink(ctx, topic.devEui, payload, receivedAt)
+      if (r === 'inserted') stats.stored++
+      else if (r === 'duplicate') stats.duplicates++
+      return
+    }
     if (topic === null || topic.type !== 'device') {
       throw toMimamoriError(new Error(`no handler for topic ${packet.topic}`), 'MIMAMORI_ERR_BAD_TOPIC')
     }
@@ -105,7 +118,9 @@ export function createIngest ({ config, logger, bus, store, mqttUrl }: IngestDep
 
   return {
     stats,
+    wildlife,
     async start () {
+      await wildlife.start()
       // Seed the band cache from storage so a restart does not re-announce every station.
       for (const [stationId, r] of await store.latestReadings()) {
         const s = store.getStation(stationId)
@@ -123,7 +138,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl }: IngestDep
         logger: log
       })
       client.handleMessage = onMessage
-      const topics = [SUBSCRIPTIONS.gaugeUplinks, SUBSCRIPTIONS.cameraImages, SUBSCRIPTIONS.status]
+      const topics = [SUBSCRIPTIONS.gaugeUplinks, SUBSCRIPTIONS.cameraImages, SUBSCRIPTIONS.status, SUBSCRIPTIONS.chirpstackUplinks]
       await client.subscribeAsync(topics.map(t => t), { qos: 1 })
       log.info({ url: mqttUrl, topics }, 'ingest subscribed')
     },
@@ -132,6 +147,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl }: IngestDep
         accepting = false
         if (inFlight > 0) await new Promise<void>(resolve => { drained = resolve })
         await endMqtt(client)
+        await wildlife.close()
         log.info({ stats }, 'ingest closed')
       })()
       return await closing

@@ -9,17 +9,20 @@ export interface Fleet {
   close(): Promise<void>
 }
 
+/** per-device MQTT credentials (the all-in-one issues them from its broker); undefined = anonymous */
+export type FleetCredentials = (kind: 'gauge' | 'camera', deviceId: string) => { username: string, password: string } | undefined
+
 /**
  * The demo fleet: every configured station and camera as its own MQTT device
  * on a timer. Reports are staggered so a fleet does not hit the broker in one
  * burst, as real LPWA devices (with random join times) would not either.
  */
-export function createFleet ({ config, logger, mqttUrl }: { config: Config, logger: Logger, mqttUrl: string }): Fleet {
+export function createFleet ({ config, logger, mqttUrl, credentials }: { config: Config, logger: Logger, mqttUrl: string, credentials?: FleetCredentials }): Fleet {
   const log = logger.child({ component: 'sim' })
   const startMs = Date.now()
   const gauges: SimulatedGauge[] = config.stations.map((station, i) =>
-    createSimulatedGauge({ station, scenario: demoScenario(station, i, startMs), mqttUrl, logger: log }))
-  const cameras: SimulatedCamera[] = config.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl, logger: log }))
+    createSimulatedGauge({ station, scenario: demoScenario(station, i, startMs), mqttUrl, logger: log, ...credentials?.('gauge', station.deviceId) }))
+  const cameras: SimulatedCamera[] = config.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl, logger: log, imageDir: config.sim.cameraImageDir, ...credentials?.('camera', camera.id) }))
   const timers: NodeJS.Timeout[] = []
   let closing: Promise<void> | undefined
 

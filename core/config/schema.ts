@@ -25,9 +25,19 @@ export const StationSchema = Type.Object({
   lat: Type.Number({ minimum: -90, maximum: 90 }),
   lon: Type.Number({ minimum: -180, maximum: 180 }),
   deviceId: Id,
+  devEui: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$', description: 'LoRaWAN DevEUI (16 hex digits) when the gauge reports through ChirpStack; a deviceId that is itself a DevEUI also matches' })),
   datum: Type.Number({ description: 'gauge zero elevation, m T.P.' }),
   sensorHeight: Type.Number({ exclusiveMinimum: 0, description: 'sensor face above gauge zero, m' }),
-  thresholds: ThresholdsSchema
+  thresholds: ThresholdsSchema,
+  tuning: Type.Optional(Type.Object({
+    minLevel: Type.Optional(Type.Number({ description: 'QC gross range: lower limit, m (river bed / street surface)' })),
+    maxLevel: Type.Optional(Type.Number({ description: 'QC gross range: upper limit, m; default sensor height − river.qc.blankingM' })),
+    maxRateMPerHour: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    jumpM: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    rateOfRiseMPerHour: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    hysteresisM: Type.Optional(Type.Number({ minimum: 0 })),
+    silentAfterMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 }))
+  }, { additionalProperties: false, description: 'per-station overrides of the river QC / rule settings' }))
 }, { additionalProperties: false })
 
 export const CameraSchema = Type.Object({
@@ -51,8 +61,38 @@ export const ConfigSchema = Type.Object({
     host: Type.String({ default: '127.0.0.1', description: 'use 0.0.0.0 to accept devices from the network' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
     wsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8083, description: 'MQTT over WebSocket, path /mqtt' }),
-    allowAnonymous: Type.Boolean({ default: true, description: 'demo only: any client may connect' }),
-    maxPacketBytes: Type.Integer({ minimum: 1024, default: 2_500_000, description: 'largest MQTT packet accepted, bytes' })
+    allowAnonymous: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): any client may connect without credentials' }),
+    maxPacketBytes: Type.Integer({ minimum: 1024, default: 2_500_000, description: 'largest MQTT packet accepted on any listener, bytes; checked on the fixed header before the body is buffered' }),
+    id: Type.String({ default: '', description: 'broker id; empty = mimamori-<host>-<pid>. Must differ between brokers of a cluster' }),
+    tls: Type.Object({
+      enabled: Type.Boolean({ default: false, description: 'MQTT over TLS (mqtts) listener' }),
+      port: Port,
+      cert: Type.String({ default: '', description: 'PEM certificate chain file' }),
+      key: Type.String({ default: '', description: 'PEM private key file' })
+    }, { additionalProperties: false, default: { port: 8883 } }),
+    limits: Type.Object({
+      maxConnections: Type.Integer({ minimum: 1, default: 20_000, description: 'connections above this are closed on accept' }),
+      keepaliveMaxS: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'largest keep-alive a client may ask for, s; 0 = any (a client sending 0 is then allowed)' }),
+      connectTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'a socket must send CONNECT within this' }),
+      maxInflightInbound: Type.Integer({ minimum: 0, default: 1000, description: 'QoS 2 messages a client may hold awaiting PUBREL' }),
+      gaugePayloadBytes: Type.Integer({ minimum: 11, default: 256, description: 'largest payload on mmr/v1/gauge/+/up and any .../down' }),
+      statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
+      imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope)' }),
+      otherPayloadBytes: Type.Integer({ minimum: 64, default: 65_536, description: 'largest payload on any other topic (service events, ChirpStack)' }),
+      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'failed logins per client address per authWindowMs before further attempts are refused unchecked' }),
+      authWindowMs: Type.Integer({ minimum: 1000, default: 60_000 })
+    }, { additionalProperties: false, default: {} }),
+    persistence: Type.Object({
+      backend: Type.Union([Type.Literal('memory'), Type.Literal('level'), Type.Literal('redis')], { default: 'level', description: 'QoS 1/2 sessions, retained messages and subscriptions; level = files under dataDir, redis = broker.cluster.redisUrl' }),
+      dir: Type.String({ default: 'broker', description: 'level backend: directory relative to dataDir' })
+    }, { additionalProperties: false, default: {} }),
+    cluster: Type.Object({
+      redisUrl: Type.String({ default: '', description: 'redis://host:port; set = cluster mode: brokers share messages (mqemitter-redis) and uplinks go to a Redis stream for ingest workers' }),
+      stream: Type.String({ default: 'mmr:uplinks', description: 'Redis stream the brokers append device uplinks to' }),
+      group: Type.String({ default: 'mimamori-ingest', description: 'consumer group of the ingest workers' }),
+      streamMaxLen: Type.Integer({ minimum: 1000, default: 1_000_000, description: 'approximate cap on stream length' }),
+      claimIdleMs: Type.Integer({ minimum: 100, default: 30_000, description: 'a worker takes over entries another worker left unacknowledged this long (crashed worker)' })
+    }, { additionalProperties: false, default: {} })
   }, { additionalProperties: false, default: {} }),
   ingest: Type.Object({
     mqttUrl: Type.String({ default: '', description: 'broker to subscribe to; empty = the local broker' }),
@@ -63,13 +103,32 @@ export const ConfigSchema = Type.Object({
     lateAfterMs: Type.Integer({ minimum: 0, default: 3_600_000, description: 'frames older than this are stored but marked late' })
   }, { additionalProperties: false, default: {} }),
   store: Type.Object({
-    backend: Type.Literal('embedded', { default: 'embedded' }),
-    file: Type.String({ default: 'mimamori.db', description: 'relative to dataDir' })
+    backend: Type.Union([Type.Literal('embedded'), Type.Literal('influxdb')], { default: 'embedded', description: 'time series backend; app state always stays in the embedded file' }),
+    file: Type.String({ default: 'mimamori.db', description: 'relative to dataDir' }),
+    influx: Type.Object({
+      url: Type.String({ default: 'http://127.0.0.1:8086', description: 'base URL for writes (POST /api/v2/write): InfluxDB 2.x/3.x, 1.8+, VictoriaMetrics' }),
+      token: Type.String({ default: '', description: 'API token (Authorization: Token …); empty for none' }),
+      org: Type.String({ default: 'mimamori' }),
+      bucket: Type.String({ default: 'mimamori' }),
+      precision: Type.Union([Type.Literal('s'), Type.Literal('ms'), Type.Literal('us'), Type.Literal('ns')], { default: 'ms', description: 'timestamp precision of written lines' }),
+      measurement: Type.String({ default: 'water_level', minLength: 1 }),
+      queryUrl: Type.String({ default: '', description: 'base URL for InfluxQL reads (GET /query); empty = url' }),
+      database: Type.String({ default: '', description: 'InfluxQL database (DBRP on 2.x); empty = bucket' }),
+      batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 500, description: 'outbox lines per write request' }),
+      flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
+      timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'HTTP timeout per request, ms' }),
+      retryMinMs: Type.Integer({ minimum: 1, default: 250, description: 'first back-off after a failed write, ms' }),
+      retryMaxMs: Type.Integer({ minimum: 1, default: 30_000, description: 'back-off ceiling, ms; retries never stop' }),
+      keepSentDays: Type.Number({ minimum: 0, default: 46, description: 'delivered rows kept in the outbox as the duplicate ledger (frame time tags span 45.5 days)' }),
+      closeFlushMs: Type.Integer({ minimum: 0, default: 5000, description: 'on shutdown, try this long to drain; what is left is sent on next start' })
+    }, { additionalProperties: false, default: {} })
   }, { additionalProperties: false, default: {} }),
   dashboard: Type.Object({
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
     mqttUrl: Type.String({ default: '', description: 'separate-process mode: broker to follow for live events' }),
+    mqttUsername: Type.String({ default: '', description: 'separate-process mode: service account (role dashboard) on the broker' }),
+    mqttPassword: Type.String({ default: '' }),
     map: Type.Object({
       center: Type.Tuple([Type.Number(), Type.Number()], { default: [38.727, 139.827] }),
       zoom: Type.Integer({ minimum: 1, maximum: 19, default: 12 }),
@@ -81,7 +140,58 @@ export const ConfigSchema = Type.Object({
     enabled: Type.Boolean({ default: true, description: 'run the demo fleet inside `mimamori start`' }),
     mqttUrl: Type.String({ default: '', description: 'empty = the local broker' }),
     gaugeIntervalMs: Type.Integer({ minimum: 1000, default: 60_000, description: 'demo fleet: time between gauge uplinks; frames carry minute timestamps, so below 60000 same-minute frames are duplicates' }),
-    cameraIntervalMs: Type.Integer({ minimum: 100, default: 30_000, description: 'demo fleet: time between camera bursts' })
+    cameraIntervalMs: Type.Integer({ minimum: 100, default: 30_000, description: 'demo fleet: time between camera bursts' }),
+    cameraImageDir: Type.String({ default: '', description: 'demo cameras send the JPEGs of this folder in bursts (e.g. ../shared/images); empty = generated field scenes' })
+  }, { additionalProperties: false, default: {} }),
+  river: Type.Object({
+    qc: Type.Object({
+      maxRateMPerHour: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'rate of change test: faster is suspect, m/h' }),
+      minDeltaM: Type.Number({ minimum: 0, default: 0.1, description: 'rate of change test ignores steps smaller than this, m (sensor noise)' }),
+      jumpM: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'a step this large opens a spike / obstruction episode, m' }),
+      obstructionMaxMinutes: Type.Number({ minimum: 0, default: 60, description: 'a jump that neither returns nor is contradicted within this is accepted as real water, min' }),
+      flatLineMinutes: Type.Number({ exclusiveMinimum: 0, default: 720, description: 'identical levels for this long are suspect (stuck sensor), min' }),
+      flatLineMinReadings: Type.Integer({ minimum: 2, default: 6 }),
+      batterySuspectV: Type.Number({ default: 3.3, description: 'below: suspect' }),
+      batteryFailV: Type.Number({ default: 3.0, description: 'below: fail (brown-out readings are noise)' }),
+      blankingM: Type.Number({ minimum: 0, default: 0.05, description: 'sensor dead band under the face, m' })
+    }, { additionalProperties: false, default: {} }),
+    rules: Type.Object({
+      enabled: Type.Boolean({ default: true }),
+      hysteresisM: Type.Number({ minimum: 0, default: 0.05, description: 'a threshold alert clears only below threshold − this, m' }),
+      raiseDwellMinutes: Type.Number({ minimum: 0, default: 0, description: 'level must stay above a threshold this long before firing (pending meanwhile), min' }),
+      clearDwellMinutes: Type.Number({ minimum: 0, default: 30, description: 'level must stay below threshold − hysteresis this long before clearing, min' }),
+      rateOfRiseMPerHour: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'rate-of-rise alert above this, m/h (only above 観測開始水位)' }),
+      trendWindowMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'readings used for rate of rise and forecast, min' }),
+      forecastHorizonHours: Type.Number({ exclusiveMinimum: 0, default: 3, description: 'warn when 氾濫危険水位 is forecast within this, h (MLIT: 3 h)' }),
+      silentAfterMinutes: Type.Number({ exclusiveMinimum: 0, default: 1500, description: 'station silent alert in 監視 mode (daily heartbeat + 1 h), min' }),
+      silentObserveMinutes: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'station silent alert when last level was above 観測開始水位 (10-min reporting), min' }),
+      checkIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'how often silence is checked, ms' }),
+      drill: Type.Boolean({ default: false, description: '訓練 mode: every river alert is raised as a drill' })
+    }, { additionalProperties: false, default: {} })
+  }, { additionalProperties: false, default: {} }),
+  vision: Type.Object({
+    enabled: Type.Boolean({ default: true, description: 'run monkey detection on camera images (needs modelPath)' }),
+    modelPath: Type.String({ default: './models/mobilenetv2-12-int8.onnx', description: 'ImageNet MobileNetV2 int8 ONNX (Model Zoo, sha256 cc028fe6…); missing file = detection disabled, logged at start' }),
+    labelsPath: Type.String({ default: '', description: 'imagenet_synset.txt; empty = beside the model' }),
+    detectorPath: Type.String({ default: './models/detector/yolox_nano.onnx', description: 'YOLOX-Nano COCO ONNX as stage 1 (boxes → crops); empty or missing = whole-frame stages only' }),
+    workers: Type.Integer({ minimum: 0, maximum: 64, default: 0, description: 'inference worker threads; 0 = one per CPU core' }),
+    queueLimit: Type.Integer({ minimum: 1, default: 64, description: 'images waiting for a worker; above it the MQTT ack is held back (back-pressure)' }),
+    batchMax: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'images a worker takes at once from a backlog' }),
+    maxPixels: Type.Integer({ minimum: 1, default: 40_000_000, description: 'width × height above this is refused (decompression bombs)' }),
+    maxSide: Type.Integer({ minimum: 16, default: 16_384, description: 'longest image side accepted, px' }),
+    wholeThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.02, description: 'monkey score of the centre-cropped frame' }),
+    fullFrameThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'monkey score of the letterboxed full frame' }),
+    cropThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.15, description: 'monkey score of a detector crop (mean of 6 views)' }),
+    detectorMinScore: Type.Number({ minimum: 0, maximum: 1, default: 0.02, description: 'detector boxes below this are not cropped' }),
+    maxCrops: Type.Integer({ minimum: 0, maximum: 64, default: 12, description: 'detector boxes cropped per frame' }),
+    thumbnailSide: Type.Integer({ minimum: 0, default: 320, description: 'thumbnail kept for positive frames, px; 0 = none' })
+  }, { additionalProperties: false, default: {} }),
+  wildlife: Type.Object({
+    minPositiveFrames: Type.Integer({ minimum: 1, default: 2, description: 'k of a k-of-n sighting: positive frames needed in one burst (capped at the burst size)' }),
+    cooldownMs: Type.Integer({ minimum: 0, default: 1_800_000, description: 'after a sighting, the same camera raises no new alert for this long (one troop = one alert)' }),
+    burstTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000, description: 'a burst whose frames stop arriving is decided after this' }),
+    imageRetentionDays: Type.Number({ minimum: 0, default: 30, description: 'camera images and thumbnails older than this are deleted; 0 = keep' }),
+    drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] })

@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -13,6 +13,9 @@ import { stationRoutes, stationView } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
+import { alertRoutes, alertView } from './routes/alerts.js'
+import { wildlifeRoutes } from './routes/wildlife.js'
+import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
 
 /** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
 function atLeast (log: Logger, level: 'warn'): string {
@@ -33,16 +36,19 @@ export interface DashboardDeps {
   bus: EventBus
   store: Store
   health?: HealthSource
+  /** the all-in-one passes its alerts service; a separate dashboard process opens the same database */
+  alerts?: Alerts
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}) }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
+  const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
     loggerInstance: log.child({ component: 'http' }, { level: atLeast(log, 'warn') }) as FastifyBaseLogger,
@@ -58,6 +64,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(stationRoutes, { store })
   void app.register(cameraRoutes, { store, dataDir: config.dataDir })
   void app.register(eventRoutes, { hub })
+  void app.register(alertRoutes, { alerts })
+  void app.register(wildlifeRoutes, { config, bus, hub, alerts })
   void app.register(healthRoutes, { startedAt, health: () => ({ store: store.backend, sseClients: hub.clients, ...health() }) })
   app.get('/api/map', async () => ({
     center: config.dashboard.map.center,
@@ -74,6 +82,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   })
   bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
   bus.on('deviceStatus', busKey, s => { hub.broadcast('deviceStatus', { ...s, time: new Date(s.time).toISOString() }) })
+  bus.on('alert', busKey, ({ alert, from, to }) => { hub.broadcast('alert', { ...alertView(alert), from, to }) })
   bus.on('cameraImage', busKey, ({ image }) => {
     hub.broadcast('cameraImage', {
       cameraId: image.cameraId,
@@ -101,6 +110,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
         bus.removeListeners(busKey)
         hub.close()
         await app.close()
+        if (sharedAlerts === undefined) await alerts.close()
         log.info('dashboard closed')
       })()
       return await closing

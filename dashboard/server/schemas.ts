@@ -46,7 +46,11 @@ export const ReadingBody = Type.Object({
   spreadMm: Type.Union([Type.Number(), Type.Null()]),
   validPings: Type.Integer(),
   totalPings: Type.Integer(),
-  deviceFlags: Type.Integer()
+  deviceFlags: Type.Integer(),
+  qc: Type.Optional(Type.Object({
+    flag: Type.Integer({ description: 'QARTOD: 1 pass, 2 not evaluated, 3 suspect, 4 fail, 9 missing' }),
+    tests: Type.Record(Type.String(), Type.Integer(), { description: 'non-passing tests and their flag, e.g. { "spike": 4 }' })
+  }))
 })
 
 export const ReadingsQuery = Type.Object({
@@ -70,3 +74,46 @@ export const CameraBody = Type.Object({
     imageUrl: Type.String()
   })])
 })
+
+const AlertStateSchema = Type.Union([Type.Literal('pending'), Type.Literal('firing'), Type.Literal('acknowledged'), Type.Literal('resolved')])
+const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+
+export const AlertBody = Type.Object({
+  id: Type.String(),
+  key: Type.String(),
+  kind: Type.String(),
+  subjectId: Type.String(),
+  rule: Type.String(),
+  severity: Type.Union([Type.Literal('minor'), Type.Literal('moderate'), Type.Literal('severe'), Type.Literal('extreme')]),
+  state: AlertStateSchema,
+  drill: Type.Boolean({ description: '訓練: never sent on public channels' }),
+  title: Type.String(),
+  message: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  observedAt: Type.String({ format: 'date-time' }),
+  lastSeenAt: Type.String({ format: 'date-time' }),
+  occurrences: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  firedAt: NullableTime,
+  acknowledgedAt: NullableTime,
+  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+  resolvedAt: NullableTime,
+  resolvedBy: Type.Union([Type.String(), Type.Null()]),
+  resolution: Type.Union([Type.String(), Type.Null()])
+})
+
+export const AlertsQuery = Type.Object({
+  state: Type.Optional(Type.String({ pattern: '^(pending|firing|acknowledged|resolved|open)(,(pending|firing|acknowledged|resolved|open))*$', description: 'comma-separated states; `open` = pending,firing,acknowledged' })),
+  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' })),
+  subjectId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })),
+  drill: Type.Optional(Type.Boolean()),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 })
+}, { additionalProperties: false })
+
+export const AlertActionBody = Type.Object({
+  by: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: 'who acts (user name or id)' }),
+  note: Type.Optional(Type.String({ maxLength: 1000 }))
+}, { additionalProperties: false })
+
+export const AlertIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) })

@@ -1,22 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import sharp from 'sharp'
 import { MimamoriError } from '../../core/errors.js'
 import type { CameraImage } from '../../core/types.js'
 import { decodeCameraEnvelope } from '../codecs/camera-envelope.js'
+import { probeImage } from '../vision/image.js'
 import type { HandlerContext } from './context.js'
-
-/** Decompression-bomb guard: a 2 MB JPEG can claim 65k×65k pixels. */
-const MAX_INPUT_PIXELS = 40_000_000
 
 export function imagePath (dataDir: string, cameraId: string, time: number, frameIndex: number): string {
   return join(dataDir, 'images', cameraId, `${time}-${frameIndex}.jpg`)
 }
 
 /**
- * Accepts a camera frame: size check, envelope, a real JPEG decode of the
- * header with sharp, then the file on disk before the record (so a record
- * never points at a missing file). Detection is the wildlife pipeline's job.
+ * Accepts a camera frame: size check, envelope, the image header read with
+ * sharp (coded errors: empty, not an image, corrupt, gigantic dimensions),
+ * then the file on disk before the record (so a record never points at a
+ * missing file), then the frame is queued for monkey detection. The promise —
+ * and so the MQTT ack — settles only once the frame is stored and queued;
+ * while the detection queue is full it waits (back-pressure on the broker).
  */
 export async function handleCameraImage (ctx: HandlerContext, cameraId: string, payload: Buffer, receivedAt: number): Promise<'inserted' | 'duplicate'> {
   if (payload.length > ctx.config.ingest.maxImageBytes) {
@@ -26,23 +26,21 @@ export async function handleCameraImage (ctx: HandlerContext, cameraId: string, 
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `camera ${cameraId} is not registered`)
   }
   const { meta, image } = decodeCameraEnvelope(payload)
-  let width: number
-  let height: number
+  let info: { format: string, width: number, height: number }
   try {
-    const info = await sharp(image, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).metadata()
-    if (info.format !== 'jpeg' || info.width === undefined || info.height === undefined) throw new Error(`format ${String(info.format)}`)
-    width = info.width
-    height = info.height
+    info = await probeImage(image, { maxBytes: ctx.config.ingest.maxImageBytes, maxPixels: ctx.config.vision.maxPixels, maxSide: ctx.config.vision.maxSide })
   } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', `camera ${cameraId} sent an unreadable image: ${(err as Error).message}`, { cause: err })
+    if (err instanceof MimamoriError) throw new MimamoriError(err.code, `camera ${cameraId}: ${err.message}`, { cause: err, details: err.details })
+    throw err
   }
+  if (info.format !== 'jpeg') throw new MimamoriError('MIMAMORI_ERR_IMAGE_FORMAT', `camera ${cameraId} sent ${info.format}; the camera topic carries JPEG`)
   const record: CameraImage = {
     cameraId,
     time: Date.parse(meta.capturedAt),
     receivedAt,
     bytes: image.length,
-    width,
-    height,
+    width: info.width,
+    height: info.height,
     burstId: meta.burstId,
     frameIndex: meta.frameIndex,
     batteryV: meta.batteryV ?? null
@@ -52,5 +50,7 @@ export async function handleCameraImage (ctx: HandlerContext, cameraId: string, 
   await writeFile(file, image)
   const result = await ctx.store.writeCameraImage(record)
   if (result === 'inserted') ctx.bus.emit('cameraImage', { image: record })
+  // also on a duplicate: a redelivery after a crash between store and detection is analysed now
+  await ctx.wildlife?.accept(record, image, meta.frameCount)
   return result
 }

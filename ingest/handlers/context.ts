@@ -16,4 +16,6 @@ export interface HandlerContext {
   lastStatus: Map<string, LevelStatus>
   /** observation time behind lastStatus */
   lastTime: Map<string, number>
+  /** camera frames go on to monkey detection (ingest/wildlife); absent in handler unit tests */
+  wildlife?: import('../wildlife/index.js').Wildlife | undefined
 }

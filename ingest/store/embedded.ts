@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Logger } from '../../core/logger.js'
 import { MimamoriError } from '../../core/errors.js'
-import type { Camera, CameraImage, Reading, Station } from '../../core/types.js'
+import type { Camera, CameraImage, QcFlag, Reading, Station } from '../../core/types.js'
 import type { ReadingQuery, Store } from './store.js'
 
 const MIGRATIONS: string[] = [
@@ -44,7 +44,125 @@ const MIGRATIONS: string[] = [
      height INTEGER NOT NULL,
      battery_v REAL,
      PRIMARY KEY (camera_id, time, frame_index)
-   ) WITHOUT ROWID;`
+   ) WITHOUT ROWID;`,
+  // Durable outbox for the InfluxDB backend (ingest/outbox): a reading is committed here before the
+  // MQTT ack and drained later. Delivered rows stay a while as the (station, time) duplicate ledger.
+  `CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     station_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     doc TEXT NOT NULL,
+     enqueued_at INTEGER NOT NULL,
+     state INTEGER NOT NULL DEFAULT 0,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     delivered_at INTEGER,
+     error TEXT,
+     UNIQUE (station_id, time)
+   );
+   CREATE INDEX outbox_by_state ON outbox (state, id);`,
+  // broker (broker/registry.ts): MQTT accounts, devices and service accounts; secrets only as scrypt hashes
+  `CREATE TABLE mqtt_accounts (
+     id TEXT PRIMARY KEY,
+     role TEXT NOT NULL,
+     kind TEXT,
+     station_id TEXT,
+     secret_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER,
+     revoked_at INTEGER,
+     last_seen INTEGER
+   );`,
+  // river QC (ingest/qc): aggregate QARTOD flag and the non-passing tests as JSON, per reading
+  `ALTER TABLE readings ADD COLUMN qc_flag INTEGER;
+   ALTER TABLE readings ADD COLUMN qc_tests TEXT;`,
+  // alert lifecycle (ingest/alerts): one table for every kind; at most one open alert per key
+  `CREATE TABLE alerts (
+     id TEXT PRIMARY KEY,
+     key TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     subject_id TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     state TEXT NOT NULL,
+     drill INTEGER NOT NULL,
+     title TEXT NOT NULL,
+     message TEXT NOT NULL,
+     details TEXT NOT NULL,
+     observed_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     occurrences INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     fired_at INTEGER,
+     acknowledged_at INTEGER,
+     acknowledged_by TEXT,
+     resolved_at INTEGER,
+     resolved_by TEXT,
+     resolution TEXT
+   );
+   CREATE UNIQUE INDEX alerts_open_key ON alerts (key) WHERE state <> 'resolved';
+   CREATE INDEX alerts_by_state ON alerts (state, created_at);
+   CREATE INDEX alerts_by_subject ON alerts (kind, subject_id, created_at);
+   CREATE TABLE alert_transitions (
+     alert_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     from_state TEXT,
+     to_state TEXT NOT NULL,
+     by TEXT,
+     note TEXT
+   );
+   CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, at);`,
+  // wildlife (ingest/wildlife): detections per frame, sightings per burst, hunters' areas, feedback
+  `CREATE TABLE detections (
+     camera_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     frame_index INTEGER NOT NULL,
+     burst_id TEXT NOT NULL,
+     positive INTEGER NOT NULL,
+     score REAL NOT NULL,
+     label TEXT NOT NULL,
+     via TEXT NOT NULL,
+     boxes TEXT NOT NULL,
+     thumbnail TEXT,
+     error_code TEXT,
+     analysed_at INTEGER NOT NULL,
+     PRIMARY KEY (camera_id, time, frame_index)
+   ) WITHOUT ROWID;
+   CREATE INDEX detections_by_time ON detections (time);
+   CREATE TABLE sightings (
+     id TEXT PRIMARY KEY,
+     camera_id TEXT NOT NULL,
+     burst_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     doc TEXT NOT NULL,
+     alert_id TEXT,
+     suppressed INTEGER NOT NULL,
+     UNIQUE (camera_id, burst_id)
+   );
+   CREATE INDEX sightings_by_camera ON sightings (camera_id, time);
+   CREATE INDEX sightings_by_alert ON sightings (alert_id);
+   CREATE TABLE hunters (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE hunter_areas (
+     id TEXT PRIMARY KEY,
+     hunter_id TEXT NOT NULL REFERENCES hunters (id) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     shape TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX hunter_areas_by_hunter ON hunter_areas (hunter_id);
+   CREATE TABLE sighting_feedback (
+     sighting_id TEXT NOT NULL,
+     hunter_id TEXT NOT NULL,
+     verdict TEXT NOT NULL,
+     note TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (sighting_id, hunter_id)
+   );`
 ]
 
 interface ReadingRow {
@@ -60,6 +178,8 @@ interface ReadingRow {
   total_pings: number
   device_flags: number
   seq: number
+  qc_flag: number | null
+  qc_tests: string | null
 }
 
 interface ImageRow {
@@ -108,9 +228,10 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     listStations: db.prepare<[], { doc: string }>('SELECT doc FROM stations ORDER BY id'),
     upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
     listCameras: db.prepare<[], { doc: string }>('SELECT doc FROM cameras ORDER BY id'),
-    insertReading: db.prepare(`INSERT INTO readings (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq)
-      VALUES (@stationId, @time, @deviceId, @receivedAt, @level, @batteryV, @temperatureC, @spreadMm, @validPings, @totalPings, @deviceFlags, @seq)
+    insertReading: db.prepare(`INSERT INTO readings (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
+      VALUES (@stationId, @time, @deviceId, @receivedAt, @level, @batteryV, @temperatureC, @spreadMm, @validPings, @totalPings, @deviceFlags, @seq, @qcFlag, @qcTests)
       ON CONFLICT (station_id, time) DO NOTHING`),
+    updateQc: db.prepare('UPDATE readings SET qc_flag = ?, qc_tests = ? WHERE station_id = ? AND time = ?'),
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
     // Correlated MAX(time) uses the primary key per station: one index seek per station.
     latest: db.prepare<[], ReadingRow>('SELECT r.* FROM stations s JOIN readings r ON r.station_id = s.id AND r.time = (SELECT MAX(time) FROM readings WHERE station_id = s.id)'),
@@ -169,8 +290,11 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     getCamera: id => cameras.get(id),
 
     async writeReading (r) {
-      const info = wrap('write reading', () => stmts.insertReading.run(r))
+      const info = wrap('write reading', () => stmts.insertReading.run({ ...r, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }))
       return info.changes === 1 ? 'inserted' : 'duplicate'
+    },
+    async updateReadingQc (stationId, time, qc) {
+      wrap('update reading qc', () => stmts.updateQc.run(qc.flag, JSON.stringify(qc.tests), stationId, time))
     },
     async readings (stationId, q: ReadingQuery) {
       return wrap('query readings', () => stmts.readings.all(stationId, q.from, q.to, q.limit).map(toReading))
@@ -198,7 +322,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
   }
 }
 
-function migrate (db: Database.Database): void {
+export function migrate (db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -221,7 +345,8 @@ function toReading (row: ReadingRow): Reading {
     validPings: row.valid_pings,
     totalPings: row.total_pings,
     deviceFlags: row.device_flags,
-    seq: row.seq
+    seq: row.seq,
+    qc: row.qc_flag === null ? undefined : { flag: row.qc_flag as QcFlag, tests: JSON.parse(row.qc_tests ?? '{}') as Record<string, QcFlag> }
   }
 }
 

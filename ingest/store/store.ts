@@ -1,4 +1,4 @@
-import type { Camera, CameraImage, Reading, Station } from '../../core/types.js'
+import type { Camera, CameraImage, Reading, ReadingQc, Station } from '../../core/types.js'
 
 export interface ReadingQuery {
   /** inclusive, ms since epoch */
@@ -25,6 +25,8 @@ export interface Store {
 
   /** idempotent on (station, time): a repeated frame is reported as a duplicate, never stored twice */
   writeReading(reading: Reading): Promise<'inserted' | 'duplicate'>
+  /** QC revised an earlier reading (a spike is known only when the next reading comes back) */
+  updateReadingQc?(stationId: string, time: number, qc: ReadingQc): Promise<void>
   readings(stationId: string, query: ReadingQuery): Promise<Reading[]>
   latestReadings(): Promise<Map<string, Reading>>
   writeCameraImage(image: CameraImage): Promise<'inserted' | 'duplicate'>

@@ -135,7 +135,8 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
       expect(delta('MIMAMORI_ERR_UNSUPPORTED_VERSION')).toBe(1)
       expect(delta('MIMAMORI_ERR_UNKNOWN_DEVICE')).toBe(1)
       expect(delta('MIMAMORI_ERR_INVALID_READING')).toBe(1)
-      expect(delta('MIMAMORI_ERR_BAD_PAYLOAD')).toBe(2)
+      expect(delta('MIMAMORI_ERR_BAD_PAYLOAD')).toBe(1)
+      expect(delta('MIMAMORI_ERR_IMAGE_FORMAT')).toBe(1) // an envelope around bytes that are not an image
       expect(delta('MIMAMORI_ERR_PAYLOAD_TOO_LARGE')).toBe(1)
 
       // and the pipeline still accepts good data afterwards

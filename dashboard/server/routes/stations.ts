@@ -64,7 +64,8 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         spreadMm: r.spreadMm,
         validPings: r.validPings,
         totalPings: r.totalPings,
-        deviceFlags: r.deviceFlags
+        deviceFlags: r.deviceFlags,
+        ...(r.qc === undefined ? {} : { qc: r.qc })
       }))
     }
   })

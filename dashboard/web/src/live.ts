@@ -1,3 +1,4 @@
+import type { AlertEvent } from './alerts-api.js'
 import type { CameraImageEvent, StationView, StatusChange } from './types.js'
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting'
@@ -6,6 +7,8 @@ export interface LiveHandlers {
   reading(station: StationView): void
   statusChange(change: StatusChange): void
   cameraImage(image: CameraImageEvent): void
+  /** an alert was created or changed state (alerts.ts) */
+  alert?(event: AlertEvent): void
   state(state: LiveState): void
   /** the stream came back after a gap: events may have been missed, reload the snapshot */
   resync(): void
@@ -60,6 +63,7 @@ export function connectLive (url: string, handlers: LiveHandlers): { close(): vo
     es.addEventListener('reading', e => { parse<StationView>(e, d => { if (typeof d.id === 'string') handlers.reading(d) }) })
     es.addEventListener('statusChange', e => { parse<StatusChange>(e, d => { if (typeof d.stationId === 'string') handlers.statusChange(d) }) })
     es.addEventListener('cameraImage', e => { parse<CameraImageEvent>(e, d => { if (typeof d.cameraId === 'string') handlers.cameraImage(d) }) })
+    es.addEventListener('alert', e => { parse<AlertEvent>(e, d => { if (typeof d.id === 'string' && typeof d.to === 'string') handlers.alert?.(d) }) })
   }
 
   handlers.state('connecting')

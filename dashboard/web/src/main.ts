@@ -1,3 +1,4 @@
+import { createAlertPanel, type AlertSubject } from './alerts.js'
 import { fetchCameras, fetchMapSettings, fetchStations } from './api.js'
 import { addBaseLayer } from './basemap.js'
 import { createCameraLayer } from './cameras.js'
@@ -63,16 +64,34 @@ async function main (): Promise<void> {
     }
   })
 
+  const alertPanel = createAlertPanel({
+    map,
+    subject (id): AlertSubject | undefined {
+      const s = stationLayer.get(id)
+      if (s !== undefined) return { type: 'station', id, name: s.name, nameEn: s.nameEn, lat: s.lat, lon: s.lon }
+      const c = cameraLayer.all().find(cam => cam.id === id)
+      return c === undefined ? undefined : { type: 'camera', id, name: c.name, nameEn: c.nameEn, lat: c.lat, lon: c.lon }
+    },
+    select (subject) {
+      if (subject.type === 'station') stationLayer.focus(subject.id)
+      else cameraLayer.focus(subject.id)
+    }
+  })
+
   function applyStations (list: StationView[]): void {
     for (const s of list) stationLayer.upsert(s)
     panel.stations(stationLayer.all())
+    alertPanel.refresh()
   }
   function applyCameras (list: CameraView[]): void {
     for (const c of list) cameraLayer.upsert(c)
     panel.cameras(cameraLayer.all())
+    alertPanel.refresh()
   }
   applyStations(stations)
   applyCameras(cameras)
+  void alertPanel.load()
+  let alertsLive = false
 
   const announcer = byId('announcer')
   const announcerText = byId('announcer-text')
@@ -108,14 +127,24 @@ async function main (): Promise<void> {
       if (cameraLayer.image(image) !== undefined) panel.cameras(cameraLayer.all())
       header.touched()
     },
+    alert (event) {
+      alertPanel.event(event)
+      header.touched()
+    },
     state (state) {
       header.live(state)
+      // alerts raised between the first load and the stream opening would be missed: reload once live
+      if (state === 'live' && !alertsLive) {
+        alertsLive = true
+        void alertPanel.load()
+      }
     },
     async resync () {
       try {
         const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])
         applyStations(fresh)
         applyCameras(freshCameras)
+        await alertPanel.load()
         header.touched()
       } catch {
         // the next reconnect tries again
@@ -130,6 +159,7 @@ async function main (): Promise<void> {
     stationLayer.relabel()
     cameraLayer.relabel()
     panel.relabel()
+    alertPanel.relabel()
   })
   document.body.dataset.ready = 'true'
 }

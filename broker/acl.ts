@@ -1,0 +1,124 @@
+import type { Config } from '../core/config/schema.js'
+import { SERVICE_EVENTS_PREFIX } from '../core/bus-bridge.js'
+import { parseTopic, TOPIC_PREFIX, type DeviceKind } from '../core/topics.js'
+import type { AccountRole } from './registry.js'
+
+/**
+ * Who a connected client is, decided once at CONNECT (broker/auth.ts) and
+ * consulted on every PUBLISH and SUBSCRIBE. Anonymous exists only when
+ * broker.allowAnonymous is on (the demo).
+ */
+export type Identity =
+  | { role: 'anonymous' }
+  | { role: 'device', id: string, kind: DeviceKind }
+  | { role: Exclude<AccountRole, 'device'>, id: string }
+
+/** What a device of each kind may publish under its own mmr/v1/{kind}/{id}/. */
+const DEVICE_CHANNELS: Record<DeviceKind, ReadonlySet<string>> = {
+  gauge: new Set(['up', 'status']),
+  camera: new Set(['image', 'meta', 'status'])
+}
+
+/**
+ * The ACL model (docs/broker.md):
+ * - device: publishes only its own uplink/status topics, subscribes only to its own downlink;
+ * - ingest: reads every device topic and ChirpStack uplinks, writes service events and downlinks;
+ * - dashboard: reads service events and statuses, writes downlinks (operator configuration);
+ * - anonymous (demo only): anything except `$` system topics.
+ */
+export function mayPublish (who: Identity, topic: string): boolean {
+  if (topic.startsWith('$')) return false
+  switch (who.role) {
+    case 'anonymous':
+      return true
+    case 'device': {
+      const t = parseTopic(topic)
+      return t !== null && t.type === 'device' && t.kind === who.kind && t.deviceId === who.id && DEVICE_CHANNELS[who.kind].has(t.channel)
+    }
+    case 'ingest':
+      return topic.startsWith(SERVICE_EVENTS_PREFIX + '/') || isDownlink(topic)
+    case 'dashboard':
+      return isDownlink(topic)
+  }
+}
+
+export function maySubscribe (who: Identity, filter: string): boolean {
+  if (filter.startsWith('$')) return false
+  switch (who.role) {
+    case 'anonymous':
+      return true
+    case 'device':
+      return filter === `${TOPIC_PREFIX}/${who.kind}/${who.id}/down`
+    case 'ingest':
+      return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/')
+    case 'dashboard':
+      return filter.startsWith(SERVICE_EVENTS_PREFIX + '/') || /^mmr\/v1\/[^/#]+\/[^/#]+\/status$/.test(filter)
+  }
+}
+
+/** Client ids: a device's is its id (sessions cannot be taken over); a service's starts with its id. */
+export function clientIdAllowed (who: Identity, clientId: string): boolean {
+  switch (who.role) {
+    case 'anonymous':
+      return true
+    case 'device':
+      return clientId === who.id
+    default:
+      return clientId === who.id || clientId.startsWith(who.id + '-')
+  }
+}
+
+function isDownlink (topic: string): boolean {
+  const t = parseTopic(topic)
+  return t !== null && t.type === 'device' && t.channel === 'down'
+}
+
+export type TopicClass = 'gauge' | 'image' | 'status' | 'other'
+
+/** Payload ceiling per topic class: a gauge frame is 11 bytes, an image up to the configured limit. */
+export function payloadLimit (topic: string, limits: Config['broker']['limits']): { cls: TopicClass, max: number } {
+  const t = parseTopic(topic)
+  if (t !== null && t.type === 'device') {
+    switch (t.channel) {
+      case 'up':
+      case 'down':
+        return { cls: 'gauge', max: limits.gaugePayloadBytes }
+      case 'image':
+        return { cls: 'image', max: limits.imagePayloadBytes }
+      case 'status':
+      case 'meta':
+        return { cls: 'status', max: limits.statusPayloadBytes }
+    }
+  }
+  return { cls: 'other', max: limits.otherPayloadBytes }
+}
+
+/** MQTT filter matching (+ one level, # the rest; `$` topics never match a leading wildcard). */
+export function topicMatches (filter: string, topic: string): boolean {
+  if (filter === topic) return true
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    const part = f[i]!
+    if (part === '#') return true
+    if (i >= t.length) return false
+    if (part !== '+' && part !== t[i]) return false
+  }
+  return f.length === t.length
+}
+
+/**
+ * The QoS a message is delivered at: min(published QoS, the highest QoS granted
+ * among the client's subscriptions that match). Aedes looks the subscription up
+ * by the exact topic only, so a QoS 2 message matched by a QoS 1 wildcard
+ * subscription would go out at QoS 2; broker/index.ts corrects it in authorizeForward.
+ */
+export function deliveryQos (subscriptions: Record<string, { qos?: number }>, topic: string, publishedQos: 0 | 1 | 2): 0 | 1 | 2 {
+  let granted = -1
+  for (const [filter, sub] of Object.entries(subscriptions)) {
+    if ((sub.qos ?? 0) > granted && topicMatches(filter, topic)) granted = sub.qos ?? 0
+    if (granted >= publishedQos) return publishedQos
+  }
+  return granted < 0 ? publishedQos : Math.min(granted, publishedQos) as 0 | 1 | 2
+}

@@ -1,0 +1,83 @@
+import { createRequire } from 'node:module'
+import { Redis } from 'ioredis'
+import type { PublishPacket } from 'aedes'
+import type { Config } from '../core/config/schema.js'
+import { MimamoriError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { parseTopic } from '../core/topics.js'
+import { redisOptions } from './persistence.js'
+
+const require = createRequire(import.meta.url)
+
+/** Stream entry fields written by the broker and read by ingest/cluster. */
+export const STREAM_FIELDS = { topic: 'topic', payload: 'payload', broker: 'broker', receivedAt: 't' } as const
+
+interface Closable { close(cb: () => void): void }
+
+/** Message fan-out between brokers: every broker of the cluster sees every publish (mqemitter-redis). */
+export function createClusterEmitter (url: string): Closable {
+  const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => Closable
+  return MQEmitterRedis({ ...redisOptions(url) })
+}
+
+/** Device uplinks (not service traffic) are what ingest workers must see exactly once. */
+export function isIngestTopic (topic: string): boolean {
+  const t = parseTopic(topic)
+  if (t === null) return false
+  if (t.type === 'chirpstack') return true
+  return t.channel === 'up' || t.channel === 'image' || t.channel === 'status'
+}
+
+export interface UplinkFeed {
+  /**
+   * Called from authorizePublish, which aedes runs before it writes the PUBACK
+   * (aedes acks QoS 1 before its own publish chain): so an acked uplink is in Redis.
+   * Rejects when Redis is unavailable; the broker then drops the client without an ack.
+   */
+  append(packet: PublishPacket): Promise<void>
+  readonly appended: number
+  readonly failed: number
+  close(): Promise<void>
+}
+
+/**
+ * Cluster mode: the broker that receives a device uplink appends it to one
+ * Redis stream; ingest workers read it through a consumer group
+ * (ingest/cluster/stream-ingest.ts). One entry per received publish, whichever
+ * broker the device is connected to, so work is shared and nothing is read twice
+ * by design (a redelivered entry after a worker crash is idempotent in the store).
+ */
+export function createUplinkFeed ({ config, logger, brokerId }: { config: Pick<Config, 'broker'>, logger: Logger, brokerId: string }): UplinkFeed {
+  const { redisUrl, stream, streamMaxLen } = config.broker.cluster
+  const log = logger.child({ component: 'uplink-feed' })
+  const redis = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 3, lazyConnect: false })
+  redis.on('error', (err: Error) => { log.warn({ err: err.message }, 'redis connection error') })
+  let appended = 0
+  let failed = 0
+  let closed = false
+  return {
+    get appended () { return appended },
+    get failed () { return failed },
+    async append (packet) {
+      if (closed || !isIngestTopic(packet.topic)) return
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+      try {
+        await redis.xadd(stream, 'MAXLEN', '~', streamMaxLen, '*',
+          STREAM_FIELDS.topic, packet.topic,
+          STREAM_FIELDS.payload, payload,
+          STREAM_FIELDS.broker, brokerId,
+          STREAM_FIELDS.receivedAt, String(Date.now()))
+        appended++
+      } catch (err) {
+        failed++
+        log.error({ err: (err as Error).message, topic: packet.topic }, 'uplink not appended to the stream; device will retry')
+        throw new MimamoriError('MIMAMORI_ERR_CLUSTER', 'uplink stream unavailable', { cause: err })
+      }
+    },
+    async close () {
+      if (closed) return
+      closed = true
+      await redis.quit().catch(() => { redis.disconnect() })
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from '../core/config/schema.js'
+import { MimamoriError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * aedes 1.x calls the promise API but still expects Node streams from
+ * createRetainedStream*; aedes-persistence's CallBackPersistence adapts any
+ * async persistence (its own default does the same), so every backend goes through it.
+ */
+const { CallBackPersistence } = require('aedes-persistence/callBackPersistence.js') as { CallBackPersistence: new (factory: () => unknown) => AedesPersistence }
+const adapt = (instance: unknown): AedesPersistence => {
+  const p = new CallBackPersistence(() => instance) as AedesPersistence & Record<string, unknown>
+  // Aedes pipes retained-message streams without an error handler; a subscribe that is
+  // still reading when the broker shuts down must end quietly, not as an uncaught error.
+  for (const name of ['createRetainedStreamCombi', 'createRetainedStream']) {
+    const original = p[name] as (arg: unknown) => NodeJS.EventEmitter
+    p[name] = (arg: unknown) => original.call(p, arg).on('error', () => undefined)
+  }
+  return p
+}
+
+/** The async persistence interface aedes 1.x drives; the classes below implement it. */
+export interface AedesPersistence {
+  setup(broker: unknown): Promise<void>
+  destroy(): Promise<void>
+}
+
+export interface PersistenceChoice {
+  persistence: AedesPersistence
+  describe: string
+  close(): Promise<void>
+}
+
+/** `redis://[:password@]host:port[/db]` as ioredis constructor options. */
+export function redisOptions (url: string): { host: string, port: number, password?: string, username?: string, db: number } {
+  const u = new URL(url)
+  if (u.protocol !== 'redis:') throw new MimamoriError('MIMAMORI_ERR_CONFIG', `broker.cluster.redisUrl must start with redis:// (got ${u.protocol})`)
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
+  return {
+    host: u.hostname,
+    port: u.port === '' ? 6379 : Number(u.port),
+    db,
+    ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),
+    ...(u.username === '' ? {} : { username: decodeURIComponent(u.username) })
+  }
+}
+
+/**
+ * QoS 1/2 sessions, retained messages, wills and subscriptions:
+ * - `level` (default): files under dataDir, survives a broker restart, one process at a time;
+ * - `redis`: shared by every broker of a cluster (aedes-persistence-redis);
+ * - `memory`: tests and throwaway runs only.
+ */
+export async function openPersistence (config: Pick<Config, 'broker' | 'dataDir'>, logger: Logger): Promise<PersistenceChoice> {
+  const { backend, dir } = config.broker.persistence
+  if (backend === 'memory') {
+    const Memory = require('aedes-persistence/asyncPersistence.js') as new () => AedesPersistence
+    const p = adapt(new Memory())
+    return { persistence: p, describe: 'memory', close: async () => { await p.destroy() } }
+  }
+  if (backend === 'level') {
+    const location = resolve(config.dataDir, dir)
+    mkdirSync(location, { recursive: true })
+    const { Level } = await import('level')
+    const db = new Level<string, Buffer>(location)
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message
+      throw new MimamoriError('MIMAMORI_ERR_STORE', `broker persistence ${location} cannot be opened (another broker using it?): ${cause}`, { cause: err })
+    }
+    const LevelPersistence = require('aedes-persistence-level/asyncPersistence.js') as new (db: unknown) => AedesPersistence
+    const p = adapt(new LevelPersistence(db))
+    let closed = false
+    return {
+      persistence: p,
+      describe: `level (${location})`,
+      close: async () => {
+        if (closed) return
+        closed = true
+        await p.destroy()
+      }
+    }
+  }
+  const url = config.broker.cluster.redisUrl
+  if (url === '') throw new MimamoriError('MIMAMORI_ERR_CONFIG', 'broker.persistence.backend "redis" needs broker.cluster.redisUrl')
+  const RedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => AedesPersistence
+  const p = adapt(new RedisPersistence({ ...redisOptions(url), maxRetriesPerRequest: 3 }))
+  let closed = false
+  logger.debug({ backend }, 'broker persistence')
+  return {
+    persistence: p,
+    describe: `redis (${new URL(url).host})`,
+    close: async () => {
+      if (closed) return
+      closed = true
+      await p.destroy()
+    }
+  }
+}

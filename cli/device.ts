@@ -1,0 +1,110 @@
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { MimamoriError } from '../core/errors.js'
+import { silentLogger } from '../core/logger.js'
+import { createDeviceRegistry, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
+import { resolveConfig } from './config-source.js'
+
+export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts)
+
+Usage:
+  mimamori device add --kind gauge|camera --id ID [--station STATION] [--json]
+  mimamori device add --kind ingest|dashboard --id ACCOUNT [--json]   (service account)
+  mimamori device list [--json]
+  mimamori device rotate --id ID [--json]     new secret; the old one stops working
+  mimamori device revoke --id ID              refused at the next CONNECT
+  (all take --config file.json like the other commands)
+
+The secret is printed once and stored only as an scrypt hash. A device connects
+with client id = username = its id; see docs/broker.md.`
+
+const KINDS = new Set(['gauge', 'camera', 'ingest', 'dashboard'])
+
+/** `mimamori device …`: writes to the registry in the embedded database (dataDir/store.file). */
+export async function deviceCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      kind: { type: 'string' },
+      id: { type: 'string' },
+      station: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  const action = positionals[0]
+  if (values.help === true || action === undefined) {
+    out(DEVICE_USAGE + '\n')
+    return action === undefined && values.help !== true ? 2 : 0
+  }
+  const { config } = resolveConfig(values.config, process.env)
+  const registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger: silentLogger() })
+  try {
+    const need = (v: string | undefined, name: string): string => {
+      if (v === undefined || v === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--${name} is required\n\n${DEVICE_USAGE}`)
+      return v
+    }
+    switch (action) {
+      case 'add': {
+        const kind = need(values.kind, 'kind')
+        if (!KINDS.has(kind)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--kind must be gauge, camera, ingest or dashboard (got "${kind}")`)
+        const id = need(values.id, 'id')
+        const station = values.station
+        if (station !== undefined && config.stations.length > 0 && !config.stations.some(s => s.id === station)) {
+          throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `station "${station}" is not in the configuration`)
+        }
+        const spec: NewAccount = kind === 'gauge' || kind === 'camera'
+          ? { id, role: 'device', kind, ...(station === undefined ? {} : { stationId: station }) }
+          : { id, role: kind as AccountRole }
+        const { account, secret } = await registry.add(spec)
+        printSecret(out, account, secret, values.json === true)
+        return 0
+      }
+      case 'rotate': {
+        const { account, secret } = await registry.rotate(need(values.id, 'id'))
+        printSecret(out, account, secret, values.json === true)
+        return 0
+      }
+      case 'revoke': {
+        const account = registry.revoke(need(values.id, 'id'))
+        out(values.json === true ? JSON.stringify(account) + '\n' : `revoked ${account.id}; its connections are refused from the next CONNECT\n`)
+        return 0
+      }
+      case 'list': {
+        const list = registry.list()
+        if (values.json === true) {
+          out(JSON.stringify(list) + '\n')
+          return 0
+        }
+        out(['id\trole\tkind\tstation\tstate\tlast seen', ...list.map(a => [
+          a.id, a.role, a.kind ?? '-', a.stationId ?? '-', a.revokedAt === null ? 'active' : 'revoked',
+          a.lastSeen === null ? '-' : new Date(a.lastSeen).toISOString()
+        ].join('\t'))].join('\n') + '\n')
+        return 0
+      }
+      default:
+        out(`unknown device action "${action}"\n\n${DEVICE_USAGE}\n`)
+        return 2
+    }
+  } finally {
+    registry.close()
+  }
+}
+
+function printSecret (out: (s: string) => void, account: Account, secret: string, json: boolean): void {
+  if (json) {
+    out(JSON.stringify({ id: account.id, role: account.role, kind: account.kind, stationId: account.stationId, username: account.id, password: secret }) + '\n')
+    return
+  }
+  out([
+    `${account.role === 'device' ? `${account.kind ?? ''} device` : `${account.role} service account`} ${account.id}`,
+    `  MQTT client id:  ${account.id}`,
+    `  MQTT username:   ${account.id}`,
+    `  MQTT password:   ${secret}`,
+    '  The password is shown this once and stored only as a hash. Keep it in the device\'s configuration;',
+    '  if it is lost, `mimamori device rotate --id ' + account.id + '` issues a new one.',
+    ''
+  ].join('\n'))
+}

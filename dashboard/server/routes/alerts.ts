@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { MimamoriError } from '../../../core/errors.js'
+import type { Alert, AlertState } from '../../../core/types.js'
+import type { Alerts } from '../../../ingest/alerts/index.js'
+import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../schemas.js'
+
+const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged']
+
+/** Alert list and the two human transitions; every kind (river, wildlife…) goes through here. */
+export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async (app, { alerts }) => {
+  app.get('/api/alerts', {
+    schema: { querystring: AlertsQuery, response: { 200: Type.Array(AlertBody), 400: ErrorBody } }
+  }, async (request) => {
+    const q = request.query
+    const states = q.state === undefined ? undefined : [...new Set(q.state.split(',').flatMap(s => s === 'open' ? OPEN : [s as AlertState]))]
+    return alerts.list({ state: states, kind: q.kind, subjectId: q.subjectId, drill: q.drill, limit: q.limit }).map(alertView)
+  })
+
+  app.get('/api/alerts/:id', {
+    schema: { params: AlertIdParams, response: { 200: Type.Intersect([AlertBody, Type.Object({ history: Type.Array(Type.Object({ at: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), by: Type.Union([Type.String(), Type.Null()]), note: Type.Union([Type.String(), Type.Null()]) })) })]), 404: ErrorBody } }
+  }, async (request) => {
+    const a = alerts.get(request.params.id)
+    if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${request.params.id}`)
+    return { ...alertView(a), history: alerts.history(a.id).map(h => ({ ...h, at: iso(h.at) })) }
+  })
+
+  app.post('/api/alerts/:id/ack', {
+    schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
+  }, async (request) => alertView(alerts.acknowledge(request.params.id, request.body.by.trim(), { note: request.body.note })))
+
+  app.post('/api/alerts/:id/resolve', {
+    schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody } }
+  }, async (request) => alertView(alerts.resolve(request.params.id, request.body.by.trim(), { note: request.body.note })))
+}
+
+/** API shape: times as ISO strings, like every other route. */
+export function alertView (a: Alert) {
+  return {
+    ...a,
+    observedAt: iso(a.observedAt),
+    lastSeenAt: iso(a.lastSeenAt),
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+    firedAt: isoOrNull(a.firedAt),
+    acknowledgedAt: isoOrNull(a.acknowledgedAt),
+    resolvedAt: isoOrNull(a.resolvedAt)
+  }
+}
+
+function iso (ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function isoOrNull (ms: number | null): string | null {
+  return ms === null ? null : iso(ms)
+}

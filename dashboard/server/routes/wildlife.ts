@@ -1,0 +1,159 @@
+import { createReadStream } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { EventBus } from '../../../core/bus.js'
+import type { Config } from '../../../core/config/schema.js'
+import { MimamoriError } from '../../../core/errors.js'
+import type { Sighting } from '../../../core/types.js'
+import type { Alerts } from '../../../ingest/alerts/index.js'
+import { openWildlifeRepo } from '../../../ingest/wildlife/repo.js'
+import { createSseHub, type SseHub } from '../sse.js'
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+const Uuidish = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+const Lat = Type.Number({ minimum: -90, maximum: 90 })
+const Lon = Type.Number({ minimum: -180, maximum: 180 })
+const Shape = Type.Union([
+  Type.Object({ type: Type.Literal('circle'), lat: Lat, lon: Lon, radiusM: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('polygon'), points: Type.Array(Type.Tuple([Lat, Lon]), { minItems: 3, maxItems: 500 }) }, { additionalProperties: false })
+])
+
+const iso = (t: number | null): string | null => t === null ? null : new Date(t).toISOString()
+
+/**
+ * Wildlife API: sightings, detections, hunters and their areas, feedback and
+ * precision, and a per-hunter SSE stream that carries only the alerts whose
+ * camera lies in one of that hunter's areas.
+ */
+export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: EventBus, hub: SseHub, alerts: Alerts }> = async (app, { config, bus, hub, alerts }) => {
+  const repo = openWildlifeRepo(resolve(config.dataDir, config.store.file))
+  const hunterHubs = new Map<string, SseHub>()
+  const busKey = {}
+  const view = (s: Sighting) => {
+    const alert = s.alertId === null ? undefined : alerts.get(s.alertId)
+    return {
+      ...s,
+      time: iso(s.time),
+      thumbnailUrl: s.thumbnail === null ? null : `/api/wildlife/sightings/${s.id}/thumbnail.jpg`,
+      alert: alert === undefined ? null : { id: alert.id, state: alert.state, drill: alert.drill, acknowledgedBy: alert.acknowledgedBy }
+    }
+  }
+  bus.on('sighting', busKey, ({ sighting }) => {
+    hub.broadcast('sighting', view(sighting))
+    if (sighting.suppressed) return
+    for (const h of sighting.hunters) hunterHubs.get(h)?.broadcast('wildlifeAlert', view(sighting))
+  })
+  app.addHook('onClose', async () => {
+    bus.removeListeners(busKey)
+    for (const h of hunterHubs.values()) h.close()
+    repo.close()
+  })
+
+  app.get('/api/wildlife/sightings', {
+    schema: { querystring: Type.Object({ cameraId: Type.Optional(Id), hunterId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }) }
+  }, async (request) => repo.sightings(request.query).map(view))
+
+  app.get('/api/wildlife/sightings/:id', { schema: { params: Type.Object({ id: Uuidish }) } }, async (request) => {
+    const s = repo.getSighting(request.params.id)
+    if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no sighting ${request.params.id}`)
+    return { ...view(s), feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
+  })
+
+  app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { schema: { params: Type.Object({ id: Uuidish }) } }, async (request, reply) => {
+    const s = repo.getSighting(request.params.id)
+    if (s === undefined || s.thumbnail === null) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no thumbnail for sighting ${request.params.id}`)
+    const file = join(config.dataDir, s.thumbnail)
+    try {
+      await access(file)
+    } catch {
+      throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', 'thumbnail is gone (retention)')
+    }
+    return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(createReadStream(file))
+  })
+
+  app.get('/api/wildlife/detections', {
+    schema: {
+      querystring: Type.Object({
+        cameraId: Id,
+        from: Type.Optional(Type.String({ format: 'date-time' })),
+        to: Type.Optional(Type.String({ format: 'date-time' })),
+        limit: Type.Integer({ minimum: 1, maximum: 5000, default: 200 })
+      }, { additionalProperties: false })
+    }
+  }, async (request) => {
+    const q = request.query
+    const to = q.to === undefined ? Date.now() + 86_400_000 : Date.parse(q.to)
+    const from = q.from === undefined ? 0 : Date.parse(q.from)
+    return repo.detections(q.cameraId, from, to, q.limit).map(d => ({ ...d, time: iso(d.time) }))
+  })
+
+  app.get('/api/wildlife/precision', async () => repo.precision())
+
+  app.post('/api/wildlife/alerts/:id/feedback', {
+    schema: {
+      params: Type.Object({ id: Uuidish }),
+      body: Type.Object({ hunterId: Id, verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
+    }
+  }, async (request) => {
+    // the id of the alert a hunter received, or of the sighting behind it
+    const s = repo.sightingByAlert(request.params.id) ?? repo.getSighting(request.params.id)
+    if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no wildlife alert or sighting ${request.params.id}`)
+    if (repo.getHunter(request.body.hunterId) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.body.hunterId}`)
+    repo.putFeedback({ sightingId: s.id, hunterId: request.body.hunterId, verdict: request.body.verdict, note: request.body.note, at: Date.now() })
+    return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
+  })
+
+  app.get('/api/hunters', async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
+
+  app.post('/api/hunters', {
+    schema: { body: Type.Object({ id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), contact: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) }
+  }, async (request, reply) => {
+    const h = repo.addHunter(request.body)
+    return await reply.status(201).send({ ...h, createdAt: iso(h.createdAt), areas: [] })
+  })
+
+  app.get('/api/hunters/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+    const h = repo.getHunter(request.params.id)
+    if (h === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
+    return { ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) }
+  })
+
+  app.delete('/api/hunters/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+    if (!repo.deleteHunter(request.params.id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
+    return await reply.status(204).send()
+  })
+
+  app.post('/api/hunters/:id/areas', {
+    schema: { params: Type.Object({ id: Id }), body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: Shape }, { additionalProperties: false }) }
+  }, async (request, reply) => {
+    if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
+    return await reply.status(201).send(repo.addArea(request.params.id, request.body))
+  })
+
+  app.delete('/api/hunters/:id/areas/:areaId', { schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
+    if (!repo.deleteArea(request.params.id, request.params.areaId)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no area ${request.params.areaId}`)
+    return await reply.status(204).send()
+  })
+
+  /** the alerts this hunter received (sightings in their areas that raised an alert) */
+  app.get('/api/hunters/:id/alerts', {
+    schema: { params: Type.Object({ id: Id }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) }
+  }, async (request) => {
+    if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
+    return repo.sightings({ hunterId: request.params.id, limit: request.query.limit }).filter(s => !s.suppressed).map(view)
+  })
+
+  /** SSE for one hunter's phone: `wildlifeAlert` events for their areas only */
+  app.get('/api/hunters/:id/events', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+    const id = request.params.id
+    if (repo.getHunter(id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${id}`)
+    let h = hunterHubs.get(id)
+    if (h === undefined) {
+      h = createSseHub()
+      hunterHubs.set(id, h)
+    }
+    h.attach(request, reply)
+  })
+}

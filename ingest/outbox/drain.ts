@@ -1,0 +1,176 @@
+import type { Logger } from '../../core/logger.js'
+import type { Reading } from '../../core/types.js'
+import type { Outbox } from './outbox.js'
+
+/** Where drained readings go. `write` resolves only when the server accepted every line. */
+export interface OutboxSink {
+  write(readings: Reading[]): Promise<void>
+  /** true when the error is about the data (HTTP 400/422), so retrying the same lines cannot help */
+  isContentError(err: unknown): boolean
+}
+
+export interface DrainOptions {
+  outbox: Outbox
+  sink: OutboxSink
+  logger: Logger
+  batchSize: number
+  flushIntervalMs: number
+  retryMinMs: number
+  retryMaxMs: number
+  /** delivered rows observed longer ago than this are pruned from the ledger */
+  keepSentMs: number
+}
+
+export interface DrainStats {
+  delivered: number
+  rejected: number
+  failedWrites: number
+  batches: number
+  consecutiveFailures: number
+  lastError: string | null
+}
+
+export interface Drainer {
+  start(): void
+  /** a new row was committed: send soon (ignored while backing off) */
+  kick(): void
+  /** resolves when nothing is pending, or rejects after `timeoutMs` */
+  idle(timeoutMs: number): Promise<void>
+  /** stops after the batch in flight; pending rows stay in the outbox for the next start */
+  stop(): Promise<void>
+  readonly stats: Readonly<DrainStats>
+}
+
+/**
+ * Moves outbox rows to the time-series database in batches, oldest first.
+ * A failed batch is retried after an exponential back-off with jitter that
+ * never gives up, so an outage of any length only delays delivery. Rows are
+ * marked delivered only after the server acknowledged them; a crash between
+ * the two re-sends a batch, which the server absorbs because a point with the
+ * same series and timestamp overwrites itself.
+ */
+export function createDrainer (o: DrainOptions): Drainer {
+  const log = o.logger.child({ component: 'outbox' })
+  const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
+  let running = false
+  let loop: Promise<void> | undefined
+  let wake: (() => void) | undefined
+  let backingOff = false
+  let lastPrune = 0
+  const idleWaiters = new Set<() => void>()
+
+  const sleep = async (ms: number): Promise<void> => {
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(() => { wake = undefined; resolve() }, ms)
+      wake = () => { clearTimeout(timer); wake = undefined; resolve() }
+    })
+  }
+
+  async function sendBatch (): Promise<'empty' | 'sent' | 'failed'> {
+    const batch = o.outbox.pending(o.batchSize)
+    if (batch.length === 0) return 'empty'
+    try {
+      await o.sink.write(batch.map(e => e.reading))
+      o.outbox.markDelivered(batch.map(e => e.id), Date.now())
+      stats.delivered += batch.length
+      stats.batches++
+      if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
+      stats.consecutiveFailures = 0
+      return 'sent'
+    } catch (err) {
+      const message = (err as Error).message
+      if (o.sink.isContentError(err)) {
+        await isolatePoison(batch.map(e => ({ id: e.id, reading: e.reading })))
+        return 'sent'
+      }
+      stats.failedWrites++
+      stats.consecutiveFailures++
+      stats.lastError = message
+      o.outbox.markFailedAttempt(batch.map(e => e.id), message)
+      const level = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 20 === 0 ? 'warn' : 'debug'
+      log[level]({ err: message, lines: batch.length, attempt: stats.consecutiveFailures }, 'outbox write failed; will retry')
+      return 'failed'
+    }
+  }
+
+  /** The server refused a batch for its content: send one by one so only the bad rows are set aside (state rejected, never deleted). */
+  async function isolatePoison (rows: Array<{ id: number, reading: Reading }>): Promise<void> {
+    for (const row of rows) {
+      try {
+        await o.sink.write([row.reading])
+        o.outbox.markDelivered([row.id], Date.now())
+        stats.delivered++
+      } catch (err) {
+        if (!o.sink.isContentError(err)) throw err
+        o.outbox.markRejected(row.id, (err as Error).message)
+        stats.rejected++
+        log.error({ station: row.reading.stationId, time: row.reading.time, err: (err as Error).message }, 'time-series database refused a reading; kept in outbox as rejected')
+      }
+    }
+  }
+
+  async function run (): Promise<void> {
+    while (running) {
+      let outcome: 'empty' | 'sent' | 'failed'
+      try {
+        outcome = await sendBatch()
+      } catch (err) {
+        stats.lastError = (err as Error).message
+        log.error({ err: stats.lastError }, 'outbox drain step failed')
+        outcome = 'failed'
+        stats.consecutiveFailures++
+      }
+      if (!running) break
+      if (outcome === 'sent') continue
+      if (outcome === 'empty') {
+        for (const w of idleWaiters) w()
+        idleWaiters.clear()
+        maybePrune()
+        await sleep(o.flushIntervalMs)
+        continue
+      }
+      const exp = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.min(30, stats.consecutiveFailures - 1))
+      backingOff = true
+      await sleep(exp / 2 + Math.random() * exp / 2)
+      backingOff = false
+    }
+  }
+
+  function maybePrune (): void {
+    const now = Date.now()
+    if (now - lastPrune < 60_000) return
+    lastPrune = now
+    try {
+      const n = o.outbox.prune(now - o.keepSentMs)
+      if (n > 0) log.debug({ rows: n }, 'pruned delivered outbox rows')
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'outbox prune failed')
+    }
+  }
+
+  return {
+    stats,
+    start () {
+      if (running) return
+      running = true
+      loop = run()
+    },
+    kick () {
+      if (!backingOff) wake?.()
+    },
+    async idle (timeoutMs) {
+      if (o.outbox.counts().pending === 0) return
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => { idleWaiters.delete(done); reject(new Error('outbox not drained in time')) }, timeoutMs)
+        const done = (): void => { clearTimeout(timer); resolve() }
+        idleWaiters.add(done)
+        if (!backingOff) wake?.()
+      })
+    },
+    async stop () {
+      running = false
+      wake?.()
+      await loop
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/** Least-squares slope of level over time, in metres per hour; null with too little to go on. */
+export function slopePerHour (points: ReadonlyArray<{ time: number, level: number }>, minPoints = 3): number | null {
+  if (points.length < minPoints) return null
+  const t0 = points[0]!.time
+  let st = 0
+  let sl = 0
+  for (const p of points) { st += (p.time - t0) / 3_600_000; sl += p.level }
+  const mt = st / points.length
+  const ml = sl / points.length
+  let num = 0
+  let den = 0
+  for (const p of points) {
+    const dt = (p.time - t0) / 3_600_000 - mt
+    num += dt * (p.level - ml)
+    den += dt * dt
+  }
+  return den === 0 ? null : num / den
+}
+
+/**
+ * Time until `target` is reached if the recent trend goes on (linear
+ * extrapolation, as the simplest defensible forecast for a single gauge with no
+ * rainfall input). Hours; null when not rising or already there.
+ */
+export function hoursToReach (level: number, slope: number | null, target: number): number | null {
+  if (slope === null || slope <= 0 || level >= target) return null
+  return (target - level) / slope
+}

@@ -1,0 +1,62 @@
+import { isMimamoriError } from '../../core/errors.js'
+import { decodeImage, thumbnail, type DecodeLimits } from './image.js'
+import { createMonkeyModel } from './monkey-model.js'
+import type { DecodedImage, MonkeyModel, MonkeyModelOptions, VisionOutcome } from './types.js'
+
+export interface EngineOptions {
+  model: MonkeyModelOptions
+  limits: DecodeLimits
+  /** longest side of the thumbnail kept for positive frames; 0 = none */
+  thumbnailSide: number
+}
+
+export interface VisionEngine {
+  readonly modelName: string
+  /** one outcome per input, in order; a bad image fails alone, never the batch */
+  analyse(inputs: Uint8Array[]): Promise<VisionOutcome[]>
+  close(): Promise<void>
+}
+
+/**
+ * bytes → decode → model → outcome. The same code runs in the ingest worker
+ * pool and on a camera gateway doing on-device inference (edge/camera).
+ */
+export async function createVisionEngine (o: EngineOptions, model?: MonkeyModel): Promise<VisionEngine> {
+  const m = model ?? await createMonkeyModel(o.model)
+  return {
+    modelName: m.name,
+    async analyse (inputs) {
+      const started = performance.now()
+      const outcomes: VisionOutcome[] = new Array(inputs.length)
+      const decoded: Array<{ i: number, img: DecodedImage }> = []
+      await Promise.all(inputs.map(async (bytes, i) => {
+        try {
+          decoded.push({ i, img: await decodeImage(bytes, o.limits) })
+        } catch (err) {
+          outcomes[i] = failure(err)
+        }
+      }))
+      decoded.sort((a, b) => a.i - b.i)
+      if (decoded.length > 0) {
+        try {
+          const analyses = await m.analyse(decoded.map(d => d.img))
+          const each = (performance.now() - started) / inputs.length
+          await Promise.all(decoded.map(async ({ i, img }, k) => {
+            const analysis = analyses[k]!
+            const thumb = analysis.positive && o.thumbnailSide > 0 ? await thumbnail(img, o.thumbnailSide) : null
+            outcomes[i] = { ok: true, analysis, thumbnail: thumb, inferMs: each }
+          }))
+        } catch (err) {
+          for (const { i } of decoded) outcomes[i] = failure(err, 'MIMAMORI_ERR_VISION')
+        }
+      }
+      return outcomes
+    },
+    async close () { await m.close() }
+  }
+}
+
+function failure (err: unknown, fallback = 'MIMAMORI_ERR_IMAGE_CORRUPT'): VisionOutcome {
+  if (isMimamoriError(err)) return { ok: false, code: err.code, message: err.message }
+  return { ok: false, code: fallback, message: (err as Error).message }
+}

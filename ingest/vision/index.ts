@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import type { Config } from '../../core/config/schema.js'
+import { MimamoriError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import type { EngineOptions } from './engine.js'
+import { createVisionPool, type PoolStats, type VisionPool } from './pool.js'
+import { DEFAULT_MONKEY_OPTIONS } from './monkey-model.js'
+import type { VisionOutcome } from './types.js'
+
+export type { VisionOutcome } from './types.js'
+
+export interface Vision {
+  /** loads the model in every worker; never throws for a missing model (detection is then off) */
+  start(): Promise<{ enabled: boolean, model?: string, reason?: string }>
+  readonly enabled: boolean
+  /** queues one image for detection; MIMAMORI_ERR_VISION_BUSY when full, so call whenAccepting() first */
+  submit(bytes: Uint8Array): Promise<VisionOutcome>
+  whenAccepting(): Promise<void>
+  readonly stats: Readonly<PoolStats> & { queued: number, inFlight: number }
+  close(): Promise<void>
+}
+
+/** Engine options from config: paths resolved, labels beside the model unless set. */
+export function engineOptionsFrom (config: Config): EngineOptions {
+  const v = config.vision
+  const classifierPath = resolve(v.modelPath)
+  const detectorPath = v.detectorPath === '' ? '' : resolve(v.detectorPath)
+  return {
+    model: {
+      ...DEFAULT_MONKEY_OPTIONS,
+      classifierPath,
+      labelsPath: v.labelsPath !== '' ? resolve(v.labelsPath) : join(dirname(classifierPath), 'imagenet_synset.txt'),
+      detectorPath: detectorPath !== '' && existsSync(detectorPath) ? detectorPath : '',
+      wholeThreshold: v.wholeThreshold,
+      fullFrameThreshold: v.fullFrameThreshold,
+      cropThreshold: v.cropThreshold,
+      detectorMinScore: v.detectorMinScore,
+      maxCrops: v.maxCrops
+    },
+    limits: { maxBytes: config.ingest.maxImageBytes, maxPixels: v.maxPixels, maxSide: v.maxSide },
+    thumbnailSide: v.thumbnailSide
+  }
+}
+
+/**
+ * The wildlife detector as an ingest component. Without a model file it stays
+ * disabled and says so once at start; images are still stored.
+ */
+export function createVision ({ config, logger }: { config: Config, logger: Logger }): Vision {
+  const log = logger.child({ component: 'vision' })
+  let pool: VisionPool | undefined
+  const empty: PoolStats = { submitted: 0, completed: 0, failed: 0, batches: 0, workerRestarts: 0 }
+
+  return {
+    get enabled () { return pool !== undefined },
+    get stats () { return { ...(pool?.stats ?? empty), queued: pool?.queued ?? 0, inFlight: pool?.inFlight ?? 0 } },
+    async start () {
+      if (!config.vision.enabled) {
+        log.info('wildlife detection is off (vision.enabled = false)')
+        return { enabled: false, reason: 'disabled in configuration' }
+      }
+      const engine = engineOptionsFrom(config)
+      if (!existsSync(engine.model.classifierPath)) {
+        const reason = `model file ${engine.model.classifierPath} not found`
+        log.warn({ modelPath: engine.model.classifierPath },
+          'wildlife detection DISABLED: model file not found. Images are still stored. Get the model with `npm run model:fetch` (see docs/wildlife.md) or set vision.modelPath')
+        return { enabled: false, reason }
+      }
+      if (config.vision.detectorPath !== '' && engine.model.detectorPath === '') {
+        log.warn({ detectorPath: resolve(config.vision.detectorPath) }, 'detector model not found: whole-frame stages only (lower recall on small, distant monkeys)')
+      }
+      const size = config.vision.workers === 0 ? availableParallelism() : config.vision.workers
+      const p = createVisionPool({ engine, size, queueLimit: config.vision.queueLimit, batchMax: config.vision.batchMax, logger })
+      try {
+        const { model } = await p.start()
+        pool = p
+        log.info({ model, workers: size }, 'wildlife detection enabled')
+        return { enabled: true, model }
+      } catch (err) {
+        await p.close().catch(() => undefined)
+        log.error({ err: (err as Error).message }, 'wildlife detection DISABLED: the model could not be loaded')
+        return { enabled: false, reason: (err as Error).message }
+      }
+    },
+    async submit (bytes) {
+      if (pool === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', 'wildlife detection is disabled')
+      return await pool.submit(bytes)
+    },
+    async whenAccepting () { await pool?.whenAccepting() },
+    async close () { await pool?.close() }
+  }
+}

@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { MimamoriError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import { packageRoot } from '../../core/paths.js'
+import type { EngineOptions } from './engine.js'
+import type { VisionOutcome } from './types.js'
+
+export interface PoolOptions {
+  engine: EngineOptions
+  /** worker threads, one per core */
+  size: number
+  /** images waiting beyond the ones in the workers; submit() refuses above this */
+  queueLimit: number
+  /** most images one worker takes at once when a queue has built up */
+  batchMax: number
+  logger: Logger
+}
+
+export interface PoolStats {
+  submitted: number
+  completed: number
+  failed: number
+  batches: number
+  workerRestarts: number
+}
+
+export interface VisionPool {
+  /** spawns the workers and resolves when every one has loaded the model */
+  start(): Promise<{ model: string }>
+  /** queues one image; rejects at once with MIMAMORI_ERR_VISION_BUSY when the queue is full */
+  submit(bytes: Uint8Array): Promise<VisionOutcome>
+  /** resolves when submit() would be accepted (back-pressure for the intake) */
+  whenAccepting(): Promise<void>
+  readonly queued: number
+  readonly inFlight: number
+  readonly stats: Readonly<PoolStats>
+  /** stops taking work, finishes what was queued, then ends the workers; idempotent */
+  close(): Promise<void>
+}
+
+interface Job { bytes: Uint8Array, resolve: (o: VisionOutcome) => void }
+interface Slot { worker: Worker, busy: Job[] | null, ready: boolean }
+
+/** The compiled worker; under vitest the sources are .ts, so use the build (npm test builds first). */
+export function workerFile (): string {
+  const here = fileURLToPath(new URL('./worker.js', import.meta.url))
+  if (existsSync(here)) return here
+  const built = join(packageRoot(), 'dist', 'ingest', 'vision', 'worker.js')
+  if (existsSync(built)) return built
+  throw new MimamoriError('MIMAMORI_ERR_VISION', `vision worker not built (${built}); run npm run build`)
+}
+
+/**
+ * Worker-thread pool sized to the cores. Images wait in one bounded FIFO; an
+ * idle worker takes up to `batchMax` at once, so a backlog is run as batches
+ * (one session.run for many views). A worker that dies fails only its own
+ * batch and is replaced.
+ */
+export function createVisionPool (o: PoolOptions): VisionPool {
+  const log = o.logger.child({ component: 'vision-pool' })
+  const file = workerFile()
+  const queue: Job[] = []
+  const slots: Slot[] = []
+  const waiters: Array<() => void> = []
+  const stats: PoolStats = { submitted: 0, completed: 0, failed: 0, batches: 0, workerRestarts: 0 }
+  let nextId = 1
+  let closing: Promise<void> | undefined
+  let accepting = false
+  let model = ''
+  let idle: (() => void) | undefined
+
+  function spawn (slot?: Slot): Promise<Slot> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(file, { workerData: o.engine })
+      const s: Slot = slot ?? { worker, busy: null, ready: false }
+      s.worker = worker
+      s.ready = false
+      const pending = new Map<number, Job[]>()
+      worker.on('message', (msg: { ready?: true, model?: string, fatal?: { code: string, message: string }, id?: number, outcomes?: VisionOutcome[], error?: { code: string, message: string } }) => {
+        if (msg.ready === true) {
+          s.ready = true
+          model = msg.model ?? model
+          resolve(s)
+          pump()
+          return
+        }
+        if (msg.fatal !== undefined) {
+          reject(new MimamoriError('MIMAMORI_ERR_VISION', msg.fatal.message))
+          void worker.terminate()
+          return
+        }
+        const jobs = pending.get(msg.id ?? -1)
+        if (jobs === undefined) return
+        pending.delete(msg.id!)
+        s.busy = null
+        jobs.forEach((job, i) => {
+          const out: VisionOutcome = msg.outcomes?.[i] ?? { ok: false, code: msg.error?.code ?? 'MIMAMORI_ERR_VISION', message: msg.error?.message ?? 'no result' }
+          if (out.ok && out.thumbnail !== null) out.thumbnail = Buffer.from(out.thumbnail.buffer, out.thumbnail.byteOffset, out.thumbnail.byteLength)
+          finish(job, out)
+        })
+        pump()
+      })
+      worker.on('error', err => { log.error({ err: err.message }, 'vision worker error') })
+      worker.on('exit', code => {
+        if (!s.ready) { reject(new MimamoriError('MIMAMORI_ERR_VISION', `vision worker exited during start (code ${code})`)); return }
+        s.ready = false
+        const lost = s.busy ?? []
+        s.busy = null
+        for (const job of lost) finish(job, { ok: false, code: 'MIMAMORI_ERR_VISION', message: `vision worker exited (code ${code}) while analysing` })
+        if (closing !== undefined) return
+        stats.workerRestarts++
+        log.warn({ code, lost: lost.length }, 'vision worker died; starting a new one')
+        spawn(s).catch((err: unknown) => { log.error({ err: (err as Error).message }, 'vision worker restart failed') })
+      })
+      // the pump needs to find the slot before it is ready, to route messages
+      ;(s as Slot & { send?: (jobs: Job[]) => void }).send = (jobs: Job[]) => {
+        const id = nextId++
+        pending.set(id, jobs)
+        worker.postMessage({ id, inputs: jobs.map(j => j.bytes) })
+      }
+    })
+  }
+
+  function finish (job: Job, out: VisionOutcome): void {
+    if (out.ok) stats.completed++
+    else stats.failed++
+    job.resolve(out)
+    if (idle !== undefined && queue.length === 0 && slots.every(s => s.busy === null)) idle()
+  }
+
+  function pump (): void {
+    for (const s of slots) {
+      if (queue.length === 0) break
+      if (!s.ready || s.busy !== null) continue
+      const jobs = queue.splice(0, o.batchMax)
+      s.busy = jobs
+      stats.batches++
+      ;(s as Slot & { send: (jobs: Job[]) => void }).send(jobs)
+    }
+    while (waiters.length > 0 && queue.length < o.queueLimit) waiters.shift()!()
+  }
+
+  return {
+    get queued () { return queue.length },
+    get inFlight () { return slots.reduce((n, s) => n + (s.busy?.length ?? 0), 0) },
+    stats,
+    async start () {
+      for (let i = 0; i < o.size; i++) slots.push(await spawn())
+      accepting = true
+      log.info({ workers: o.size, model, queueLimit: o.queueLimit, batchMax: o.batchMax }, 'vision workers ready')
+      return { model }
+    },
+    async submit (bytes) {
+      if (!accepting) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running')
+      if (queue.length >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
+      stats.submitted++
+      return await new Promise<VisionOutcome>(resolve => {
+        queue.push({ bytes, resolve })
+        pump()
+      })
+    },
+    async whenAccepting () {
+      if (queue.length < o.queueLimit) return
+      await new Promise<void>(resolve => { waiters.push(resolve) })
+    },
+    async close () {
+      closing ??= (async () => {
+        accepting = false
+        if (queue.length > 0 || slots.some(s => s.busy !== null)) await new Promise<void>(resolve => { idle = resolve })
+        await Promise.all(slots.map(async s => { await s.worker.terminate() }))
+        for (const w of waiters.splice(0)) w()
+        log.info({ stats }, 'vision workers stopped')
+      })()
+      return await closing
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Types of the wildlife vision pipeline. A model adapter turns decoded images
+ * into monkey evidence; everything around it (decode, queue, workers, votes)
+ * is model-agnostic, so a better model (a camera-trap detector) drops in by
+ * implementing `MonkeyModel`.
+ */
+
+/** A decoded frame: packed 8-bit sRGB, EXIF orientation applied. */
+export interface DecodedImage {
+  data: Buffer
+  width: number
+  height: number
+}
+
+/** A candidate animal box from the detector stage, in original-image pixels. */
+export interface DetectionBox {
+  x0: number
+  y0: number
+  x1: number
+  y1: number
+  /** detector confidence (obj × class) */
+  detScore: number
+  /** detector class name, e.g. 'bear' (COCO has no monkey class) */
+  detLabel: string
+  /** monkey score of the crop around this box (mean over the test-time views) */
+  monkeyScore: number
+}
+
+export type Evidence = 'whole' | 'fullFrame' | 'crop' | 'none'
+
+export interface MonkeyAnalysis {
+  /** true when any stage passed its own threshold */
+  positive: boolean
+  /** the stage that decided; 'none' when negative */
+  via: Evidence
+  /** the best evidence on a 0..1 scale (the deciding stage's score when positive) */
+  monkeyScore: number
+  /** ImageNet label of the best-scoring view, e.g. 'macaque' */
+  label: string
+  /** per-stage scores: softmax mass over the primate classes */
+  scores: { whole: number, fullFrame: number, bestCrop: number }
+  boxes: DetectionBox[]
+  width: number
+  height: number
+}
+
+/** The model adapter: pre-processing + inference + outputs → monkey evidence, batched. */
+export interface MonkeyModel {
+  readonly name: string
+  analyse(images: DecodedImage[]): Promise<MonkeyAnalysis[]>
+  close(): Promise<void>
+}
+
+/** Thresholds and limits of the default two-stage model (see docs/wildlife.md). */
+export interface MonkeyModelOptions {
+  /** MobileNetV2 ImageNet classifier (ONNX) */
+  classifierPath: string
+  /** imagenet_synset.txt; empty = labels are class indices */
+  labelsPath: string
+  /** YOLOX-Nano COCO detector (ONNX); empty = whole-frame stages only */
+  detectorPath: string
+  /** centre crop (ImageNet pre-processing) threshold */
+  wholeThreshold: number
+  /** letterboxed full frame (no lost edges) threshold */
+  fullFrameThreshold: number
+  /** crop around a detector box, mean over margins × mirror */
+  cropThreshold: number
+  /** detector boxes below this are not cropped */
+  detectorMinScore: number
+  /** at most this many boxes are cropped per frame */
+  maxCrops: number
+  /** a crop gets the full set of test-time views only if its first view reaches this */
+  cropGate: number
+  /** onnxruntime intra-op threads per session (1 in a worker pool) */
+  threads: number
+}
+
+export interface VisionOk {
+  ok: true
+  analysis: MonkeyAnalysis
+  /** small JPEG of the frame for alerts, only for positive frames */
+  thumbnail: Buffer | null
+  /** decode → result inside the worker, ms */
+  inferMs: number
+}
+
+export interface VisionFailed {
+  ok: false
+  code: string
+  message: string
+}
+
+export type VisionOutcome = VisionOk | VisionFailed

@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import sharp from 'sharp'
+import { isMimamoriError } from '../../core/errors.js'
+import { createVisionEngine, type EngineOptions } from './engine.js'
+
+/**
+ * One inference worker: its own onnxruntime sessions (1 intra-op thread) and
+ * libvips with one thread, so N workers use N cores without oversubscription.
+ * Messages: in `{ id, inputs }`, out `{ id, outcomes }`.
+ */
+export interface WorkerRequest { id: number, inputs: Uint8Array[] }
+
+sharp.concurrency(1)
+sharp.cache(false)
+const port = parentPort
+if (port === null) throw new Error('ingest/vision/worker.js must run as a worker thread')
+
+try {
+  const engine = await createVisionEngine(workerData as EngineOptions)
+  port.on('message', (req: WorkerRequest | 'close') => {
+    if (req === 'close') {
+      void engine.close().finally(() => { port.close() })
+      return
+    }
+    engine.analyse(req.inputs).then(outcomes => {
+      // results are small (scores, boxes, a ~20 kB thumbnail): copied, not transferred
+      port.postMessage({ id: req.id, outcomes })
+    }, (err: unknown) => {
+      port.postMessage({ id: req.id, error: { code: 'MIMAMORI_ERR_VISION', message: (err as Error).message } })
+    })
+  })
+  port.postMessage({ ready: true, model: engine.modelName })
+} catch (err) {
+  port.postMessage({ fatal: { code: isMimamoriError(err) ? err.code : 'MIMAMORI_ERR_VISION', message: (err as Error).message } })
+}

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import mqtt, { type MqttClient } from 'mqtt'
+import Database from 'better-sqlite3'
+import { loadConfig } from '../../core/config/load.js'
+import type { Config } from '../../core/config/schema.js'
+import { silentLogger } from '../../core/logger.js'
+import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
+import { createBroker, type Broker } from '../../broker/index.js'
+import { demoConfigFile, REPO_ROOT, waitFor } from '../helpers/app.js'
+import { startRedis, type TestRedis } from '../helpers/redis.js'
+
+const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
+const MINUTE = 60_000
+
+interface Worker { child: ChildProcess, out: () => string, exit: Promise<number | null> }
+
+function startWorker (configFile: string): Worker {
+  const child = spawn(process.execPath, [CLI, 'ingest', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MIMAMORI_LOG__PRETTY: 'false' } })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
+  const exit = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
+  return { child, out: () => out, exit }
+}
+
+/**
+ * Scale-out on existing engines: 2 brokers sharing mqemitter-redis +
+ * aedes-persistence-redis on a real redis-server, 2 ingest workers in one
+ * Redis Streams consumer group; one worker is SIGKILLed mid-stream.
+ */
+describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
+  let redis: TestRedis
+  const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-cluster-'))
+  let config: Config
+  const brokers: Broker[] = []
+  const workers: Worker[] = []
+  const devices: MqttClient[] = []
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    const cluster = { redisUrl: redis.url, claimIdleMs: 1000 }
+    const file = join(dataDir, 'cluster.json')
+    const { stations } = loadConfig({ file: demoConfigFile() })
+    writeFileSync(file, JSON.stringify({
+      dataDir,
+      log: { level: 'info' },
+      broker: { allowAnonymous: true, persistence: { backend: 'redis' }, cluster },
+      stations
+    }))
+    config = loadConfig({ file, overrides: { log: { level: 'silent' } } })
+    for (const id of ['broker-a', 'broker-b']) {
+      const b = createBroker({ config: { ...config, broker: { ...config.broker, id, port: 0, wsPort: 0 } }, logger: silentLogger() })
+      await b.start()
+      brokers.push(b)
+    }
+    workers.push(startWorker(file), startWorker(file))
+    for (const w of workers) await waitFor(() => w.out().includes('ingest worker consuming') ? true : undefined, 'worker consuming', 30_000)
+  })
+
+  afterAll(async () => {
+    for (const d of devices) d.end(true)
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL')
+    await Promise.all(workers.map(async w => await w.exit))
+    for (const b of brokers) await b.close()
+    await redis?.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('delivers a publish on one broker to a subscriber on the other', async () => {
+    const sub = await mqtt.connectAsync(brokers[1]!.url, { clientId: 'x-sub', reconnectPeriod: 0 })
+    const pub = await mqtt.connectAsync(brokers[0]!.url, { clientId: 'x-pub', reconnectPeriod: 0 })
+    const got = new Promise<string>(resolve => sub.once('message', (_t, p) => { resolve(p.toString()) }))
+    await sub.subscribeAsync('cluster/check', { qos: 1 })
+    // the subscription reaches the other broker through Redis; publish until it lands
+    const timer = setInterval(() => { pub.publish('cluster/check', 'across', { qos: 1 }) }, 200)
+    try {
+      expect(await got).toBe('across')
+    } finally {
+      clearInterval(timer)
+      await sub.endAsync()
+      await pub.endAsync()
+    }
+  })
+
+  it('stores every reading exactly once when a worker is SIGKILLed mid-stream', async () => {
+    const PER_DEVICE = 40
+    const base = Math.floor(Date.now() / MINUTE) * MINUTE - (PER_DEVICE + 5) * MINUTE
+    const total = config.stations.length * PER_DEVICE
+    // devices spread over both brokers, as behind a load balancer
+    for (const [i, s] of config.stations.entries()) {
+      devices.push(await mqtt.connectAsync(brokers[i % 2]!.url, { clientId: s.deviceId, reconnectPeriod: 0 }))
+    }
+    const frame = (k: number): Buffer => Buffer.from(encodeUplink({ mode: 'observe', levelM: 0.3 + k / 1000, batteryV: 3.6, temperatureC: 12, spreadMm: 2, validPings: 20, totalPings: 20, time: base + k * MINUTE }))
+    const publishing = Promise.all(config.stations.map(async (s, i) => {
+      for (let k = 0; k < PER_DEVICE; k++) await devices[i]!.publishAsync(`mmr/v1/gauge/${s.deviceId}/up`, frame(k), { qos: 1 })
+    }))
+
+    const db = new Database(join(dataDir, config.store.file), { readonly: true, fileMustExist: true })
+    const count = (): number => (db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n
+    try {
+      await waitFor(() => count() >= total / 5 ? true : undefined, 'first readings stored', 30_000)
+      workers[0]!.child.kill('SIGKILL')
+      expect(await workers[0]!.exit).toBeNull()
+      await publishing
+      await waitFor(() => count() === total ? true : undefined, `all ${total} readings stored`, 60_000)
+      // nothing left pending in the group: the survivor acked its own and the dead worker's entries
+      await waitFor(async () => {
+        const pending = await redis.client.xpending(config.broker.cluster.stream, config.broker.cluster.group) as [number, ...unknown[]]
+        return pending[0] === 0 ? true : undefined
+      }, 'no pending entries', 30_000)
+      const perStation = db.prepare('SELECT station_id, COUNT(*) AS n, COUNT(DISTINCT time) AS d FROM readings GROUP BY station_id').all() as Array<{ station_id: string, n: number, d: number }>
+      expect(perStation).toHaveLength(config.stations.length)
+      for (const row of perStation) expect({ station: row.station_id, n: row.n, d: row.d }).toEqual({ station: row.station_id, n: PER_DEVICE, d: PER_DEVICE })
+      // one stream entry per publish, from both brokers
+      const entries = await redis.client.xlen(config.broker.cluster.stream)
+      expect(entries).toBeGreaterThanOrEqual(total)
+    } finally {
+      db.close()
+    }
+  })
+})
