@@ -13,6 +13,7 @@ import { createClusterEmitter, createUplinkFeed, type UplinkFeed } from './clust
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
 import { openPersistence, type PersistenceChoice } from './persistence.js'
+import { preservePublishOrder } from './ordering.js'
 import { createDeviceRegistry, type AccountRole, type DeviceRegistry } from './registry.js'
 
 export interface BrokerCounters {
@@ -208,6 +209,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
         throw err
       }
       const a = aedes
+      preservePublishOrder(a)
       if (allowAnonymous) {
         log.warn('*** anonymous MQTT access is ON (demo mode): any client on this network may connect, publish and subscribe. Turn broker.allowAnonymous off and provision devices (`mimamori device add`) before exposing this port. ***')
       }

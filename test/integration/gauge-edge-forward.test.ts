@@ -31,9 +31,7 @@ describe('edge gauge: store-and-forward and downlink through the real pipeline',
   }
 
   beforeAll(async () => {
-    // Broker sessions in memory: the default 'level' persistence occasionally loses a QoS 1
-    // message broker → ingest (reported separately); this test is about the device side.
-    t = await startTestApp({ broker: { persistence: { backend: 'memory' } } })
+    t = await startTestApp()
     station = t.app.store!.getStation('uchikawa-oizumi')!
     link = await startTcpLink(t.info.mqttPort)
     gauge = createSimulatedGauge({ station, scenario: level, mqttUrl: link.url, logger: silentLogger(), publishTimeoutMs: 2000 })

@@ -24,10 +24,6 @@ describe.runIf(haveBinary(VICTORIA_METRICS_BIN))('InfluxDB backend: outage of th
   beforeAll(async () => {
     vm = await startVictoriaMetrics()
     t = await startTestApp({
-      // Broker sessions in memory: with the default 'level' persistence the broker → ingest leg
-      // occasionally loses a QoS 1 message (≈ 1 in 3000, reported to the broker owner); this test
-      // is about the outbox between ingest and the time-series database.
-      broker: { persistence: { backend: 'memory' } },
       store: { backend: 'influxdb', influx: { url: vm.url, bucket: 'river', batchSize: 25, flushIntervalMs: 50, retryMinMs: 50, retryMaxMs: 400, timeoutMs: 2000 } }
     })
     device = await mqtt.connectAsync(t.info.mqttUrl, { clientId: 'gauge-uchikawa-01' })
