@@ -13,7 +13,7 @@ import { createClusterEmitter, createUplinkFeed, type UplinkFeed } from './clust
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
 import { openPersistence, type PersistenceChoice } from './persistence.js'
-import { preservePublishOrder } from './ordering.js'
+import { preservePublishOrder, type PublishOrder } from './ordering.js'
 import { createDeviceRegistry, type AccountRole, type DeviceRegistry } from './registry.js'
 
 export interface BrokerCounters {
@@ -117,6 +117,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     })
   }
 
+  let order: PublishOrder | undefined
+
   function authorizePublish (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
     if (client === null) { done(null); return }
     const who = auth?.identityOf(client)
@@ -131,8 +133,13 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       done(new MimamoriError('MIMAMORI_ERR_PAYLOAD_TOO_LARGE', `${cls} payload of ${size} bytes exceeds ${max}`, { details: { reason: 'payload_too_large' } }))
       return
     }
-    if (feed === undefined) { done(null); return }
-    feed.append(packet).then(() => { done(null) }, (err: Error) => { done(err) })
+    const persisted = (): void => {
+      // QoS 1: into the persistence before Aedes writes the PUBACK (broker/ordering.ts)
+      if (packet.qos !== 1 || order === undefined) { done(null); return }
+      order.publishBeforeAck(packet, client).then(() => { done(null) }, (err: Error) => { done(err) })
+    }
+    if (feed === undefined) { persisted(); return }
+    feed.append(packet).then(persisted, (err: Error) => { done(err) })
   }
 
   function authorizeSubscribe (client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {
@@ -169,6 +176,10 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
           connectTimeout: b.limits.connectTimeoutMs,
           ...(b.limits.keepaliveMaxS > 0 ? { keepaliveLimit: b.limits.keepaliveMaxS } : {}),
           maxInflightInbound: b.limits.maxInflightInbound,
+          // aedes' default (100) parks every further publish in mqemitter's array queue once one
+          // subscriber socket is full; its shift() then dominated the CPU profile of a fan-in.
+          // Unbounded (0) still back-pressures publishers: a publish completes after its writes.
+          concurrency: b.limits.deliveryConcurrency,
           // [MQTT-3.1.3-8]: a zero-byte client id with CleanSession 0 is answered with CONNACK 2
           // (aedes would invent an id); marked here, refused in authenticate, which can send a return code.
           preConnect: (client, packet, done) => {
@@ -200,6 +211,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
           authorizeForward: (client, packet) => {
             if (packet.qos === 0) return packet
             const subs = (client as unknown as { subscriptions: Record<string, { qos?: number }> }).subscriptions
+            if (grantedAtLeast(subs, packet.qos)) return packet
             const qos = deliveryQos(subs, packet.topic, packet.qos)
             return qos === packet.qos ? packet : Object.assign(Object.create(Object.getPrototypeOf(packet) as object) as object, packet, { qos }) as typeof packet
           }
@@ -209,7 +221,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
         throw err
       }
       const a = aedes
-      preservePublishOrder(a)
+      order = preservePublishOrder(a)
       if (allowAnonymous) {
         log.warn('*** anonymous MQTT access is ON (demo mode): any client on this network may connect, publish and subscribe. Turn broker.allowAnonymous off and provision devices (`mimamori device add`) before exposing this port. ***')
       }
@@ -252,6 +264,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
         pending = undefined
         await Promise.all(listeners.map(async l => { await l.close() }))
         listeners = []
+        await order?.drain()
         if (aedes !== undefined) await new Promise<void>(resolve => { aedes!.close(() => { resolve() }) })
         await persistence?.close().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'persistence close failed') })
         await feed?.close()
@@ -262,4 +275,10 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     }
   }
   return broker
+}
+
+/** hot path: no downgrade is possible when every subscription of the client was granted at least this QoS */
+function grantedAtLeast (subs: Record<string, { qos?: number }>, qos: number): boolean {
+  for (const filter in subs) if ((subs[filter]?.qos ?? 0) < qos) return false
+  return true
 }
