@@ -133,29 +133,43 @@ async function main (): Promise<void> {
     return { key: `${time}-0`, body: encodeCameraEnvelope({ capturedAt: new Date(time).toISOString(), burstId: `b${k}`, frameIndex: 0, frameCount: 1 }, images[k % images.length]!) }
   })
   const t0 = performance.now()
-  await Promise.all(payloads.map(async p => {
-    sentAt.set(p.key, performance.now())
-    await cam.publishAsync(`mmr/v1/camera/${cameraId}/image`, p.body, { qos: 1 })
+  // a camera fleet: up to 16 uploads in flight at once
+  let next = 0
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < payloads.length) {
+      const p = payloads[next++]!
+      sentAt.set(p.key, performance.now())
+      await cam.publishAsync(`mmr/v1/camera/${cameraId}/image`, p.body, { qos: 1 })
+    }
   }))
+  // A stall (no detection for 20 s) ends the run with what arrived, and says so.
+  let lastDone = -1
+  let stalledFor = 0
+  let stalled = false
   const progress = setInterval(() => {
-    process.stderr.write(`  … ${done}/${total} analysed, ingest ${JSON.stringify(app.ingest?.stats)}\n`)
+    if (done === lastDone) stalledFor += 5000
+    else { lastDone = done; stalledFor = 0 }
+    if (stalledFor >= 20_000) { stalled = true; finished() }
+    process.stderr.write(`  … ${done}/${total} analysed, ingest ${JSON.stringify(app.ingest?.stats)} broker ${JSON.stringify(app.broker?.counters)}\n`)
   }, 5000)
   await all
   clearInterval(progress)
-  const wall = performance.now() - t0
+  const wall = performance.now() - t0 - (stalled ? stalledFor : 0)
+  if (stalled) process.stdout.write(`WARNING: only ${done}/${total} frames reached detection; broker counters ${JSON.stringify(app.broker?.counters)}, ingest ${JSON.stringify(app.ingest?.stats)}. Figures below use the frames that arrived.\n`)
+  const counted = stalled ? done : total
   await cam.endAsync()
   const stats = app.ingest!.wildlife.vision.stats
   await app.close()
   rmSync(dataDir, { recursive: true, force: true })
 
-  const ips = total / (wall / 1000)
-  const perImageCpu = (wall * WORKERS) / total // worker-milliseconds per image
+  const ips = counted / (wall / 1000)
+  const perImageCpu = (wall * WORKERS) / counted // worker-milliseconds per image
   const floorIps = (WORKERS * 1000) / floorMean
   const lines = [
     '',
     `floor (1 thread, per image): sharp decode+resize median ${median(decodeMs).toFixed(1)} ms + session.run median ${median(runMs).toFixed(1)} ms = ${floorPerImage.toFixed(1)} ms (mean ${floorMean.toFixed(1)} ms)`,
     `floor throughput with ${WORKERS} cores: ${floorIps.toFixed(1)} images/s`,
-    `pipeline: ${total} images in ${(wall / 1000).toFixed(2)} s = ${ips.toFixed(1)} images/s; ${perImageCpu.toFixed(1)} worker-ms per image; batches ${stats.batches} (mean ${(total / Math.max(1, stats.batches)).toFixed(1)} images)`,
+    `pipeline: ${counted} images in ${(wall / 1000).toFixed(2)} s = ${ips.toFixed(1)} images/s; ${perImageCpu.toFixed(1)} worker-ms per image; batches ${stats.batches} (mean ${(counted / Math.max(1, stats.batches)).toFixed(1)} images)`,
     `pipeline latency (MQTT publish → detection stored): median ${median(latency).toFixed(0)} ms, p95 ${pct(latency, 0.95).toFixed(0)} ms (includes queueing: all ${total} images were sent at once)`,
     `RATIO pipeline / floor per image: ${(perImageCpu / floorMean).toFixed(2)}× (goal ≤ 1.2×); throughput ${ips.toFixed(1)} images/s (goal ≥ 100)`,
     ''

@@ -65,6 +65,8 @@ describe('vision accuracy on the shared labelled images', () => {
     expect(baselineFalse).toBe(0)
     expect(falseAlarms).toBe(0)
     expect(found).toBeGreaterThanOrEqual(14)
+    // the goal; measured 17/17 (monkey_02 is a knife-edge crop at 0.189, so 16 is the floor we hold)
+    expect(found).toBeGreaterThanOrEqual(16)
     expect(found).toBeGreaterThanOrEqual(baselineFound)
   })
 
