@@ -31,6 +31,14 @@ export function haveBinary (path: string): boolean {
   return existsSync(path)
 }
 
+/**
+ * Tests that need a server fail (never skip) when it is missing: a green run
+ * must mean the zero-loss path was exercised. `.ci/run` installs them.
+ */
+export function requireBinary (path: string, debianPackage: string): void {
+  if (!existsSync(path)) throw new Error(`${path} not found: install the Debian package ${debianPackage} (bash .ci/run does) or point MIMAMORI_VM_BIN / MIMAMORI_INFLUXD_BIN at it`)
+}
+
 /** A port nobody listens on right now (the OS picks it). */
 export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -114,6 +122,7 @@ const answers = (path: string, status: number[]) => async (url: string): Promise
 
 /** VictoriaMetrics single node: accepts InfluxDB line protocol on /api/v2/write and /write. */
 export async function startVictoriaMetrics (): Promise<ManagedServer> {
+  requireBinary(VICTORIA_METRICS_BIN, 'victoria-metrics')
   return await startManaged({
     name: 'victoria-metrics',
     bin: VICTORIA_METRICS_BIN,
@@ -129,6 +138,7 @@ export async function startVictoriaMetrics (): Promise<ManagedServer> {
 
 /** InfluxDB 1.x with auth off; the RPC (backup) port is also ephemeral so two tests never collide. */
 export async function startInfluxDb1 (): Promise<ManagedServer & { createDatabase(name: string): Promise<void> }> {
+  requireBinary(INFLUXD_BIN, 'influxdb')
   const rpcPort = await freePort()
   const s = await startManaged({
     name: 'influxd',

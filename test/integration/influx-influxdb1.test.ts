@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
-import { haveBinary, INFLUXD_BIN, startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
+import { startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
 
 const MINUTE = 60_000
 
@@ -20,7 +20,7 @@ async function influxql (url: string, db: string, q: string): Promise<Array<{ co
  * test-only /api/v2/write → /write rewrite, since Debian's influxd predates
  * 1.8), reads back with InfluxQL through the dashboard API.
  */
-describe.runIf(haveBinary(INFLUXD_BIN))('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => {
+describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => {
   let influx: Awaited<ReturnType<typeof startInfluxDb1>>
   let proxy: Awaited<ReturnType<typeof startV2WriteRewriteProxy>>
   let t: TestApp

@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
-import { exportVictoriaMetrics, haveBinary, startVictoriaMetrics, VICTORIA_METRICS_BIN, type ManagedServer } from '../helpers/servers.js'
+import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 
 const MINUTE = 60_000
 const TOTAL = 300
@@ -16,7 +16,7 @@ const RESTART_AFTER = 180
  * middle of the stream and restarted later on the same port and data dir;
  * every reading must be there exactly once.
  */
-describe.runIf(haveBinary(VICTORIA_METRICS_BIN))('InfluxDB backend: outage of the time-series database', () => {
+describe('InfluxDB backend: outage of the time-series database', () => {
   let vm: ManagedServer
   let t: TestApp
   let device: MqttClient

@@ -8,12 +8,12 @@ import { silentLogger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
 import { demoConfigFile, waitFor } from '../helpers/app.js'
-import { exportVictoriaMetrics, freePort, haveBinary, startVictoriaMetrics, VICTORIA_METRICS_BIN, type ManagedServer } from '../helpers/servers.js'
+import { exportVictoriaMetrics, freePort, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 
 const MINUTE = 60_000
 
 /** The outbox on its own: durable across a restart of mimamori while the database is unreachable. */
-describe.runIf(haveBinary(VICTORIA_METRICS_BIN))('durable outbox', () => {
+describe('durable outbox', () => {
   let vm: ManagedServer
   let dataDir: string
 
