@@ -39,6 +39,8 @@ export function mayPublish (who: Identity, topic: string): boolean {
       return topic.startsWith(SERVICE_EVENTS_PREFIX + '/') || isDownlink(topic)
     case 'dashboard':
       return isDownlink(topic)
+    case 'chirpstack':
+      return isChirpStackEvent(topic)
   }
 }
 
@@ -53,6 +55,9 @@ export function maySubscribe (who: Identity, filter: string): boolean {
       return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/')
     case 'dashboard':
       return filter.startsWith(SERVICE_EVENTS_PREFIX + '/') || /^mmr\/v1\/[^/#]+\/[^/#]+\/status$/.test(filter)
+    case 'chirpstack':
+      // the integration's downlink queue: application/{app}/device/{devEui}/command/down (wildcards allowed)
+      return /^application\/[^/#]+\/device\/[^/#]+\/command\/down$/.test(filter)
   }
 }
 
@@ -67,6 +72,13 @@ export function clientIdAllowed (who: Identity, clientId: string): boolean {
       return clientId === who.id || clientId.startsWith(who.id + '-')
   }
 }
+
+/** ChirpStack v4 MQTT integration events: application/{app}/device/{devEui}/event/{up|join|status|ack|txack|log|location|integration} */
+function isChirpStackEvent (topic: string): boolean {
+  const p = topic.split('/')
+  return p.length === 6 && p[0] === 'application' && p[1] !== '' && p[2] === 'device' && p[3] !== '' && p[4] === 'event' && CHIRPSTACK_EVENTS.has(p[5]!)
+}
+const CHIRPSTACK_EVENTS = new Set(['up', 'join', 'status', 'ack', 'txack', 'log', 'location', 'integration'])
 
 function isDownlink (topic: string): boolean {
   const t = parseTopic(topic)

@@ -7,9 +7,13 @@ import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
 import { migrate } from '../ingest/store/embedded.js'
 import { dummyHash, generateSecret, hashSecret, verifySecret } from './secrets.js'
 
-/** device: a gauge or camera; ingest / dashboard: service accounts, allowed by role (broker/acl.ts). */
-export type AccountRole = 'device' | 'ingest' | 'dashboard'
-export const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'dashboard']
+/**
+ * device: a gauge or camera; ingest / dashboard / chirpstack: service accounts,
+ * allowed by role (broker/acl.ts). chirpstack = a ChirpStack network server's
+ * MQTT integration account (publishes LoRaWAN uplink events).
+ */
+export type AccountRole = 'device' | 'ingest' | 'dashboard' | 'chirpstack'
+export const SERVICE_ROLES: readonly AccountRole[] = ['ingest', 'dashboard', 'chirpstack']
 
 export interface Account {
   id: string

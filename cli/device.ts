@@ -2,23 +2,26 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
-import { createDeviceRegistry, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
+import { createDeviceRegistry, SERVICE_ROLES, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
 import { resolveConfig } from './config-source.js'
 
 export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts)
 
 Usage:
   mimamori device add --kind gauge|camera --id ID [--station STATION] [--json]
-  mimamori device add --kind ingest|dashboard --id ACCOUNT [--json]   (service account)
+  mimamori device add --kind service --role ingest|dashboard|chirpstack --id ACCOUNT [--json]
+  mimamori device add --kind ingest|dashboard|chirpstack --id ACCOUNT [--json]   (same, shorter)
   mimamori device list [--json]
   mimamori device rotate --id ID [--json]     new secret; the old one stops working
   mimamori device revoke --id ID              refused at the next CONNECT
   (all take --config file.json like the other commands)
 
 The secret is printed once and stored only as an scrypt hash. A device connects
-with client id = username = its id; see docs/broker.md.`
+with client id = username = its id; see docs/broker.md. A service account's
+client id is its id or starts with "<id>-". Role chirpstack: a ChirpStack
+network server's MQTT integration (publishes application/+/device/+/event/…).`
 
-const KINDS = new Set(['gauge', 'camera', 'ingest', 'dashboard'])
+const KINDS = new Set(['gauge', 'camera', 'ingest', 'dashboard', 'chirpstack'])
 
 /** `mimamori device …`: writes to the registry in the embedded database (dataDir/store.file). */
 export async function deviceCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
@@ -30,6 +33,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
       kind: { type: 'string' },
       id: { type: 'string' },
       station: { type: 'string' },
+      role: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -48,8 +52,14 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
     }
     switch (action) {
       case 'add': {
-        const kind = need(values.kind, 'kind')
-        if (!KINDS.has(kind)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--kind must be gauge, camera, ingest or dashboard (got "${kind}")`)
+        let kind = need(values.kind, 'kind')
+        if (kind === 'service') {
+          kind = need(values.role, 'role')
+          if (!SERVICE_ROLES.includes(kind as AccountRole)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--role must be ${SERVICE_ROLES.join(', ')} (got "${kind}")`)
+        } else if (values.role !== undefined) {
+          throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--role goes with --kind service')
+        }
+        if (!KINDS.has(kind)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--kind must be gauge, camera, service (with --role), ingest, dashboard or chirpstack (got "${kind}")`)
         const id = need(values.id, 'id')
         const station = values.station
         if (station !== undefined && config.stations.length > 0 && !config.stations.some(s => s.id === station)) {

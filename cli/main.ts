@@ -18,6 +18,8 @@ import { createApp, openStore } from './app.js'
 import { resolveConfig } from './config-source.js'
 import { deviceCommand } from './device.js'
 import { simProfileCommand } from './sim-profile.js'
+import { simCredentials } from './sim-credentials.js'
+import { simReplayCommand } from './replay.js'
 
 const USAGE = `mimamori — river gauges and wildlife cameras for municipalities
 
@@ -28,8 +30,12 @@ Commands:
   broker      the MQTT broker only
   ingest      the ingest service only (subscribes to the broker)
   dashboard   the web dashboard/API only (follows ingest's events over MQTT)
-  sim         the simulated device fleet only; --profile <stationId> [--dr 2] prints
-              the gauge's airtime and battery-life estimate for a calm year
+  sim         the simulated device fleet only (--provision registers its devices and
+              writes dataDir/sim-credentials.json for a broker with anonymous off;
+              --credentials FILE uses another file); --profile <stationId> [--dr 2] prints
+              the gauge's airtime and battery-life estimate for a calm year;
+              sim replay --file <csv> --station <id> [--speed 600] replays a recorded
+              hydrograph through the running platform (mimamori sim replay --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help)
 
 Configuration: JSON file (--config, $MIMAMORI_CONFIG, ./mimamori.config.json,
@@ -41,6 +47,10 @@ type Stop = () => Promise<void>
 
 async function main (): Promise<void> {
   // `device` has its own flags (--kind, --id …), so it is routed before the common parser.
+  if (process.argv[2] === 'sim' && process.argv[3] === 'replay') {
+    process.exitCode = await simReplayCommand(process.argv.slice(4))
+    return
+  }
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => a === '--profile' || a.startsWith('--profile='))) {
     process.exitCode = simProfileCommand(process.argv.slice(3))
     return
@@ -51,7 +61,7 @@ async function main (): Promise<void> {
   }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, provision: { type: 'boolean' }, credentials: { type: 'string' } }
   })
   const command = positionals[0]
   if (values.help === true || command === undefined || command === 'help') {
@@ -170,7 +180,9 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function sim (config: Config, logger: Logger): Promise<Stop> {
-  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl })
+  // --provision / --credentials FILE: device credentials for a broker with anonymous off (cli/sim-credentials.ts)
+  const credentials = await simCredentials(config, logger, process.argv.slice(3))
+  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl, ...(credentials === undefined ? {} : { credentials }) })
   await fleet.start()
   return fleet.close
 }

@@ -37,6 +37,8 @@ export interface Station {
   /** height of the sensor face above the gauge zero, metres: level = sensorHeight − distance */
   sensorHeight: number
   thresholds: Thresholds
+  /** 訓練局: a drill/replay station; all its alerts are drills (never sent publicly) */
+  drill?: boolean | undefined
   /** per-station QC / rule tuning; unset keys use the global `river` config */
   tuning?: StationRiverTuning | undefined
 }

@@ -29,6 +29,7 @@ export const StationSchema = Type.Object({
   datum: Type.Number({ description: 'gauge zero elevation, m T.P.' }),
   sensorHeight: Type.Number({ exclusiveMinimum: 0, description: 'sensor face above gauge zero, m' }),
   thresholds: ThresholdsSchema,
+  drill: Type.Optional(Type.Boolean({ description: '訓練局: a station for drills and replays (`mimamori sim replay --drill`); all its river alerts are raised as drills' })),
   tuning: Type.Optional(Type.Object({
     minLevel: Type.Optional(Type.Number({ description: 'QC gross range: lower limit, m (river bed / street surface)' })),
     maxLevel: Type.Optional(Type.Number({ description: 'QC gross range: upper limit, m; default sensor height − river.qc.blankingM' })),
@@ -75,6 +76,7 @@ export const ConfigSchema = Type.Object({
       keepaliveMaxS: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'largest keep-alive a client may ask for, s; 0 = any (a client sending 0 is then allowed)' }),
       connectTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'a socket must send CONNECT within this' }),
       maxInflightInbound: Type.Integer({ minimum: 0, default: 1000, description: 'QoS 2 messages a client may hold awaiting PUBREL' }),
+      deliveryConcurrency: Type.Integer({ minimum: 0, default: 0, description: 'messages in fan-out at once (aedes concurrency); 0 = unbounded, back-pressure comes from subscriber sockets (docs/broker.md#benchmark)' }),
       gaugePayloadBytes: Type.Integer({ minimum: 11, default: 256, description: 'largest payload on mmr/v1/gauge/+/up and any .../down' }),
       statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
       imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope)' }),

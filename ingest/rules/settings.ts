@@ -29,6 +29,7 @@ export function ruleSettings (config: Config, station: Station): RuleSettings {
     silentAfterMs: (t.silentAfterMinutes ?? g.silentAfterMinutes) * 60_000,
     silentObserveMs: g.silentObserveMinutes * 60_000,
     gateLevel: station.thresholds.observationStart ?? station.thresholds.standby,
-    drill: g.drill
+    // a drill station (訓練局) raises drills whatever the global setting
+    drill: g.drill || station.drill === true
   }
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -86,8 +86,10 @@ describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
     }
   })
 
-  it('stores every reading exactly once when a worker is SIGKILLed mid-stream', async () => {
+  it('stores every reading exactly once when a worker is SIGKILLed holding unacknowledged entries', async () => {
     const PER_DEVICE = 40
+    const CHUNK = 4
+    const { stream, group } = config.broker.cluster
     const base = Math.floor(Date.now() / MINUTE) * MINUTE - (PER_DEVICE + 5) * MINUTE
     const total = config.stations.length * PER_DEVICE
     // devices spread over both brokers, as behind a load balancer
@@ -95,28 +97,67 @@ describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
       devices.push(await mqtt.connectAsync(brokers[i % 2]!.url, { clientId: s.deviceId, reconnectPeriod: 0 }))
     }
     const frame = (k: number): Buffer => Buffer.from(encodeUplink({ mode: 'observe', levelM: 0.3 + k / 1000, batteryV: 3.6, temperatureC: 12, spreadMm: 2, validPings: 20, totalPings: 20, time: base + k * MINUTE }))
-    const publishing = Promise.all(config.stations.map(async (s, i) => {
-      for (let k = 0; k < PER_DEVICE; k++) await devices[i]!.publishAsync(`mmr/v1/gauge/${s.deviceId}/up`, frame(k), { qos: 1 })
-    }))
+    /** stream payload → the reading it must become */
+    const expected = new Map<string, { station: string, time: number }>()
+    for (const s of config.stations) for (let k = 0; k < PER_DEVICE; k++) expected.set(`${s.deviceId}:${frame(k).toString('hex')}`, { station: s.id, time: base + k * MINUTE })
+    let next = 0
+    /** the next CHUNK frames of every device, QoS 1 (acked = in the stream) */
+    const publishChunk = async (): Promise<void> => {
+      const from = next
+      next = Math.min(PER_DEVICE, next + CHUNK)
+      await Promise.all(config.stations.map(async (s, i) => {
+        for (let k = from; k < next; k++) await devices[i]!.publishAsync(`mmr/v1/gauge/${s.deviceId}/up`, frame(k), { qos: 1 })
+      }))
+    }
 
     const db = new Database(join(dataDir, config.store.file), { readonly: true, fileMustExist: true })
     const count = (): number => (db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n
+    const victim = workers[0]!
+    const consumer = `${hostname()}-${victim.child.pid!}`
+    const pendingOf = async (): Promise<string[]> =>
+      (await redis.client.xpending(stream, group, '-', '+', 1000, consumer) as Array<[string, string, number, number]>).map(e => e[0])
     try {
-      await waitFor(() => count() >= total / 5 ? true : undefined, 'first readings stored', 30_000)
-      workers[0]!.child.kill('SIGKILL')
-      expect(await workers[0]!.exit).toBeNull()
-      await publishing
+      await publishChunk()
+      await waitFor(() => count() >= config.stations.length * CHUNK ? true : undefined, 'first readings stored', 30_000)
+      // Freeze the victim, then publish: Redis hands new entries to its XREADGROUP that is
+      // still blocked server-side, so they become pending for a consumer that cannot ack them.
+      let held: string[] = []
+      while (held.length === 0 && next < PER_DEVICE) {
+        victim.child.kill('SIGSTOP')
+        await publishChunk()
+        held = await pendingOf()
+        if (held.length === 0) victim.child.kill('SIGCONT')
+      }
+      expect(held.length, 'the victim holds unacknowledged entries').toBeGreaterThan(0)
+      victim.child.kill('SIGKILL')
+      expect(await victim.exit).toBeNull()
+      const heldEntries = new Map<string, { station: string, time: number }>()
+      for (const id of held) {
+        const [[, fields] = ['', []]] = await redis.client.xrangeBuffer(stream, id, id)
+        const f = new Map<string, Buffer>()
+        for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!.toString(), fields[i + 1]!)
+        const device = /^mmr\/v1\/gauge\/([^/]+)\/up$/.exec(f.get('topic')?.toString() ?? '')?.[1] ?? ''
+        const reading = expected.get(`${device}:${f.get('payload')?.toString('hex') ?? ''}`)
+        expect(reading, `entry ${id} is one of our frames`).toBeDefined()
+        heldEntries.set(id, reading!)
+      }
+      while (next < PER_DEVICE) await publishChunk()
       await waitFor(() => count() === total ? true : undefined, `all ${total} readings stored`, 60_000)
-      // nothing left pending in the group: the survivor acked its own and the dead worker's entries
+      // nothing left pending in the group: the survivor took over and acked the dead worker's entries
       await waitFor(async () => {
-        const pending = await redis.client.xpending(config.broker.cluster.stream, config.broker.cluster.group) as [number, ...unknown[]]
+        const pending = await redis.client.xpending(stream, group) as [number, ...unknown[]]
         return pending[0] === 0 ? true : undefined
       }, 'no pending entries', 30_000)
+      const claimed = workers[1]!.out().split('\n').filter(l => l.includes('took over entries left by another worker'))
+        .reduce((n, l) => n + (JSON.parse(l) as { count: number }).count, 0)
+      expect(claimed).toBeGreaterThanOrEqual(held.length)
+      const one = db.prepare('SELECT COUNT(*) AS n FROM readings WHERE station_id = ? AND time = ?')
+      for (const [id, r] of heldEntries) expect({ id, n: (one.get(r.station, r.time) as { n: number }).n }).toEqual({ id, n: 1 })
       const perStation = db.prepare('SELECT station_id, COUNT(*) AS n, COUNT(DISTINCT time) AS d FROM readings GROUP BY station_id').all() as Array<{ station_id: string, n: number, d: number }>
       expect(perStation).toHaveLength(config.stations.length)
       for (const row of perStation) expect({ station: row.station_id, n: row.n, d: row.d }).toEqual({ station: row.station_id, n: PER_DEVICE, d: PER_DEVICE })
       // one stream entry per publish, from both brokers
-      const entries = await redis.client.xlen(config.broker.cluster.stream)
+      const entries = await redis.client.xlen(stream)
       expect(entries).toBeGreaterThanOrEqual(total)
     } finally {
       db.close()

@@ -1,0 +1,231 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import type { Config } from '../core/config/schema.js'
+import { MimamoriError } from '../core/errors.js'
+import { silentLogger } from '../core/logger.js'
+import type { Station } from '../core/types.js'
+import { readLevelCsv, replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
+import { resolveConfig } from './config-source.js'
+import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
+
+export const REPLAY_USAGE = `mimamori sim replay — replay a recorded hydrograph through a running platform
+
+Usage:
+  mimamori sim replay --file <time,level_m.csv> --station <stationId>
+      [--speed 600|max] [--from ISO] [--to ISO] [--drill] [--adaptive]
+      [--keep-times] [--interval 10] [--mqtt-url URL]
+      [--password SECRET | --password-file FILE | --credentials FILE]
+      [--json] [--config file.json]
+
+  --speed      data time per wall time (default 600: a 10-minute step every second);
+               "max" sends as fast as the broker acks
+  --from/--to  the part of the record to replay (ISO 8601, e.g. 2026-08-12T06:00+09:00)
+  --adaptive   the gauge's 監視/観測 reporting policy decides what is sent (true level
+               measured every minute of data time); default: a frame every --interval min
+  --drill      訓練: the station must be a drill station (stations[].drill: true) so every
+               alert it raises is a drill and live stations are never touched
+  --keep-times send the original data times (only for records of the last 45 days);
+               default: shifted so the replay's last frame is "now"
+  --password   the device secret when the broker requires authentication
+               (mimamori device add --kind gauge --id <the station's deviceId>);
+               default: the station's gauge in --credentials FILE or
+               dataDir/sim-credentials.json (mimamori sim --provision), else anonymous
+  --json       print the summary as JSON
+
+The replay connects as the station's gauge (client id = username = its deviceId),
+so do not replay into a station whose real gauge is online. See docs/river.md.`
+
+/** frames carry minutes mod 65536 (45.5 days); keep a margin for the 5-minute clock skew */
+const MAX_AGE_MS = 45 * 86_400_000
+const MIN = 60_000
+
+export interface ReplaySummary {
+  station: string
+  file: string
+  frames: number
+  measurements: number
+  reasons?: Record<string, number>
+  /** original data times of the first and last replayed point */
+  dataFrom: string
+  dataTo: string
+  dataSpanHours: number
+  /** what the frames carried */
+  sentFrom: string
+  sentTo: string
+  shiftMs: number
+  wallSeconds: number
+  speedRequested: number | 'max'
+  speedup: number
+  adaptive: boolean
+  drill: boolean
+}
+
+function localBroker (config: Config): string {
+  const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
+  return `mqtt://${host}:${config.broker.port}`
+}
+
+function parseTime (v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined
+  const t = Date.parse(v)
+  if (!Number.isFinite(t)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--${name} "${v}" is not an ISO 8601 time`)
+  return t
+}
+
+function formatSpan (ms: number): string {
+  const sign = ms < 0 ? '−' : '+'
+  const m = Math.round(Math.abs(ms) / MIN)
+  const d = Math.floor(m / 1440)
+  const h = Math.floor((m % 1440) / 60)
+  return `${sign}${d} d ${h} h ${m % 60} min`
+}
+
+/** `mimamori sim replay …` (argv after `sim replay`); resolves to the exit code. */
+export async function simReplayCommand (argv: string[], now: () => number = Date.now): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      file: { type: 'string' },
+      station: { type: 'string' },
+      speed: { type: 'string', default: '600' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      drill: { type: 'boolean', default: false },
+      adaptive: { type: 'boolean', default: false },
+      'keep-times': { type: 'boolean', default: false },
+      interval: { type: 'string', default: '10' },
+      'mqtt-url': { type: 'string' },
+      password: { type: 'string' },
+      'password-file': { type: 'string' },
+      credentials: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help === true) {
+    process.stdout.write(REPLAY_USAGE + '\n')
+    return 0
+  }
+  if (values.file === undefined || values.station === undefined) {
+    process.stderr.write(`--file and --station are required\n\n${REPLAY_USAGE}\n`)
+    return 2
+  }
+  const speed: number | 'max' = values.speed === 'max' ? 'max' : Number(values.speed)
+  if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--speed must be a number > 0 or "max" (got "${values.speed}")`)
+  const intervalMin = Number(values.interval)
+  if (!Number.isInteger(intervalMin) || intervalMin < 1 || intervalMin > 255) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--interval must be whole minutes 1..255')
+
+  const { config } = resolveConfig(values.config, process.env)
+  const station: Station | undefined = config.stations.find(s => s.id === values.station)
+  if (station === undefined) {
+    throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station "${values.station}"; known: ${config.stations.map(s => s.id).join(', ')}`)
+  }
+  const drillStation = station.drill === true || config.river.rules.drill
+  if (values.drill && !drillStation) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `station "${station.id}" is not a drill station: a drill replay into it would raise real alerts and mix its readings with the real ones. ` +
+      'Configure a 訓練局 for drills (stations[].drill: true, its own deviceId) and replay into that.')
+  }
+
+  let points
+  try {
+    points = readLevelCsv(values.file)
+  } catch (err) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `cannot read ${values.file}: ${(err as Error).message}`, { cause: err })
+  }
+  const from = Math.ceil((parseTime(values.from, 'from') ?? points[0]?.time ?? 0) / MIN) * MIN
+  const to = parseTime(values.to, 'to') ?? points[points.length - 1]?.time ?? 0
+  if (points.length === 0 || to < from) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'nothing to replay (empty record, or --to before --from)')
+  if (to - from >= MAX_AGE_MS) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `the replay spans ${((to - from) / 86_400_000).toFixed(1)} days; a frame's time tag reaches only 45 days back, so replay at most 45 days at a time (--from/--to)`)
+  }
+  const startedAt = now()
+  // Frames are sent in data-time order, so the last one lands at "now" (whole minutes,
+  // as the time tag counts minutes) and every earlier one inside the 45-day window.
+  const shiftMs = values['keep-times'] ? 0 : Math.floor(startedAt / MIN) * MIN - Math.floor(to / MIN) * MIN
+  if (shiftMs === 0 && (startedAt - from > MAX_AGE_MS || to > startedAt + 5 * MIN)) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--keep-times needs a record within the last 45 days and not in the future: a frame\'s 16-bit minute tag is resolved against the arrival time. Leave the times shifted (the default).')
+  }
+
+  let password = values.password
+  if (values['password-file'] !== undefined) password = readFileSync(values['password-file'], 'utf8').trim()
+  if (password === undefined) {
+    // the simulator's credentials file (`mimamori sim --provision`), as `mimamori sim` uses it
+    const file = values.credentials === undefined ? defaultSimCredentialsFile(config) : resolve(values.credentials)
+    if (values.credentials !== undefined || existsSync(file)) {
+      const entry = readSimCredentials(file).devices[station.deviceId]
+      if (entry === undefined && values.credentials !== undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `${file} has no credentials for gauge ${station.deviceId}`)
+      if (entry !== undefined && entry.kind === 'gauge') password = entry.password
+    }
+  }
+  const mqttUrl = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl)
+
+  const bar = values.json || !process.stderr.isTTY
+    ? undefined
+    : new cliProgress.SingleBar({
+      format: ' {bar} {percentage}% | data {dataTime} | {frames} frames | {speed}× real time',
+      hideCursor: true
+    }, cliProgress.Presets.shades_classic)
+  bar?.start(to - from, 0, { dataTime: new Date(from).toISOString().slice(0, 16), frames: 0, speed: '-' })
+
+  let result: ReplayResult
+  try {
+    result = await replayHydrograph({
+      station,
+      points,
+      mqttUrl,
+      logger: silentLogger(),
+      intervalMs: intervalMin * MIN,
+      from,
+      to,
+      shiftMs,
+      speed,
+      adaptive: values.adaptive,
+      ...(password === undefined ? {} : { username: station.deviceId, password }),
+      onFrame: p => { bar?.update(p.time - from, { dataTime: new Date(p.time).toISOString().slice(0, 16), frames: p.frames, speed: Math.round(p.speedup) }) }
+    })
+    bar?.update(to - from)
+  } finally {
+    bar?.stop()
+  }
+  const first = result.uplinks[0] ?? from
+  const last = result.uplinks[result.uplinks.length - 1] ?? from
+  const summary: ReplaySummary = {
+    station: station.id,
+    file: basename(values.file),
+    frames: result.frames,
+    measurements: result.measurements,
+    ...(result.reasons === undefined ? {} : { reasons: { ...result.reasons } }),
+    dataFrom: new Date(result.from).toISOString(),
+    dataTo: new Date(result.to).toISOString(),
+    dataSpanHours: result.dataSpanMs / 3_600_000,
+    sentFrom: new Date(first + shiftMs).toISOString(),
+    sentTo: new Date(last + shiftMs).toISOString(),
+    shiftMs,
+    wallSeconds: result.wallMs / 1000,
+    speedRequested: speed,
+    speedup: result.speedup,
+    adaptive: values.adaptive,
+    drill: drillStation
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify(summary) + '\n')
+    return 0
+  }
+  const reasons = summary.reasons === undefined ? '' : ` (${summary.measurements} measurements; ${Object.entries(summary.reasons).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`
+  process.stdout.write([
+    `Replay — ${station.name} (${station.id}) ← ${summary.file}`,
+    `  frames:      ${summary.frames}${summary.adaptive ? ' adaptive 監視/観測' : ` every ${intervalMin} min`}${reasons}`,
+    `  data:        ${summary.dataFrom} → ${summary.dataTo} (${summary.dataSpanHours.toFixed(1)} h)`,
+    shiftMs === 0
+      ? '  times:       original data times (--keep-times)'
+      : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back)`,
+    `  wall time:   ${summary.wallSeconds.toFixed(1)} s`,
+    `  speed-up:    ${Math.round(summary.speedup)}× real time (asked ${speed === 'max' ? 'max' : `${speed}×`})`,
+    `  alerts:      ${drillStation ? '訓練 drill (drill station)' : 'REAL — this station is not a drill station'}`,
+    ''
+  ].join('\n'))
+  return 0
+}
