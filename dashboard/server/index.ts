@@ -13,6 +13,7 @@ import { stationRoutes, stationView } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
+import { createMetrics } from './metrics.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
@@ -66,7 +67,10 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
-  void app.register(healthRoutes, { startedAt, health: () => ({ store: store.backend, sseClients: hub.clients, ...health() }) })
+  const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, ...health() })
+  void app.register(healthRoutes, { startedAt, health: serviceFigures })
+  const metrics = createMetrics({ bus, health: serviceFigures })
+  app.get('/metrics', async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
   app.get('/api/map', async () => ({
     center: config.dashboard.map.center,
     zoom: config.dashboard.map.zoom,
@@ -108,6 +112,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     async close () {
       closing ??= (async () => {
         bus.removeListeners(busKey)
+        metrics.close()
         hub.close()
         await app.close()
         if (sharedAlerts === undefined) await alerts.close()

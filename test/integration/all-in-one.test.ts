@@ -191,6 +191,20 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
     expect(injected.status).toBeLessThan(500)
   })
 
+  it('exposes Prometheus metrics fed by bus events and the service figures', async () => {
+    const res = await fetch(t.info.dashboardUrl + '/metrics')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/plain')
+    const text = await res.text()
+    const value = (line: RegExp): number => Number(line.exec(text)?.[1] ?? Number.NaN)
+    // earlier tests stored readings at 内川 and were refused for several reasons
+    expect(value(/^mimamori_readings_total\{station="uchikawa-oizumi"\} (\d+)/m)).toBeGreaterThanOrEqual(3)
+    expect(value(/^mimamori_rejected_total\{code="MIMAMORI_ERR_UNKNOWN_DEVICE"\} (\d+)/m)).toBeGreaterThanOrEqual(1)
+    const stored = (await health()).ingest.stored
+    expect(value(/^mimamori_ingest_stored (\d+)/m)).toBe(stored)
+    expect(text).toMatch(/^mimamori_process_resident_memory_bytes \d+/m)
+  })
+
   it('closes idempotently', async () => {
     const other = await startTestApp()
     await Promise.all([other.app.close(), other.app.close()])
