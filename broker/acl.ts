@@ -16,7 +16,7 @@ export type Identity =
 /** What a device of each kind may publish under its own mmr/v1/{kind}/{id}/. */
 const DEVICE_CHANNELS: Record<DeviceKind, ReadonlySet<string>> = {
   gauge: new Set(['up', 'status']),
-  camera: new Set(['image', 'meta', 'status'])
+  camera: new Set(['image', 'detection', 'meta', 'status'])
 }
 
 /**
@@ -96,6 +96,7 @@ export function payloadLimit (topic: string, limits: Config['broker']['limits'])
       case 'down':
         return { cls: 'gauge', max: limits.gaugePayloadBytes }
       case 'image':
+      case 'detection':
         return { cls: 'image', max: limits.imagePayloadBytes }
       case 'status':
       case 'meta':

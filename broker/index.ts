@@ -9,7 +9,8 @@ import type { Logger } from '../core/logger.js'
 import type { DeviceKind } from '../core/topics.js'
 import { deliveryQos, mayPublish, maySubscribe, payloadLimit } from './acl.js'
 import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
-import { createClusterEmitter, createUplinkFeed, type UplinkFeed } from './cluster.js'
+import type { UplinkFeed } from './cluster.js'
+import { coalesceWrites } from './coalesce.js'
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
 import { openPersistence, type PersistenceChoice } from './persistence.js'
@@ -109,6 +110,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     }
     openConnections++
     stream.once('close', () => { openConnections-- })
+    coalesceWrites(stream)
     aedes.handle(stream, req)
     guardPackets(stream, b.maxPacketBytes, reason => {
       countClose(reason)
@@ -136,7 +138,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     const persisted = (): void => {
       // QoS 1: into the persistence before Aedes writes the PUBACK (broker/ordering.ts)
       if (packet.qos !== 1 || order === undefined) { done(null); return }
-      order.publishBeforeAck(packet, client).then(() => { done(null) }, (err: Error) => { done(err) })
+      order.publishBeforeAck(packet, client, done)
     }
     if (feed === undefined) { persisted(); return }
     feed.append(packet).then(persisted, (err: Error) => { done(err) })
@@ -168,11 +170,13 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
         if (b.tls.enabled) listeners.push(await listenTls(handle, host, b.tls.port, b.tls))
         const authenticator = ensureAuth()
         persistence = await openPersistence(config, logger)
-        if (clusterMode) feed = createUplinkFeed({ config, logger, brokerId: id })
+        // ioredis and mqemitter-redis are loaded only in cluster mode
+        const cluster = clusterMode ? await import('./cluster.js') : undefined
+        if (cluster !== undefined) feed = cluster.createUplinkFeed({ config, logger, brokerId: id })
         aedes = await Aedes.createBroker({
           id,
           persistence: persistence.persistence,
-          ...(clusterMode ? { mq: createClusterEmitter(b.cluster.redisUrl) } : {}),
+          ...(cluster !== undefined ? { mq: cluster.createClusterEmitter(b.cluster.redisUrl) } : {}),
           connectTimeout: b.limits.connectTimeoutMs,
           ...(b.limits.keepaliveMaxS > 0 ? { keepaliveLimit: b.limits.keepaliveMaxS } : {}),
           maxInflightInbound: b.limits.maxInflightInbound,

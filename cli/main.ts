@@ -1,25 +1,13 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createEventBus } from '../core/bus.js'
-import { publishBusEvents, subscribeBusEvents } from '../core/bus-bridge.js'
 import type { Config } from '../core/config/schema.js'
 import { isMimamoriError } from '../core/errors.js'
 import { createLogger, type Logger } from '../core/logger.js'
-import { connectMqtt, endMqtt } from '../core/mqtt.js'
-import { createBroker } from '../broker/index.js'
-import { createIngest } from '../ingest/index.js'
-import { createAlerts } from '../ingest/alerts/index.js'
-import { createRiverRules } from '../ingest/rules/index.js'
-import { createStreamIngest } from '../ingest/cluster/stream-ingest.js'
-import { createDashboard } from '../dashboard/server/index.js'
-import { createFleet } from '../simulators/fleet.js'
-import { createApp, openStore } from './app.js'
 import { resolveConfig } from './config-source.js'
-import { deviceCommand } from './device.js'
-import { simProfileCommand } from './sim-profile.js'
-import { simCredentials } from './sim-credentials.js'
-import { simReplayCommand } from './replay.js'
+
+// Each command imports what it runs when it runs (below), so `mimamori broker` does not load
+// fastify, sharp, onnxruntime, the ingest or the simulators (idle RSS; bench/README.md).
 
 const USAGE = `mimamori — river gauges and wildlife cameras for municipalities
 
@@ -48,14 +36,17 @@ type Stop = () => Promise<void>
 async function main (): Promise<void> {
   // `device` has its own flags (--kind, --id …), so it is routed before the common parser.
   if (process.argv[2] === 'sim' && process.argv[3] === 'replay') {
+    const { simReplayCommand } = await import('./replay.js')
     process.exitCode = await simReplayCommand(process.argv.slice(4))
     return
   }
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => a === '--profile' || a.startsWith('--profile='))) {
+    const { simProfileCommand } = await import('./sim-profile.js')
     process.exitCode = simProfileCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'device') {
+    const { deviceCommand } = await import('./device.js')
     process.exitCode = await deviceCommand(process.argv.slice(3))
     return
   }
@@ -97,6 +88,7 @@ async function main (): Promise<void> {
 }
 
 async function start (config: Config, logger: Logger): Promise<Stop> {
+  const { createApp } = await import('./app.js')
   const app = createApp({ config, logger })
   const info = await app.start()
   process.stdout.write([
@@ -113,6 +105,7 @@ async function start (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function broker (config: Config, logger: Logger): Promise<Stop> {
+  const { createBroker } = await import('../broker/index.js')
   const b = createBroker({ config, logger })
   await b.start()
   return b.close
@@ -125,6 +118,10 @@ function localBroker (config: Config): string {
 
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
   if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
+  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createAlerts }, { createRiverRules }, { createIngest }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'),
+    import('../ingest/alerts/index.js'), import('../ingest/rules/index.js'), import('../ingest/index.js')
+  ])
   const bus = createEventBus()
   const store = openStore(config, logger)
   const url = config.ingest.mqttUrl === '' ? localBroker(config) : config.ingest.mqttUrl
@@ -147,6 +144,9 @@ async function ingest (config: Config, logger: Logger): Promise<Stop> {
 
 /** cluster mode: one worker of the Redis Streams consumer group the brokers feed (docs/broker.md) */
 async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
+  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createStreamIngest }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/cluster/stream-ingest.js')
+  ])
   const bus = createEventBus()
   const store = openStore(config, logger)
   const worker = createStreamIngest({ config, logger, bus, store })
@@ -164,6 +164,9 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
+  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createDashboard }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js')
+  ])
   const bus = createEventBus()
   const store = openStore(config, logger, { drain: false })
   const url = config.dashboard.mqttUrl === '' ? localBroker(config) : config.dashboard.mqttUrl
@@ -180,6 +183,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function sim (config: Config, logger: Logger): Promise<Stop> {
+  const [{ simCredentials }, { createFleet }] = await Promise.all([import('./sim-credentials.js'), import('../simulators/fleet.js')])
   // --provision / --credentials FILE: device credentials for a broker with anonymous off (cli/sim-credentials.ts)
   const credentials = await simCredentials(config, logger, process.argv.slice(3))
   const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl, ...(credentials === undefined ? {} : { credentials }) })

@@ -4,7 +4,7 @@
  */
 export const TOPIC_PREFIX = 'mmr/v1'
 export type DeviceKind = 'gauge' | 'camera'
-export type DeviceChannel = 'up' | 'image' | 'meta' | 'status' | 'down'
+export type DeviceChannel = 'up' | 'image' | 'detection' | 'meta' | 'status' | 'down'
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -19,6 +19,8 @@ export function deviceTopic (kind: DeviceKind, deviceId: string, channel: Device
 export const SUBSCRIPTIONS = {
   gaugeUplinks: `${TOPIC_PREFIX}/gauge/+/up`,
   cameraImages: `${TOPIC_PREFIX}/camera/+/image`,
+  /** cameras with on-device inference send detections + a thumbnail instead of images (edge/camera/on-device.ts) */
+  cameraDetections: `${TOPIC_PREFIX}/camera/+/detection`,
   status: `${TOPIC_PREFIX}/+/+/status`,
   chirpstackUplinks: 'application/+/device/+/event/up'
 } as const
@@ -28,7 +30,7 @@ export type ParsedTopic =
   | { type: 'chirpstack', applicationId: string, devEui: string }
 
 const KINDS = new Set<string>(['gauge', 'camera'])
-const CHANNELS = new Set<string>(['up', 'image', 'meta', 'status', 'down'])
+const CHANNELS = new Set<string>(['up', 'image', 'detection', 'meta', 'status', 'down'])
 
 export function parseTopic (topic: string): ParsedTopic | null {
   const parts = topic.split('/')

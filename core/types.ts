@@ -49,6 +49,8 @@ export interface Camera {
   nameEn: string
   lat: number
   lon: number
+  /** metered link: the camera runs the model and sends detections + a thumbnail, not images */
+  onDeviceInference?: boolean | undefined
 }
 
 export interface Reading {

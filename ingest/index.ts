@@ -12,6 +12,7 @@ import type { HandlerContext } from './handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
 import { handleChirpstackUplink } from './handlers/chirpstack.js'
 import { handleCameraImage } from './handlers/camera.js'
+import { handleCameraDetection } from './handlers/camera-detection.js'
 import { handleDeviceStatus } from './handlers/status.js'
 import { createWildlife, type Wildlife } from './wildlife/index.js'
 
@@ -77,6 +78,12 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, clock = Dat
       else stats.duplicates++
       return
     }
+    if (topic.kind === 'camera' && topic.channel === 'detection') {
+      const r = await handleCameraDetection(ctx, topic.deviceId, payload)
+      if (r === 'inserted') stats.stored++
+      else stats.duplicates++
+      return
+    }
     if (topic.channel === 'status') {
       handleDeviceStatus(ctx, topic.kind, topic.deviceId, payload, receivedAt)
       return
@@ -138,7 +145,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, clock = Dat
         logger: log
       })
       client.handleMessage = onMessage
-      const topics = [SUBSCRIPTIONS.gaugeUplinks, SUBSCRIPTIONS.cameraImages, SUBSCRIPTIONS.status, SUBSCRIPTIONS.chirpstackUplinks]
+      const topics = [SUBSCRIPTIONS.gaugeUplinks, SUBSCRIPTIONS.cameraImages, SUBSCRIPTIONS.cameraDetections, SUBSCRIPTIONS.status, SUBSCRIPTIONS.chirpstackUplinks]
       await client.subscribeAsync(topics.map(t => t), { qos: 1 })
       log.info({ url: mqttUrl, topics }, 'ingest subscribed')
     },

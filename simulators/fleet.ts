@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { Config } from '../core/config/schema.js'
+import type { OnDeviceDetector } from '../edge/camera/on-device.js'
 import type { Logger } from '../core/logger.js'
 import { createSimulatedGauge, type SimulatedGauge } from './gauge-device.js'
 import { createSimulatedCamera, type SimulatedCamera } from './camera-device.js'
@@ -22,7 +25,11 @@ export function createFleet ({ config, logger, mqttUrl, credentials }: { config:
   const startMs = Date.now()
   const gauges: SimulatedGauge[] = config.stations.map((station, i) =>
     createSimulatedGauge({ station, scenario: demoScenario(station, i, startMs), mqttUrl, logger: log, ...credentials?.('gauge', station.deviceId) }))
-  const cameras: SimulatedCamera[] = config.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl, logger: log, imageDir: config.sim.cameraImageDir, ...credentials?.('camera', camera.id) }))
+  // cameras keep what they cannot send in a disk spool (edge/camera/spool.ts); on-device cameras load the model at start
+  const makeCamera = (camera: Config['cameras'][number], onDevice?: OnDeviceDetector): SimulatedCamera => createSimulatedCamera({
+    camera, mqttUrl, logger: log, imageDir: config.sim.cameraImageDir, spoolDir: join(config.dataDir, 'spool', camera.id), onDevice, ...credentials?.('camera', camera.id)
+  })
+  const cameras: SimulatedCamera[] = config.cameras.filter(c => c.onDeviceInference !== true).map(c => makeCamera(c))
   const timers: NodeJS.Timeout[] = []
   let closing: Promise<void> | undefined
 
@@ -32,6 +39,16 @@ export function createFleet ({ config, logger, mqttUrl, credentials }: { config:
 
   return {
     async start () {
+      for (const camera of config.cameras.filter(c => c.onDeviceInference === true)) {
+        if (!existsSync(resolve(config.vision.modelPath))) {
+          log.warn({ camera: camera.id, modelPath: config.vision.modelPath }, 'on-device camera has no model file: it sends images instead')
+          cameras.push(makeCamera(camera))
+          continue
+        }
+        // loaded only when a camera needs it: the model code pulls in onnxruntime
+        const { createOnDeviceDetector, onDeviceEngineOptions } = await import('../edge/camera/on-device.js')
+        cameras.push(makeCamera(camera, await createOnDeviceDetector({ engine: onDeviceEngineOptions(config), staticMinBursts: config.vision.staticMinBursts, logger: log })))
+      }
       await Promise.all([...gauges, ...cameras].map(async d => { await d.connect() }))
       const gaugeEvery = config.sim.gaugeIntervalMs
       gauges.forEach((g, i) => {

@@ -46,7 +46,8 @@ export const CameraSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
   nameEn: Type.String({ minLength: 1 }),
   lat: Type.Number({ minimum: -90, maximum: 90 }),
-  lon: Type.Number({ minimum: -180, maximum: 180 })
+  lon: Type.Number({ minimum: -180, maximum: 180 }),
+  onDeviceInference: Type.Optional(Type.Boolean({ description: 'metered link: the camera runs the model itself and sends only detections + a thumbnail (mmr/v1/camera/{id}/detection); docs/wildlife.md' }))
 }, { additionalProperties: false })
 
 export const ConfigSchema = Type.Object({
@@ -114,6 +115,7 @@ export const ConfigSchema = Type.Object({
       bucket: Type.String({ default: 'mimamori' }),
       precision: Type.Union([Type.Literal('s'), Type.Literal('ms'), Type.Literal('us'), Type.Literal('ns')], { default: 'ms', description: 'timestamp precision of written lines' }),
       measurement: Type.String({ default: 'water_level', minLength: 1 }),
+      detectionMeasurement: Type.String({ default: 'wildlife_detection', minLength: 1, description: 'measurement of the per-frame wildlife detection points' }),
       queryUrl: Type.String({ default: '', description: 'base URL for InfluxQL reads (GET /query); empty = url' }),
       database: Type.String({ default: '', description: 'InfluxQL database (DBRP on 2.x); empty = bucket' }),
       batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 500, description: 'outbox lines per write request' }),
@@ -186,13 +188,18 @@ export const ConfigSchema = Type.Object({
     cropThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.15, description: 'monkey score of a detector crop (mean of 6 views)' }),
     detectorMinScore: Type.Number({ minimum: 0, maximum: 1, default: 0.02, description: 'detector boxes below this are not cropped' }),
     maxCrops: Type.Integer({ minimum: 0, maximum: 64, default: 12, description: 'detector boxes cropped per frame' }),
+    motion: Type.Boolean({ default: true, description: 'motion regions from the frames of a burst: extra crops; the detector runs only on frames that moved' }),
+    staticMinBursts: Type.Integer({ minimum: 0, default: 3, description: 'a detector box at the same place (IoU ≥ 0.5) in this many of a camera\'s bursts is a static object and no longer cropped; 0 = off' }),
     thumbnailSide: Type.Integer({ minimum: 0, default: 320, description: 'thumbnail kept for positive frames, px; 0 = none' })
   }, { additionalProperties: false, default: {} }),
   wildlife: Type.Object({
     minPositiveFrames: Type.Integer({ minimum: 1, default: 2, description: 'k of a k-of-n sighting: positive frames needed in one burst (capped at the burst size)' }),
     cooldownMs: Type.Integer({ minimum: 0, default: 1_800_000, description: 'after a sighting, the same camera raises no new alert for this long (one troop = one alert)' }),
     burstTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000, description: 'a burst whose frames stop arriving is decided after this' }),
+    burstGatherMs: Type.Integer({ minimum: 0, default: 2000, description: 'frames of a burst are analysed together (motion) once all arrived or this long after the first; 0 = each frame alone' }),
     imageRetentionDays: Type.Number({ minimum: 0, default: 30, description: 'camera images and thumbnails older than this are deleted; 0 = keep' }),
+    imageRetentionMaxBytes: Type.Integer({ minimum: 0, default: 0, description: 'camera images (dataDir/images) above this total are deleted oldest first; 0 = no size limit' }),
+    retentionIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'how often image retention runs, ms' }),
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   stations: Type.Array(StationSchema, { default: [] }),

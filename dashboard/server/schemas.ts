@@ -67,6 +67,7 @@ export const CameraBody = Type.Object({
   nameEn: Type.String(),
   lat: Type.Number(),
   lon: Type.Number(),
+  onDeviceInference: Type.Optional(Type.Boolean()),
   latest: Type.Union([Type.Null(), Type.Object({
     time: Type.String({ format: 'date-time' }),
     width: Type.Integer(),

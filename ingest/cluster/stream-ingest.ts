@@ -13,6 +13,7 @@ import { countRejection, createStats, type IngestStats } from '../stats.js'
 import type { HandlerContext } from '../handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from '../handlers/gauge.js'
 import { handleCameraImage } from '../handlers/camera.js'
+import { handleCameraDetection } from '../handlers/camera-detection.js'
 import { handleDeviceStatus } from '../handlers/status.js'
 
 export interface StreamIngest {
@@ -67,6 +68,11 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
     if (t.kind === 'camera' && t.channel === 'image') {
       const r = await handleCameraImage(ctx, t.deviceId, payload, receivedAt)
       if (r === 'inserted') stats.images++
+      else stats.duplicates++
+      return
+    }
+    if (t.kind === 'camera' && t.channel === 'detection') {
+      if ((await handleCameraDetection(ctx, t.deviceId, payload)) === 'inserted') stats.stored++
       else stats.duplicates++
       return
     }

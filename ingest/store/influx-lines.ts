@@ -1,5 +1,5 @@
 import { Point, type WritePrecisionType } from '@influxdata/influxdb-client'
-import type { QcFlag, Reading } from '../../core/types.js'
+import type { Detection, QcFlag, Reading } from '../../core/types.js'
 
 /**
  * InfluxDB schema for gauge readings (see docs/storage.md):
@@ -106,4 +106,50 @@ function snake (s: string): string {
 
 function camel (s: string): string {
   return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+}
+
+/**
+ * Wildlife detections share the readings' outbox: a row whose `stationId`
+ * starts with this prefix holds a DetectionPoint, not a Reading. The key is
+ * `wildlife_detection/<camera>/<frame>` + capture time, so a redelivered frame
+ * is a duplicate, and station lookups never match it.
+ */
+export const DETECTION_KEY_PREFIX = 'wildlife_detection/'
+
+export interface DetectionPoint {
+  /** outbox key, see DETECTION_KEY_PREFIX */
+  stationId: string
+  time: number
+  detection: Detection
+}
+
+export function detectionPoint (d: Detection): DetectionPoint {
+  return { stationId: `${DETECTION_KEY_PREFIX}${d.cameraId}/${d.frameIndex}`, time: d.time, detection: d }
+}
+
+export function isDetectionPoint (doc: { stationId: string }): doc is DetectionPoint & Reading {
+  return doc.stationId.startsWith(DETECTION_KEY_PREFIX) && 'detection' in doc
+}
+
+/**
+ *   measurement  wildlife_detection (configurable)
+ *   tags         camera, label (ImageNet label of the best view; "none" when empty)
+ *   fields       score (float 0..1, the frame's monkey evidence), monkey (boolean: the frame is positive),
+ *                best_crop (float: best detector/motion crop score, 0 when none), frame_index (integer),
+ *                burst_id, via (string), error_code (string, only for frames that could not be analysed)
+ *   time         capture time of the frame
+ */
+export function detectionToLine (d: Detection, measurement: string, precision: WritePrecisionType): string {
+  const p = new Point(measurement)
+    .tag('camera', d.cameraId)
+    .tag('label', d.label === '' ? 'none' : d.label)
+    .floatField('score', Number.isFinite(d.score) ? d.score : 0)
+    .booleanField('monkey', d.positive)
+    .floatField('best_crop', Math.max(0, ...d.boxes.map(b => Number.isFinite(b.monkeyScore) ? b.monkeyScore : 0)))
+    .intField('frame_index', d.frameIndex)
+    .stringField('burst_id', d.burstId)
+    .stringField('via', d.via)
+  if (d.errorCode !== null) p.stringField('error_code', d.errorCode)
+  p.timestamp(timestampFor(d.time, precision))
+  return p.toLineProtocol()!
 }

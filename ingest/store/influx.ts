@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
 import { createDrainer, type DrainStats, type OutboxSink } from '../outbox/drain.js'
 import { openOutbox, type OutboxCounts } from '../outbox/outbox.js'
-import { readingToLine, rowToReading } from './influx-lines.js'
+import { detectionPoint, detectionToLine, isDetectionPoint, readingToLine, rowToReading } from './influx-lines.js'
 import type { ReadingQuery, Store } from './store.js'
 
 export type InfluxConfig = Config['store']['influx']
@@ -93,6 +93,12 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       return result
     },
 
+    async writeDetection (d) {
+      if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
+      // same outbox as the readings (committed before this resolves); the sink tells the rows apart by key
+      if (outbox.enqueue(detectionPoint(d) as unknown as Reading) === 'inserted') drainer?.kick()
+    },
+
     async updateReadingQc (stationId, time, qc) {
       if (outbox.revise(stationId, time, r => ({ ...r, qc }))) drainer?.kick()
       else log.warn({ station: stationId, time }, 'QC revision for a reading no longer in the outbox ledger; not applied to InfluxDB')
@@ -174,7 +180,7 @@ function createInfluxSink (cfg: InfluxConfig): OutboxSink & { close(): Promise<v
     async write (readings) {
       let lines: string[]
       try {
-        lines = readings.map(r => readingToLine(r, cfg.measurement, cfg.precision))
+        lines = readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision))
       } catch (err) {
         throw new UnwritableReading((err as Error).message)
       }

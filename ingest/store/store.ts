@@ -1,4 +1,4 @@
-import type { Camera, CameraImage, Reading, ReadingQc, Station } from '../../core/types.js'
+import type { Camera, CameraImage, Detection, Reading, ReadingQc, Station } from '../../core/types.js'
 
 export interface ReadingQuery {
   /** inclusive, ms since epoch */
@@ -31,6 +31,12 @@ export interface Store {
   latestReadings(): Promise<Map<string, Reading>>
   writeCameraImage(image: CameraImage): Promise<'inserted' | 'duplicate'>
   latestCameraImages(): Promise<Map<string, CameraImage>>
+  /**
+   * A wildlife detection as a time-series point (InfluxDB backend only: committed
+   * to the outbox before it resolves). The embedded backend keeps detections in
+   * its own table (ingest/wildlife/repo.ts) and leaves this out.
+   */
+  writeDetection?(detection: Detection): Promise<void>
 
   close(): Promise<void>
 }

@@ -1,7 +1,7 @@
 import { isMimamoriError } from '../../core/errors.js'
 import { decodeImage, thumbnail, type DecodeLimits } from './image.js'
 import { createMonkeyModel } from './monkey-model.js'
-import type { DecodedImage, MonkeyModel, MonkeyModelOptions, VisionOutcome } from './types.js'
+import type { AnalyseContext, DecodedImage, MonkeyModel, MonkeyModelOptions, VisionOutcome } from './types.js'
 
 export interface EngineOptions {
   model: MonkeyModelOptions
@@ -12,8 +12,12 @@ export interface EngineOptions {
 
 export interface VisionEngine {
   readonly modelName: string
-  /** one outcome per input, in order; a bad image fails alone, never the batch */
-  analyse(inputs: Uint8Array[]): Promise<VisionOutcome[]>
+  /**
+   * one outcome per input, in order; a bad image fails alone, never the batch.
+   * `ctx.frames` (per input) groups the frames of a burst for motion regions;
+   * `ctx.statics` carries each camera's static places.
+   */
+  analyse(inputs: Uint8Array[], ctx?: AnalyseContext): Promise<VisionOutcome[]>
   close(): Promise<void>
 }
 
@@ -25,7 +29,7 @@ export async function createVisionEngine (o: EngineOptions, model?: MonkeyModel)
   const m = model ?? await createMonkeyModel(o.model)
   return {
     modelName: m.name,
-    async analyse (inputs) {
+    async analyse (inputs, ctx) {
       const started = performance.now()
       const outcomes: VisionOutcome[] = new Array(inputs.length)
       const decoded: Array<{ i: number, img: DecodedImage }> = []
@@ -39,7 +43,8 @@ export async function createVisionEngine (o: EngineOptions, model?: MonkeyModel)
       decoded.sort((a, b) => a.i - b.i)
       if (decoded.length > 0) {
         try {
-          const analyses = await m.analyse(decoded.map(d => d.img))
+          const sub: AnalyseContext | undefined = ctx === undefined ? undefined : { frames: ctx.frames === undefined ? undefined : decoded.map(d => ctx.frames![d.i]), statics: ctx.statics }
+          const analyses = await m.analyse(decoded.map(d => d.img), sub)
           const each = (performance.now() - started) / inputs.length
           await Promise.all(decoded.map(async ({ i, img }, k) => {
             const analysis = analyses[k]!

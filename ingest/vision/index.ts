@@ -5,8 +5,9 @@ import type { Config } from '../../core/config/schema.js'
 import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { EngineOptions } from './engine.js'
-import { createVisionPool, type PoolStats, type VisionPool } from './pool.js'
+import { createVisionPool, type PoolStats, type SubmitOptions, type VisionPool } from './pool.js'
 import { DEFAULT_MONKEY_OPTIONS } from './monkey-model.js'
+import { createStaticMemory, DEFAULT_STATIC_OPTIONS, type StaticMemory } from './static-suppression.js'
 import type { VisionOutcome } from './types.js'
 
 export type { VisionOutcome } from './types.js'
@@ -16,8 +17,12 @@ export interface Vision {
   start(): Promise<{ enabled: boolean, model?: string, reason?: string }>
   readonly enabled: boolean
   /** queues one image for detection; MIMAMORI_ERR_VISION_BUSY when full, so call whenAccepting() first */
-  submit(bytes: Uint8Array): Promise<VisionOutcome>
+  submit(bytes: Uint8Array, opts?: SubmitOptions): Promise<VisionOutcome>
+  /** the frames of one burst, analysed together (motion regions); each must carry `frame` */
+  submitBurst(frames: Array<{ bytes: Uint8Array } & SubmitOptions>): Promise<VisionOutcome[]>
   whenAccepting(): Promise<void>
+  /** per-camera memory of static detector boxes (fed from every analysed frame that carries `frame`) */
+  readonly statics: StaticMemory
   readonly stats: Readonly<PoolStats> & { queued: number, inFlight: number }
   close(): Promise<void>
 }
@@ -37,7 +42,8 @@ export function engineOptionsFrom (config: Config): EngineOptions {
       fullFrameThreshold: v.fullFrameThreshold,
       cropThreshold: v.cropThreshold,
       detectorMinScore: v.detectorMinScore,
-      maxCrops: v.maxCrops
+      maxCrops: v.maxCrops,
+      motion: v.motion
     },
     limits: { maxBytes: config.ingest.maxImageBytes, maxPixels: v.maxPixels, maxSide: v.maxSide },
     thumbnailSide: v.thumbnailSide
@@ -51,6 +57,16 @@ export function engineOptionsFrom (config: Config): EngineOptions {
 export function createVision ({ config, logger }: { config: Config, logger: Logger }): Vision {
   const log = logger.child({ component: 'vision' })
   let pool: VisionPool | undefined
+  const statics = createStaticMemory({ ...DEFAULT_STATIC_OPTIONS, minBursts: config.vision.staticMinBursts })
+  /** the detector's boxes of an analysed frame feed its camera's static memory */
+  const learn = (out: VisionOutcome, opts: SubmitOptions | undefined): VisionOutcome => {
+    if (out.ok && opts?.frame !== undefined) {
+      const det = out.analysis.boxes.filter(b => b.source === 'detector')
+      // frames the detector did not run on say nothing about static places
+      if (det.length > 0 || out.analysis.via === 'none') statics.observe(opts.frame.cameraId, opts.frame.burstId, out.analysis.width, out.analysis.height, det)
+    }
+    return out
+  }
   const empty: PoolStats = { submitted: 0, completed: 0, failed: 0, batches: 0, workerRestarts: 0 }
 
   return {
@@ -72,7 +88,7 @@ export function createVision ({ config, logger }: { config: Config, logger: Logg
         log.warn({ detectorPath: resolve(config.vision.detectorPath) }, 'detector model not found: whole-frame stages only (lower recall on small, distant monkeys)')
       }
       const size = config.vision.workers === 0 ? availableParallelism() : config.vision.workers
-      const p = createVisionPool({ engine, size, queueLimit: config.vision.queueLimit, batchMax: config.vision.batchMax, logger })
+      const p = createVisionPool({ engine, size, queueLimit: config.vision.queueLimit, batchMax: config.vision.batchMax, logger, statics: id => statics.known(id) })
       try {
         const { model } = await p.start()
         pool = p
@@ -84,9 +100,16 @@ export function createVision ({ config, logger }: { config: Config, logger: Logg
         return { enabled: false, reason: (err as Error).message }
       }
     },
-    async submit (bytes) {
+    statics,
+    async submit (bytes, opts) {
       if (pool === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', 'wildlife detection is disabled')
-      return await pool.submit(bytes)
+      return learn(await pool.submit(bytes, opts), opts)
+    },
+    async submitBurst (frames) {
+      if (pool === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', 'wildlife detection is disabled')
+      const outs = await pool.submitBurst(frames)
+      outs.forEach((o, i) => learn(o, frames[i]))
+      return outs
     },
     async whenAccepting () { await pool?.whenAccepting() },
     async close () { await pool?.close() }

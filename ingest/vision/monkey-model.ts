@@ -1,6 +1,8 @@
 import { createClassifier, type ClassScore } from './classifier.js'
-import { createDetector, type Detector } from './detector.js'
+import { createDetector, iou, type Detector } from './detector.js'
 import { centreCropView, cropView, letterboxView, mirror, squareAround } from './image.js'
+import { burstMotion, greyFrame, type MotionRegion } from './motion.js'
+import { isStatic, normBox } from './static-suppression.js'
 import type { DecodedImage, DetectionBox, MonkeyAnalysis, MonkeyModel, MonkeyModelOptions } from './types.js'
 
 export const DEFAULT_MONKEY_OPTIONS: Omit<MonkeyModelOptions, 'classifierPath' | 'labelsPath' | 'detectorPath'> = {
@@ -10,7 +12,8 @@ export const DEFAULT_MONKEY_OPTIONS: Omit<MonkeyModelOptions, 'classifierPath' |
   detectorMinScore: 0.02,
   maxCrops: 12,
   cropGate: 0.03,
-  threads: 1
+  threads: 1,
+  motion: true
 }
 
 /** crop margins (× the box's longer side); the first is the gate view */
@@ -29,14 +32,35 @@ const MARGINS = [1.3, 1.15, 1.6] as const
  *
  * The whole-frame stage decides first; the detector runs only on frames it calls negative.
  */
+/** share of box b covered by region r */
+function overlap (r: { x0: number, y0: number, x1: number, y1: number }, b: { x0: number, y0: number, x1: number, y1: number }): number {
+  const ix = Math.max(0, Math.min(r.x1, b.x1) - Math.max(r.x0, b.x0))
+  const iy = Math.max(0, Math.min(r.y1, b.y1) - Math.max(r.y0, b.y0))
+  const area = (b.x1 - b.x0) * (b.y1 - b.y0)
+  return area <= 0 ? 0 : (ix * iy) / area
+}
+
 export async function createMonkeyModel (o: MonkeyModelOptions): Promise<MonkeyModel> {
   const classifier = await createClassifier({ modelPath: o.classifierPath, labelsPath: o.labelsPath, threads: o.threads })
   let detector: Detector | undefined
   if (o.detectorPath !== '') detector = await createDetector({ modelPath: o.detectorPath, threads: o.threads })
 
+  function finish (pending: Array<{ res: MonkeyAnalysis, boxes: DetectionBox[] }>): void {
+    for (const p of pending) {
+      p.res.boxes = p.boxes.map(b => ({ ...b, x0: Math.round(b.x0), y0: Math.round(b.y0), x1: Math.round(b.x1), y1: Math.round(b.y1) }))
+      const bestCrop = p.boxes.reduce((m, b) => Math.max(m, b.monkeyScore), 0)
+      p.res.scores.bestCrop = bestCrop
+      if (bestCrop >= o.cropThreshold) {
+        p.res.positive = true
+        p.res.via = 'crop'
+        p.res.monkeyScore = bestCrop
+      }
+    }
+  }
+
   return {
     name: detector === undefined ? 'mobilenetv2-12-int8' : 'yolox-nano+mobilenetv2-12-int8',
-    async analyse (images) {
+    async analyse (images, ctx) {
       const views: Buffer[] = []
       for (const img of images) views.push(await centreCropView(img), await letterboxView(img))
       const whole = await classifier.score(views)
@@ -56,27 +80,75 @@ export async function createMonkeyModel (o: MonkeyModelOptions): Promise<MonkeyM
           height: img.height
         }
       })
-      if (detector === undefined) return results
+      if (detector === undefined && !o.motion) return results
 
-      // Stage 2 on the frames still negative: detector boxes → gate view per box.
+      // Bursts: frames of one camera and burst in this batch, in frame order.
+      const groups = new Map<string, number[]>()
+      ctx?.frames?.forEach((f, i) => {
+        if (f === undefined) return
+        const key = `${f.cameraId}\n${f.burstId}`
+        const g = groups.get(key) ?? []
+        g.push(i)
+        groups.set(key, g)
+      })
+      const motionOf = new Map<number, MotionRegion[]>()
+      /** frames whose burst gave usable motion evidence */
+      const detectOnly = new Set<number>()
+      let inBurst = new Set<number>()
+      if (o.motion) {
+        for (const g of groups.values()) {
+          if (g.length < 2) continue
+          g.sort((a, b) => ctx!.frames![a]!.frameIndex - ctx!.frames![b]!.frameIndex)
+          // motion is only worth computing when some frame of the burst is still undecided
+          if (g.every(i => results[i]!.positive)) continue
+          const greys = await Promise.all(g.map(async i => await greyFrame(images[i]!)))
+          const m = burstMotion(greys)
+          if (!m.usable) continue
+          g.forEach((i, k) => { motionOf.set(i, m.regions[k]!) })
+          // the detector runs on the frames that moved; a burst where nothing moved
+          // (a still animal, a false trigger) gets one detector run on its first undecided frame
+          const negatives = g.filter(i => !results[i]!.positive)
+          const moved = negatives.filter(i => (motionOf.get(i)?.length ?? 0) > 0)
+          for (const i of moved.length > 0 ? moved : negatives.slice(0, 1)) detectOnly.add(i)
+          inBurst = new Set([...inBurst, ...g])
+        }
+      }
+
+      // Stage 2 on the frames still negative: detector boxes (minus static places) and motion regions → crops.
       const pending: Array<{ img: DecodedImage, res: MonkeyAnalysis, boxes: DetectionBox[] }> = []
       for (let i = 0; i < images.length; i++) {
         const res = results[i]!
         if (res.positive) continue
         const img = images[i]!
-        const raw = await detector.detect(img, o.detectorMinScore, o.maxCrops)
-        const boxes = raw.map(b => ({ x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, detScore: b.score, detLabel: b.label, monkeyScore: 0 }))
+        const regions = motionOf.get(i) ?? []
+        const boxes: DetectionBox[] = []
+        if (detector !== undefined && (!inBurst.has(i) || detectOnly.has(i))) {
+          const cam = ctx?.frames?.[i]?.cameraId
+          const statics = cam === undefined ? [] : ctx?.statics?.[cam] ?? []
+          for (const b of await detector.detect(img, o.detectorMinScore, o.maxCrops)) {
+            const box: DetectionBox = { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, detScore: b.score, detLabel: b.label, monkeyScore: 0, source: 'detector' }
+            // a static place is skipped unless something moved on it in this burst
+            if (statics.length > 0 && isStatic(normBox(b, img.width, img.height), statics) && !regions.some(r => overlap(r, b) >= 0.3)) box.static = true
+            boxes.push(box)
+          }
+        }
+        for (const r of regions) {
+          // a region the detector already boxed needs no second crop
+          if (boxes.some(b => !b.static && iou({ ...b, score: 0, cls: 0 }, { ...r, score: 0, cls: 0 }) >= 0.5)) continue
+          boxes.push({ x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, detScore: r.area, detLabel: 'motion', monkeyScore: 0, source: 'motion' })
+        }
         pending.push({ img, res, boxes })
       }
       const gateViews: Buffer[] = []
       const owners: Array<{ img: DecodedImage, box: DetectionBox }> = []
       for (const p of pending) {
         for (const box of p.boxes) {
+          if (box.static === true) continue
           gateViews.push(await cropView(p.img, squareAround(box, MARGINS[0], p.img.width, p.img.height)))
           owners.push({ img: p.img, box })
         }
       }
-      if (gateViews.length === 0) return results
+      if (gateViews.length === 0) { finish(pending); return results }
       const gate = await classifier.score(gateViews)
       const more: Buffer[] = []
       const moreOwners: Array<{ box: DetectionBox, first: ClassScore }> = []
@@ -105,16 +177,7 @@ export async function createMonkeyModel (o: MonkeyModelOptions): Promise<MonkeyM
           box.monkeyScore = sum / (2 + others)
         })
       }
-      for (const p of pending) {
-        p.res.boxes = p.boxes.map(b => ({ ...b, x0: Math.round(b.x0), y0: Math.round(b.y0), x1: Math.round(b.x1), y1: Math.round(b.y1) }))
-        const bestCrop = p.boxes.reduce((m, b) => Math.max(m, b.monkeyScore), 0)
-        p.res.scores.bestCrop = bestCrop
-        if (bestCrop >= o.cropThreshold) {
-          p.res.positive = true
-          p.res.via = 'crop'
-          p.res.monkeyScore = bestCrop
-        }
-      }
+      finish(pending)
       return results
     },
     async close () {

@@ -6,7 +6,7 @@ import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
 import type { EngineOptions } from './engine.js'
-import type { VisionOutcome } from './types.js'
+import type { AnalyseContext, FrameMeta, NormBox, VisionOutcome } from './types.js'
 
 export interface PoolOptions {
   engine: EngineOptions
@@ -17,6 +17,18 @@ export interface PoolOptions {
   /** most images one worker takes at once when a queue has built up */
   batchMax: number
   logger: Logger
+  /** the static places of a camera, sent with each job of that camera */
+  statics?: (cameraId: string) => NormBox[]
+}
+
+export interface SubmitOptions {
+  /** the frame's camera and burst (motion regions, static suppression) */
+  frame?: FrameMeta
+  /**
+   * hand the bytes' ArrayBuffer to the worker instead of copying it; only for
+   * a buffer the caller owns alone and no longer reads (it is detached)
+   */
+  transfer?: boolean
 }
 
 export interface PoolStats {
@@ -31,7 +43,12 @@ export interface VisionPool {
   /** spawns the workers and resolves when every one has loaded the model */
   start(): Promise<{ model: string }>
   /** queues one image; rejects at once with MIMAMORI_ERR_VISION_BUSY when the queue is full */
-  submit(bytes: Uint8Array): Promise<VisionOutcome>
+  submit(bytes: Uint8Array, opts?: SubmitOptions): Promise<VisionOutcome>
+  /**
+   * queues the frames of one burst; they go to one worker in one batch, so
+   * motion between them can be used. Refused as a whole when they do not fit.
+   */
+  submitBurst(frames: Array<{ bytes: Uint8Array } & SubmitOptions>): Promise<VisionOutcome[]>
   /** resolves when submit() would be accepted (back-pressure for the intake) */
   whenAccepting(): Promise<void>
   readonly queued: number
@@ -41,7 +58,7 @@ export interface VisionPool {
   close(): Promise<void>
 }
 
-interface Job { bytes: Uint8Array, resolve: (o: VisionOutcome) => void }
+interface Job { bytes: Uint8Array, frame: FrameMeta | undefined, transfer: boolean, group: number, resolve: (o: VisionOutcome) => void }
 interface Slot { worker: Worker, busy: Job[] | null, ready: boolean }
 
 /** The compiled worker; under vitest the sources are .ts, so use the build (npm test builds first). */
@@ -67,6 +84,7 @@ export function createVisionPool (o: PoolOptions): VisionPool {
   const waiters: Array<() => void> = []
   const stats: PoolStats = { submitted: 0, completed: 0, failed: 0, batches: 0, workerRestarts: 0 }
   let nextId = 1
+  let nextGroup = 1
   let closing: Promise<void> | undefined
   let accepting = false
   let model = ''
@@ -119,7 +137,17 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       ;(s as Slot & { send?: (jobs: Job[]) => void }).send = (jobs: Job[]) => {
         const id = nextId++
         pending.set(id, jobs)
-        worker.postMessage({ id, inputs: jobs.map(j => j.bytes) })
+        const ctx: AnalyseContext = {}
+        if (jobs.some(j => j.frame !== undefined)) {
+          ctx.frames = jobs.map(j => j.frame)
+          if (o.statics !== undefined) {
+            ctx.statics = {}
+            for (const j of jobs) if (j.frame !== undefined) ctx.statics[j.frame.cameraId] ??= o.statics(j.frame.cameraId)
+          }
+        }
+        // transferable inputs move to the worker without a copy (the caller gave them up)
+        const transfer = jobs.filter(j => j.transfer && isWhole(j.bytes)).map(j => j.bytes.buffer as ArrayBuffer)
+        worker.postMessage({ id, inputs: jobs.map(j => j.bytes), ctx }, transfer)
       }
     })
   }
@@ -135,7 +163,10 @@ export function createVisionPool (o: PoolOptions): VisionPool {
     for (const s of slots) {
       if (queue.length === 0) break
       if (!s.ready || s.busy !== null) continue
-      const jobs = queue.splice(0, o.batchMax)
+      // up to batchMax images, but never a burst split across workers
+      let n = Math.min(o.batchMax, queue.length)
+      while (n < queue.length && queue[n]!.group === queue[n - 1]!.group) n++
+      const jobs = queue.splice(0, n)
       s.busy = jobs
       stats.batches++
       ;(s as Slot & { send: (jobs: Job[]) => void }).send(jobs)
@@ -153,14 +184,26 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       log.info({ workers: o.size, model, queueLimit: o.queueLimit, batchMax: o.batchMax }, 'vision workers ready')
       return { model }
     },
-    async submit (bytes) {
+    async submit (bytes, opts = {}) {
       if (!accepting) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running')
       if (queue.length >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
       stats.submitted++
       return await new Promise<VisionOutcome>(resolve => {
-        queue.push({ bytes, resolve })
+        queue.push({ bytes, frame: opts.frame, transfer: opts.transfer === true, group: nextGroup++, resolve })
         pump()
       })
+    },
+    async submitBurst (frames) {
+      if (!accepting) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running')
+      // a burst may overfill the queue by its own size, else a burst larger than the limit could never run
+      if (queue.length >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
+      stats.submitted += frames.length
+      const group = nextGroup++
+      const all = frames.map(f => new Promise<VisionOutcome>(resolve => {
+        queue.push({ bytes: f.bytes, frame: f.frame, transfer: f.transfer === true, group, resolve })
+      }))
+      pump()
+      return await Promise.all(all)
     },
     async whenAccepting () {
       if (queue.length < o.queueLimit) return
@@ -177,4 +220,8 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       return await closing
     }
   }
+}
+
+function isWhole (b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer)
 }

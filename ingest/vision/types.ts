@@ -24,6 +24,10 @@ export interface DetectionBox {
   detLabel: string
   /** monkey score of the crop around this box (mean over the test-time views) */
   monkeyScore: number
+  /** where the candidate came from: a detector box, or a motion region of the burst */
+  source?: 'detector' | 'motion'
+  /** a detector box on a place this camera's static memory knows (not cropped) */
+  static?: boolean
 }
 
 export type Evidence = 'whole' | 'fullFrame' | 'crop' | 'none'
@@ -44,10 +48,27 @@ export interface MonkeyAnalysis {
   height: number
 }
 
+/** Where a frame came from; frames of one camera and burst are analysed together. */
+export interface FrameMeta {
+  cameraId: string
+  burstId: string
+  frameIndex: number
+}
+
+/** A box in frame fractions (0..1), as the static memory keeps them. */
+export interface NormBox { x0: number, y0: number, x1: number, y1: number }
+
+export interface AnalyseContext {
+  /** per image (same order), or undefined for a lone frame */
+  frames?: Array<FrameMeta | undefined>
+  /** per camera: places its static memory knows (detector boxes there are not cropped) */
+  statics?: Record<string, NormBox[]>
+}
+
 /** The model adapter: pre-processing + inference + outputs → monkey evidence, batched. */
 export interface MonkeyModel {
   readonly name: string
-  analyse(images: DecodedImage[]): Promise<MonkeyAnalysis[]>
+  analyse(images: DecodedImage[], ctx?: AnalyseContext): Promise<MonkeyAnalysis[]>
   close(): Promise<void>
 }
 
@@ -73,6 +94,8 @@ export interface MonkeyModelOptions {
   cropGate: number
   /** onnxruntime intra-op threads per session (1 in a worker pool) */
   threads: number
+  /** motion regions from the frames of a burst: extra crops, and the detector only on frames that moved */
+  motion: boolean
 }
 
 export interface VisionOk {

@@ -2,13 +2,14 @@ import { parentPort, workerData } from 'node:worker_threads'
 import sharp from 'sharp'
 import { isMimamoriError } from '../../core/errors.js'
 import { createVisionEngine, type EngineOptions } from './engine.js'
+import type { AnalyseContext } from './types.js'
 
 /**
  * One inference worker: its own onnxruntime sessions (1 intra-op thread) and
  * libvips with one thread, so N workers use N cores without oversubscription.
  * Messages: in `{ id, inputs }`, out `{ id, outcomes }`.
  */
-export interface WorkerRequest { id: number, inputs: Uint8Array[] }
+export interface WorkerRequest { id: number, inputs: Uint8Array[], ctx?: AnalyseContext }
 
 sharp.concurrency(1)
 sharp.cache(false)
@@ -22,7 +23,7 @@ try {
       void engine.close().finally(() => { port.close() })
       return
     }
-    engine.analyse(req.inputs).then(outcomes => {
+    engine.analyse(req.inputs, req.ctx).then(outcomes => {
       // results are small (scores, boxes, a ~20 kB thumbnail): copied, not transferred
       port.postMessage({ id: req.id, outcomes })
     }, (err: unknown) => {

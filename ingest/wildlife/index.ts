@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
@@ -12,6 +12,7 @@ import type { VisionOutcome } from '../vision/types.js'
 import { contains } from './geofence.js'
 import { openWildlifeRepo, type WildlifeRepo } from './repo.js'
 import { createBurstVoter } from './sightings.js'
+import { applyImageRetention } from './retention.js'
 
 export interface Wildlife {
   start(): Promise<{ detection: boolean, reason?: string | undefined }>
@@ -26,7 +27,15 @@ export interface Wildlife {
   huntersAt(lat: number, lon: number): string[]
   /** resolves when every queued frame has been analysed and voted on (tests, shutdown) */
   idle(): Promise<void>
-  readonly stats: { detections: number, positives: number, failed: number, sightings: number, alerts: number, suppressed: number }
+  readonly stats: { detections: number, positives: number, failed: number, sightings: number, alerts: number, suppressed: number, imagesDeleted: number, imageBytesDeleted: number }
+  /**
+   * Results a camera computed itself (on-device inference, ingest/handlers/camera-detection.ts):
+   * stored, voted on and alerted exactly like the worker pool's. Frames already
+   * recorded are skipped (redelivery); returns how many were new.
+   */
+  acceptDetections(detections: Detection[]): Promise<number>
+  /** one pass of the image retention policy (also run every wildlife.retentionIntervalMs) */
+  applyRetention(now?: number): Promise<import('./retention.js').RetentionResult>
   close(): Promise<void>
 }
 
@@ -47,8 +56,10 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
   const vision = createVision({ config, logger })
   const w = config.wildlife
   const voter = createBurstVoter({ minPositiveFrames: w.minPositiveFrames, burstTimeoutMs: w.burstTimeoutMs })
-  const stats = { detections: 0, positives: 0, failed: 0, sightings: 0, alerts: 0, suppressed: 0 }
+  const stats = { detections: 0, positives: 0, failed: 0, sightings: 0, alerts: 0, suppressed: 0, imagesDeleted: 0, imageBytesDeleted: 0 }
   const pending = new Set<Promise<void>>()
+  /** frames of multi-frame bursts waiting for their siblings (motion needs the burst together) */
+  const gathering = new Map<string, { frames: Array<{ image: CameraImage, jpeg: Uint8Array }>, frameCount: number, timer: NodeJS.Timeout, flushed: Promise<void>, flush: () => Promise<void> }>()
   let sweep: NodeJS.Timeout | undefined
   let retention: NodeJS.Timeout | undefined
   let closing: Promise<void> | undefined
@@ -75,16 +86,32 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       thumbnail: thumb,
       errorCode: out.ok ? null : out.code
     }
-    repo.writeDetection(d, Date.now())
-    stats.detections++
-    if (d.positive) stats.positives++
     if (!out.ok) {
       stats.failed++
       log.warn({ camera: d.cameraId, frame: d.frameIndex, code: out.code, err: out.message }, 'frame could not be analysed')
     }
+    await record(d)
+  }
+
+  /** one frame's result (worker pool or on-device): stored, written as a time-series point, voted on */
+  async function record (d: Detection): Promise<void> {
+    repo.writeDetection(d, Date.now())
+    stats.detections++
+    if (d.positive) stats.positives++
+    if (store.writeDetection !== undefined) {
+      // InfluxDB backend: committed to the durable outbox now, delivered by its drainer (docs/storage.md)
+      await store.writeDetection(d).catch((err: unknown) => { log.error({ err: (err as Error).message, camera: d.cameraId }, 'detection point could not be queued for the time-series database') })
+    }
     bus.emit('detection', { detection: d })
     const vote = voter.add(d)
     if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
+  }
+
+  function track (job: Promise<void>, cameraId: string): void {
+    const p = job
+      .catch((err: unknown) => { log.error({ err: (err as Error).message, camera: cameraId }, 'detection result could not be stored') })
+      .finally(() => { pending.delete(p) })
+    pending.add(p)
   }
 
   function huntersAt (lat: number, lon: number): string[] {
@@ -152,22 +179,15 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     bus.emit('sighting', { sighting: s })
   }
 
-  async function applyRetention (): Promise<void> {
-    const days = w.imageRetentionDays
-    if (days <= 0) return
-    const before = Date.now() - days * 86_400_000
-    for (const dir of ['images', 'thumbnails']) {
-      const root = join(config.dataDir, dir)
-      const cams = await readdir(root).catch(() => [] as string[])
-      for (const cam of cams) {
-        const files = await readdir(join(root, cam)).catch(() => [] as string[])
-        for (const f of files) {
-          const t = Number(f.split('-')[0])
-          if (Number.isFinite(t) && t < before) await rm(join(root, cam, f), { force: true })
-        }
-      }
+  async function applyRetention (now = Date.now()): Promise<import('./retention.js').RetentionResult> {
+    const r = await applyImageRetention(config.dataDir, { maxAgeDays: w.imageRetentionDays, maxImageBytes: w.imageRetentionMaxBytes }, now)
+    if (r.before !== null) repo.pruneDetections(r.before)
+    stats.imagesDeleted += r.deletedByAge + r.deletedBySize
+    stats.imageBytesDeleted += r.deletedBytes
+    if (r.deletedByAge + r.deletedBySize > 0) {
+      log.info({ byAge: r.deletedByAge, bySize: r.deletedBySize, bytes: r.deletedBytes, keptImages: r.keptImages, keptImageBytes: r.keptImageBytes }, 'image retention: old camera files deleted')
     }
-    repo.pruneDetections(before)
+    return r
   }
 
   return {
@@ -175,11 +195,21 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     repo,
     stats,
     huntersAt,
+    applyRetention,
+    async acceptDetections (detections) {
+      let n = 0
+      for (const d of detections) {
+        if (repo.hasDetection(d.cameraId, d.time, d.frameIndex)) continue
+        await record(d)
+        n++
+      }
+      return n
+    },
     async start () {
       const r = await vision.start()
       sweep = setInterval(() => { voter.sweep() }, Math.min(w.burstTimeoutMs, 60_000))
       sweep.unref()
-      retention = setInterval(() => { applyRetention().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'retention failed') }) }, 3_600_000)
+      retention = setInterval(() => { applyRetention().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'retention failed') }) }, w.retentionIntervalMs)
       retention.unref()
       void applyRetention().catch(() => undefined)
       return { detection: r.enabled, reason: r.reason }
@@ -188,21 +218,56 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       if (!vision.enabled) return
       // a redelivered frame that was already analysed is not analysed twice
       if (repo.hasDetection(image.cameraId, image.time, image.frameIndex)) return
-      await vision.whenAccepting()
-      // an exact copy: the MQTT payload may be a view into a larger buffer, and the worker gets a clone
-      const job = vision.submit(new Uint8Array(jpeg))
-        .then(async out => { await onOutcome(image, frameCount, out) })
-        .catch((err: unknown) => { log.error({ err: (err as Error).message, camera: image.cameraId }, 'detection result could not be stored') })
-        .finally(() => { pending.delete(job) })
-      pending.add(job)
+      // an exact copy the worker takes over (transferred, not cloned): the MQTT payload may be a view into a larger buffer
+      const bytes = new Uint8Array(jpeg)
+      const frame = { cameraId: image.cameraId, burstId: image.burstId, frameIndex: image.frameIndex }
+      if (frameCount <= 1 || w.burstGatherMs === 0) {
+        await vision.whenAccepting()
+        track(vision.submit(bytes, { frame, transfer: true }).then(async out => { await onOutcome(image, frameCount, out) }), image.cameraId)
+        return
+      }
+      // a multi-frame burst is analysed as one job once all its frames are here, or burstGatherMs after the first
+      const key = `${image.cameraId}\n${image.burstId}`
+      let g = gathering.get(key)
+      if (g === undefined) {
+        let flushed!: () => void
+        const entry = {
+          frames: [] as Array<{ image: CameraImage, jpeg: Uint8Array }>,
+          frameCount,
+          flushed: new Promise<void>(resolve => { flushed = resolve }),
+          timer: setTimeout(() => { void entry.flush() }, w.burstGatherMs),
+          flush: async () => {
+            if (gathering.get(key) !== entry) return
+            gathering.delete(key)
+            clearTimeout(entry.timer)
+            const frames = entry.frames.sort((a, b) => a.image.frameIndex - b.image.frameIndex)
+            try {
+              await vision.whenAccepting()
+              track(vision.submitBurst(frames.map(f => ({ bytes: f.jpeg, transfer: true, frame: { cameraId: f.image.cameraId, burstId: f.image.burstId, frameIndex: f.image.frameIndex } })))
+                .then(async outs => { for (const [i, out] of outs.entries()) await onOutcome(frames[i]!.image, entry.frameCount, out) }), image.cameraId)
+            } finally {
+              flushed()
+            }
+          }
+        }
+        entry.timer.unref()
+        g = entry
+        gathering.set(key, g)
+      }
+      if (g.frames.some(f => f.image.frameIndex === image.frameIndex)) return
+      g.frames.push({ image, jpeg: bytes })
+      // the last frame's ack waits for room in the queue (back-pressure), as a lone frame's does
+      if (g.frames.length >= g.frameCount) await g.flush()
     },
     async idle () {
-      while (pending.size > 0) await Promise.all([...pending])
+      while (pending.size > 0 || gathering.size > 0) await Promise.all([...pending, ...[...gathering.values()].map(async g => { await g.flushed })])
     },
     async close () {
       closing ??= (async () => {
         clearInterval(sweep)
         clearInterval(retention)
+        // bursts still gathering are analysed now, not dropped
+        await Promise.all([...gathering.values()].map(async g => { await g.flush() }))
         await vision.close()
         while (pending.size > 0) await Promise.all([...pending])
         if (sharedAlerts === undefined) await alerts.close()

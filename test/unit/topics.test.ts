@@ -10,7 +10,7 @@ describe('deviceTopic', () => {
   })
 
   it('round-trips through parseTopic', () => {
-    for (const channel of ['up', 'image', 'meta', 'status', 'down'] as const) {
+    for (const channel of ['up', 'image', 'detection', 'meta', 'status', 'down'] as const) {
       expect(parseTopic(deviceTopic('camera', 'c_1', channel))).toEqual({ type: 'device', kind: 'camera', deviceId: 'c_1', channel })
     }
   })
@@ -21,6 +21,7 @@ describe('SUBSCRIPTIONS', () => {
     expect(SUBSCRIPTIONS).toEqual({
       gaugeUplinks: 'mmr/v1/gauge/+/up',
       cameraImages: 'mmr/v1/camera/+/image',
+      cameraDetections: 'mmr/v1/camera/+/detection',
       status: 'mmr/v1/+/+/status',
       chirpstackUplinks: 'application/+/device/+/event/up'
     })

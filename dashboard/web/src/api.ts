@@ -1,4 +1,4 @@
-import type { CameraView, MapSettings, ReadingsResponse, StationView } from './types.js'
+import type { CameraView, FeedbackView, HunterView, MapSettings, ReadingsResponse, SightingView, StationView } from './types.js'
 
 export class ApiError extends Error {
   constructor (readonly url: string, readonly status: number, message: string) {
@@ -38,4 +38,39 @@ export function fetchCameras (signal?: AbortSignal): Promise<CameraView[]> {
 export function fetchReadings (stationId: string, from: Date, to: Date, signal?: AbortSignal): Promise<ReadingsResponse> {
   const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() })
   return getJson<ReadingsResponse>(`/api/stations/${encodeURIComponent(stationId)}/readings?${q.toString()}`, signal)
+}
+
+/** latest sightings, newest first */
+export function fetchSightings (limit = 200, signal?: AbortSignal): Promise<SightingView[]> {
+  return getJson<SightingView[]>(`/api/wildlife/sightings?limit=${limit}`, signal)
+}
+
+export function fetchHunters (signal?: AbortSignal): Promise<HunterView[]> {
+  return getJson<HunterView[]>('/api/hunters', signal)
+}
+
+/** the alerts a hunter received (sightings in their areas that raised an alert), newest first */
+export function fetchHunterAlerts (hunterId: string, signal?: AbortSignal): Promise<SightingView[]> {
+  return getJson<SightingView[]>(`/api/hunters/${encodeURIComponent(hunterId)}/alerts`, signal)
+}
+
+export function fetchSighting (id: string, signal?: AbortSignal): Promise<SightingView & { feedback: FeedbackView[] }> {
+  return getJson<SightingView & { feedback: FeedbackView[] }>(`/api/wildlife/sightings/${encodeURIComponent(id)}`, signal)
+}
+
+/** 確認 / 誤報: one verdict per hunter and alert, changeable */
+export async function postFeedback (alertId: string, hunterId: string, verdict: 'confirm' | 'reject'): Promise<{ feedback: FeedbackView[] }> {
+  const url = `/api/wildlife/alerts/${encodeURIComponent(alertId)}/feedback`
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ hunterId, verdict }) })
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`
+    try {
+      const body = await res.json() as { message?: unknown }
+      if (typeof body.message === 'string') message = body.message
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(url, res.status, message)
+  }
+  return await res.json() as { feedback: FeedbackView[] }
 }

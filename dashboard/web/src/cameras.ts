@@ -1,23 +1,45 @@
 import { h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { displayName, t } from './i18n.js'
-import type { CameraImageEvent, CameraView } from './types.js'
+import type { CameraImageEvent, CameraView, SightingView } from './types.js'
 
 interface Entry {
   camera: CameraView
   marker: L.Marker
   popupEl: HTMLDivElement
+  /** the camera's latest monkey sighting */
+  sighting: SightingView | null
 }
+
+/** 'active': its alert is still open; 'past': an older sighting; 'none' */
+export type SightingState = 'active' | 'past' | 'none'
 
 export interface CameraLayer {
   upsert(camera: CameraView): void
   image(event: CameraImageEvent): CameraView | undefined
+  /** a sighting (snapshot or SSE `sighting`); older ones than the shown one are ignored */
+  sighting(s: SightingView): void
+  /** an alert of a camera changed state (SSE `alert`, kind wildlife) */
+  alertState(cameraId: string, alertId: string, state: NonNullable<SightingView['alert']>['state']): void
   all(): CameraView[]
   focus(id: string): void
   relabel(): void
 }
 
 const ICON_SIZE = 22
+
+/** a monkey face for cameras with a sighting, also SVG */
+const MONKEY_HTML = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">' +
+  '<circle cx="4.5" cy="11" r="3" fill="currentColor"/><circle cx="19.5" cy="11" r="3" fill="currentColor"/>' +
+  '<circle cx="12" cy="12" r="8" fill="currentColor"/>' +
+  '<ellipse cx="12" cy="14.5" rx="5" ry="4" fill="#f6c9a8"/><circle cx="9.3" cy="10" r="1.3" fill="#1b2430"/><circle cx="14.7" cy="10" r="1.3" fill="#1b2430"/>' +
+  '<path d="M10 16.2q2 1.3 4 0" stroke="#1b2430" stroke-width="1.1" fill="none" stroke-linecap="round"/></svg>'
+
+function sightingState (s: SightingView | null): SightingState {
+  if (s === null) return 'none'
+  const open = s.alert !== null && s.alert.state !== 'resolved'
+  return open ? 'active' : 'past'
+}
 
 /** a camera glyph drawn in SVG so nothing is fetched */
 const ICON_HTML = '<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">' +
@@ -27,14 +49,37 @@ function label (camera: CameraView): string {
   return `${t('camera.label')}: ${displayName(camera)}`
 }
 
-function renderPopup (root: HTMLElement, camera: CameraView): void {
+function renderSighting (camera: CameraView, s: SightingView): HTMLElement {
+  const state = sightingState(s)
+  return h('section', { class: 'camera-sighting', 'data-state': state, 'data-sighting-id': s.id },
+    h('h3', { class: 'camera-sighting-title' }, h('span', { class: 'camera-sighting-icon', 'aria-hidden': 'true' }, '🐒'), ` ${t('camera.sighting')}`),
+    h('p', { class: 'camera-sighting-meta' },
+      h('time', { datetime: s.time }, formatDateTime(s.time)),
+      ' · ',
+      h('span', { class: 'camera-sighting-score' }, `${t('camera.score')} ${s.bestScore.toFixed(2)}`),
+      ` (${s.label}, ${t('camera.frames', { p: s.positives, n: s.frames })})`),
+    s.thumbnailUrl === null
+      ? null
+      : h('img', { class: 'camera-sighting-thumb', src: s.thumbnailUrl, alt: t('camera.thumbAlt', { name: displayName(camera) }), decoding: 'async' }),
+    h('p', { class: 'camera-sighting-alert' },
+      s.suppressed || s.alert === null
+        ? t('camera.suppressed')
+        : `${t('camera.alertState')}: ${t(`alertState.${s.alert.state}`)}`),
+    s.alertId === null
+      ? null
+      : h('a', { class: 'camera-sighting-feedback', href: `/hunter.html?alert=${encodeURIComponent(s.alertId)}` }, t('camera.feedbackLink'))
+  )
+}
+
+function renderPopup (root: HTMLElement, camera: CameraView, sighting: SightingView | null): void {
   root.className = 'camera-popup'
   root.dataset.cameraId = camera.id
   const latest = camera.latest
-  root.replaceChildren(
+  const parts: Array<HTMLElement | null> = [
     h('h2', { class: 'popup-name' }, displayName(camera)),
+    sighting === null ? null : renderSighting(camera, sighting),
     latest === null
-      ? h('p', { class: 'camera-empty' }, t('camera.noImage'))
+      ? (sighting === null ? h('p', { class: 'camera-empty' }, t('camera.noImage')) : null)
       : h('figure', { class: 'camera-figure' },
         h('img', {
           class: 'camera-image',
@@ -48,7 +93,8 @@ function renderPopup (root: HTMLElement, camera: CameraView): void {
           `${t('camera.taken')} `,
           h('time', { datetime: latest.time }, formatDateTime(latest.time)))
       )
-  )
+  ]
+  root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null))
 }
 
 /**
@@ -62,16 +108,23 @@ export function createCameraLayer (map: L.Map): CameraLayer {
     const el = entry.marker.getElement()
     if (el === undefined) return
     el.setAttribute('data-camera-id', entry.camera.id)
-    el.setAttribute('data-has-image', entry.camera.latest === null ? 'false' : 'true')
+    el.setAttribute('data-has-image', entry.camera.latest === null && entry.sighting === null ? 'false' : 'true')
+    const state = sightingState(entry.sighting)
+    el.setAttribute('data-sighting', state)
+    if (state !== 'none' && el.dataset.glyph !== 'monkey') {
+      el.innerHTML = MONKEY_HTML
+      el.dataset.glyph = 'monkey'
+    }
     el.setAttribute('role', 'button')
-    el.setAttribute('aria-label', label(entry.camera))
-    el.title = label(entry.camera)
+    const text = state === 'active' ? t('camera.sightingAt', { name: label(entry.camera) }) : label(entry.camera)
+    el.setAttribute('aria-label', text)
+    el.title = text
   }
 
   function refresh (entry: Entry): void {
     decorate(entry)
     if (entry.marker.isPopupOpen()) {
-      renderPopup(entry.popupEl, entry.camera)
+      renderPopup(entry.popupEl, entry.camera, entry.sighting)
       entry.marker.getPopup()?.update()
     }
   }
@@ -87,12 +140,13 @@ export function createCameraLayer (map: L.Map): CameraLayer {
     // keyboard: Leaflet makes the icon focusable and opens the popup on Enter
     const marker = L.marker([camera.lat, camera.lon], { icon, keyboard: true, riseOnHover: true })
     const popupEl = document.createElement('div')
-    const entry: Entry = { camera, marker, popupEl }
+    const entry: Entry = { camera, marker, popupEl, sighting: null }
     marker.bindPopup(popupEl, { minWidth: 280, maxWidth: 360, className: 'camera-popup-wrap' })
     marker.on('add', () => { decorate(entry) })
     marker.on('popupopen', () => {
-      renderPopup(popupEl, entry.camera)
+      renderPopup(popupEl, entry.camera, entry.sighting)
       marker.getPopup()?.update()
+      for (const img of popupEl.querySelectorAll('img')) img.addEventListener('load', () => marker.getPopup()?.update(), { once: true })
       // the image size is known from the event, but update once more when it lands
       popupEl.querySelector('img')?.addEventListener('load', () => marker.getPopup()?.update(), { once: true })
     })
@@ -117,6 +171,21 @@ export function createCameraLayer (map: L.Map): CameraLayer {
       entry.camera = { ...entry.camera, latest: { time: event.time, width: event.width, height: event.height, imageUrl: event.imageUrl } }
       refresh(entry)
       return entry.camera
+    },
+    sighting (s) {
+      const entry = entries.get(s.cameraId)
+      if (entry === undefined) return
+      if (entry.sighting !== null && entry.sighting.id !== s.id && Date.parse(entry.sighting.time) > Date.parse(s.time)) return
+      // a suppressed sighting (same troop, within the cooldown) keeps the open alert it belongs to
+      const keep = s.suppressed && entry.sighting !== null && entry.sighting.alert !== null ? { alert: entry.sighting.alert, alertId: entry.sighting.alertId } : {}
+      entry.sighting = { ...s, ...keep }
+      refresh(entry)
+    },
+    alertState (cameraId, alertId, state) {
+      const entry = entries.get(cameraId)
+      if (entry?.sighting?.alert == null || entry.sighting.alertId !== alertId) return
+      entry.sighting = { ...entry.sighting, alert: { ...entry.sighting.alert, state } }
+      refresh(entry)
     },
     all () {
       return [...entries.values()].map(e => e.camera)

@@ -1,5 +1,5 @@
 import type { AlertEvent } from './alerts-api.js'
-import type { CameraImageEvent, StationView, StatusChange } from './types.js'
+import type { CameraImageEvent, SightingView, StationView, StatusChange } from './types.js'
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting'
 
@@ -9,6 +9,8 @@ export interface LiveHandlers {
   cameraImage(image: CameraImageEvent): void
   /** an alert was created or changed state (alerts.ts) */
   alert?(event: AlertEvent): void
+  /** a monkey sighting at a camera (ingest/wildlife) */
+  sighting?(sighting: SightingView): void
   state(state: LiveState): void
   /** the stream came back after a gap: events may have been missed, reload the snapshot */
   resync(): void
@@ -63,6 +65,7 @@ export function connectLive (url: string, handlers: LiveHandlers): { close(): vo
     es.addEventListener('reading', e => { parse<StationView>(e, d => { if (typeof d.id === 'string') handlers.reading(d) }) })
     es.addEventListener('statusChange', e => { parse<StatusChange>(e, d => { if (typeof d.stationId === 'string') handlers.statusChange(d) }) })
     es.addEventListener('cameraImage', e => { parse<CameraImageEvent>(e, d => { if (typeof d.cameraId === 'string') handlers.cameraImage(d) }) })
+    es.addEventListener('sighting', e => { parse<SightingView>(e, d => { if (typeof d.id === 'string' && typeof d.cameraId === 'string') handlers.sighting?.(d) }) })
     es.addEventListener('alert', e => { parse<AlertEvent>(e, d => { if (typeof d.id === 'string' && typeof d.to === 'string') handlers.alert?.(d) }) })
   }
 

@@ -1,5 +1,5 @@
 import { createAlertPanel, type AlertSubject } from './alerts.js'
-import { fetchCameras, fetchMapSettings, fetchStations } from './api.js'
+import { fetchCameras, fetchMapSettings, fetchSightings, fetchStations } from './api.js'
 import { addBaseLayer } from './basemap.js'
 import { createCameraLayer } from './cameras.js'
 import { byId } from './dom.js'
@@ -91,6 +91,15 @@ async function main (): Promise<void> {
   applyStations(stations)
   applyCameras(cameras)
   void alertPanel.load()
+  /** each camera's latest sighting (the list is newest first, so apply it oldest first) */
+  async function loadSightings (): Promise<void> {
+    try {
+      for (const s of (await fetchSightings(200)).reverse()) cameraLayer.sighting(s)
+    } catch {
+      // wildlife API unavailable: cameras show their images only
+    }
+  }
+  void loadSightings()
   let alertsLive = false
 
   const announcer = byId('announcer')
@@ -129,6 +138,11 @@ async function main (): Promise<void> {
     },
     alert (event) {
       alertPanel.event(event)
+      if (event.kind === 'wildlife') cameraLayer.alertState(event.subjectId, event.id, event.state)
+      header.touched()
+    },
+    sighting (s) {
+      cameraLayer.sighting(s)
       header.touched()
     },
     state (state) {
@@ -144,7 +158,7 @@ async function main (): Promise<void> {
         const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])
         applyStations(fresh)
         applyCameras(freshCameras)
-        await alertPanel.load()
+        await Promise.all([alertPanel.load(), loadSightings()])
         header.touched()
       } catch {
         // the next reconnect tries again

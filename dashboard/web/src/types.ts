@@ -82,3 +82,37 @@ export interface StatusChange {
 export interface CameraImageEvent extends CameraLatest {
   cameraId: string
 }
+
+/** A monkey sighting (`GET /api/wildlife/sightings`, SSE `sighting` / hunter `wildlifeAlert`) */
+export interface SightingView {
+  id: string
+  cameraId: string
+  burstId: string
+  time: string
+  lat: number
+  lon: number
+  frames: number
+  positives: number
+  bestScore: number
+  label: string
+  thumbnailUrl: string | null
+  alertId: string | null
+  /** within the camera's cooldown: recorded, no new alert */
+  suppressed: boolean
+  hunters: string[]
+  alert: { id: string, state: 'pending' | 'firing' | 'acknowledged' | 'resolved', drill: boolean, acknowledgedBy: string | null } | null
+}
+
+export interface HunterView {
+  id: string
+  name: string
+  contact: string
+}
+
+export interface FeedbackView {
+  sightingId: string
+  hunterId: string
+  verdict: 'confirm' | 'reject'
+  note: string
+  at: string
+}

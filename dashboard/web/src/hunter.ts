@@ -1,0 +1,183 @@
+import { fetchCameras, fetchHunterAlerts, fetchHunters, fetchSighting, postFeedback } from './api.js'
+import { byId, h } from './dom.js'
+import { formatDateTime } from './format.js'
+import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
+import type { CameraView, HunterView, SightingView } from './types.js'
+
+/**
+ * The hunter view (/hunter.html): pick a hunter (remembered on this phone),
+ * see only the alerts for that hunter's areas — live over the hunter's own SSE
+ * stream — and answer each with 確認 (it was monkeys) or 誤報 (false alarm).
+ * `?hunter=ID` preselects a hunter, `?alert=ID` highlights one alert (the map
+ * popup links here).
+ */
+const STORAGE_KEY = 'mimamori.hunter'
+type Verdict = 'confirm' | 'reject'
+
+interface Card { sighting: SightingView, verdict: Verdict | null, error: string | null }
+
+const params = new URLSearchParams(location.search)
+const focusAlert = params.get('alert')
+const select = byId<HTMLSelectElement>('hunter-select')
+const list = byId('hunter-alerts')
+const help = byId('hunter-help')
+const live = byId('live-indicator')
+const liveLabel = byId('live-label')
+const announcer = byId('sr-announcer')
+let hunters: HunterView[] = []
+let cameras = new Map<string, CameraView>()
+let cards: Card[] = []
+let current: string | null = null
+let source: EventSource | undefined
+let liveState: 'connecting' | 'live' | 'reconnecting' = 'connecting'
+
+function cameraName (id: string): string {
+  const c = cameras.get(id)
+  return c === undefined ? id : displayName(c)
+}
+
+function renderLive (): void {
+  live.dataset.state = liveState
+  liveLabel.textContent = t(`live.${liveState}`)
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) b.setAttribute('aria-pressed', b.dataset.lang === lang() ? 'true' : 'false')
+}
+
+function renderSelect (): void {
+  const none = h('option', { value: '' }, hunters.length === 0 ? t('hunter.noHunters') : t('hunter.pickNone'))
+  select.replaceChildren(none, ...hunters.map(x => h('option', { value: x.id, selected: x.id === current }, x.name === '' ? x.id : `${x.name} (${x.id})`)))
+  select.value = current ?? ''
+  help.hidden = current !== null
+}
+
+function renderCard (c: Card): HTMLElement {
+  const s = c.sighting
+  const verdictText = c.verdict === 'confirm' ? t('hunter.confirmed') : c.verdict === 'reject' ? t('hunter.rejected') : null
+  const button = (verdict: Verdict, cls: string, label: string): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: cls, 'data-verdict': verdict, 'aria-pressed': c.verdict === verdict ? 'true' : 'false' }, label)
+    b.addEventListener('click', () => { void send(c, verdict) })
+    return b
+  }
+  return h('li', {
+    class: 'hunter-alert',
+    'data-alert-id': s.alertId ?? '',
+    'data-sighting-id': s.id,
+    'data-camera-id': s.cameraId,
+    'data-verdict': c.verdict ?? '',
+    'data-focus': s.alertId !== null && s.alertId === focusAlert ? 'true' : 'false'
+  },
+  h('h3', {}, t('camera.sightingAt', { name: cameraName(s.cameraId) })),
+  h('p', { class: 'hunter-alert-meta' },
+    h('time', { datetime: s.time }, formatDateTime(s.time)),
+    ` · ${t('camera.score')} ${s.bestScore.toFixed(2)} (${s.label}, ${t('camera.frames', { p: s.positives, n: s.frames })})`,
+    s.alert === null ? '' : ` · ${t('camera.alertState')}: ${t(`alertState.${s.alert.state}`)}`),
+  s.thumbnailUrl === null ? null : h('img', { src: s.thumbnailUrl, alt: t('camera.thumbAlt', { name: cameraName(s.cameraId) }), decoding: 'async' }),
+  h('div', { class: 'hunter-actions' }, button('confirm', 'hunter-confirm', t('hunter.confirm')), button('reject', 'hunter-reject', t('hunter.reject'))),
+  verdictText === null ? null : h('p', { class: 'hunter-verdict', role: 'status' }, verdictText),
+  c.error === null ? null : h('p', { class: 'hunter-error', role: 'alert' }, c.error))
+}
+
+function render (): void {
+  renderLive()
+  renderSelect()
+  if (current === null) {
+    list.replaceChildren()
+    return
+  }
+  list.replaceChildren(...(cards.length === 0 ? [h('li', { class: 'hunter-empty' }, t('hunter.empty'))] : cards.map(renderCard)))
+  list.querySelector('[data-focus="true"]')?.scrollIntoView({ block: 'center' })
+}
+
+async function send (c: Card, verdict: Verdict): Promise<void> {
+  if (current === null || c.sighting.alertId === null) return
+  try {
+    await postFeedback(c.sighting.alertId, current, verdict)
+    c.verdict = verdict
+    c.error = null
+  } catch (err) {
+    c.error = t('hunter.sendError', { msg: (err as Error).message })
+  }
+  render()
+}
+
+async function cardFor (s: SightingView, hunterId: string): Promise<Card> {
+  try {
+    const detail = await fetchSighting(s.id)
+    const mine = detail.feedback.filter(f => f.hunterId === hunterId).pop()
+    return { sighting: s, verdict: mine?.verdict ?? null, error: null }
+  } catch {
+    return { sighting: s, verdict: null, error: null }
+  }
+}
+
+function connect (hunterId: string): void {
+  source?.close()
+  liveState = 'connecting'
+  const es = new EventSource(`/api/hunters/${encodeURIComponent(hunterId)}/events`)
+  source = es
+  es.addEventListener('open', () => {
+    const gap = liveState === 'reconnecting'
+    liveState = 'live'
+    renderLive()
+    // alerts raised while the stream was away come from the list
+    if (gap) void load(hunterId)
+  })
+  es.addEventListener('error', () => { liveState = 'reconnecting'; renderLive() })
+  es.addEventListener('wildlifeAlert', e => {
+    try {
+      const s = JSON.parse((e as MessageEvent<string>).data) as SightingView
+      if (typeof s.id !== 'string' || current !== hunterId || cards.some(c => c.sighting.id === s.id)) return
+      cards.unshift({ sighting: s, verdict: null, error: null })
+      announcer.textContent = t('hunter.new', { name: cameraName(s.cameraId) })
+      render()
+    } catch {
+      // a malformed event must not stop the others
+    }
+  })
+}
+
+async function load (hunterId: string): Promise<void> {
+  const alerts = await fetchHunterAlerts(hunterId)
+  const next = await Promise.all(alerts.slice(0, 50).map(async s => await cardFor(s, hunterId)))
+  if (current !== hunterId) return
+  // keep live arrivals the list did not have yet
+  cards = [...cards.filter(c => !next.some(n => n.sighting.id === c.sighting.id) && Date.parse(c.sighting.time) > Date.parse(next[0]?.sighting.time ?? '0')), ...next]
+  render()
+}
+
+async function choose (hunterId: string | null): Promise<void> {
+  current = hunterId
+  cards = []
+  try {
+    if (hunterId === null) localStorage.removeItem(STORAGE_KEY)
+    else localStorage.setItem(STORAGE_KEY, hunterId)
+  } catch {
+    // not persisted
+  }
+  if (hunterId === null) {
+    source?.close()
+    render()
+    return
+  }
+  connect(hunterId)
+  render()
+  await load(hunterId)
+}
+
+async function main (): Promise<void> {
+  applyStatic()
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) {
+    b.addEventListener('click', () => { setLang(b.dataset.lang === 'en' ? 'en' : 'ja') })
+  }
+  onLangChange(() => { render() })
+  const [hs, cams] = await Promise.all([fetchHunters(), fetchCameras().catch(() => [] as CameraView[])])
+  hunters = hs
+  cameras = new Map(cams.map(c => [c.id, c]))
+  select.addEventListener('change', () => { void choose(select.value === '' ? null : select.value) })
+  let stored: string | null = null
+  try { stored = localStorage.getItem(STORAGE_KEY) } catch { /* private mode */ }
+  const wanted = params.get('hunter') ?? stored
+  await choose(wanted !== null && hunters.some(x => x.id === wanted) ? wanted : null)
+  document.body.dataset.ready = 'true'
+}
+
+void main()

@@ -1,0 +1,84 @@
+import { readdir, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/**
+ * Retention of camera files under the data dir:
+ *   images/<camera>/<captureMs>-<frame>.jpg      full frames
+ *   thumbnails/<camera>/<captureMs>-<frame>.jpg  best-frame thumbnails (alerts link to them)
+ * 1. age: files captured more than `maxAgeDays` ago go (images and thumbnails);
+ * 2. size: while images/ holds more than `maxImageBytes`, the oldest images go.
+ * Thumbnails are small and referenced by sightings, so only age removes them.
+ * The capture time comes from the file name; a file whose name has none is
+ * aged by its modification time. Every run returns what it removed.
+ */
+export interface RetentionPolicy {
+  /** 0 = no age limit */
+  maxAgeDays: number
+  /** total bytes of images/; 0 = no size limit */
+  maxImageBytes: number
+}
+
+export interface RetentionResult {
+  deletedByAge: number
+  deletedBySize: number
+  deletedBytes: number
+  /** images left, and their total size */
+  keptImages: number
+  keptImageBytes: number
+  /** the oldest capture time deleted files had before `before` (age limit), ms; null when none */
+  before: number | null
+}
+
+interface FileInfo { path: string, time: number, bytes: number }
+
+async function listDir (root: string): Promise<FileInfo[]> {
+  const out: FileInfo[] = []
+  const cams = await readdir(root).catch(() => [] as string[])
+  for (const cam of cams) {
+    const files = await readdir(join(root, cam)).catch(() => [] as string[])
+    for (const f of files) {
+      const path = join(root, cam, f)
+      const st = await stat(path).catch(() => undefined)
+      if (st === undefined || !st.isFile()) continue
+      const t = Number(f.split('-')[0])
+      out.push({ path, time: Number.isFinite(t) && t > 0 ? t : st.mtimeMs, bytes: st.size })
+    }
+  }
+  return out
+}
+
+export async function applyImageRetention (dataDir: string, policy: RetentionPolicy, now = Date.now()): Promise<RetentionResult> {
+  const r: RetentionResult = { deletedByAge: 0, deletedBySize: 0, deletedBytes: 0, keptImages: 0, keptImageBytes: 0, before: null }
+  const before = policy.maxAgeDays > 0 ? now - policy.maxAgeDays * 86_400_000 : null
+  r.before = before
+  const remove = async (f: FileInfo): Promise<boolean> => {
+    try {
+      await rm(f.path)
+      r.deletedBytes += f.bytes
+      return true
+    } catch {
+      return false // already gone (a second run, or the operator)
+    }
+  }
+  let images = await listDir(join(dataDir, 'images'))
+  if (before !== null) {
+    for (const f of await listDir(join(dataDir, 'thumbnails'))) if (f.time < before && await remove(f)) r.deletedByAge++
+    const keep: FileInfo[] = []
+    for (const f of images) {
+      if (f.time < before) { if (await remove(f)) r.deletedByAge++ } else keep.push(f)
+    }
+    images = keep
+  }
+  let total = images.reduce((n, f) => n + f.bytes, 0)
+  if (policy.maxImageBytes > 0 && total > policy.maxImageBytes) {
+    images.sort((a, b) => a.time - b.time || a.path.localeCompare(b.path))
+    while (images.length > 0 && total > policy.maxImageBytes) {
+      const f = images.shift()!
+      total -= f.bytes
+      if (await remove(f)) r.deletedBySize++
+    }
+  }
+  r.keptImages = images.length
+  r.keptImageBytes = total
+  return r
+}
