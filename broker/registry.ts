@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
-import { migrate } from '../ingest/store/embedded.js'
+import { openSqlite } from '../ingest/store/sqlite.js'
 import { dummyHash, generateSecret, hashSecret, verifySecret } from './secrets.js'
 
 /**
@@ -68,16 +65,7 @@ interface Row {
  */
 export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
   const log = logger.child({ component: 'registry' })
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  let db: Database.Database
-  try {
-    db = new Database(file)
-    db.pragma('journal_mode = WAL')
-    db.pragma('busy_timeout = 5000')
-    migrate(db)
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `cannot open device registry ${file}: ${(err as Error).message}`, { cause: err })
-  }
+  const db = openSqlite(file, { what: 'device registry' })
   const stmts = {
     get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
     list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),

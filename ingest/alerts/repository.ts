@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3'
 import { MimamoriError } from '../../core/errors.js'
 import type { Alert, AlertSeverity, AlertState } from '../../core/types.js'
-import { migrate } from '../store/embedded.js'
+import { openSqlite } from '../store/sqlite.js'
 
 /** One row of the audit trail: every state change with who and when. */
 export interface AlertTransition {
@@ -69,18 +68,7 @@ export interface AlertRepository {
 }
 
 export function openAlertRepository (file: string): AlertRepository {
-  let db: Database.Database
-  try {
-    db = new Database(file)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 5000')
-    // The store normally migrated already; running it again is a no-op, and a
-    // throwaway ':memory:' database used in unit tests gets its tables here.
-    migrate(db)
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `cannot open alerts in ${file}: ${(err as Error).message}`, { cause: err })
-  }
+  const db = openSqlite(file, { what: 'alerts' })
   const stmts = {
     insert: db.prepare(`INSERT INTO alerts (id, key, kind, subject_id, rule, severity, state, drill, title, message, details, observed_at, last_seen_at,
         occurrences, created_at, updated_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution)

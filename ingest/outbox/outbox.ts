@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3'
 import { MimamoriError } from '../../core/errors.js'
 import type { Reading } from '../../core/types.js'
+import { openSqlite } from '../store/sqlite.js'
 
 /** Row states: waiting to be sent, delivered (kept as duplicate ledger), refused by the server for its content. */
 export const OUTBOX_STATE = { pending: 0, delivered: 1, rejected: 2 } as const
@@ -48,15 +48,7 @@ export interface Outbox {
  * even a power cut after the ack loses nothing.
  */
 export function openOutbox (file: string): Outbox {
-  let db: Database.Database
-  try {
-    db = new Database(file)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.pragma('busy_timeout = 5000')
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `cannot open outbox in ${file}: ${(err as Error).message}`, { cause: err })
-  }
+  const db = openSqlite(file, { what: 'outbox', synchronous: 'FULL' })
   const stmts = {
     insert: db.prepare('INSERT INTO outbox (station_id, time, doc, enqueued_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, time) DO NOTHING'),
     pending: db.prepare<[number], { id: number, doc: string, attempts: number }>('SELECT id, doc, attempts FROM outbox WHERE state = 0 ORDER BY id LIMIT ?'),

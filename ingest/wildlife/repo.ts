@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import Database from 'better-sqlite3'
 import { MimamoriError } from '../../core/errors.js'
 import type { Detection, Sighting } from '../../core/types.js'
+import { openSqlite } from '../store/sqlite.js'
 import type { AreaShape } from './geofence.js'
 
 export interface Hunter { id: string, name: string, contact: string, createdAt: number }
@@ -42,16 +42,7 @@ interface DetectionRow { camera_id: string, time: number, frame_index: number, b
  * alerts, so the Store interface stays about readings and images.
  */
 export function openWildlifeRepo (file: string): WildlifeRepo {
-  let db: Database.Database
-  try {
-    db = new Database(file)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 5000')
-    db.pragma('foreign_keys = ON')
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `cannot open wildlife tables in ${file}: ${(err as Error).message}`, { cause: err })
-  }
+  const db = openSqlite(file, { what: 'wildlife tables', foreignKeys: true })
   const q = {
     insertDetection: db.prepare(`INSERT INTO detections (camera_id, time, frame_index, burst_id, positive, score, label, via, boxes, thumbnail, error_code, analysed_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET positive = excluded.positive, score = excluded.score, label = excluded.label,

@@ -1,0 +1,214 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { MimamoriError } from '../../core/errors.js'
+
+export interface OpenSqliteOptions {
+  /** what the file holds, for the error message ("outbox", "device registry") */
+  what: string
+  /**
+   * NORMAL in WAL keeps every committed transaction across a process crash (only
+   * an OS crash can lose the last moments); FULL also survives a power cut, for
+   * rows whose commit releases an MQTT PUBACK.
+   */
+  synchronous?: 'NORMAL' | 'FULL'
+  foreignKeys?: boolean
+}
+
+/**
+ * One connection to the embedded SQLite file, configured the same way for every
+ * owner (store, outbox, alerts, wildlife, device registry): WAL so readers in
+ * other processes never block the writer, a busy timeout so two writers wait
+ * for each other instead of failing, and the schema migrated (a no-op when
+ * another connection already did it; a ':memory:' database gets its tables).
+ */
+export function openSqlite (file: string, { what, synchronous = 'NORMAL', foreignKeys = false }: OpenSqliteOptions): Database.Database {
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    const db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous}`)
+    db.pragma('busy_timeout = 5000')
+    if (foreignKeys) db.pragma('foreign_keys = ON')
+    migrate(db)
+    return db
+  } catch (err) {
+    throw new MimamoriError('MIMAMORI_ERR_STORE', `cannot open ${what} in ${file}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE stations (
+     id TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL UNIQUE,
+     doc TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE cameras (
+     id TEXT PRIMARY KEY,
+     doc TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE readings (
+     station_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     device_id TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     level REAL NOT NULL,
+     battery_v REAL,
+     temperature_c REAL,
+     spread_mm REAL,
+     valid_pings INTEGER NOT NULL,
+     total_pings INTEGER NOT NULL,
+     device_flags INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (station_id, time)
+   ) WITHOUT ROWID;
+   CREATE TABLE camera_images (
+     camera_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     frame_index INTEGER NOT NULL,
+     burst_id TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     width INTEGER NOT NULL,
+     height INTEGER NOT NULL,
+     battery_v REAL,
+     PRIMARY KEY (camera_id, time, frame_index)
+   ) WITHOUT ROWID;`,
+  // Durable outbox for the InfluxDB backend (ingest/outbox): a reading is committed here before the
+  // MQTT ack and drained later. Delivered rows stay a while as the (station, time) duplicate ledger.
+  `CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     station_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     doc TEXT NOT NULL,
+     enqueued_at INTEGER NOT NULL,
+     state INTEGER NOT NULL DEFAULT 0,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     delivered_at INTEGER,
+     error TEXT,
+     UNIQUE (station_id, time)
+   );
+   CREATE INDEX outbox_by_state ON outbox (state, id);`,
+  // broker (broker/registry.ts): MQTT accounts, devices and service accounts; secrets only as scrypt hashes
+  `CREATE TABLE mqtt_accounts (
+     id TEXT PRIMARY KEY,
+     role TEXT NOT NULL,
+     kind TEXT,
+     station_id TEXT,
+     secret_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER,
+     revoked_at INTEGER,
+     last_seen INTEGER
+   );`,
+  // river QC (ingest/qc): aggregate QARTOD flag and the non-passing tests as JSON, per reading
+  `ALTER TABLE readings ADD COLUMN qc_flag INTEGER;
+   ALTER TABLE readings ADD COLUMN qc_tests TEXT;`,
+  // alert lifecycle (ingest/alerts): one table for every kind; at most one open alert per key
+  `CREATE TABLE alerts (
+     id TEXT PRIMARY KEY,
+     key TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     subject_id TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     state TEXT NOT NULL,
+     drill INTEGER NOT NULL,
+     title TEXT NOT NULL,
+     message TEXT NOT NULL,
+     details TEXT NOT NULL,
+     observed_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     occurrences INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     fired_at INTEGER,
+     acknowledged_at INTEGER,
+     acknowledged_by TEXT,
+     resolved_at INTEGER,
+     resolved_by TEXT,
+     resolution TEXT
+   );
+   CREATE UNIQUE INDEX alerts_open_key ON alerts (key) WHERE state <> 'resolved';
+   CREATE INDEX alerts_by_state ON alerts (state, created_at);
+   CREATE INDEX alerts_by_subject ON alerts (kind, subject_id, created_at);
+   CREATE TABLE alert_transitions (
+     alert_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     from_state TEXT,
+     to_state TEXT NOT NULL,
+     by TEXT,
+     note TEXT
+   );
+   CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, at);`,
+  // wildlife (ingest/wildlife): detections per frame, sightings per burst, hunters' areas, feedback
+  `CREATE TABLE detections (
+     camera_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     frame_index INTEGER NOT NULL,
+     burst_id TEXT NOT NULL,
+     positive INTEGER NOT NULL,
+     score REAL NOT NULL,
+     label TEXT NOT NULL,
+     via TEXT NOT NULL,
+     boxes TEXT NOT NULL,
+     thumbnail TEXT,
+     error_code TEXT,
+     analysed_at INTEGER NOT NULL,
+     PRIMARY KEY (camera_id, time, frame_index)
+   ) WITHOUT ROWID;
+   CREATE INDEX detections_by_time ON detections (time);
+   CREATE TABLE sightings (
+     id TEXT PRIMARY KEY,
+     camera_id TEXT NOT NULL,
+     burst_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     doc TEXT NOT NULL,
+     alert_id TEXT,
+     suppressed INTEGER NOT NULL,
+     UNIQUE (camera_id, burst_id)
+   );
+   CREATE INDEX sightings_by_camera ON sightings (camera_id, time);
+   CREATE INDEX sightings_by_alert ON sightings (alert_id);
+   CREATE TABLE hunters (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE hunter_areas (
+     id TEXT PRIMARY KEY,
+     hunter_id TEXT NOT NULL REFERENCES hunters (id) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     shape TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX hunter_areas_by_hunter ON hunter_areas (hunter_id);
+   CREATE TABLE sighting_feedback (
+     sighting_id TEXT NOT NULL,
+     hunter_id TEXT NOT NULL,
+     verdict TEXT NOT NULL,
+     note TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (sighting_id, hunter_id)
+   );`
+]
+
+/**
+ * Applies the missing migrations one per IMMEDIATE transaction, reading the
+ * version inside it, so processes opening the same file at once (broker, ingest,
+ * CLI) never run a migration twice.
+ */
+export function migrate (db: Database.Database): void {
+  const step = db.transaction((): boolean => {
+    const version = db.pragma('user_version', { simple: true }) as number
+    const sql = MIGRATIONS[version]
+    if (sql === undefined) return false
+    db.exec(sql)
+    db.pragma(`user_version = ${version + 1}`)
+    return true
+  })
+  while (step.immediate()) { /* next migration */ }
+}
