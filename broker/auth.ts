@@ -16,6 +16,11 @@ export type AuthFailure = 'anonymous_refused' | 'bad_credentials' | 'client_id_m
 export interface Authenticator {
   authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<{ ok: true, identity: Identity } | { ok: false, reason: AuthFailure, returnCode: number }>
   identityOf(client: Client): Identity | undefined
+  /**
+   * Who a client id belongs to when its connection is gone (a dead broker's will):
+   * this process's own credentials, then the registry (not revoked), then anonymous when allowed.
+   */
+  identityFor(clientId: string): Identity | undefined
   forget(client: Client): void
   /**
    * Credentials that live only in this process (the all-in-one's own ingest
@@ -57,6 +62,19 @@ export function createAuthenticator ({ config, registry, logger }: { config: Pic
     failures,
     identityOf: client => identities.get(client),
     forget: client => { identities.delete(client) },
+
+    identityFor (clientId) {
+      // a service's client id is its account id or starts with "<id>-"
+      for (let id = clientId; id !== ''; id = id.slice(0, Math.max(0, id.lastIndexOf('-')))) {
+        const own = internal.get(id)?.identity
+        if (own !== undefined && clientIdAllowed(own, clientId)) return own
+        const a = registry.get(id)
+        if (a === undefined || a.revokedAt !== null) continue
+        const identity: Identity = a.role === 'device' ? { role: 'device', id: a.id, kind: a.kind ?? 'gauge' } : { role: a.role, id: a.id }
+        if (clientIdAllowed(identity, clientId)) return identity
+      }
+      return config.broker.allowAnonymous ? { role: 'anonymous' } : undefined
+    },
 
     issueInternal (role, id, kind) {
       const password = randomBytes(24).toString('base64url')

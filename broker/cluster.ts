@@ -12,12 +12,25 @@ const require = createRequire(import.meta.url)
 /** Stream entry fields written by the broker and read by ingest/cluster. */
 export const STREAM_FIELDS = { topic: 'topic', payload: 'payload', broker: 'broker', receivedAt: 't' } as const
 
-interface Closable { close(cb: () => void): void }
+interface ClusterEmitter {
+  close(cb: () => void): void
+  /** mqemitter-redis re-emits its connections' errors here; without a listener they would be uncaught */
+  readonly state: NodeJS.EventEmitter
+}
 
-/** Message fan-out between brokers: every broker of the cluster sees every publish (mqemitter-redis). */
-export function createClusterEmitter (url: string): Closable {
-  const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => Closable
-  return MQEmitterRedis({ ...redisOptions(url) })
+/**
+ * Message fan-out between brokers: every broker of the cluster sees every publish (mqemitter-redis).
+ * enableReadyCheck off: aedes-persistence-redis subscribes through this emitter during setup, and a
+ * SUBSCRIBE queued while ioredis still ran its INFO ready check failed with "Connection in subscriber
+ * mode" and stopped the broker (about 1 start in 40). A Redis drop or restart is logged, not fatal:
+ * ioredis reconnects and resubscribes on its own.
+ */
+export function createClusterEmitter (url: string, logger: Logger): ClusterEmitter {
+  const log = logger.child({ component: 'cluster-emitter' })
+  const MQEmitterRedis = require('mqemitter-redis') as (opts: object) => ClusterEmitter
+  const mq = MQEmitterRedis({ ...redisOptions(url), enableReadyCheck: false })
+  mq.state.on('error', (err: Error) => { log.warn({ err: err.message }, 'redis fan-out connection error; reconnecting') })
+  return mq
 }
 
 /** Device uplinks (not service traffic) are what ingest workers must see exactly once. */

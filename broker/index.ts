@@ -6,8 +6,8 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { DeviceKind } from '../core/topics.js'
-import { deliveryQos, mayPublish, maySubscribe, payloadLimit } from './acl.js'
+import { parseTopic, type DeviceKind } from '../core/topics.js'
+import { deliveryQos, mayPublish, maySubscribe, payloadLimit, type Identity } from './acl.js'
 import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
 import { coalesceWrites } from './coalesce.js'
@@ -26,7 +26,7 @@ export interface BrokerCounters {
   deniedPublish: number
   deniedSubscribe: number
   authFailures: Readonly<Record<AuthFailure, number>>
-  /** connections the broker closed, by reason (packet_too_large, payload_too_large, not_authorized, malformed, max_connections, keepalive_timeout, protocol_error …) */
+  /** connections the broker closed or refused, by reason (packet_too_large, payload_too_large, not_authorized, will_not_authorized, malformed, max_connections, keepalive_timeout, keepalive_not_allowed, protocol_error …) */
   closed: Record<string, number>
 }
 
@@ -86,6 +86,10 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
   let openConnections = 0
   let pending: Array<[Duplex, IncomingMessage | undefined]> | undefined = []
   const zeroIdPersistent = new WeakSet<Client>()
+  /** the will of each CONNECT, checked in authenticate once the identity is known */
+  const willOf = new WeakMap<Client, { topic: string, payload: Buffer }>()
+  /** last battery voltage each device reported on its status topic, for its offline status */
+  const batteryOf = new Map<string, number>()
 
   const ensureAuth = (): Authenticator => {
     if (auth === undefined) {
@@ -112,29 +116,109 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     stream.once('close', () => { openConnections-- })
     coalesceWrites(stream)
     aedes.handle(stream, req)
-    guardPackets(stream, b.maxPacketBytes, reason => {
+    guardPackets(stream, packetLimits, reason => {
       countClose(reason)
       log.debug({ reason }, 'connection closed by packet guard')
       stream.destroy()
     })
   }
 
+  const packetLimits = {
+    maxBytes: b.maxPacketBytes,
+    payloadLimit: (topic: string): number => payloadLimit(topic, b.limits).max,
+    smallestPayloadLimit: Math.min(b.limits.gaugePayloadBytes, b.limits.statusPayloadBytes, b.limits.imagePayloadBytes, b.limits.otherPayloadBytes)
+  }
+
   let order: PublishOrder | undefined
 
-  function authorizePublish (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
-    if (client === null) { done(null); return }
-    const who = auth?.identityOf(client)
-    if (who === undefined || !mayPublish(who, packet.topic)) {
-      counters.deniedPublish++
-      done(new MimamoriError('MIMAMORI_ERR_FORBIDDEN', `publish to ${packet.topic} not allowed`, { details: { reason: 'not_authorized' } }))
-      return
+  /** the same rules as for a PUBLISH: the ACL, then the payload limit of the topic class */
+  function publishRefusal (who: Identity | undefined, topic: string, payload: Buffer | string): MimamoriError | undefined {
+    if (who === undefined || !mayPublish(who, topic)) {
+      return new MimamoriError('MIMAMORI_ERR_FORBIDDEN', `publish to ${topic} not allowed`, { details: { reason: 'not_authorized' } })
     }
-    const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length
-    const { cls, max } = payloadLimit(packet.topic, b.limits)
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+    const { cls, max } = payloadLimit(topic, b.limits)
     if (size > max) {
-      done(new MimamoriError('MIMAMORI_ERR_PAYLOAD_TOO_LARGE', `${cls} payload of ${size} bytes exceeds ${max}`, { details: { reason: 'payload_too_large' } }))
+      return new MimamoriError('MIMAMORI_ERR_PAYLOAD_TOO_LARGE', `${cls} payload of ${size} bytes exceeds ${max}`, { details: { reason: 'payload_too_large' } })
+    }
+    return undefined
+  }
+
+  /**
+   * A device's status: `{"online":true,"batteryV":3.6}` while connected, its will
+   * `{"online":false}` when it is gone. The battery of the last status is remembered so
+   * the offline status keeps it, and the will gets `lastSeen` (ISO time) when it fires.
+   */
+  function noteStatus (packet: PublishPacket, will: { lastSeen: number | null } | undefined): void {
+    const t = parseTopic(packet.topic)
+    if (t === null || t.type !== 'device' || t.channel !== 'status') return
+    const key = `${t.kind}/${t.deviceId}`
+    let body: Record<string, unknown>
+    try {
+      const parsed: unknown = JSON.parse(typeof packet.payload === 'string' ? packet.payload : packet.payload.toString('utf8'))
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return
+      body = parsed as Record<string, unknown>
+    } catch {
       return
     }
+    if (will === undefined) {
+      if (typeof body.batteryV === 'number') batteryOf.set(key, body.batteryV)
+      return
+    }
+    if (body.online !== false) return
+    const battery = batteryOf.get(key)
+    batteryOf.delete(key)
+    if (body.batteryV === undefined && battery !== undefined) body.batteryV = battery
+    if (will.lastSeen !== null) body.lastSeen = new Date(will.lastSeen).toISOString()
+    packet.payload = Buffer.from(JSON.stringify(body))
+  }
+
+  /**
+   * A will is published with its client when the connection drops, and with
+   * `client === null` when a broker finds the will of a dead (or restarted) broker in
+   * the persistence; then the identity comes from the will's client id.
+   */
+  function authorizeWill (client: Client | null, packet: PublishPacket & { clientId?: string, brokerId?: string }, done: (err?: Error | null) => void): void {
+    const clientId = client?.id ?? packet.clientId ?? ''
+    const who = client !== null ? auth?.identityOf(client) : auth?.identityFor(clientId)
+    // a dead broker's client was last seen by the registry (CONNECT / DISCONNECT), a live one now
+    const lastSeen = client !== null ? Date.now() : registry?.get(clientId)?.lastSeen ?? null
+    const refused = publishRefusal(who, packet.topic, packet.payload)
+    if (refused === undefined) {
+      noteStatus(packet, { lastSeen })
+    } else {
+      counters.deniedPublish++
+      countClose('will_not_authorized')
+      log.warn({ clientId, topic: packet.topic, reason: refused.details?.reason }, 'last will refused')
+      if (client !== null) { done(refused); return }
+      // Aedes retries a will until it is published; a refused one is deleted here, then the
+      // error reaches aedes' 'error' event (handled in start()).
+      const store = (aedes as unknown as { persistence: { delWill(c: { id: string, brokerId?: string }): Promise<unknown> } } | undefined)?.persistence
+      const gone = store === undefined ? Promise.resolve() : store.delWill({ id: clientId, ...(packet.brokerId === undefined ? {} : { brokerId: packet.brokerId }) })
+      const fail = (): void => { done(new MimamoriError('MIMAMORI_ERR_FORBIDDEN', `will of ${clientId} to ${packet.topic} refused`, { details: { reason: 'will_not_authorized' } })) }
+      gone.then(fail, fail)
+      return
+    }
+    if (client !== null) { finishPublish(client, packet, done); return }
+    // nobody waits for an ack: into the cluster stream (a status is an ingest topic), then published
+    if (feed === undefined) { done(null); return }
+    feed.append(packet).then(() => { done(null) }, (err: Error) => { done(err) })
+  }
+
+  function authorizePublish (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    if (client === null || packet === (client as unknown as { will?: unknown }).will) { authorizeWill(client, packet, done); return }
+    const who = auth?.identityOf(client)
+    const refused = publishRefusal(who, packet.topic, packet.payload)
+    if (refused !== undefined) {
+      if (refused.details?.reason === 'not_authorized') counters.deniedPublish++
+      done(refused)
+      return
+    }
+    if (packet.topic.endsWith('/status')) noteStatus(packet, undefined)
+    finishPublish(client, packet, done)
+  }
+
+  function finishPublish (client: Client, packet: PublishPacket, done: (err?: Error | null) => void): void {
     const persisted = (): void => {
       // QoS 1: into the persistence before Aedes writes the PUBACK (broker/ordering.ts)
       if (packet.qos !== 1 || order === undefined) { done(null); return }
@@ -176,7 +260,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
         aedes = await Aedes.createBroker({
           id,
           persistence: persistence.persistence,
-          ...(cluster !== undefined ? { mq: cluster.createClusterEmitter(b.cluster.redisUrl) } : {}),
+          ...(cluster !== undefined ? { mq: cluster.createClusterEmitter(b.cluster.redisUrl, log) } : {}),
+          heartbeatInterval: b.heartbeatMs,
           connectTimeout: b.limits.connectTimeoutMs,
           ...(b.limits.keepaliveMaxS > 0 ? { keepaliveLimit: b.limits.keepaliveMaxS } : {}),
           maxInflightInbound: b.limits.maxInflightInbound,
@@ -188,6 +273,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
           // (aedes would invent an id); marked here, refused in authenticate, which can send a return code.
           preConnect: (client, packet, done) => {
             if (packet.clientId === '' && packet.clean === false) zeroIdPersistent.add(client)
+            if (packet.will != null) willOf.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload) })
             done(null, true)
           },
           authenticate: (client, username, password, done) => {
@@ -199,6 +285,18 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
               return
             }
             authenticator.authenticate(client, username, password).then(r => {
+              const will = willOf.get(client)
+              willOf.delete(client)
+              // a will is a publish made later on the client's behalf: refused now, at CONNECT, when not allowed
+              if (r.ok && will !== undefined && publishRefusal(r.identity, will.topic, will.payload) !== undefined) {
+                countClose('will_not_authorized')
+                authenticator.forget(client)
+                log.debug({ clientId: client.id, topic: will.topic }, 'CONNECT refused: will not allowed for this identity')
+                const err = new Error('will not authorized') as AuthenticateError
+                err.returnCode = 5
+                done(err, false)
+                return
+              }
               if (r.ok) { done(null, true); return }
               const err = new Error('connection refused') as AuthenticateError
               err.returnCode = r.returnCode
@@ -240,15 +338,22 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       a.on('keepaliveTimeout', (client: Client) => { countClose('keepalive_timeout'); log.debug({ clientId: client.id }, 'keep-alive timeout') })
       a.on('clientError', (client: Client, err: Error) => {
         counters.clientErrors++
-        const reason = err instanceof MimamoriError
-          ? String(err.details?.reason ?? err.code)
-          : (err as NodeJS.ErrnoException).code !== undefined ? 'transport_error' : 'protocol_error'
-        countClose(reason)
+        const reason = closeReason(err)
+        if (reason !== undefined) countClose(reason)
         log.debug({ clientId: client.id, reason, err: err.message }, 'client error; connection closed')
       })
       a.on('connectionError', (_client: Client, err: Error) => {
         counters.connectionErrors++
-        log.debug({ err: err.message }, 'connection error before CONNECT')
+        const reason = closeReason(err)
+        if (reason !== undefined) countClose(reason)
+        log.debug({ reason, err: err.message }, 'connection error before CONNECT')
+      })
+      // Aedes reports a failed round of dead-broker wills here; a refused will was already
+      // deleted and logged (authorizeWill). Anything else stays fatal, as without a listener.
+      const events = a as unknown as NodeJS.EventEmitter
+      events.on('error', (err: Error) => {
+        if (err instanceof MimamoriError && err.details?.reason === 'will_not_authorized') return
+        throw err
       })
       a.on('publish', (_packet, client) => { if (client !== null) counters.published++ })
       const queued = pending ?? []
@@ -279,6 +384,20 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     }
   }
   return broker
+}
+
+/**
+ * The counted reason a client was closed; undefined for a refused CONNECT whose
+ * reason authenticate already counted (authFailures, identifier_rejected, will_not_authorized).
+ */
+function closeReason (err: Error): string | undefined {
+  if (err instanceof MimamoriError) return String(err.details?.reason ?? err.code)
+  const connack = (err as { errorCode?: unknown }).errorCode
+  if (typeof connack === 'number') return connack === 6 ? 'keepalive_not_allowed' : connack === 1 ? 'unacceptable_protocol' : undefined
+  const code = (err as NodeJS.ErrnoException).code
+  // ws refuses a frame above maxPayload (= broker.maxPacketBytes) before the packet guard sees it
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'packet_too_large'
+  return code !== undefined ? 'transport_error' : 'protocol_error'
 }
 
 /** hot path: no downgrade is possible when every subscription of the client was granted at least this QoS */

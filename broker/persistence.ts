@@ -90,7 +90,11 @@ export async function openPersistence (config: Pick<Config, 'broker' | 'dataDir'
   const url = config.broker.cluster.redisUrl
   if (url === '') throw new MimamoriError('MIMAMORI_ERR_CONFIG', 'broker.persistence.backend "redis" needs broker.cluster.redisUrl')
   const RedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => AedesPersistence
-  const p = adapt(new RedisPersistence({ ...redisOptions(url), maxRetriesPerRequest: 3 }))
+  // our own connection, so a Redis outage is a logged warning (ioredis reconnects), not console noise
+  const { Redis } = await import('ioredis')
+  const conn = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 3 })
+  conn.on('error', (err: Error) => { logger.warn({ component: 'broker-persistence', err: err.message }, 'redis persistence connection error; reconnecting') })
+  const p = adapt(new RedisPersistence({ conn }))
   let closed = false
   logger.debug({ backend }, 'broker persistence')
   return {

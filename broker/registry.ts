@@ -34,8 +34,11 @@ export interface NewAccount {
 export interface DeviceRegistry {
   /** registers and returns the secret, the only time it exists in clear */
   add(a: NewAccount): Promise<{ account: Account, secret: string }>
-  /** a new secret; the old one stops working at once */
-  rotate(id: string): Promise<{ account: Account, secret: string }>
+  /**
+   * a new secret; the old one stops working at once. A revoked account is refused
+   * (MIMAMORI_ERR_DEVICE_REVOKED) unless `reactivate`: rotating must not undo a revoke by accident.
+   */
+  rotate(id: string, options?: { reactivate?: boolean }): Promise<{ account: Account, secret: string }>
   revoke(id: string): Account
   get(id: string): Account | undefined
   list(): Account[]
@@ -91,11 +94,13 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
       log.info({ id: a.id, role: a.role, kind: a.kind }, 'account added')
       return { account: toAccount(mustGet(a.id)), secret }
     },
-    async rotate (id) {
-      mustGet(id)
+    async rotate (id, { reactivate = false } = {}) {
+      if (mustGet(id).revoked_at !== null && !reactivate) {
+        throw new MimamoriError('MIMAMORI_ERR_DEVICE_REVOKED', `"${id}" is revoked; rotate with --reactivate to give it a new secret and let it connect again`)
+      }
       const secret = generateSecret()
       stmts.rotate.run(await hashSecret(secret), Date.now(), id)
-      log.info({ id }, 'account secret rotated')
+      log.info({ id, reactivated: reactivate }, 'account secret rotated')
       return { account: toAccount(mustGet(id)), secret }
     },
     revoke (id) {

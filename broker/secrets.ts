@@ -41,3 +41,16 @@ export async function verifySecret (secret: string, stored: string): Promise<boo
   const actual = await derive(secret, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) })
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
+
+/** A URL fit for a log line: `mqtt://user:secret@host` → `mqtt://user:***@host`; not a URL → as is. */
+export function redactUrl (url: string): string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return url
+  }
+  if (u.password === '') return url
+  u.password = '***'
+  return u.toString()
+}

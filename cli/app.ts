@@ -11,6 +11,7 @@ import { createAlerts, type Alerts } from '../ingest/alerts/index.js'
 import { createRiverRules, type RiverRules } from '../ingest/rules/index.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
 import { createFleet, type Fleet } from '../simulators/fleet.js'
+import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 
 export interface AppInfo {
   dashboardUrl: string
@@ -59,6 +60,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let alerts: Alerts | undefined
   let rules: RiverRules | undefined
   let fleet: Fleet | undefined
+  let downlinkClient: Promise<MqttClient> | undefined
   let closing: Promise<void> | undefined
 
   const app: App = {
@@ -92,12 +94,20 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         await ingest.start()
         const ingestRef = ingest
         const brokerRef = broker
+        // Operator downlinks leave through a dashboard-role connection (ACL: may write .../down only),
+        // opened on first use so an app that never sends one holds no extra session.
+        const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => {
+          downlinkClient ??= connectMqtt({ url: localMqtt, clientId: 'dashboard-downlink', ...brokerRef.issueCredentials('dashboard', 'dashboard-downlink'), logger: logger.child({ component: 'downlink' }) })
+            .catch((err: unknown) => { downlinkClient = undefined; throw err })
+          await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
+        }
         dashboard = createDashboard({
           config,
           logger,
           bus,
           store,
           alerts,
+          sendDownlink,
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()
@@ -127,6 +137,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         // must not keep readings unflushed or the broker port bound.
         const steps: Array<[string, (() => Promise<void>) | undefined]> = [
           ['dashboard', dashboard?.close],
+          ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
           ['rules', rules?.close],

@@ -12,7 +12,9 @@ Usage:
   mimamori device add --kind service --role ingest|dashboard|chirpstack --id ACCOUNT [--json]
   mimamori device add --kind ingest|dashboard|chirpstack --id ACCOUNT [--json]   (same, shorter)
   mimamori device list [--json]
-  mimamori device rotate --id ID [--json]     new secret; the old one stops working
+  mimamori device rotate --id ID [--reactivate] [--json]
+                                              new secret; the old one stops working. A revoked
+                                              account is refused unless --reactivate
   mimamori device revoke --id ID              refused at the next CONNECT
   (all take --config file.json like the other commands)
 
@@ -35,6 +37,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
       station: { type: 'string' },
       role: { type: 'string' },
       json: { type: 'boolean' },
+      reactivate: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -73,7 +76,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
         return 0
       }
       case 'rotate': {
-        const { account, secret } = await registry.rotate(need(values.id, 'id'))
+        const { account, secret } = await registry.rotate(need(values.id, 'id'), { reactivate: values.reactivate === true })
         printSecret(out, account, secret, values.json === true)
         return 0
       }

@@ -8,14 +8,19 @@ import type { ErrorCode } from './errors.js'
  * component can remove all of its listeners on close without tracking them.
  */
 export interface BusEvents {
-  /** a reading was decoded, validated and durably stored */
-  reading: { reading: Reading, status: LevelStatus }
+  /**
+   * a reading with a level was decoded, QC'd and durably stored; `status` is the station's live band
+   * after it (failed readings and unconfirmed suspect ones do not move it; ingest/rules/band.ts)
+   */
+  reading: { reading: Reading, status: LevelStatus | 'unknown' }
+  /** a gauge frame without a level (QC flag 9, 欠測) was stored as a gap; `reading.level` is NaN */
+  missingReading: { reading: Reading }
   /** a station's MLIT band changed */
   statusChange: { stationId: string, from: LevelStatus | 'unknown', to: LevelStatus, time: number, level: number }
   /** an image from a field camera was accepted */
   cameraImage: { image: CameraImage }
-  /** a device reported online/offline on its retained status topic */
-  deviceStatus: { kind: string, deviceId: string, online: boolean, time: number }
+  /** a device reported online/offline on its retained status topic; batteryV and lastSeen (epoch ms) when known */
+  deviceStatus: { kind: string, deviceId: string, online: boolean, time: number, batteryV?: number | null, lastSeen?: number | null }
   /** an alert was created or changed state (ingest/alerts); `from` is null when it was created */
   alert: { alert: Alert, from: AlertState | null, to: AlertState }
   /** a camera frame was analysed for monkeys (ingest/vision) */

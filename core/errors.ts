@@ -23,6 +23,7 @@ export const ErrorCodes = {
   MIMAMORI_ERR_MQTT: { status: 503, message: 'MQTT connection failure' },
   MIMAMORI_ERR_INTERNAL: { status: 500, message: 'internal error' },
   MIMAMORI_ERR_DEVICE_EXISTS: { status: 409, message: 'a device or account with this id is already registered' },
+  MIMAMORI_ERR_DEVICE_REVOKED: { status: 409, message: 'the device or account is revoked' },
   MIMAMORI_ERR_AUTH: { status: 401, message: 'MQTT authentication failed' },
   MIMAMORI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this identity' },
   MIMAMORI_ERR_TLS: { status: 500, message: 'TLS certificate or key could not be loaded' },

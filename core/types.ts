@@ -36,6 +36,8 @@ export interface Station {
   datum: number
   /** height of the sensor face above the gauge zero, metres: level = sensorHeight − distance */
   sensorHeight: number
+  /** the sensor's maximum range, metres (e.g. 5.0: an ultrasonic sensor reports 5000 mm for no echo); levels at or below sensorHeight − this fail QC gross range */
+  sensorRangeM?: number | undefined
   thresholds: Thresholds
   /** 訓練局: a drill/replay station; all its alerts are drills (never sent publicly) */
   drill?: boolean | undefined
@@ -51,6 +53,8 @@ export interface Camera {
   lon: number
   /** metered link: the camera runs the model and sends detections + a thumbnail, not images */
   onDeviceInference?: boolean | undefined
+  /** 訓練: every wildlife alert of this camera is a drill */
+  drill?: boolean | undefined
 }
 
 export interface Reading {
@@ -60,7 +64,7 @@ export interface Reading {
   time: number
   /** arrival time at ingest */
   receivedAt: number
-  /** water level in metres relative to the gauge zero */
+  /** water level in metres relative to the gauge zero; NaN when the gauge measured nothing (QC flag 9), stored and served as null */
   level: number
   batteryV: number | null
   temperatureC: number | null

@@ -15,6 +15,7 @@ import { handleCameraImage } from './handlers/camera.js'
 import { handleCameraDetection } from './handlers/camera-detection.js'
 import { handleDeviceStatus } from './handlers/status.js'
 import { createWildlife, type Wildlife } from './wildlife/index.js'
+import { redactUrl } from '../broker/secrets.js'
 
 export interface Ingest {
   start(): Promise<void>
@@ -147,7 +148,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, clock = Dat
       client.handleMessage = onMessage
       const topics = [SUBSCRIPTIONS.gaugeUplinks, SUBSCRIPTIONS.cameraImages, SUBSCRIPTIONS.cameraDetections, SUBSCRIPTIONS.status, SUBSCRIPTIONS.chirpstackUplinks]
       await client.subscribeAsync(topics.map(t => t), { qos: 1 })
-      log.info({ url: mqttUrl, topics }, 'ingest subscribed')
+      log.info({ url: redactUrl(mqttUrl), topics }, 'ingest subscribed')
     },
     async close () {
       closing ??= (async () => {

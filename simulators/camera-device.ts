@@ -2,22 +2,40 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createRng, seedFrom } from '../core/random.js'
 import { deviceTopic } from '../core/topics.js'
 import type { Camera } from '../core/types.js'
-import { encodeCameraEnvelope } from '../ingest/codecs/camera-envelope.js'
+import { encodeCameraEnvelope, type CameraMeta } from '../ingest/codecs/camera-envelope.js'
 import { encodeCameraDetection } from '../ingest/codecs/camera-detection.js'
-import { syntheticFieldFrame, toUploadJpeg, DEFAULT_JPEG, type JpegOptions } from '../edge/camera/frame.js'
+import { jpegOptionsFrom, syntheticFieldFrame, toUploadJpeg, DEFAULT_JPEG, type JpegOptions } from '../edge/camera/frame.js'
 import { openCameraSpool, type CameraSpool } from '../edge/camera/spool.js'
 import type { OnDeviceDetector } from '../edge/camera/on-device.js'
+import { animalAt, createMotionTrigger, poissonVisits, type SceneOptions, type TriggerEvent } from '../edge/camera/trigger.js'
+
+/** A burst the motion trigger fired (`advance`). */
+export interface SceneBurst {
+  burstId: string
+  trigger: TriggerEvent
+  /** where each frame came from: a file of the image folder, or `generated` */
+  sources: string[]
+}
 
 export interface SimulatedCamera {
   readonly deviceId: string
   connect(): Promise<void>
-  /** a motion trigger: capture `frames` images and publish them as one burst */
+  /** a manual trigger: capture `frames` images (default `burstFrames`) and publish them as one burst */
   burst(frames?: number, time?: number): Promise<string>
+  /**
+   * Runs the scene up to `now`: every motion trigger due since the last call
+   * fires its burst (capture times = trigger times, however late the call).
+   * Calls are serialised.
+   */
+  advance(now?: number): Promise<SceneBurst[]>
+  /** when the motion trigger fires next, ms */
+  readonly nextTriggerAt: number
   /** publish these images (files or JPEG bytes) as one burst, resized and re-encoded like the camera does */
   burstOf(images: Array<string | Buffer>, time?: number): Promise<string>
   /** the MQTT link is up */
@@ -36,6 +54,16 @@ export interface SimulatedCameraOptions {
   mqttUrl: string
   logger: Logger
   jpeg?: JpegOptions
+  /** frames per motion trigger (default 3) */
+  burstFrames?: number
+  /** between the frames of a burst, ms (default 500) */
+  frameIntervalMs?: number
+  /** the scene in front of the camera (edge/camera/trigger.ts); its seed is mixed with the camera id */
+  scene?: Partial<SceneOptions>
+  /** the scene and its trigger start here (default: now) */
+  sceneStartMs?: number
+  /** position the camera reports in its metadata; default the registered one, null = no GPS fix */
+  location?: { lat: number, lon: number } | null
   username?: string
   password?: string
   imageDir?: string | undefined
@@ -51,15 +79,38 @@ export interface SimulatedCameraOptions {
   onDevice?: OnDeviceDetector | undefined
 }
 
+/** scene defaults = the `sim.camera` defaults (test/unit/camera-trigger.test.ts holds them equal) */
+export const DEFAULT_SCENE: Omit<SceneOptions, 'seed'> = { meanVisitIntervalMs: 120_000, visitMs: 20_000, holdOffMs: 15_000, visitAtStart: true }
+
+/** The capture settings of `sim.camera` (and `sim.cameraImageDir`) as camera options. */
+export function cameraOptionsFrom (config: Config): Pick<SimulatedCameraOptions, 'jpeg' | 'burstFrames' | 'frameIntervalMs' | 'scene' | 'imageDir'> {
+  const c = config.sim.camera
+  return {
+    jpeg: jpegOptionsFrom(config),
+    burstFrames: c.burstFrames,
+    frameIntervalMs: c.frameIntervalMs,
+    scene: { meanVisitIntervalMs: c.meanVisitIntervalMs, visitMs: c.visitMs, holdOffMs: c.holdOffMs, visitAtStart: c.visitAtStart, seed: c.seed },
+    imageDir: config.sim.cameraImageDir
+  }
+}
+
 export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCamera {
   const deviceId = o.camera.id
   const rng = createRng(seedFrom(deviceId))
   const statusTopic = deviceTopic('camera', deviceId, 'status')
   const log = o.logger.child({ device: deviceId })
+  const burstFrames = o.burstFrames ?? 3
+  const frameIntervalMs = o.frameIntervalMs ?? 500
+  const location = o.location === undefined ? { lat: o.camera.lat, lon: o.camera.lon } : o.location
   let client: MqttClient | undefined
-  // real frames from a folder (tests: ../shared/images), taken in name order and cycled
+  // real frames from a folder (tests: ../shared/images), in name order
   const folder = o.imageDir === undefined || o.imageDir === '' ? [] : readdirSync(o.imageDir).filter(f => /\.jpe?g$/i.test(f)).sort().map(f => join(o.imageDir!, f))
   let nextFile = 0
+  // the seed is mixed with the camera id: one fleet seed, a different scene per camera
+  const scene: SceneOptions = { ...DEFAULT_SCENE, ...o.scene, seed: seedFrom(`${o.scene?.seed ?? 0}/${deviceId}`) }
+  const sceneStart = o.sceneStartMs ?? Date.now()
+  const trigger = createMotionTrigger(poissonVisits(scene, sceneStart), scene.holdOffMs, sceneStart)
+  let advancing: Promise<unknown> = Promise.resolve()
   const spool = o.spoolDir === undefined || o.spoolDir === ''
     ? undefined
     : openCameraSpool({ dir: o.spoolDir, maxBytes: o.spoolMaxBytes ?? 64 * 1024 * 1024, maxMessages: o.spoolMaxMessages ?? 2000, logger: log })
@@ -110,22 +161,41 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     await flushSpool()
   }
 
-  async function publishBurst (frames: Array<() => Promise<Buffer>>, time: number): Promise<string> {
+  /** each source gets the capture time of its frame */
+  async function publishBurst (frames: Array<(capturedAt: number) => Promise<Buffer>>, time: number): Promise<string> {
     if (client === undefined) throw new Error('simulated camera not connected')
     await flushSpool()
     const burstId = randomUUID()
     const shots: Array<{ jpeg: Buffer, capturedAt: number, frameIndex: number }> = []
-    for (let i = 0; i < frames.length; i++) shots.push({ jpeg: await toUploadJpeg(await frames[i]!(), o.jpeg ?? DEFAULT_JPEG), capturedAt: time + i * 500, frameIndex: i })
+    for (let i = 0; i < frames.length; i++) {
+      const capturedAt = time + i * frameIntervalMs
+      shots.push({ jpeg: await toUploadJpeg(await frames[i]!(capturedAt), o.jpeg ?? DEFAULT_JPEG), capturedAt, frameIndex: i })
+    }
     if (o.onDevice !== undefined) {
-      const r = await o.onDevice.analyseBurst(deviceId, burstId, shots, 7.2)
+      const r = await o.onDevice.analyseBurst(deviceId, burstId, shots, { batteryV: 7.2, location })
       await send(deviceTopic('camera', deviceId, 'detection'), encodeCameraDetection(r.meta, r.thumbnail), { capturedAt: time, burstId })
       return burstId
     }
     for (const s of shots) {
-      const meta = { capturedAt: new Date(s.capturedAt).toISOString(), burstId, frameIndex: s.frameIndex, frameCount: shots.length, batteryV: 7.2 }
+      const meta: CameraMeta = { capturedAt: new Date(s.capturedAt).toISOString(), burstId, frameIndex: s.frameIndex, frameCount: shots.length, batteryV: 7.2 }
+      if (location !== null) { meta.lat = location.lat; meta.lon = location.lon }
       await send(deviceTopic('camera', deviceId, 'image'), encodeCameraEnvelope(meta, s.jpeg), { capturedAt: s.capturedAt, burstId })
     }
     return burstId
+  }
+
+  /** the frames a trigger captures: its visit's run of folder files, or generated frames with the animal where the visit puts it */
+  function sceneFrames (t: TriggerEvent): { sources: string[], frames: Array<(capturedAt: number) => Promise<Buffer>> } {
+    if (folder.length > 0) {
+      // a visit shows consecutive files from a place of its own; each re-trigger goes on from there
+      const first = Math.floor(t.visit.pick * folder.length) + t.n * burstFrames
+      const files = Array.from({ length: burstFrames }, (_, i) => folder[(first + i) % folder.length]!)
+      return { sources: files, frames: files.map(f => async () => await readFile(f)) }
+    }
+    return {
+      sources: Array.from({ length: burstFrames }, () => 'generated'),
+      frames: Array.from({ length: burstFrames }, () => async (capturedAt: number) => await syntheticFieldFrame(rng, 640, 480, animalAt(t.visit, capturedAt)))
+    }
   }
 
   return {
@@ -148,13 +218,26 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
       await client.publishAsync(statusTopic, JSON.stringify({ online: true, batteryV: 7.2 }), { qos: 1, retain: true })
       await flushSpool()
     },
-    async burst (frames = 3, time = Date.now()) {
+    get nextTriggerAt () { return trigger.nextAt },
+    async burst (frames = burstFrames, time = Date.now()) {
       const sources = Array.from({ length: frames }, () => {
         if (folder.length === 0) return async () => await syntheticFieldFrame(rng)
         const file = folder[nextFile++ % folder.length]!
         return async () => await readFile(file)
       })
       return await publishBurst(sources, time)
+    },
+    async advance (now = Date.now()) {
+      const run = advancing.then(async () => {
+        const fired: SceneBurst[] = []
+        for (const t of trigger.due(now)) {
+          const { sources, frames } = sceneFrames(t)
+          fired.push({ burstId: await publishBurst(frames, t.at), trigger: t, sources })
+        }
+        return fired
+      })
+      advancing = run.catch(() => undefined)
+      return await run
     },
     async burstOf (images, time = Date.now()) {
       return await publishBurst(images.map(img => async () => typeof img === 'string' ? await readFile(img) : img), time)
@@ -169,3 +252,4 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     }
   }
 }
+

@@ -28,6 +28,7 @@ export const StationSchema = Type.Object({
   devEui: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$', description: 'LoRaWAN DevEUI (16 hex digits) when the gauge reports through ChirpStack; a deviceId that is itself a DevEUI also matches' })),
   datum: Type.Number({ description: 'gauge zero elevation, m T.P.' }),
   sensorHeight: Type.Number({ exclusiveMinimum: 0, description: 'sensor face above gauge zero, m' }),
+  sensorRangeM: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'maximum range of the sensor, m (a distance at or beyond it is a no-echo value: the level fails QC gross range)' })),
   thresholds: ThresholdsSchema,
   drill: Type.Optional(Type.Boolean({ description: '訓練局: a station for drills and replays (`mimamori sim replay --drill`); all its river alerts are raised as drills' })),
   tuning: Type.Optional(Type.Object({
@@ -47,7 +48,8 @@ export const CameraSchema = Type.Object({
   nameEn: Type.String({ minLength: 1 }),
   lat: Type.Number({ minimum: -90, maximum: 90 }),
   lon: Type.Number({ minimum: -180, maximum: 180 }),
-  onDeviceInference: Type.Optional(Type.Boolean({ description: 'metered link: the camera runs the model itself and sends only detections + a thumbnail (mmr/v1/camera/{id}/detection); docs/wildlife.md' }))
+  onDeviceInference: Type.Optional(Type.Boolean({ description: 'metered link: the camera runs the model itself and sends only detections + a thumbnail (mmr/v1/camera/{id}/detection); docs/wildlife.md' })),
+  drill: Type.Optional(Type.Boolean({ description: '訓練: a camera for drills and demonstrations; every wildlife alert it raises is a drill' }))
 }, { additionalProperties: false })
 
 export const ConfigSchema = Type.Object({
@@ -66,6 +68,7 @@ export const ConfigSchema = Type.Object({
     allowAnonymous: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): any client may connect without credentials' }),
     maxPacketBytes: Type.Integer({ minimum: 1024, default: 2_500_000, description: 'largest MQTT packet accepted on any listener, bytes; checked on the fixed header before the body is buffered' }),
     id: Type.String({ default: '', description: 'broker id; empty = mimamori-<host>-<pid>. Must differ between brokers of a cluster' }),
+    heartbeatMs: Type.Integer({ minimum: 100, default: 60_000, description: 'broker heartbeat (aedes heartbeatInterval): a broker silent for 3× this is dead, and the wills of its clients are published by another broker (or by itself after a restart) within 4× this' }),
     tls: Type.Object({
       enabled: Type.Boolean({ default: false, description: 'MQTT over TLS (mqtts) listener' }),
       port: Port,
@@ -144,8 +147,19 @@ export const ConfigSchema = Type.Object({
     enabled: Type.Boolean({ default: true, description: 'run the demo fleet inside `mimamori start`' }),
     mqttUrl: Type.String({ default: '', description: 'empty = the local broker' }),
     gaugeIntervalMs: Type.Integer({ minimum: 1000, default: 60_000, description: 'demo fleet: time between gauge uplinks; frames carry minute timestamps, so below 60000 same-minute frames are duplicates' }),
-    cameraIntervalMs: Type.Integer({ minimum: 100, default: 30_000, description: 'demo fleet: time between camera bursts' }),
-    cameraImageDir: Type.String({ default: '', description: 'demo cameras send the JPEGs of this folder in bursts (e.g. ../shared/images); empty = generated field scenes' })
+    cameraImageDir: Type.String({ default: '', description: 'demo cameras send the JPEGs of this folder in bursts (e.g. ../shared/images); empty = generated field scenes' }),
+    camera: Type.Object({
+      maxSide: Type.Integer({ minimum: 64, maximum: 8192, default: 1280, description: 'uploaded frames are resized to this longest side, px (never enlarged)' }),
+      jpegQuality: Type.Integer({ minimum: 1, maximum: 100, default: 80, description: 'JPEG quality of uploaded frames' }),
+      burstFrames: Type.Integer({ minimum: 1, maximum: 16, default: 3, description: 'frames captured per motion trigger' }),
+      frameIntervalMs: Type.Integer({ minimum: 1, default: 500, description: 'time between the frames of a burst, ms' }),
+      thumbnailSide: Type.Integer({ minimum: 0, maximum: 640, default: 160, description: 'on-device inference: thumbnail of the best positive frame, px; 0 = none' }),
+      meanVisitIntervalMs: Type.Integer({ minimum: 1000, default: 120_000, description: 'simulated scene: mean time between animal visits (Poisson arrivals), ms' }),
+      visitMs: Type.Integer({ minimum: 100, default: 20_000, description: 'simulated scene: mean duration of a visit (uniform 0.5..1.5 × this), ms' }),
+      holdOffMs: Type.Integer({ minimum: 1, default: 15_000, description: 'after a burst the trigger stays off this long; motion still present then fires the next burst, ms' }),
+      visitAtStart: Type.Boolean({ default: true, description: 'simulated scene opens with a visit, so each demo camera sends a burst within seconds of start' }),
+      seed: Type.Integer({ minimum: 0, default: 0, description: 'simulated scene seed, mixed with the camera id (cameras differ, every run is the same); change it for other visits' })
+    }, { additionalProperties: false, default: {}, description: 'camera capture settings (simulator, fleet and edge/camera); docs/wildlife.md §6' })
   }, { additionalProperties: false, default: {} }),
   river: Type.Object({
     qc: Type.Object({
@@ -170,6 +184,7 @@ export const ConfigSchema = Type.Object({
       silentAfterMinutes: Type.Number({ exclusiveMinimum: 0, default: 1500, description: 'station silent alert in 監視 mode (daily heartbeat + 1 h), min' }),
       silentObserveMinutes: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'station silent alert when last level was above 観測開始水位 (10-min reporting), min' }),
       checkIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'how often silence is checked, ms' }),
+      sensorFaultAfterMissing: Type.Integer({ minimum: 1, default: 3, description: 'this many frames in a row without a level (QC flag 9) raise a sensor fault (センサー異常)' }),
       drill: Type.Boolean({ default: false, description: '訓練 mode: every river alert is raised as a drill' })
     }, { additionalProperties: false, default: {} })
   }, { additionalProperties: false, default: {} }),
@@ -190,7 +205,9 @@ export const ConfigSchema = Type.Object({
     maxCrops: Type.Integer({ minimum: 0, maximum: 64, default: 12, description: 'detector boxes cropped per frame' }),
     motion: Type.Boolean({ default: true, description: 'motion regions from the frames of a burst: extra crops; the detector runs only on frames that moved' }),
     staticMinBursts: Type.Integer({ minimum: 0, default: 3, description: 'a detector box at the same place (IoU ≥ 0.5) in this many of a camera\'s bursts is a static object and no longer cropped; 0 = off' }),
-    thumbnailSide: Type.Integer({ minimum: 0, default: 320, description: 'thumbnail kept for positive frames, px; 0 = none' })
+    thumbnailSide: Type.Integer({ minimum: 0, default: 320, description: 'thumbnail kept for positive frames, px; 0 = none' }),
+    adapter: Type.String({ default: '', description: 'module of a model adapter (exports createModel(options)), loaded in each worker; empty = the built-in MobileNetV2 + YOLOX adapter (docs/wildlife.md §1)' }),
+    adapterThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'an adapter frame is positive at this monkeyScore unless the adapter decides itself' })
   }, { additionalProperties: false, default: {} }),
   wildlife: Type.Object({
     minPositiveFrames: Type.Integer({ minimum: 1, default: 2, description: 'k of a k-of-n sighting: positive frames needed in one burst (capped at the burst size)' }),
@@ -200,6 +217,8 @@ export const ConfigSchema = Type.Object({
     imageRetentionDays: Type.Number({ minimum: 0, default: 30, description: 'camera images and thumbnails older than this are deleted; 0 = keep' }),
     imageRetentionMaxBytes: Type.Integer({ minimum: 0, default: 0, description: 'camera images (dataDir/images) above this total are deleted oldest first; 0 = no size limit' }),
     retentionIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'how often image retention runs, ms' }),
+    recoverMaxAgeMs: Type.Integer({ minimum: 0, default: 21_600_000, description: 'at start, stored frames captured within this long that have no detection (acked, then lost with the in-memory queue in a crash) are analysed again; 0 = off' }),
+    recoverMaxImages: Type.Integer({ minimum: 0, default: 2000, description: 'at most this many frames are recovered at start (newest first)' }),
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   stations: Type.Array(StationSchema, { default: [] }),

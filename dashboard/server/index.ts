@@ -9,7 +9,7 @@ import { packageRoot } from '../../core/paths.js'
 import type { Store } from '../../ingest/store/store.js'
 import { registerErrorHandling } from './errors.js'
 import { createSseHub } from './sse.js'
-import { stationRoutes, stationView } from './routes/stations.js'
+import { stationRoutes, stationView, type DeviceStatusLookup, type SendDownlink } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
@@ -39,13 +39,15 @@ export interface DashboardDeps {
   health?: HealthSource
   /** the all-in-one passes its alerts service; a separate dashboard process opens the same database */
   alerts?: Alerts
+  /** publishes gauge downlinks QoS 1 (POST /api/stations/:id/downlink); the all-in-one passes its MQTT client */
+  sendDownlink?: SendDownlink
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
@@ -62,8 +64,11 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
   void app.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
   void app.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
-  void app.register(stationRoutes, { store })
-  void app.register(cameraRoutes, { store, dataDir: config.dataDir })
+  // last retained status per device (online, battery, last seen), fed by the bus below
+  const deviceStatus = new Map<string, { online: boolean, batteryV: number | null, lastSeen: string | null, time: string }>()
+  const devices: DeviceStatusLookup = (kind, deviceId) => deviceStatus.get(`${kind}/${deviceId}`)
+  void app.register(stationRoutes, { store, devices, ...(sendDownlink === undefined ? {} : { sendDownlink }) })
+  void app.register(cameraRoutes, { store, dataDir: config.dataDir, devices })
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
@@ -85,7 +90,11 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     hub.broadcast('reading', { ...stationView(station, reading), status })
   })
   bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
-  bus.on('deviceStatus', busKey, s => { hub.broadcast('deviceStatus', { ...s, time: new Date(s.time).toISOString() }) })
+  bus.on('deviceStatus', busKey, s => {
+    const view = { online: s.online, batteryV: s.batteryV ?? null, lastSeen: s.lastSeen == null ? null : new Date(s.lastSeen).toISOString(), time: new Date(s.time).toISOString() }
+    deviceStatus.set(`${s.kind}/${s.deviceId}`, view)
+    hub.broadcast('deviceStatus', { kind: s.kind, deviceId: s.deviceId, ...view })
+  })
   bus.on('alert', busKey, ({ alert, from, to }) => { hub.broadcast('alert', { ...alertView(alert), from, to }) })
   bus.on('cameraImage', busKey, ({ image }) => {
     hub.broadcast('cameraImage', {

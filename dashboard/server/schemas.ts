@@ -17,6 +17,14 @@ export const ThresholdsBody = Type.Object({
   flooding: Type.Number()
 })
 
+/** the device's last retained status (broker/index.ts adds lastSeen and the last battery to its will) */
+export const DeviceStatusBody = Type.Object({
+  online: Type.Boolean(),
+  batteryV: Type.Union([Type.Number(), Type.Null()]),
+  lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  time: Type.String({ format: 'date-time', description: 'when the status was received' })
+})
+
 export const StationBody = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -29,6 +37,7 @@ export const StationBody = Type.Object({
   sensorHeight: Type.Number(),
   thresholds: ThresholdsBody,
   status: LevelStatusSchema,
+  device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
     time: Type.String({ format: 'date-time' }),
     receivedAt: Type.String({ format: 'date-time' }),
@@ -40,7 +49,7 @@ export const StationBody = Type.Object({
 export const ReadingBody = Type.Object({
   time: Type.String({ format: 'date-time' }),
   receivedAt: Type.String({ format: 'date-time' }),
-  level: Type.Number(),
+  level: Type.Union([Type.Number(), Type.Null()], { description: 'm on the gauge datum; null: the gauge measured nothing (qc.flag 9, 欠測)' }),
   batteryV: Type.Union([Type.Number(), Type.Null()]),
   temperatureC: Type.Union([Type.Number(), Type.Null()]),
   spreadMm: Type.Union([Type.Number(), Type.Null()]),
@@ -51,6 +60,23 @@ export const ReadingBody = Type.Object({
     flag: Type.Integer({ description: 'QARTOD: 1 pass, 2 not evaluated, 3 suspect, 4 fail, 9 missing' }),
     tests: Type.Record(Type.String(), Type.Integer(), { description: 'non-passing tests and their flag, e.g. { "spike": 4 }' })
   }))
+})
+
+/** gauge downlink (docs/payload.md, fPort 10): only the named settings change */
+export const DownlinkBody = Type.Object({
+  mode: Type.Optional(Type.Union([Type.Literal('watch'), Type.Literal('observe'), Type.Literal('maintenance')], { description: 'watch = 監視 (automatic), observe = 観測 (pinned), maintenance = 保守' })),
+  observeIntervalMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 255, description: '観測 reporting interval, min' })),
+  heartbeatHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 255, description: '監視 heartbeat, h' })),
+  observationStartM: Type.Optional(Type.Number({ minimum: -32.767, maximum: 32.767, description: '観測開始水位, m on the gauge datum' }))
+}, { additionalProperties: false, minProperties: 1 })
+
+export const DownlinkResult = Type.Object({
+  stationId: Type.String(),
+  deviceId: Type.String(),
+  topic: Type.String(),
+  fPort: Type.Integer(),
+  bytes: Type.String({ description: 'the frame as hex' }),
+  settings: Type.Record(Type.String(), Type.Unknown())
 })
 
 export const ReadingsQuery = Type.Object({
@@ -68,6 +94,7 @@ export const CameraBody = Type.Object({
   lat: Type.Number(),
   lon: Type.Number(),
   onDeviceInference: Type.Optional(Type.Boolean()),
+  device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
     time: Type.String({ format: 'date-time' }),
     width: Type.Integer(),

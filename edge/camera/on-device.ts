@@ -34,14 +34,21 @@ export interface OnDeviceResult {
   ms: number
 }
 
+/** what the camera knows about itself, copied into the detection message */
+export interface DeviceState {
+  batteryV?: number | null
+  /** the camera's GPS fix, WGS 84 degrees */
+  location?: { lat: number, lon: number } | null
+}
+
 export interface OnDeviceDetector {
   readonly model: string
-  analyseBurst(cameraId: string, burstId: string, frames: BurstFrame[], batteryV?: number | null): Promise<OnDeviceResult>
+  analyseBurst(cameraId: string, burstId: string, frames: BurstFrame[], device?: DeviceState): Promise<OnDeviceResult>
   close(): Promise<void>
 }
 
-/** Engine options for a camera: the server's vision settings, with the camera's thumbnail size. */
-export function onDeviceEngineOptions (config: Config, thumbnailSide = 160): EngineOptions {
+/** Engine options for a camera: the server's vision settings, with the camera's thumbnail size (`sim.camera.thumbnailSide` unless given). */
+export function onDeviceEngineOptions (config: Config, thumbnailSide = config.sim.camera.thumbnailSide): EngineOptions {
   return { ...engineOptionsFrom(config), thumbnailSide }
 }
 
@@ -53,7 +60,7 @@ export async function createOnDeviceDetector (o: OnDeviceOptions): Promise<OnDev
   log.info({ model: engine.modelName, thumbnailSide: o.engine.thumbnailSide }, 'on-device inference ready')
   return {
     model: engine.modelName,
-    async analyseBurst (cameraId, burstId, frames, batteryV = null) {
+    async analyseBurst (cameraId, burstId, frames, device = {}) {
       const started = performance.now()
       const metas = frames.map(f => ({ cameraId, burstId, frameIndex: f.frameIndex }))
       const outs = await engine.analyse(frames.map(f => f.jpeg), { frames: metas, statics: statics === undefined ? {} : { [cameraId]: statics.known(cameraId) } })
@@ -81,7 +88,8 @@ export async function createOnDeviceDetector (o: OnDeviceOptions): Promise<OnDev
         })
         if (a.positive && out.thumbnail !== null && (best === undefined || a.monkeyScore > best.score)) best = { frame: f.frameIndex, score: a.monkeyScore, thumb: out.thumbnail }
       }
-      const meta: CameraDetectionMeta = { burstId, frameCount: frames.length, model: engine.modelName, thumbnailFrame: best?.frame ?? null, frames: list, batteryV }
+      const meta: CameraDetectionMeta = { burstId, frameCount: frames.length, model: engine.modelName, thumbnailFrame: best?.frame ?? null, frames: list, batteryV: device.batteryV ?? null }
+      if (device.location !== undefined && device.location !== null) { meta.lat = device.location.lat; meta.lon = device.location.lon }
       return { meta, thumbnail: best?.thumb ?? null, ms: performance.now() - started }
     },
     async close () { await engine.close() }

@@ -1,4 +1,5 @@
 import { MimamoriError } from '../../core/errors.js'
+import { checkLocation } from './camera-envelope.js'
 
 /**
  * On-device detection message on `mmr/v1/camera/{id}/detection` (cameras on
@@ -31,6 +32,9 @@ export interface CameraDetectionMeta {
   thumbnailFrame: number | null
   frames: DetectionFrame[]
   batteryV?: number | null
+  /** the camera's own position (GPS), WGS 84 degrees, both or neither; information only, as in the image envelope */
+  lat?: number | null
+  lon?: number | null
 }
 
 const MAX_META_BYTES = 16_384
@@ -73,6 +77,7 @@ function check (raw: unknown): CameraDetectionMeta {
   if (typeof m.model !== 'string' || m.model.length > 200) problems.push('model must be a string')
   if (m.thumbnailFrame !== null && !int(m.thumbnailFrame, 0, 255)) problems.push('thumbnailFrame must be a frame index or null')
   if (m.batteryV !== undefined && m.batteryV !== null && typeof m.batteryV !== 'number') problems.push('batteryV must be a number')
+  const location = checkLocation(m, problems)
   const frames: DetectionFrame[] = []
   if (!Array.isArray(m.frames) || m.frames.length === 0 || m.frames.length > 256) problems.push('frames must be a non-empty array')
   else {
@@ -105,6 +110,7 @@ function check (raw: unknown): CameraDetectionMeta {
     model: m.model as string,
     thumbnailFrame: m.thumbnailFrame as number | null,
     frames,
-    batteryV: (m.batteryV as number | null | undefined) ?? null
+    batteryV: (m.batteryV as number | null | undefined) ?? null,
+    ...location
   }
 }

@@ -12,6 +12,12 @@ export interface CameraMeta {
   frameIndex: number
   frameCount: number
   batteryV?: number | null
+  /**
+   * Where the camera says it is (its GPS fix), WGS 84 degrees; both or neither.
+   * Information only: the position registered in `cameras[]` stays authoritative.
+   */
+  lat?: number | null
+  lon?: number | null
 }
 
 const MAX_META_BYTES = 4096
@@ -48,12 +54,32 @@ function checkMeta (raw: unknown): CameraMeta {
   if (!Number.isInteger(m.frameIndex) || (m.frameIndex as number) < 0 || (m.frameIndex as number) > 255) problems.push('frameIndex must be an integer 0..255')
   if (!Number.isInteger(m.frameCount) || (m.frameCount as number) < 1 || (m.frameCount as number) > 256) problems.push('frameCount must be an integer 1..256')
   if (m.batteryV !== undefined && m.batteryV !== null && typeof m.batteryV !== 'number') problems.push('batteryV must be a number')
+  const location = checkLocation(m, problems)
   if (problems.length > 0) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', `camera metadata: ${problems.join('; ')}`)
   return {
     capturedAt: m.capturedAt as string,
     burstId: m.burstId as string,
     frameIndex: m.frameIndex as number,
     frameCount: m.frameCount as number,
-    batteryV: (m.batteryV as number | null | undefined) ?? null
+    batteryV: (m.batteryV as number | null | undefined) ?? null,
+    ...location
   }
+}
+
+const absent = (v: unknown): boolean => v === undefined || v === null
+
+/**
+ * Optional `lat`/`lon` of camera messages (image envelope and on-device
+ * detection): both or neither, finite degrees in range. A camera without a
+ * GPS fix omits them (or sends null); (0, 0) is accepted as a real place.
+ */
+export function checkLocation (m: Record<string, unknown>, problems: string[]): { lat: number | null, lon: number | null } {
+  if (absent(m.lat) && absent(m.lon)) return { lat: null, lon: null }
+  const before = problems.length
+  if (absent(m.lat) || absent(m.lon)) problems.push('lat and lon come together')
+  else {
+    if (typeof m.lat !== 'number' || !Number.isFinite(m.lat) || m.lat < -90 || m.lat > 90) problems.push('lat must be a number -90..90')
+    if (typeof m.lon !== 'number' || !Number.isFinite(m.lon) || m.lon < -180 || m.lon > 180) problems.push('lon must be a number -180..180')
+  }
+  return problems.length === before ? { lat: m.lat as number, lon: m.lon as number } : { lat: null, lon: null }
 }

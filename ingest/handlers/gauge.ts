@@ -1,9 +1,9 @@
 import { MimamoriError } from '../../core/errors.js'
-import { classifyLevel } from '../../core/levels.js'
-import type { Reading, Station } from '../../core/types.js'
+import type { LevelStatus, Reading, Station } from '../../core/types.js'
 import { decodeGaugeFrame, UPLINK_FPORT, type GaugeUplinkData } from '../codecs/gauge-v1.js'
 import type { HandlerContext } from './context.js'
 import { createQualityControl, type QualityControl } from '../qc/index.js'
+import { createBandTracker, type BandTracker } from '../rules/band.js'
 
 /** QC keeps per-station state; one instance per ingest (keyed by its handler context). */
 const qcByContext = new WeakMap<HandlerContext, QualityControl>()
@@ -16,28 +16,43 @@ function qcFor (ctx: HandlerContext): QualityControl {
   return qc
 }
 
-/** Below this the water would be under the river bed by tens of metres: a sensor or config fault. */
-const LOWEST_PLAUSIBLE_LEVEL_M = -30
+/** The live band per station, under the alerts' confirmation rule (ingest/rules/band.ts). */
+const bandsByContext = new WeakMap<HandlerContext, Map<string, BandTracker>>()
+function bandFor (ctx: HandlerContext, station: Station): BandTracker {
+  let byStation = bandsByContext.get(ctx)
+  if (byStation === undefined) {
+    byStation = new Map()
+    bandsByContext.set(ctx, byStation)
+  }
+  let t = byStation.get(station.id)
+  if (t === undefined) {
+    // seeded from the band ingest restored at start, so a restart does not re-announce it
+    t = createBandTracker(() => ctx.store.getStation(station.id)?.thresholds ?? station.thresholds, ctx.lastStatus.get(station.id))
+    byStation.set(station.id, t)
+  }
+  return t
+}
 
 /**
  * One gauge uplink, from raw bytes to a stored reading and bus events.
  * Throws MimamoriError for anything it refuses; the caller counts and acks.
+ * QARTOD: flag, never drop. A level outside the gross range (above the sensor
+ * face, a no-echo value) is stored with flag 4, a frame without a level as a
+ * gap with flag 9 (`missing`); neither moves the band or an alert.
  */
-export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, bytes: Uint8Array, fPort: number, receivedAt: number): Promise<'inserted' | 'duplicate' | 'no-level'> {
+export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, bytes: Uint8Array, fPort: number, receivedAt: number): Promise<'inserted' | 'duplicate'> {
   const station = ctx.store.stationByDevice(deviceId)
   if (station === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `gauge ${deviceId} is not assigned to a station`)
   }
   const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
-  if (frame.levelM === null) return 'no-level'
   const reading = toReading(station, deviceId, frame, receivedAt)
-  validateReading(station, reading)
 
-  // QC before the write, so the flags are stored with the reading (QARTOD: flag, never drop).
+  // QC before the write, so the flags are stored with the reading.
   const qc = await qcFor(ctx).check(station, {
     time: reading.time,
     receivedAt,
-    level: reading.level,
+    level: frame.levelM,
     batteryV: reading.batteryV,
     deviceLowBattery: frame.flags.includes('lowBattery')
   })
@@ -46,19 +61,23 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   if (result === 'duplicate') return result
   for (const rev of qc.revisions) await ctx.store.updateReadingQc?.(station.id, rev.time, rev.qc)
 
-  const status = classifyLevel(reading.level, station.thresholds)
-  const previous = ctx.lastStatus.get(station.id)
-  ctx.bus.emit('reading', { reading, status })
   // Late backlog frames must not flip the band back to an older state.
-  const latestKnown = ctx.lastTime.get(station.id) ?? 0
-  // A failed reading (QC flag 4) is stored and shown, but must not move the station's band.
-  if (reading.time >= latestKnown && qc.qc.flag !== 4) {
-    ctx.lastTime.set(station.id, reading.time)
-    if (previous !== status) {
-      ctx.lastStatus.set(station.id, status)
-      ctx.bus.emit('statusChange', { stationId: station.id, from: previous ?? 'unknown', to: status, time: reading.time, level: reading.level })
-    }
+  const latestKnown = ctx.lastTime.get(station.id) ?? Number.NEGATIVE_INFINITY
+  const inOrder = reading.time >= latestKnown
+  const settled = inOrder ? bandFor(ctx, station).step(reading) : []
+  if (inOrder) ctx.lastTime.set(station.id, reading.time)
+  if (frame.levelM === null) {
+    ctx.bus.emit('missingReading', { reading })
+    return result
   }
+  // a confirmed suspect reading announces its band before this reading's own
+  let from: LevelStatus | 'unknown' = ctx.lastStatus.get(station.id) ?? 'unknown'
+  for (const s of settled) {
+    ctx.lastStatus.set(station.id, s.status)
+    ctx.bus.emit('statusChange', { stationId: station.id, from, to: s.status, time: reading.time, level: s.level })
+    from = s.status
+  }
+  ctx.bus.emit('reading', { reading, status: ctx.lastStatus.get(station.id) ?? 'unknown' })
   return result
 }
 
@@ -70,6 +89,7 @@ function toReading (station: Station, deviceId: string, f: GaugeUplinkData, rece
     deviceId,
     time: f.time === undefined ? receivedAt : Date.parse(f.time),
     receivedAt,
+    // NaN in memory for a frame without a level (QC flag 9); stored and served as null
     level: f.levelM ?? Number.NaN,
     batteryV: f.batteryV,
     temperatureC: f.temperatureC,
@@ -78,12 +98,5 @@ function toReading (station: Station, deviceId: string, f: GaugeUplinkData, rece
     totalPings: f.totalPings,
     deviceFlags: f.flagBits,
     seq: f.timeTag
-  }
-}
-
-function validateReading (station: Station, r: Reading): void {
-  // A level above the sensor face is physically impossible for a downward-looking gauge.
-  if (r.level > station.sensorHeight || r.level < LOWEST_PLAUSIBLE_LEVEL_M) {
-    throw new MimamoriError('MIMAMORI_ERR_INVALID_READING', `level ${r.level} m at ${station.id} is outside ${LOWEST_PLAUSIBLE_LEVEL_M}..${station.sensorHeight} m`)
   }
 }

@@ -33,7 +33,7 @@ export interface Outbox {
   revise(stationId: string, time: number, change: (r: Reading) => Reading): boolean
   /** every row the ledger still holds for a station in [from, to], any state */
   inRange(stationId: string, from: number, to: number, onlyUndelivered: boolean): Reading[]
-  /** newest row per station (delivered rows included: the ledger keeps each station's newest forever) */
+  /** newest row with a level per station (delivered rows included: the ledger keeps each station's newest forever) */
   latest(): Map<string, Reading>
   /** deletes delivered rows observed before `before`, except each station's newest */
   prune(before: number): number
@@ -58,6 +58,7 @@ export function openOutbox (file: string): Outbox {
     range: db.prepare<[string, number, number], { doc: string }>('SELECT doc FROM outbox WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC'),
     rangeUndelivered: db.prepare<[string, number, number], { doc: string }>('SELECT doc FROM outbox WHERE station_id = ? AND time >= ? AND time <= ? AND state <> 1 ORDER BY time DESC'),
     latest: db.prepare<[], { station_id: string, doc: string }>('SELECT o.station_id, o.doc FROM (SELECT station_id, MAX(time) AS t FROM outbox GROUP BY station_id) m JOIN outbox o ON o.station_id = m.station_id AND o.time = m.t'),
+    latestLevel: db.prepare<[string], { doc: string }>("SELECT doc FROM outbox WHERE station_id = ? AND json_extract(doc, '$.level') IS NOT NULL ORDER BY time DESC LIMIT 1"),
     prune: db.prepare('DELETE FROM outbox WHERE state = 1 AND time < ? AND time < (SELECT MAX(time) FROM outbox AS n WHERE n.station_id = outbox.station_id)'),
     counts: db.prepare<[], { state: number, n: number }>('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state'),
     one: db.prepare<[string, number], { id: number, doc: string }>('SELECT id, doc FROM outbox WHERE station_id = ? AND time = ?'),
@@ -70,7 +71,11 @@ export function openOutbox (file: string): Outbox {
       throw new MimamoriError('MIMAMORI_ERR_STORE', `outbox ${what}: ${(err as Error).message}`, { cause: err })
     }
   }
-  const parse = (doc: string): Reading => JSON.parse(doc) as Reading
+  // JSON has no NaN: a gap's level (QC flag 9) is written as null and read back as NaN
+  const parse = (doc: string): Reading => {
+    const r = JSON.parse(doc) as Omit<Reading, 'level'> & { level?: number | null }
+    return (r.level === null ? { ...r, level: Number.NaN } : r) as Reading
+  }
   const markDelivered = db.transaction((ids: number[], at: number) => { for (const id of ids) stmts.delivered.run(at, id) })
   const markFailed = db.transaction((ids: number[], error: string) => { for (const id of ids) stmts.failed.run(error, id) })
   const revise = db.transaction((stationId: string, time: number, change: (r: Reading) => Reading): boolean => {
@@ -96,7 +101,20 @@ export function openOutbox (file: string): Outbox {
     revise: (stationId, time, change) => wrap('revise', () => revise(stationId, time, change)),
     inRange: (stationId, from, to, onlyUndelivered) => wrap('range', () =>
       (onlyUndelivered ? stmts.rangeUndelivered : stmts.range).all(stationId, from, to).map(row => parse(row.doc))),
-    latest: () => wrap('latest', () => new Map(stmts.latest.all().map(row => [row.station_id, parse(row.doc)]))),
+    latest: () => wrap('latest', () => {
+      const out = new Map<string, Reading>()
+      for (const row of stmts.latest.all()) {
+        let r = parse(row.doc)
+        if (!Number.isFinite(r.level) && !('detection' in r)) {
+          // the newest row is a gap (flag 9): the newest level is further back
+          const older = stmts.latestLevel.get(row.station_id)
+          if (older === undefined) continue
+          r = parse(older.doc)
+        }
+        out.set(row.station_id, r)
+      }
+      return out
+    }),
     prune: before => wrap('prune', () => stmts.prune.run(before).changes),
     counts () {
       const out: OutboxCounts = { pending: 0, delivered: 0, rejected: 0 }

@@ -23,6 +23,8 @@ export const CONTEXT_TESTS: ReadonlySet<string> = new Set(['lowBattery', 'late',
 
 export interface QcSettings {
   minLevel: number
+  /** sensor face − maximum range: a level at or below it is the sensor's no-echo value (gross range fail) */
+  noEchoLevel?: number
   maxLevel: number
   maxRateMPerHour: number
   minDeltaM: number
@@ -124,7 +126,8 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   if (s.receivedAt - s.time > q.lateAfterMs) tests.late = QC_SUSPECT
 
   // gross range: outside what the site can physically show
-  if (level < q.minLevel || level > q.maxLevel) tests.grossRange = QC_FAIL
+  // (0.5 mm: the frame carries millimetres, so "at" the no-echo level includes its rounding)
+  if (level < q.minLevel || level > q.maxLevel || level <= (q.noEchoLevel ?? Number.NEGATIVE_INFINITY) + 0.0005) tests.grossRange = QC_FAIL
 
   if (s.time < state.maxTime) {
     // An old frame (store-and-forward backlog) arriving after newer ones: its value is

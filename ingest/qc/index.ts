@@ -12,6 +12,8 @@ export function qcSettings (config: Config, station: Station): QcSettings {
   const t = station.tuning ?? {}
   return {
     minLevel: t.minLevel ?? Number.NEGATIVE_INFINITY,
+    // geometry: a distance at the sensor's maximum range is its no-echo value, never water
+    noEchoLevel: station.sensorRangeM === undefined ? Number.NEGATIVE_INFINITY : station.sensorHeight - station.sensorRangeM,
     maxLevel: t.maxLevel ?? station.sensorHeight - g.blankingM,
     maxRateMPerHour: t.maxRateMPerHour ?? g.maxRateMPerHour,
     minDeltaM: g.minDeltaM,

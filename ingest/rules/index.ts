@@ -8,10 +8,12 @@ import type { Store } from '../store/store.js'
 import { ruleSettings, type RuleSettings } from './settings.js'
 import { stepCrossing, THRESHOLD_RULES, type CrossingState } from './thresholds.js'
 import { hoursToReach, slopePerHour } from './trend.js'
+import { supports } from './band.js'
 
 export { ruleSettings, type RuleSettings } from './settings.js'
 export { stepCrossing, THRESHOLD_RULES, type CrossingState } from './thresholds.js'
 export { hoursToReach, slopePerHour } from './trend.js'
+export { createBandTracker, liveBand, supports, type BandTracker } from './band.js'
 
 export const RIVER_KIND = 'river'
 
@@ -45,6 +47,8 @@ interface StationState {
   trend: Array<{ time: number, level: number }>
   rateActive: boolean
   forecastActive: boolean
+  /** frames in a row without a level (QC flag 9) */
+  missing: number
 }
 
 /**
@@ -63,7 +67,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   const stateOf = (stationId: string): StationState => {
     let s = states.get(stationId)
     if (s === undefined) {
-      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false }
+      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0 }
       states.set(stationId, s)
     }
     return s
@@ -162,7 +166,25 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     alerts.clear(ref(station, o, 'silent'), { time: r.time })
 
     const flag = r.qc?.flag ?? 1
-    if (flag === 4 || flag === 9) return // failed readings never trigger (or clear) anything
+    if (flag === 9 || !Number.isFinite(r.level)) {
+      // The gauge talks but measures nothing: not silent, a sensor fault (センサー異常).
+      st.missing++
+      if (st.missing >= config.river.rules.sensorFaultAfterMissing && alerts.findOpen(ref(station, o, 'sensorFault')) === undefined) {
+        alerts.raise(signal(station, o, 'sensorFault', {
+          severity: 'moderate',
+          title: `${station.name}: センサー異常 (欠測) / ${station.nameEn}: sensor fault (no level)`,
+          message: `${st.missing} 回連続で水位なし`,
+          details: { missingFrames: st.missing, deviceFlags: r.deviceFlags, readingTime: new Date(r.time).toISOString() },
+          time: r.time
+        }))
+      }
+      return
+    }
+    if (st.missing > 0) {
+      st.missing = 0
+      alerts.clear(ref(station, o, 'sensorFault'), { time: r.time })
+    }
+    if (flag === 4) return // failed readings never trigger (or clear) anything
     const trusted = valueTrusted(r.qc)
     if (st.held !== undefined) {
       const held = st.held
@@ -206,6 +228,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         }
         st.rateActive = alerts.findOpen(ref(station, o, 'rateOfRise')) !== undefined
         st.forecastActive = alerts.findOpen(ref(station, o, 'forecast.danger')) !== undefined
+        // an open sensor fault is cleared by the next level, as before the restart
+        if (alerts.findOpen(ref(station, o, 'sensorFault')) !== undefined) st.missing = config.river.rules.sensorFaultAfterMissing
       }
       for (const [stationId, r] of await store.latestReadings()) {
         const st = stateOf(stationId)
@@ -213,6 +237,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         st.lastLevel = r.level
       }
       bus.on('reading', key, ({ reading }) => { process(reading) })
+      bus.on('missingReading', key, ({ reading }) => { process(reading) })
       timer = setInterval(() => {
         try {
           checkSilence()
@@ -231,8 +256,3 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   }
 }
 
-/** The next reading confirms a suspect one when it is nearer to it than to the level before it. */
-export function supports (suspect: number, before: number | null, next: number): boolean {
-  if (before === null) return true
-  return Math.abs(next - suspect) <= Math.abs(next - before)
-}

@@ -9,7 +9,8 @@ interface ReadingRow {
   time: number
   device_id: string
   received_at: number
-  level: number
+  /** NULL: the gauge measured nothing (QC flag 9) */
+  level: number | null
   battery_v: number | null
   temperature_c: number | null
   spread_mm: number | null
@@ -62,6 +63,8 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
     // Correlated MAX(time) uses the primary key per station: one index seek per station.
     latest: db.prepare<[], ReadingRow>('SELECT r.* FROM stations s JOIN readings r ON r.station_id = s.id AND r.time = (SELECT MAX(time) FROM readings WHERE station_id = s.id)'),
+    // the newest row is a gap (flag 9): walk back along the primary key to the newest level
+    latestLevel: db.prepare<[string], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND level IS NOT NULL ORDER BY time DESC LIMIT 1'),
     insertImage: db.prepare(`INSERT INTO camera_images (camera_id, time, frame_index, burst_id, received_at, bytes, width, height, battery_v)
       VALUES (@cameraId, @time, @frameIndex, @burstId, @receivedAt, @bytes, @width, @height, @batteryV)
       ON CONFLICT DO NOTHING`),
@@ -117,7 +120,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     getCamera: id => cameras.get(id),
 
     async writeReading (r) {
-      const info = wrap('write reading', () => stmts.insertReading.run({ ...r, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }))
+      const info = wrap('write reading', () => stmts.insertReading.run({ ...r, level: Number.isFinite(r.level) ? r.level : null, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }))
       return info.changes === 1 ? 'inserted' : 'duplicate'
     },
     async updateReadingQc (stationId, time, qc) {
@@ -127,7 +130,14 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       return wrap('query readings', () => stmts.readings.all(stationId, q.from, q.to, q.limit).map(toReading))
     },
     async latestReadings () {
-      return wrap('latest readings', () => new Map(stmts.latest.all().map(row => [row.station_id, toReading(row)])))
+      return wrap('latest readings', () => {
+        const out = new Map<string, Reading>()
+        for (const row of stmts.latest.all()) {
+          const withLevel = row.level !== null ? row : stmts.latestLevel.get(row.station_id)
+          if (withLevel !== undefined) out.set(row.station_id, toReading(withLevel))
+        }
+        return out
+      })
     },
     async writeCameraImage (img) {
       const info = wrap('write camera image', () => stmts.insertImage.run(img))
@@ -156,7 +166,7 @@ function toReading (row: ReadingRow): Reading {
     deviceId: row.device_id,
     time: row.time,
     receivedAt: row.received_at,
-    level: row.level,
+    level: row.level ?? Number.NaN,
     batteryV: row.battery_v,
     temperatureC: row.temperature_c,
     spreadMm: row.spread_mm,

@@ -193,7 +193,30 @@ const MIGRATIONS: string[] = [
      note TEXT NOT NULL,
      at INTEGER NOT NULL,
      PRIMARY KEY (sighting_id, hunter_id)
-   );`
+   );`,
+  // river QC flag 9 (missing): a frame without a level is stored as a gap, so readings.level may be NULL.
+  // SQLite cannot drop NOT NULL in place: rebuild the table with the same key and columns.
+  `CREATE TABLE readings_v2 (
+     station_id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     device_id TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     level REAL,
+     battery_v REAL,
+     temperature_c REAL,
+     spread_mm REAL,
+     valid_pings INTEGER NOT NULL,
+     total_pings INTEGER NOT NULL,
+     device_flags INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     qc_flag INTEGER,
+     qc_tests TEXT,
+     PRIMARY KEY (station_id, time)
+   ) WITHOUT ROWID;
+   INSERT INTO readings_v2 (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
+     SELECT station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests FROM readings;
+   DROP TABLE readings;
+   ALTER TABLE readings_v2 RENAME TO readings;`
 ]
 
 /**

@@ -28,6 +28,7 @@ export interface Store {
   /** QC revised an earlier reading (a spike is known only when the next reading comes back) */
   updateReadingQc?(stationId: string, time: number, qc: ReadingQc): Promise<void>
   readings(stationId: string, query: ReadingQuery): Promise<Reading[]>
+  /** each station's newest reading that has a level (gaps, QC flag 9, are skipped) */
   latestReadings(): Promise<Map<string, Reading>>
   writeCameraImage(image: CameraImage): Promise<'inserted' | 'duplicate'>
   latestCameraImages(): Promise<Map<string, CameraImage>>

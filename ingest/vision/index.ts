@@ -5,25 +5,28 @@ import type { Config } from '../../core/config/schema.js'
 import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { EngineOptions } from './engine.js'
-import { createVisionPool, type PoolStats, type SubmitOptions, type VisionPool } from './pool.js'
+import { createVisionPool, type PoolStats, type Reservation, type SubmitOptions, type VisionPool } from './pool.js'
 import { DEFAULT_MONKEY_OPTIONS } from './monkey-model.js'
 import { createStaticMemory, DEFAULT_STATIC_OPTIONS, type StaticMemory } from './static-suppression.js'
 import type { VisionOutcome } from './types.js'
 
 export type { VisionOutcome } from './types.js'
+export type { Reservation } from './pool.js'
 
 export interface Vision {
   /** loads the model in every worker; never throws for a missing model (detection is then off) */
   start(): Promise<{ enabled: boolean, model?: string, reason?: string }>
   readonly enabled: boolean
-  /** queues one image for detection; MIMAMORI_ERR_VISION_BUSY when full, so call whenAccepting() first */
+  /** a place in the bounded queue, waiting for one while it is full (pool.ts); hold it before the MQTT ack */
+  reserve(): Promise<Reservation>
+  /** queues one image for detection; without `opts.reservation` MIMAMORI_ERR_VISION_BUSY when full */
   submit(bytes: Uint8Array, opts?: SubmitOptions): Promise<VisionOutcome>
   /** the frames of one burst, analysed together (motion regions); each must carry `frame` */
   submitBurst(frames: Array<{ bytes: Uint8Array } & SubmitOptions>): Promise<VisionOutcome[]>
   whenAccepting(): Promise<void>
   /** per-camera memory of static detector boxes (fed from every analysed frame that carries `frame`) */
   readonly statics: StaticMemory
-  readonly stats: Readonly<PoolStats> & { queued: number, inFlight: number }
+  readonly stats: Readonly<PoolStats> & { queued: number, inFlight: number, reserved: number }
   close(): Promise<void>
 }
 
@@ -46,7 +49,9 @@ export function engineOptionsFrom (config: Config): EngineOptions {
       motion: v.motion
     },
     limits: { maxBytes: config.ingest.maxImageBytes, maxPixels: v.maxPixels, maxSide: v.maxSide },
-    thumbnailSide: v.thumbnailSide
+    thumbnailSide: v.thumbnailSide,
+    adapter: v.adapter === '' ? '' : resolve(v.adapter),
+    adapterThreshold: v.adapterThreshold
   }
 }
 
@@ -71,20 +76,21 @@ export function createVision ({ config, logger }: { config: Config, logger: Logg
 
   return {
     get enabled () { return pool !== undefined },
-    get stats () { return { ...(pool?.stats ?? empty), queued: pool?.queued ?? 0, inFlight: pool?.inFlight ?? 0 } },
+    get stats () { return { ...(pool?.stats ?? empty), queued: pool?.queued ?? 0, inFlight: pool?.inFlight ?? 0, reserved: pool?.reserved ?? 0 } },
     async start () {
       if (!config.vision.enabled) {
         log.info('wildlife detection is off (vision.enabled = false)')
         return { enabled: false, reason: 'disabled in configuration' }
       }
       const engine = engineOptionsFrom(config)
-      if (!existsSync(engine.model.classifierPath)) {
+      // an adapter brings its own model files and says so when one is missing
+      if (engine.adapter === '' && !existsSync(engine.model.classifierPath)) {
         const reason = `model file ${engine.model.classifierPath} not found`
         log.warn({ modelPath: engine.model.classifierPath },
           'wildlife detection DISABLED: model file not found. Images are still stored. Get the model with `npm run model:fetch` (see docs/wildlife.md) or set vision.modelPath')
         return { enabled: false, reason }
       }
-      if (config.vision.detectorPath !== '' && engine.model.detectorPath === '') {
+      if (engine.adapter === '' && config.vision.detectorPath !== '' && engine.model.detectorPath === '') {
         log.warn({ detectorPath: resolve(config.vision.detectorPath) }, 'detector model not found: whole-frame stages only (lower recall on small, distant monkeys)')
       }
       const size = config.vision.workers === 0 ? availableParallelism() : config.vision.workers
@@ -92,7 +98,7 @@ export function createVision ({ config, logger }: { config: Config, logger: Logg
       try {
         const { model } = await p.start()
         pool = p
-        log.info({ model, workers: size }, 'wildlife detection enabled')
+        log.info({ model, workers: size, adapter: engine.adapter === '' ? 'built-in' : engine.adapter }, 'wildlife detection enabled')
         return { enabled: true, model }
       } catch (err) {
         await p.close().catch(() => undefined)
@@ -101,6 +107,10 @@ export function createVision ({ config, logger }: { config: Config, logger: Logg
       }
     },
     statics,
+    async reserve () {
+      if (pool === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', 'wildlife detection is disabled')
+      return await pool.reserve()
+    },
     async submit (bytes, opts) {
       if (pool === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', 'wildlife detection is disabled')
       return learn(await pool.submit(bytes, opts), opts)

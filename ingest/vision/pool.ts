@@ -8,11 +8,20 @@ import { packageRoot } from '../../core/paths.js'
 import type { EngineOptions } from './engine.js'
 import type { AnalyseContext, FrameMeta, NormBox, VisionOutcome } from './types.js'
 
+/**
+ * A place in the bounded queue, held before the frame's MQTT ack: the frame is
+ * then sure to be queued (submit with it never waits or refuses). Released
+ * when a job uses it, or by `release()` when the frame is dropped.
+ */
+export interface Reservation {
+  release(): void
+}
+
 export interface PoolOptions {
   engine: EngineOptions
   /** worker threads, one per core */
   size: number
-  /** images waiting beyond the ones in the workers; submit() refuses above this */
+  /** images waiting beyond the ones in the workers, reserved places included; submit() without a reservation refuses above this */
   queueLimit: number
   /** most images one worker takes at once when a queue has built up */
   batchMax: number
@@ -29,6 +38,8 @@ export interface SubmitOptions {
    * a buffer the caller owns alone and no longer reads (it is detached)
    */
   transfer?: boolean
+  /** a place taken with reserve(): the job is queued without a limit check */
+  reservation?: Reservation | undefined
 }
 
 export interface PoolStats {
@@ -42,16 +53,25 @@ export interface PoolStats {
 export interface VisionPool {
   /** spawns the workers and resolves when every one has loaded the model */
   start(): Promise<{ model: string }>
-  /** queues one image; rejects at once with MIMAMORI_ERR_VISION_BUSY when the queue is full */
+  /**
+   * waits (first come, first served) until the queue has room for one more
+   * image and holds that place; the intake awaits this before the MQTT ack.
+   * Rejects with MIMAMORI_ERR_CLOSED once the pool closes.
+   */
+  reserve(): Promise<Reservation>
+  /** queues one image; without a reservation rejects at once with MIMAMORI_ERR_VISION_BUSY when the queue is full */
   submit(bytes: Uint8Array, opts?: SubmitOptions): Promise<VisionOutcome>
   /**
    * queues the frames of one burst; they go to one worker in one batch, so
-   * motion between them can be used. Refused as a whole when they do not fit.
+   * motion between them can be used. Without reservations refused as a whole
+   * when the queue is full.
    */
   submitBurst(frames: Array<{ bytes: Uint8Array } & SubmitOptions>): Promise<VisionOutcome[]>
-  /** resolves when submit() would be accepted (back-pressure for the intake) */
+  /** resolves when there is room (a hint: only reserve() holds the place) */
   whenAccepting(): Promise<void>
   readonly queued: number
+  /** places held by reserve() and not yet used */
+  readonly reserved: number
   readonly inFlight: number
   readonly stats: Readonly<PoolStats>
   /** stops taking work, finishes what was queued, then ends the workers; idempotent */
@@ -81,7 +101,11 @@ export function createVisionPool (o: PoolOptions): VisionPool {
   const file = workerFile()
   const queue: Job[] = []
   const slots: Slot[] = []
-  const waiters: Array<() => void> = []
+  /** reserve() callers waiting for room, in arrival order */
+  const waiters: Array<{ resolve: (r: Reservation) => void, reject: (err: Error) => void }> = []
+  /** whenAccepting() callers */
+  const watchers: Array<() => void> = []
+  let reserved = 0
   const stats: PoolStats = { submitted: 0, completed: 0, failed: 0, batches: 0, workerRestarts: 0 }
   let nextId = 1
   let nextGroup = 1
@@ -171,11 +195,43 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       stats.batches++
       ;(s as Slot & { send: (jobs: Job[]) => void }).send(jobs)
     }
-    while (waiters.length > 0 && queue.length < o.queueLimit) waiters.shift()!()
+    admit()
+  }
+
+  /** hands free places to waiting reservers, one at a time, so none is promised a place that is not there */
+  function admit (): void {
+    while (waiters.length > 0 && queue.length + reserved < o.queueLimit) {
+      reserved++
+      waiters.shift()!.resolve(reservation())
+    }
+    if (queue.length + reserved < o.queueLimit) for (const w of watchers.splice(0)) w()
+  }
+
+  function reservation (): Reservation & { used: boolean } {
+    const r = {
+      used: false,
+      release () {
+        if (r.used) return
+        r.used = true
+        reserved--
+        admit()
+      }
+    }
+    return r
+  }
+
+  /** turns a held place into a queued job (the place moves from `reserved` to `queue`) */
+  function consume (r: Reservation | undefined): boolean {
+    const held = r as (Reservation & { used: boolean }) | undefined
+    if (held === undefined || held.used) return false
+    held.used = true
+    reserved--
+    return true
   }
 
   return {
     get queued () { return queue.length },
+    get reserved () { return reserved },
     get inFlight () { return slots.reduce((n, s) => n + (s.busy?.length ?? 0), 0) },
     stats,
     async start () {
@@ -184,9 +240,17 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       log.info({ workers: o.size, model, queueLimit: o.queueLimit, batchMax: o.batchMax }, 'vision workers ready')
       return { model }
     },
-    async submit (bytes, opts = {}) {
+    async reserve () {
       if (!accepting) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running')
-      if (queue.length >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
+      if (waiters.length === 0 && queue.length + reserved < o.queueLimit) {
+        reserved++
+        return reservation()
+      }
+      return await new Promise<Reservation>((resolve, reject) => { waiters.push({ resolve, reject }) })
+    },
+    async submit (bytes, opts = {}) {
+      if (!accepting) { opts.reservation?.release(); throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running') }
+      if (!consume(opts.reservation) && queue.length + reserved >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
       stats.submitted++
       return await new Promise<VisionOutcome>(resolve => {
         queue.push({ bytes, frame: opts.frame, transfer: opts.transfer === true, group: nextGroup++, resolve })
@@ -194,9 +258,11 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       })
     },
     async submitBurst (frames) {
-      if (!accepting) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running')
-      // a burst may overfill the queue by its own size, else a burst larger than the limit could never run
-      if (queue.length >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
+      if (!accepting) { for (const f of frames) f.reservation?.release(); throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool is not running') }
+      // frames with a held place are in; the others may overfill the queue by the burst's own size
+      // (else a burst larger than the limit could never run), but only if the queue had room
+      const held = frames.filter(f => consume(f.reservation)).length
+      if (held < frames.length && queue.length + reserved >= o.queueLimit) throw new MimamoriError('MIMAMORI_ERR_VISION_BUSY', `vision queue full (${o.queueLimit})`)
       stats.submitted += frames.length
       const group = nextGroup++
       const all = frames.map(f => new Promise<VisionOutcome>(resolve => {
@@ -206,15 +272,16 @@ export function createVisionPool (o: PoolOptions): VisionPool {
       return await Promise.all(all)
     },
     async whenAccepting () {
-      if (queue.length < o.queueLimit) return
-      await new Promise<void>(resolve => { waiters.push(resolve) })
+      if (!accepting || queue.length + reserved < o.queueLimit) return
+      await new Promise<void>(resolve => { watchers.push(resolve) })
     },
     async close () {
       closing ??= (async () => {
         accepting = false
+        for (const w of waiters.splice(0)) w.reject(new MimamoriError('MIMAMORI_ERR_CLOSED', 'vision pool closed'))
         if (queue.length > 0 || slots.some(s => s.busy !== null)) await new Promise<void>(resolve => { idle = resolve })
         await Promise.all(slots.map(async s => { await s.worker.terminate() }))
-        for (const w of waiters.splice(0)) w()
+        for (const w of watchers.splice(0)) w()
         log.info({ stats }, 'vision workers stopped')
       })()
       return await closing

@@ -32,20 +32,48 @@ export interface DetectionBox {
 
 export type Evidence = 'whole' | 'fullFrame' | 'crop' | 'none'
 
-export interface MonkeyAnalysis {
-  /** true when any stage passed its own threshold */
+/** Per-stage monkey scores of the built-in adapter (softmax mass over the primate classes). */
+export interface StageScores { whole: number, fullFrame: number, bestCrop: number }
+
+/**
+ * What a model adapter returns per image. Only `monkeyScore` and `label` are
+ * required; the engine fills the rest (`positive` from `vision.adapterThreshold`,
+ * `via` 'model'/'none', no boxes).
+ */
+export interface ModelOutput {
+  /** monkey evidence, 0..1 */
+  monkeyScore: number
+  /** class name of the best view, e.g. 'macaque' */
+  label: string
+  /** candidate boxes in original-image pixels */
+  boxes?: DetectionBox[] | undefined
+  /** the adapter's own verdict; default monkeyScore ≥ vision.adapterThreshold */
+  positive?: boolean | undefined
+  /** the stage that decided (free text for adapters; 'none' when negative) */
+  via?: string | undefined
+  /** per-stage scores, where the adapter has stages */
+  scores?: Partial<StageScores> | undefined
+}
+
+/** A frame's analysis as the pipeline stores it, whatever the adapter. */
+export interface Analysis {
   positive: boolean
+  via: string
+  monkeyScore: number
+  label: string
+  scores?: Partial<StageScores> | undefined
+  boxes: DetectionBox[]
+  width: number
+  height: number
+}
+
+/** The built-in adapter's analysis: every stage scored. */
+export interface MonkeyAnalysis extends Analysis {
   /** the stage that decided; 'none' when negative */
   via: Evidence
   /** the best evidence on a 0..1 scale (the deciding stage's score when positive) */
   monkeyScore: number
-  /** ImageNet label of the best-scoring view, e.g. 'macaque' */
-  label: string
-  /** per-stage scores: softmax mass over the primate classes */
-  scores: { whole: number, fullFrame: number, bestCrop: number }
-  boxes: DetectionBox[]
-  width: number
-  height: number
+  scores: StageScores
 }
 
 /** Where a frame came from; frames of one camera and burst are analysed together. */
@@ -65,10 +93,15 @@ export interface AnalyseContext {
   statics?: Record<string, NormBox[]>
 }
 
-/** The model adapter: pre-processing + inference + outputs → monkey evidence, batched. */
-export interface MonkeyModel {
+/**
+ * The model adapter: pre-processing + inference + outputs → monkey evidence,
+ * batched (one call per worker batch, one output per image, in order). The
+ * built-in one is `createMonkeyModel`; `vision.adapter` names a module whose
+ * `createModel(options: MonkeyModelOptions)` returns another (docs/wildlife.md §1).
+ */
+export interface MonkeyModel<A extends ModelOutput = MonkeyAnalysis> {
   readonly name: string
-  analyse(images: DecodedImage[], ctx?: AnalyseContext): Promise<MonkeyAnalysis[]>
+  analyse(images: DecodedImage[], ctx?: AnalyseContext): Promise<A[]>
   close(): Promise<void>
 }
 
@@ -98,9 +131,9 @@ export interface MonkeyModelOptions {
   motion: boolean
 }
 
-export interface VisionOk {
+export interface VisionOk<A extends Analysis = Analysis> {
   ok: true
-  analysis: MonkeyAnalysis
+  analysis: A
   /** small JPEG of the frame for alerts, only for positive frames */
   thumbnail: Buffer | null
   /** decode → result inside the worker, ms */
@@ -113,4 +146,4 @@ export interface VisionFailed {
   message: string
 }
 
-export type VisionOutcome = VisionOk | VisionFailed
+export type VisionOutcome<A extends Analysis = Analysis> = VisionOk<A> | VisionFailed

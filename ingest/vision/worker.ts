@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import sharp from 'sharp'
 import { isMimamoriError } from '../../core/errors.js'
+import { loadModelAdapter } from './adapter.js'
 import { createVisionEngine, type EngineOptions } from './engine.js'
 import type { AnalyseContext } from './types.js'
 
@@ -17,7 +18,11 @@ const port = parentPort
 if (port === null) throw new Error('ingest/vision/worker.js must run as a worker thread')
 
 try {
-  const engine = await createVisionEngine(workerData as EngineOptions)
+  const o = workerData as EngineOptions
+  // the adapter is loaded here, not in the main thread: its sessions belong to this worker
+  const engine = o.adapter === undefined || o.adapter === ''
+    ? await createVisionEngine(o)
+    : await createVisionEngine(o, await loadModelAdapter(o.adapter, o.model))
   port.on('message', (req: WorkerRequest | 'close') => {
     if (req === 'close') {
       void engine.close().finally(() => { port.close() })

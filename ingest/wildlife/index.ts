@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
@@ -7,27 +7,42 @@ import type { Logger } from '../../core/logger.js'
 import type { CameraImage, Detection, Sighting } from '../../core/types.js'
 import { createAlerts, type Alerts } from '../alerts/index.js'
 import type { Store } from '../store/store.js'
-import { createVision, type Vision } from '../vision/index.js'
+import { imagePath } from '../handlers/camera.js'
+import { createVision, type Reservation, type Vision } from '../vision/index.js'
 import type { VisionOutcome } from '../vision/types.js'
 import { contains } from './geofence.js'
 import { openWildlifeRepo, type WildlifeRepo } from './repo.js'
+import { STATUS_FILE, type WildlifeStatus } from './status.js'
 import { createBurstVoter } from './sightings.js'
 import { applyImageRetention } from './retention.js'
 
+export { STATUS_FILE, type WildlifeStatus } from './status.js'
+
 export interface Wildlife {
   start(): Promise<{ detection: boolean, reason?: string | undefined }>
+  readonly status: WildlifeStatus
   /**
-   * Hands a stored frame to detection. Resolves once it is queued — waiting
+   * Hands a stored frame to detection. Resolves once it holds a place in the
+   * bounded queue (frames gathering for their burst hold one too) — waiting
    * while the queue is full, which holds the MQTT ack back (back-pressure).
    */
   accept(image: CameraImage, jpeg: Buffer, frameCount: number): Promise<void>
+  /**
+   * Frames stored but never analysed (acked, then lost from the in-memory
+   * queue in a crash): received within wildlife.recoverMaxAgeMs, at most
+   * wildlife.recoverMaxImages, queued again. Run once by start(); resolves
+   * with how many were queued.
+   */
+  recover(): Promise<number>
+  /** the start-up recovery pass (resolves with its count) */
+  readonly recovered: Promise<number>
   readonly vision: Vision
   readonly repo: WildlifeRepo
   /** hunters whose areas contain the point */
   huntersAt(lat: number, lon: number): string[]
   /** resolves when every queued frame has been analysed and voted on (tests, shutdown) */
   idle(): Promise<void>
-  readonly stats: { detections: number, positives: number, failed: number, sightings: number, alerts: number, suppressed: number, imagesDeleted: number, imageBytesDeleted: number }
+  readonly stats: { detections: number, positives: number, failed: number, sightings: number, alerts: number, suppressed: number, imagesDeleted: number, imageBytesDeleted: number, recovered: number }
   /**
    * Results a camera computed itself (on-device inference, ingest/handlers/camera-detection.ts):
    * stored, voted on and alerted exactly like the worker pool's. Frames already
@@ -43,6 +58,8 @@ export function thumbnailPath (dataDir: string, cameraId: string, time: number, 
   return join(dataDir, 'thumbnails', cameraId, `${time}-${frameIndex}.jpg`)
 }
 
+interface Frame { image: CameraImage, bytes: Uint8Array, place: Reservation }
+
 /**
  * Wildlife rules: detection results → stored detections → k-of-n sighting per
  * burst → per-camera cooldown → one alert (ingest/alerts lifecycle) for the
@@ -56,10 +73,12 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
   const vision = createVision({ config, logger })
   const w = config.wildlife
   const voter = createBurstVoter({ minPositiveFrames: w.minPositiveFrames, burstTimeoutMs: w.burstTimeoutMs })
-  const stats = { detections: 0, positives: 0, failed: 0, sightings: 0, alerts: 0, suppressed: 0, imagesDeleted: 0, imageBytesDeleted: 0 }
+  const stats = { detections: 0, positives: 0, failed: 0, sightings: 0, alerts: 0, suppressed: 0, imagesDeleted: 0, imageBytesDeleted: 0, recovered: 0 }
   const pending = new Set<Promise<void>>()
-  /** frames of multi-frame bursts waiting for their siblings (motion needs the burst together) */
-  const gathering = new Map<string, { frames: Array<{ image: CameraImage, jpeg: Uint8Array }>, frameCount: number, timer: NodeJS.Timeout, flushed: Promise<void>, flush: () => Promise<void> }>()
+  /** frames of multi-frame bursts waiting for their siblings (motion needs the burst together); each holds its queue place */
+  const gathering = new Map<string, { frames: Frame[], frameCount: number, timer: NodeJS.Timeout, flushed: Promise<void>, flush: () => void }>()
+  const status: WildlifeStatus = { detection: false, reason: 'not started', model: null, adapter: config.vision.adapter === '' ? 'built-in' : config.vision.adapter, since: new Date().toISOString() }
+  let recovered: Promise<number> = Promise.resolve(0)
   let sweep: NodeJS.Timeout | undefined
   let retention: NodeJS.Timeout | undefined
   let closing: Promise<void> | undefined
@@ -123,10 +142,12 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
   function raiseSighting (cameraId: string, burstId: string, frames: number, positives: number, best: Detection): void {
     const camera = store.getCamera(cameraId)
     if (camera === undefined) return
-    const last = repo.lastSighting(cameraId)
-    const lastAlerting = last !== undefined && !last.suppressed ? last : undefined
-    // cooldown on data time from the last sighting that alerted, so replays behave like live
-    const suppressed = lastAlerting !== undefined && Math.abs(best.time - lastAlerting.time) < w.cooldownMs && lastAlerting.burstId !== burstId
+    // a burst is one sighting, also when its vote is resumed after a restart
+    if (repo.hasSighting(cameraId, burstId)) return
+    // cooldown on data time from the last sighting that ALERTED (not the last one, which may itself be
+    // suppressed: that would let every other burst of a lingering troop alert again), so replays behave like live
+    const lastAlerting = repo.lastAlertingSighting(cameraId)
+    const suppressed = lastAlerting !== undefined && Math.abs(best.time - lastAlerting.time) < w.cooldownMs
     const s: Sighting = {
       id: randomUUID(),
       cameraId,
@@ -145,7 +166,8 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       hunters: huntersAt(camera.lat, camera.lon)
     }
     if (!suppressed) {
-      const ref = { kind: 'wildlife', subjectId: cameraId, rule: 'sighting', drill: w.drill }
+      // confirmed at once, never `pending`: the k-of-n vote over the burst already was the confirmation
+      const ref = { kind: 'wildlife', subjectId: cameraId, rule: 'sighting', drill: w.drill || camera.drill === true }
       const open = alerts.findOpen(ref)
       // a troop back after the cooldown is a new event, not a refresh of the old one
       if (open !== undefined && best.time - open.lastSeenAt >= w.cooldownMs) alerts.clear(ref, { time: best.time, resolution: 'superseded' })
@@ -182,6 +204,9 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
   async function applyRetention (now = Date.now()): Promise<import('./retention.js').RetentionResult> {
     const r = await applyImageRetention(config.dataDir, { maxAgeDays: w.imageRetentionDays, maxImageBytes: w.imageRetentionMaxBytes }, now)
     if (r.before !== null) repo.pruneDetections(r.before)
+    // a detection row lives as long as its image; a sighting outlives its thumbnail, without the link
+    if (r.images.length > 0) repo.forgetFrames(r.images)
+    if (r.thumbnails.length > 0) repo.forgetThumbnails(r.thumbnails)
     stats.imagesDeleted += r.deletedByAge + r.deletedBySize
     stats.imageBytesDeleted += r.deletedBytes
     if (r.deletedByAge + r.deletedBySize > 0) {
@@ -190,9 +215,64 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     return r
   }
 
+  /** frames that hold their places go to the pool (never refused: the places are theirs) */
+  function analyse (frames: Frame[], frameCount: number): void {
+    const cameraId = frames[0]!.image.cameraId
+    const meta = (f: Frame) => ({ cameraId: f.image.cameraId, burstId: f.image.burstId, frameIndex: f.image.frameIndex })
+    if (frames.length === 1) {
+      const f = frames[0]!
+      track(vision.submit(f.bytes, { frame: meta(f), transfer: true, reservation: f.place }).then(async out => { await onOutcome(f.image, frameCount, out) }), cameraId)
+      return
+    }
+    track(vision.submitBurst(frames.map(f => ({ bytes: f.bytes, transfer: true, frame: meta(f), reservation: f.place })))
+      .then(async outs => { for (const [i, out] of outs.entries()) await onOutcome(frames[i]!.image, frameCount, out) }), cameraId)
+  }
+
+  async function recover (): Promise<number> {
+    if (!vision.enabled || w.recoverMaxAgeMs === 0 || w.recoverMaxImages === 0) return 0
+    const rows = repo.unanalysedImages(store.listCameras().map(c => c.id), Date.now() - w.recoverMaxAgeMs, w.recoverMaxImages)
+    if (rows.length === 0) return 0
+    log.warn({ frames: rows.length, maxAgeMs: w.recoverMaxAgeMs, maxImages: w.recoverMaxImages }, 'stored frames that were never analysed (crash after the ack): analysing them now')
+    const bursts = new Map<string, typeof rows>()
+    for (const r of rows) {
+      const key = `${r.cameraId}\n${r.burstId}`
+      bursts.set(key, [...(bursts.get(key) ?? []), r])
+    }
+    let n = 0
+    for (const group of bursts.values()) {
+      const { cameraId, burstId, burstFrames } = group[0]!
+      // the burst's frames analysed before the crash count in its vote again
+      for (const d of repo.burstDetections(cameraId, burstId)) {
+        const vote = voter.add({ ...d, frameCount: burstFrames })
+        if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
+      }
+      const frames: Frame[] = []
+      for (const r of group) {
+        if (closing !== undefined) break
+        const bytes = await readFile(imagePath(config.dataDir, r.cameraId, r.time, r.frameIndex)).catch(() => undefined)
+        if (bytes === undefined) continue // deleted by retention meanwhile
+        const image: CameraImage = { cameraId: r.cameraId, time: r.time, receivedAt: r.receivedAt, bytes: r.bytes, width: r.width, height: r.height, burstId: r.burstId, frameIndex: r.frameIndex, batteryV: r.batteryV }
+        frames.push({ image, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), place: await vision.reserve() })
+      }
+      if (frames.length === 0) continue
+      analyse(frames, burstFrames)
+      n += frames.length
+      stats.recovered += frames.length
+    }
+    return n
+  }
+
+  async function writeStatus (): Promise<void> {
+    await mkdir(config.dataDir, { recursive: true })
+    await writeFile(join(config.dataDir, STATUS_FILE), JSON.stringify(status) + '\n')
+  }
+
   return {
     vision,
     repo,
+    get status () { return status },
+    get recovered () { return recovered },
+    recover,
     stats,
     huntersAt,
     applyRetention,
@@ -207,6 +287,12 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     },
     async start () {
       const r = await vision.start()
+      Object.assign(status, { detection: r.enabled, reason: r.reason ?? null, model: r.model ?? null, since: new Date().toISOString() })
+      await writeStatus().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'wildlife status file not written') })
+      recovered = recover().catch((err: unknown) => {
+        if ((err as { code?: string }).code !== 'MIMAMORI_ERR_CLOSED') log.error({ err: (err as Error).message }, 'recovery of unanalysed frames failed')
+        return 0
+      })
       sweep = setInterval(() => { voter.sweep() }, Math.min(w.burstTimeoutMs, 60_000))
       sweep.unref()
       retention = setInterval(() => { applyRetention().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'retention failed') }) }, w.retentionIntervalMs)
@@ -218,33 +304,33 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       if (!vision.enabled) return
       // a redelivered frame that was already analysed is not analysed twice
       if (repo.hasDetection(image.cameraId, image.time, image.frameIndex)) return
+      const key = `${image.cameraId}\n${image.burstId}`
+      const has = (): boolean => gathering.get(key)?.frames.some(f => f.image.frameIndex === image.frameIndex) === true
+      if (has()) return
+      // the ack waits here while the queue (gathering frames included) is full: back-pressure on the broker
+      const place = await vision.reserve()
       // an exact copy the worker takes over (transferred, not cloned): the MQTT payload may be a view into a larger buffer
-      const bytes = new Uint8Array(jpeg)
-      const frame = { cameraId: image.cameraId, burstId: image.burstId, frameIndex: image.frameIndex }
+      const frame: Frame = { image, bytes: new Uint8Array(jpeg), place }
       if (frameCount <= 1 || w.burstGatherMs === 0) {
-        await vision.whenAccepting()
-        track(vision.submit(bytes, { frame, transfer: true }).then(async out => { await onOutcome(image, frameCount, out) }), image.cameraId)
+        analyse([frame], frameCount)
         return
       }
+      if (has()) { place.release(); return }
       // a multi-frame burst is analysed as one job once all its frames are here, or burstGatherMs after the first
-      const key = `${image.cameraId}\n${image.burstId}`
       let g = gathering.get(key)
       if (g === undefined) {
         let flushed!: () => void
         const entry = {
-          frames: [] as Array<{ image: CameraImage, jpeg: Uint8Array }>,
+          frames: [] as Frame[],
           frameCount,
           flushed: new Promise<void>(resolve => { flushed = resolve }),
-          timer: setTimeout(() => { void entry.flush() }, w.burstGatherMs),
-          flush: async () => {
+          timer: setTimeout(() => { entry.flush() }, w.burstGatherMs),
+          flush: () => {
             if (gathering.get(key) !== entry) return
             gathering.delete(key)
             clearTimeout(entry.timer)
-            const frames = entry.frames.sort((a, b) => a.image.frameIndex - b.image.frameIndex)
             try {
-              await vision.whenAccepting()
-              track(vision.submitBurst(frames.map(f => ({ bytes: f.jpeg, transfer: true, frame: { cameraId: f.image.cameraId, burstId: f.image.burstId, frameIndex: f.image.frameIndex } })))
-                .then(async outs => { for (const [i, out] of outs.entries()) await onOutcome(frames[i]!.image, entry.frameCount, out) }), image.cameraId)
+              analyse(entry.frames.sort((a, b) => a.image.frameIndex - b.image.frameIndex), entry.frameCount)
             } finally {
               flushed()
             }
@@ -254,10 +340,8 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
         g = entry
         gathering.set(key, g)
       }
-      if (g.frames.some(f => f.image.frameIndex === image.frameIndex)) return
-      g.frames.push({ image, jpeg: bytes })
-      // the last frame's ack waits for room in the queue (back-pressure), as a lone frame's does
-      if (g.frames.length >= g.frameCount) await g.flush()
+      g.frames.push(frame)
+      if (g.frames.length >= g.frameCount) g.flush()
     },
     async idle () {
       while (pending.size > 0 || gathering.size > 0) await Promise.all([...pending, ...[...gathering.values()].map(async g => { await g.flushed })])
@@ -267,8 +351,9 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
         clearInterval(sweep)
         clearInterval(retention)
         // bursts still gathering are analysed now, not dropped
-        await Promise.all([...gathering.values()].map(async g => { await g.flush() }))
+        for (const g of [...gathering.values()]) g.flush()
         await vision.close()
+        await recovered
         while (pending.size > 0) await Promise.all([...pending])
         if (sharedAlerts === undefined) await alerts.close()
         repo.close()

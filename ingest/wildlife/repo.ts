@@ -19,6 +19,17 @@ export interface WildlifeRepo {
   sightingByAlert(alertId: string): Sighting | undefined
   sightings(filter: { cameraId?: string | undefined, hunterId?: string | undefined, limit: number }): Sighting[]
   lastSighting(cameraId: string): Sighting | undefined
+  /** the camera's newest sighting that raised an alert (the cooldown runs from it) */
+  lastAlertingSighting(cameraId: string): Sighting | undefined
+  hasSighting(cameraId: string, burstId: string): boolean
+  /** the stored detections of one burst (to resume its vote after a restart) */
+  burstDetections(cameraId: string, burstId: string): Detection[]
+  /**
+   * stored frames of these cameras received since `since` that have no
+   * detection row, oldest first, at most `limit` (the newest ones when more),
+   * each with the number of stored frames of its burst
+   */
+  unanalysedImages(cameraIds: string[], since: number, limit: number): Array<{ cameraId: string, time: number, frameIndex: number, burstId: string, receivedAt: number, bytes: number, width: number, height: number, batteryV: number | null, burstFrames: number }>
   addHunter(h: { id?: string | undefined, name: string, contact?: string | undefined }): Hunter
   getHunter(id: string): Hunter | undefined
   listHunters(): Hunter[]
@@ -31,9 +42,14 @@ export interface WildlifeRepo {
   precision(): { overall: Omit<PrecisionRow, 'cameraId'>, cameras: PrecisionRow[] }
   /** thumbnails and detections of frames older than `before` (for retention) */
   pruneDetections(before: number): number
+  /** detection rows of frames whose image file retention deleted */
+  forgetFrames(frames: Array<{ cameraId: string, time: number, frameIndex: number }>): number
+  /** data-dir relative thumbnail paths retention deleted: sightings that showed them now have none */
+  forgetThumbnails(paths: string[]): number
   close(): void
 }
 
+interface ImageRow { camera_id: string, time: number, frame_index: number, burst_id: string, received_at: number, bytes: number, width: number, height: number, battery_v: number | null, burst_frames: number }
 interface DetectionRow { camera_id: string, time: number, frame_index: number, burst_id: string, positive: number, score: number, label: string, via: string, boxes: string, thumbnail: string | null, error_code: string | null }
 
 /**
@@ -55,6 +71,17 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
     sightings: db.prepare<[number], { doc: string }>('SELECT doc FROM sightings ORDER BY time DESC LIMIT ?'),
     sightingsByCamera: db.prepare<[string, number], { doc: string }>('SELECT doc FROM sightings WHERE camera_id = ? ORDER BY time DESC LIMIT ?'),
     lastSighting: db.prepare<[string], { doc: string }>('SELECT doc FROM sightings WHERE camera_id = ? ORDER BY time DESC LIMIT 1'),
+    lastAlerting: db.prepare<[string], { doc: string }>('SELECT doc FROM sightings WHERE camera_id = ? AND suppressed = 0 ORDER BY time DESC LIMIT 1'),
+    hasSighting: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM sightings WHERE camera_id = ? AND burst_id = ?'),
+    burstDetections: db.prepare<[string, string], DetectionRow>('SELECT * FROM detections WHERE camera_id = ? AND burst_id = ? ORDER BY frame_index'),
+    // per camera on the primary key; the burst count looks 10 min either side (bursts last seconds)
+    unanalysed: db.prepare<[string, number, number], ImageRow>(`SELECT i.*, (SELECT COUNT(*) FROM camera_images b WHERE b.camera_id = i.camera_id AND b.burst_id = i.burst_id
+        AND b.time BETWEEN i.time - 600000 AND i.time + 600000) AS burst_frames
+      FROM camera_images i WHERE i.camera_id = ? AND i.received_at >= ?
+        AND NOT EXISTS (SELECT 1 FROM detections d WHERE d.camera_id = i.camera_id AND d.time = i.time AND d.frame_index = i.frame_index)
+      ORDER BY i.received_at DESC LIMIT ?`),
+    forgetFrame: db.prepare('DELETE FROM detections WHERE camera_id = ? AND time = ? AND frame_index = ?'),
+    clearSightingThumb: db.prepare("UPDATE sightings SET doc = json_set(doc, '$.thumbnail', NULL) WHERE camera_id = ? AND json_extract(doc, '$.thumbnail') = ?"),
     addHunter: db.prepare('INSERT INTO hunters (id, name, contact, created_at) VALUES (?, ?, ?, ?)'),
     getHunter: db.prepare<[string], { id: string, name: string, contact: string, created_at: number }>('SELECT * FROM hunters WHERE id = ?'),
     listHunters: db.prepare<[], { id: string, name: string, contact: string, created_at: number }>('SELECT * FROM hunters ORDER BY id'),
@@ -133,6 +160,23 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
       const r = q.lastSighting.get(cameraId)
       return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
     },
+    lastAlertingSighting (cameraId) {
+      const r = q.lastAlerting.get(cameraId)
+      return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
+    },
+    hasSighting: (c, b) => wrap('read sighting', () => q.hasSighting.get(c, b) !== undefined),
+    burstDetections: (c, b) => wrap('read detections', () => q.burstDetections.all(c, b).map(toDetection)),
+    unanalysedImages (cameraIds, since, limit) {
+      return wrap('read unanalysed images', () => cameraIds.flatMap(c => q.unanalysed.all(c, since, limit))
+        .sort((a, b) => b.received_at - a.received_at).slice(0, limit).reverse()
+        .map(r => ({ cameraId: r.camera_id, time: r.time, frameIndex: r.frame_index, burstId: r.burst_id, receivedAt: r.received_at, bytes: r.bytes, width: r.width, height: r.height, batteryV: r.battery_v, burstFrames: r.burst_frames })))
+    },
+    forgetFrames: frames => wrap('forget detections', () => db.transaction(() => frames.reduce((n, f) => n + q.forgetFrame.run(f.cameraId, f.time, f.frameIndex).changes, 0))()),
+    forgetThumbnails: paths => wrap('forget thumbnails', () => db.transaction(() => paths.reduce((n, p) => {
+      const cameraId = p.split('/')[1] ?? ''
+      // detection rows of the same frames were pruned with them (same capture time); sightings are kept
+      return n + q.clearSightingThumb.run(cameraId, p).changes
+    }, 0))()),
     addHunter ({ id, name, contact }) {
       const h: Hunter = { id: id ?? randomUUID(), name, contact: contact ?? '', createdAt: Date.now() }
       try {

@@ -9,7 +9,8 @@ import { join } from 'node:path'
  * 2. size: while images/ holds more than `maxImageBytes`, the oldest images go.
  * Thumbnails are small and referenced by sightings, so only age removes them.
  * The capture time comes from the file name; a file whose name has none is
- * aged by its modification time. Every run returns what it removed.
+ * aged by its modification time. Every run returns what it removed, so the
+ * rows that pointed at those files can follow (ingest/wildlife/index.ts).
  */
 export interface RetentionPolicy {
   /** 0 = no age limit */
@@ -27,9 +28,13 @@ export interface RetentionResult {
   keptImageBytes: number
   /** the oldest capture time deleted files had before `before` (age limit), ms; null when none */
   before: number | null
+  /** the frames whose image was deleted (by age or size) */
+  images: Array<{ cameraId: string, time: number, frameIndex: number }>
+  /** deleted thumbnails, data-dir relative (`thumbnails/<camera>/<file>`) */
+  thumbnails: string[]
 }
 
-interface FileInfo { path: string, time: number, bytes: number }
+interface FileInfo { path: string, camera: string, name: string, time: number, bytes: number }
 
 async function listDir (root: string): Promise<FileInfo[]> {
   const out: FileInfo[] = []
@@ -41,14 +46,18 @@ async function listDir (root: string): Promise<FileInfo[]> {
       const st = await stat(path).catch(() => undefined)
       if (st === undefined || !st.isFile()) continue
       const t = Number(f.split('-')[0])
-      out.push({ path, time: Number.isFinite(t) && t > 0 ? t : st.mtimeMs, bytes: st.size })
+      out.push({ path, camera: cam, name: f, time: Number.isFinite(t) && t > 0 ? t : st.mtimeMs, bytes: st.size })
     }
   }
   return out
 }
 
 export async function applyImageRetention (dataDir: string, policy: RetentionPolicy, now = Date.now()): Promise<RetentionResult> {
-  const r: RetentionResult = { deletedByAge: 0, deletedBySize: 0, deletedBytes: 0, keptImages: 0, keptImageBytes: 0, before: null }
+  const r: RetentionResult = { deletedByAge: 0, deletedBySize: 0, deletedBytes: 0, keptImages: 0, keptImageBytes: 0, before: null, images: [], thumbnails: [] }
+  const frame = (f: FileInfo): void => {
+    const m = /^(\d+)-(\d+)\.jpg$/.exec(f.name)
+    if (m !== null) r.images.push({ cameraId: f.camera, time: Number(m[1]), frameIndex: Number(m[2]) })
+  }
   const before = policy.maxAgeDays > 0 ? now - policy.maxAgeDays * 86_400_000 : null
   r.before = before
   const remove = async (f: FileInfo): Promise<boolean> => {
@@ -62,10 +71,12 @@ export async function applyImageRetention (dataDir: string, policy: RetentionPol
   }
   let images = await listDir(join(dataDir, 'images'))
   if (before !== null) {
-    for (const f of await listDir(join(dataDir, 'thumbnails'))) if (f.time < before && await remove(f)) r.deletedByAge++
+    for (const f of await listDir(join(dataDir, 'thumbnails'))) {
+      if (f.time < before && await remove(f)) { r.deletedByAge++; r.thumbnails.push(`thumbnails/${f.camera}/${f.name}`) }
+    }
     const keep: FileInfo[] = []
     for (const f of images) {
-      if (f.time < before) { if (await remove(f)) r.deletedByAge++ } else keep.push(f)
+      if (f.time < before) { if (await remove(f)) { r.deletedByAge++; frame(f) } } else keep.push(f)
     }
     images = keep
   }
@@ -75,7 +86,7 @@ export async function applyImageRetention (dataDir: string, policy: RetentionPol
     while (images.length > 0 && total > policy.maxImageBytes) {
       const f = images.shift()!
       total -= f.bytes
-      if (await remove(f)) r.deletedBySize++
+      if (await remove(f)) { r.deletedBySize++; frame(f) }
     }
   }
   r.keptImages = images.length

@@ -6,7 +6,8 @@ import type { Config, StationConfig } from '../../core/config/schema.js'
 import { silentLogger } from '../../core/logger.js'
 import type { Alert } from '../../core/types.js'
 import { createApp, type App, type AppInfo } from '../../cli/app.js'
-import { createReplayClock, type ReplayClock } from '../../simulators/replay/index.js'
+import { createReplayClock, interpolated, type RecordedPoint, type ReplayClock } from '../../simulators/replay/index.js'
+import { DEFAULT_PING_MODEL, MIN_VALID_PINGS } from '../../edge/gauge/sampling.js'
 import { demoConfigFile } from './app.js'
 
 export interface RiverTestApp {
@@ -14,7 +15,7 @@ export interface RiverTestApp {
   info: AppInfo
   config: Config
   clock: ReplayClock
-  /** resolves when ingest has emitted the reading for (station, time); 2 s fallback for frames that carry no level */
+  /** resolves when ingest has emitted the reading (or the gap, flag 9) for (station, time); 2 s fallback for refused frames */
   settle: (stationId: string) => (time: number) => Promise<void>
   /** every alert bus event, in order */
   alertEvents: Array<{ alert: Alert, from: string | null, to: string }>
@@ -35,11 +36,13 @@ export async function startRiverApp (stations: StationConfig[], overrides: DeepP
   const waiters = new Map<string, () => void>()
   const key = {}
   app.bus.on('alert', key, e => { alertEvents.push(e) })
-  app.bus.on('reading', key, ({ reading }) => {
+  const arrived = ({ reading }: { reading: { stationId: string, time: number } }): void => {
     const k = `${reading.stationId}@${reading.time}`
     waiters.get(k)?.()
     waiters.delete(k)
-  })
+  }
+  app.bus.on('reading', key, arrived)
+  app.bus.on('missingReading', key, arrived)
   return {
     app,
     info,
@@ -74,4 +77,36 @@ export function riverStation (id: string, thresholds: StationConfig['thresholds'
     thresholds,
     ...extra
   }
+}
+
+/**
+ * How far below a threshold the true level may be when a reading already shows it reached:
+ * the gauge rounds to 1 cm (a true 5 mm under reads as the threshold) and reports the median
+ * of ≥ MIN_VALID_PINGS pings whose noise σ is DEFAULT_PING_MODEL.noiseM; the median's standard
+ * error is ≈ 1.2533·σ/√n, and 4 of those cover every honest reading. With the defaults:
+ * 5 + 4 · 1.2533 · 4 mm / √10 ≈ 11.3 mm.
+ */
+export const NOISE_BAND_M = 0.005 + 4 * 1.2533 * DEFAULT_PING_MODEL.noiseM / Math.sqrt(MIN_VALID_PINGS)
+
+/**
+ * The earliest an alert for an upward crossing may honestly come: the time the true
+ * (interpolated) hydrograph needs to rise through NOISE_BAND_M below the threshold before the
+ * crossing. Steep rises give seconds, a level creeping along the threshold gives longer.
+ */
+export function earlyTolerance (points: readonly RecordedPoint[], crossing: number, threshold: number): number {
+  const level = interpolated(points)
+  const floor = threshold - NOISE_BAND_M
+  let i = points.findIndex(p => p.time >= crossing) - 1
+  // walk back to the recorded point below the band, then solve its segment exactly
+  while (i > 0 && points[i]!.level >= floor) i--
+  const a = points[Math.max(i, 0)]!
+  if (a.level >= floor) return crossing - a.time
+  let lo = a.time
+  let hi = crossing
+  while (hi - lo > 1000) {
+    const mid = (lo + hi) / 2
+    if (level(mid) < floor) lo = mid
+    else hi = mid
+  }
+  return crossing - lo
 }

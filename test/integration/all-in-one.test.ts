@@ -116,10 +116,11 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
     const rogue = await mqtt.connectAsync(t.info.mqttUrl, { clientId: 'rogue-tester' })
     try {
       const before = (await health()).ingest.rejected
+      const aboveSensorTime = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE
       await rogue.publishAsync('mmr/v1/gauge/gauge-uchikawa-01/up', Buffer.from([0x10, 0x01]), { qos: 1 }) // truncated
       await rogue.publishAsync('mmr/v1/gauge/gauge-uchikawa-01/up', Buffer.alloc(11, 0x20), { qos: 1 }) // version 2
       await rogue.publishAsync('mmr/v1/gauge/gauge-unknown-99/up', frame(0.5, Date.now()), { qos: 1 })
-      await rogue.publishAsync('mmr/v1/gauge/gauge-uchikawa-01/up', frame(9.5, Date.now() - 3 * MINUTE), { qos: 1 }) // above the 4 m sensor
+      await rogue.publishAsync('mmr/v1/gauge/gauge-uchikawa-01/up', frame(9.5, aboveSensorTime), { qos: 1 }) // above the 4 m sensor: stored, flagged fail
       await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/image', Buffer.from('not an envelope'), { qos: 1 })
       await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/image',
         encodeCameraEnvelope({ capturedAt: new Date().toISOString(), burstId: 'b1', frameIndex: 0, frameCount: 1 }, Buffer.from('garbage, not a jpeg')), { qos: 1 })
@@ -128,13 +129,20 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
       const rejected = await waitFor(async () => {
         const r = (await health()).ingest.rejected
         const total = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0)
-        return total(r) - total(before) >= 7 ? r : undefined
+        return total(r) - total(before) >= 6 ? r : undefined
       }, 'all bad messages counted')
       const delta = (code: string): number => (rejected[code] ?? 0) - (before[code] ?? 0)
       expect(delta('MIMAMORI_ERR_BAD_FRAME')).toBe(1)
       expect(delta('MIMAMORI_ERR_UNSUPPORTED_VERSION')).toBe(1)
       expect(delta('MIMAMORI_ERR_UNKNOWN_DEVICE')).toBe(1)
-      expect(delta('MIMAMORI_ERR_INVALID_READING')).toBe(1)
+      // a level above what the sensor can see is kept as evidence, QC flag 4 (fail), not refused
+      expect(delta('MIMAMORI_ERR_INVALID_READING')).toBe(0)
+      const iso = new Date(aboveSensorTime).toISOString()
+      const stored = await waitFor(async () => {
+        const { body } = await api<{ readings: Array<{ level: number | null, qc: { flag: number } }> }>(`/api/stations/uchikawa-oizumi/readings?from=${iso}&to=${iso}`)
+        return body.readings[0]
+      }, 'above-sensor reading stored')
+      expect(stored.qc.flag).toBe(4)
       expect(delta('MIMAMORI_ERR_BAD_PAYLOAD')).toBe(1)
       expect(delta('MIMAMORI_ERR_IMAGE_FORMAT')).toBe(1) // an envelope around bytes that are not an image
       expect(delta('MIMAMORI_ERR_PAYLOAD_TOO_LARGE')).toBe(1)

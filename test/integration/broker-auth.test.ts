@@ -5,6 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { loadConfig } from '../../core/config/load.js'
+import { createEventBus } from '../../core/bus.js'
+import { createBroker } from '../../broker/index.js'
+import { createDeviceRegistry } from '../../broker/registry.js'
+import { createEmbeddedStore } from '../../ingest/store/embedded.js'
+import { createIngest } from '../../ingest/index.js'
 import { REPO_ROOT, waitFor } from '../helpers/app.js'
 import { startTestBroker, type TestBroker } from '../helpers/broker.js'
 
@@ -145,6 +153,43 @@ describe('broker: device identity and ACLs (anonymous off)', () => {
   })
 })
 
+describe('broker: secrets never reach the log', () => {
+  let t: TestBroker | undefined
+  afterAll(async () => { await t?.close() })
+
+  it('logs (at trace) of a failed and a successful device login, and ingest\'s broker URL, hold no secret', async () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'trace' }, new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb() } }))
+    const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-secret-log-'))
+    const registry = createDeviceRegistry({ file: join(dataDir, 'mimamori.db'), logger })
+    const config = loadConfig({ overrides: { dataDir, broker: { port: 0, wsPort: 0, persistence: { backend: 'memory' } }, vision: { enabled: false } } })
+    const broker = createBroker({ config, logger, registry })
+    await broker.start()
+    const { secret } = await registry.add({ id: 'gauge-log', role: 'device', kind: 'gauge' })
+    const svc = (await registry.add({ id: 'svc-log', role: 'ingest' })).secret
+    const wrong = 'wrong-' + secret.slice(6)
+    expect(await refusal(broker.url, { clientId: 'gauge-log', username: 'gauge-log', password: wrong })).toBe(4)
+    const c = await connectAs(broker.url, { clientId: 'gauge-log', username: 'gauge-log', password: secret })
+    await c.publishAsync('mmr/v1/gauge/gauge-log/status', JSON.stringify({ online: true }), { qos: 1 })
+    await c.endAsync()
+    // ingest with its credentials in the URL, as an operator might configure it
+    const store = createEmbeddedStore({ file: join(dataDir, 'mimamori.db'), logger })
+    const ingest = createIngest({ config: { ...config, ingest: { ...config.ingest, clientId: 'svc-log' } }, logger, bus: createEventBus(), store, mqttUrl: broker.url.replace('mqtt://', `mqtt://svc-log:${encodeURIComponent(svc)}@`) })
+    await ingest.start()
+    await ingest.close()
+    await store.close()
+    await broker.close()
+    registry.close()
+    rmSync(dataDir, { recursive: true, force: true })
+    const log = lines.join('')
+    // the log saw these logins (so the check below is about something)
+    expect(log).toContain('MQTT authentication refused')
+    expect(log).toContain('ingest subscribed')
+    expect(log).toContain('svc-log:***@')
+    for (const s of [secret, wrong, svc, encodeURIComponent(svc)]) expect(log).not.toContain(s)
+  })
+})
+
 describe('broker: revoke and rotate take effect at the next CONNECT', () => {
   let t: TestBroker
   afterAll(async () => { await t?.close() })
@@ -232,5 +277,31 @@ describe('mimamori device (CLI)', () => {
     await c.endAsync()
     cli('revoke', '--id', 'gauge-cli-01')
     expect(await refusal(t.url, { clientId: 'gauge-cli-01', username: added.username, password: added.password })).toBe(4)
+  })
+
+  it('rotate: a new secret replaces the old; a revoked device stays revoked unless --reactivate', async () => {
+    const added = JSON.parse(cli('add', '--kind', 'gauge', '--id', 'gauge-cli-02', '--json')) as { username: string, password: string }
+    const rotated = JSON.parse(cli('rotate', '--id', 'gauge-cli-02', '--json')) as { password: string }
+    expect(rotated.password).not.toBe(added.password)
+    const url = t!.url
+    expect(await refusal(url, { clientId: 'gauge-cli-02', username: 'gauge-cli-02', password: added.password })).toBe(4)
+    const c = await connectAs(url, { clientId: 'gauge-cli-02', username: 'gauge-cli-02', password: rotated.password })
+    await c.endAsync()
+
+    cli('revoke', '--id', 'gauge-cli-02')
+    let failure: { status: number | null, stderr: string } | undefined
+    try {
+      cli('rotate', '--id', 'gauge-cli-02')
+    } catch (err) {
+      failure = err as { status: number | null, stderr: string }
+    }
+    expect(failure?.status).toBe(1)
+    expect(failure?.stderr).toContain('MIMAMORI_ERR_DEVICE_REVOKED')
+    expect(JSON.parse(cli('list', '--json')).find((a: { id: string }) => a.id === 'gauge-cli-02').revokedAt).not.toBeNull()
+    expect(await refusal(url, { clientId: 'gauge-cli-02', username: 'gauge-cli-02', password: rotated.password })).toBe(4)
+
+    const back = JSON.parse(cli('rotate', '--id', 'gauge-cli-02', '--reactivate', '--json')) as { password: string }
+    const c2 = await connectAs(url, { clientId: 'gauge-cli-02', username: 'gauge-cli-02', password: back.password })
+    await c2.endAsync()
   })
 })

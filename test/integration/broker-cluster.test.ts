@@ -159,6 +159,18 @@ describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
       // one stream entry per publish, from both brokers
       const entries = await redis.client.xlen(stream)
       expect(entries).toBeGreaterThanOrEqual(total)
+      // processed once, not just stored once: the unique key would hide a second processing,
+      // which the store reports as a duplicate in the survivor's stats (its closing log line)
+      const survivor = workers[1]!
+      survivor.child.kill('SIGTERM')
+      expect(await survivor.exit).toBe(0)
+      const closing = survivor.out().split('\n').find(l => l.includes('ingest worker closed'))
+      expect(closing, 'survivor logged its stats').toBeDefined()
+      const { stats } = JSON.parse(closing!) as { stats: { stored: number, duplicates: number, claimed: number } }
+      expect(stats.duplicates).toBe(0)
+      expect(stats.claimed).toBeGreaterThanOrEqual(held.length)
+      expect(stats.stored).toBeGreaterThanOrEqual(held.length)
+      expect(stats.stored).toBeLessThanOrEqual(total)
     } finally {
       db.close()
     }

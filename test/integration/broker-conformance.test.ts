@@ -78,7 +78,7 @@ describe('MQTT 3.1.1 conformance (mosquitto clients, MQTT.js)', () => {
     expect(r.out()).toContain('sending PUBCOMP')
   })
 
-  it('persistent session: QoS 1 messages published while the subscriber is away are delivered on return; a clean session gets none', async () => {
+  it('persistent session: QoS 1 messages published while the subscriber is away are delivered on return', async () => {
     const away = await sub(['-t', 'conf/sess', '-q', '1', '-c', '-i', 'sess-keep'])
     const gone = t.broker.counters.disconnects
     away.child.kill('SIGTERM')
@@ -89,13 +89,40 @@ describe('MQTT 3.1.1 conformance (mosquitto clients, MQTT.js)', () => {
     runs.push(back)
     expect(await back.exit).toBe(0)
     expect(back.out().trim().split('\n')).toEqual(['a', 'b', 'c'])
+  })
 
-    // clean session: same id, nothing queued survives
-    const clean = await js({ clientId: 'sess-keep', clean: true })
-    const first = new Promise<string>(resolve => clean.once('message', (_t, p) => { resolve(p.toString()) }))
-    await clean.subscribeAsync('conf/sess', { qos: 1 })
-    await clean.publishAsync('conf/sess', 'fresh', { qos: 1 })
-    expect(await first).toBe('fresh')
+  it('clean session: a session with messages queued offline is discarded; none of them arrive', async () => {
+    const connack = async (o: mqtt.IClientOptions): Promise<{ c: MqttClient, sessionPresent: boolean, seen: string[] }> => {
+      const c = mqtt.connect(t.url, { reconnectPeriod: 0, ...o })
+      clients.push(c)
+      const seen: string[] = []
+      // listening before CONNACK: queued messages follow it at once
+      c.on('message', (_t, p) => { seen.push(p.toString()) })
+      const sessionPresent = await new Promise<boolean>((resolve, reject) => {
+        c.once('connect', ack => { resolve(ack.sessionPresent) })
+        c.once('error', reject)
+      })
+      return { c, sessionPresent, seen }
+    }
+    const first = await connack({ clientId: 'sess-clean', clean: false })
+    await first.c.subscribeAsync('conf/clean', { qos: 1 })
+    await first.c.endAsync()
+    for (const m of ['old-1', 'old-2']) await mosquittoPub([...hp, '-t', 'conf/clean', '-m', m, '-q', '1'])
+    // the same id with a persistent session would get them (checked above); with clean: true, not
+    const clean = await connack({ clientId: 'sess-clean', clean: true })
+    expect(clean.sessionPresent).toBe(false)
+    await clean.c.subscribeAsync('conf/clean', { qos: 1 })
+    await clean.c.publishAsync('conf/clean', 'fresh', { qos: 1 })
+    await waitFor(() => clean.seen.includes('fresh') ? true : undefined, 'fresh message')
+    expect(clean.seen).toEqual(['fresh'])
+    await clean.c.endAsync()
+    // and the old session is gone for good: a persistent reconnect finds nothing
+    const again = await connack({ clientId: 'sess-clean', clean: false })
+    expect(again.sessionPresent).toBe(false)
+    await again.c.subscribeAsync('conf/clean', { qos: 1 })
+    await again.c.publishAsync('conf/clean', 'fresh-2', { qos: 1 })
+    await waitFor(() => again.seen.includes('fresh-2') ? true : undefined, 'second fresh message')
+    expect(again.seen).toEqual(['fresh-2'])
   })
 
   it('wildcards: + matches one level, # matches the rest', async () => {

@@ -93,6 +93,23 @@ describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => 
     expect(body.readings[0]?.qc?.flag).toBe(4)
   })
 
+  it('writes a frame without a level (QC flag 9) as a point with its flags and no level field, and serves it as a gap', async () => {
+    const store = t.app.store as InfluxStore
+    const at = base + 6 * MINUTE
+    const gap = Buffer.from(encodeUplink({ mode: 'observe', levelM: null, flags: ['fewValidPings', 'sensorError'], batteryV: 3.55, temperatureC: 11, spreadMm: 0, validPings: 0, totalPings: 20, time: at }))
+    await device.publishAsync('mmr/v1/gauge/gauge-akagawa-01/up', gap, { qos: 1 })
+    await waitFor(async () => (await influxql(influx.url, 'river', `SELECT * FROM "water_level" WHERE "station" = 'akagawa-haguro' AND time = ${at}ms`)).length > 0 ? true : undefined, 'gap delivered', 20_000)
+    await store.flushed(20_000)
+    const [series] = await influxql(influx.url, 'river', `SELECT "level", "qc_flag", "qc_tests", "device_flags" FROM "water_level" WHERE "station" = 'akagawa-haguro' AND time = ${at}ms`)
+    expect(series!.values).toEqual([[at, null, 9, '{"missing":9}', 0x21]])
+    const res = await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(at).toISOString()}&to=${new Date(at).toISOString()}`)
+    const body = await res.json() as { readings: Array<{ level: number | null, qc?: { flag: number } }> }
+    expect(body.readings).toEqual([expect.objectContaining({ level: null, qc: { flag: 9, tests: { missing: 9 } } })])
+    // the station's latest level is still the last measured one
+    const view = await (await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro`)).json() as { latest: { level: number } }
+    expect(view.latest.level).toBe(1.4)
+  })
+
   it('reads history that only InfluxDB holds (written by another writer) through InfluxQL', async () => {
     const old = base - 120 * MINUTE
     const line = `water_level,device=gauge-akagawa-01,station=akagawa-haguro level=0.87,battery_v=3.6,valid_pings=20i,total_pings=20i,device_flags=0i,seq=0i,received_at=${old}i ${old}`

@@ -4,7 +4,7 @@ import { silentLogger } from '../../core/logger.js'
 import type { Alert } from '../../core/types.js'
 import { readLevelCsv, replayHydrograph, upwardCrossings, type ReplayResult } from '../../simulators/replay/index.js'
 import { SHARED } from '../helpers/app.js'
-import { riverStation, startRiverApp, type RiverTestApp } from '../helpers/river.js'
+import { earlyTolerance, riverStation, startRiverApp, type RiverTestApp } from '../helpers/river.js'
 
 const RIVER = join(SHARED, 'data', 'river')
 const TEN_MIN = 600_000
@@ -55,7 +55,6 @@ describe('river replay: real data through the pipeline', () => {
     const file = 'kuji_nukada_2024-08-30_typhoon_hourly.csv'
     const points = readLevelCsv(join(RIVER, file))
     const result = await run(nukada, file)
-    expect(result.speedup).toBeGreaterThanOrEqual(600)
 
     const alerts = alertsFor(nukada.id)
     const hysteresis = t.config.river.rules.hysteresisM
@@ -69,8 +68,12 @@ describe('river replay: real data through the pipeline', () => {
       expected.forEach((crossing, i) => {
         const at = fired[i]!.firedAt!
         const delay = at - crossing
-        expect(Math.abs(delay), `${key} crossing ${i + 1}`).toBeLessThanOrEqual(TEN_MIN)
-        report.push(`${key} ${threshold.toFixed(2)} m: crossed ${new Date(crossing).toISOString()}, alert ${new Date(at).toISOString()}, delay ${(delay / MIN).toFixed(1)} min`)
+        // never later than one reporting interval after the crossing in data time, never earlier than
+        // the rounding and noise of the gauge explain (earlyTolerance: the true level within NOISE_BAND_M of it)
+        const early = earlyTolerance(points, crossing, threshold)
+        expect(delay, `${key} crossing ${i + 1}`).toBeLessThanOrEqual(TEN_MIN)
+        expect(delay, `${key} crossing ${i + 1} (early tolerance ${(early / MIN).toFixed(1)} min)`).toBeGreaterThanOrEqual(-early)
+        report.push(`${key} ${threshold.toFixed(2)} m: crossed ${new Date(crossing).toISOString()}, alert ${new Date(at).toISOString()}, delay ${(delay / MIN).toFixed(1)} min (allowed −${(early / MIN).toFixed(1)} … +10 min)`)
         crossings++
       })
     }

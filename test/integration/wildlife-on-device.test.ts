@@ -6,7 +6,7 @@ import sharp from 'sharp'
 import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import { createOnDeviceDetector, onDeviceEngineOptions } from '../../edge/camera/on-device.js'
-import { encodeCameraDetection } from '../../ingest/codecs/camera-detection.js'
+import { decodeCameraDetection, encodeCameraDetection } from '../../ingest/codecs/camera-detection.js'
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { readDemoConfig, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse, type SseClient } from '../helpers/sse.js'
@@ -57,7 +57,17 @@ describe('on-device inference end to end with the real model', () => {
   it('turns an on-device burst into a sighting and an alert for the hunter, without sending a single image', async () => {
     expect(t.app.ingest!.wildlife.vision.enabled).toBe(false)
     const base = Math.floor(Date.now() / 1000) * 1000 - 60_000
+    // a listener on the broker sees the message as it left the camera
+    const watch = await mqtt.connectAsync(t.info.mqttUrl, { clientId: 'on-device-watch' })
+    const seen: Buffer[] = []
+    watch.on('message', (_topic, payload) => { seen.push(payload) })
+    await watch.subscribeAsync('mmr/v1/camera/cam-yutagawa-01/detection', { qos: 1 })
     await cam.burstOf([img('monkey_09.jpg'), img('none_01.jpg'), img('monkey_10.jpg')], base)
+    const sent = await waitFor(() => seen[0], 'detection message on the broker')
+    await watch.endAsync()
+    const y = t.config.cameras.find(c => c.id === 'cam-yutagawa-01')!
+    // it carries the camera's position (information; the registered one stays authoritative)
+    expect(decodeCameraDetection(sent).meta).toMatchObject({ frameCount: 3, lat: y.lat, lon: y.lon, batteryV: 7.2 })
     // one message for the whole burst, far smaller than the three frames
     expect(cam.sent.messages).toBe(1)
     expect(cam.sent.bytes).toBeLessThan(20_000)
@@ -90,7 +100,10 @@ describe('on-device inference end to end with the real model', () => {
       await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/detection', msg, { qos: 1 })
       await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/detection', msg, { qos: 1 })
       await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/detection', Buffer.from('{"no":"framing"}'), { qos: 1 })
-      await waitFor(async () => ((await health()).MIMAMORI_ERR_BAD_PAYLOAD ?? 0) > before ? true : undefined, 'malformed message refused')
+      // a position off the globe is refused as a whole, like any invalid metadata
+      const offGlobe = encodeCameraDetection({ burstId: 'off-globe', frameCount: 1, model: 'test', thumbnailFrame: null, frames: [{ frameIndex: 0, capturedAt, positive: false, score: 0.01, label: 'hay', via: 'none' }], lat: 123, lon: 139.8 }, null)
+      await rogue.publishAsync('mmr/v1/camera/cam-yutagawa-01/detection', offGlobe, { qos: 1 })
+      await waitFor(async () => ((await health()).MIMAMORI_ERR_BAD_PAYLOAD ?? 0) >= before + 2 ? true : undefined, 'malformed messages refused')
       expect(t.app.ingest!.wildlife.stats.detections).toBe(n + 1)
     } finally {
       await rogue.endAsync()

@@ -7,7 +7,7 @@ import { loadConfig } from '../../core/config/load.js'
 import { createVision, type Vision } from '../../ingest/vision/index.js'
 import { burstMotion, greyFrame, type GreyFrame } from '../../ingest/vision/motion.js'
 import { createStaticMemory, DEFAULT_STATIC_OPTIONS } from '../../ingest/vision/static-suppression.js'
-import type { DetectionBox, VisionOutcome } from '../../ingest/vision/types.js'
+import type { DetectionBox, MonkeyAnalysis, VisionOutcome } from '../../ingest/vision/types.js'
 import { SHARED } from '../helpers/app.js'
 
 const img = (name: string): Buffer => readFileSync(join(SHARED, 'images', name))
@@ -17,7 +17,8 @@ const iou = (a: { x0: number, y0: number, x1: number, y1: number }, b: { x0: num
   const inter = ix * iy
   return inter / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter)
 }
-const analysis = (o: VisionOutcome) => { if (!o.ok) throw new Error(`${o.code}: ${o.message}`); return o.analysis }
+// the built-in adapter scores every stage
+const analysis = (o: VisionOutcome): MonkeyAnalysis => { if (!o.ok) throw new Error(`${o.code}: ${o.message}`); return o.analysis as MonkeyAnalysis }
 const motionBoxes = (o: VisionOutcome): DetectionBox[] => analysis(o).boxes.filter(b => b.source === 'motion')
 
 /**

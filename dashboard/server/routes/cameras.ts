@@ -6,14 +6,16 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Store } from '../../../ingest/store/store.js'
 import { imagePath } from '../../../ingest/handlers/camera.js'
 import { CameraBody, IdParams } from '../schemas.js'
+import type { DeviceStatusLookup } from './stations.js'
 
-export const cameraRoutes: FastifyPluginAsyncTypebox<{ store: Store, dataDir: string }> = async (app, { store, dataDir }) => {
+export const cameraRoutes: FastifyPluginAsyncTypebox<{ store: Store, dataDir: string, devices?: DeviceStatusLookup }> = async (app, { store, dataDir, devices }) => {
   app.get('/api/cameras', { schema: { response: { 200: Type.Array(CameraBody) } } }, async () => {
     const latest = await store.latestCameraImages()
     return store.listCameras().map(c => {
       const img = latest.get(c.id)
       return {
         ...c,
+        device: devices?.('camera', c.id) ?? null,
         latest: img === undefined
           ? null
           : { time: new Date(img.time).toISOString(), width: img.width, height: img.height, imageUrl: `/api/cameras/${c.id}/latest.jpg?t=${img.time}` }

@@ -2,30 +2,51 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import { classifyLevel } from '../../../core/levels.js'
-import type { Reading, Station } from '../../../core/types.js'
+import type { LevelStatus, Reading, Station } from '../../../core/types.js'
+import { encodeDownlink, type GaugeDownlinkData } from '../../../ingest/codecs/gauge-v1.js'
+import { liveBand } from '../../../ingest/rules/band.js'
 import type { Store } from '../../../ingest/store/store.js'
-import { ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody } from '../schemas.js'
+import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../schemas.js'
+import { deviceTopic } from '../../../core/topics.js'
+import type { Static } from 'typebox'
+
+/** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
+export type DeviceStatusLookup = (kind: string, deviceId: string) => Static<typeof DeviceStatusBody> | undefined
 
 const DAY_MS = 86_400_000
 /** one query may span at most this long; longer history is the time-series backend's export job */
 const MAX_SPAN_MS = 366 * DAY_MS
 
-export function stationView (station: Station, latest: Reading | undefined) {
+/** `band`: the live band (ingest/rules/band.ts) when the caller knows it; else the latest level's */
+export function stationView (station: Station, latest: Reading | undefined, band?: LevelStatus | 'unknown') {
   return {
     ...station,
-    status: latest === undefined ? 'unknown' as const : classifyLevel(latest.level, station.thresholds),
+    status: band ?? (latest === undefined || !Number.isFinite(latest.level) ? 'unknown' as const : classifyLevel(latest.level, station.thresholds)),
     latest: latest === undefined
       ? null
       : { time: iso(latest.time), receivedAt: iso(latest.receivedAt), level: latest.level, batteryV: latest.batteryV }
   }
 }
 
-export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+/** publishes a downlink QoS 1 (the app wiring's MQTT client); absent: this dashboard cannot reach devices */
+export type SendDownlink = (topic: string, payload: Buffer) => Promise<void>
+
+/** readings before the latest that decide the band (a suspect one waits for the next) */
+const BAND_LOOKBACK = 20
+
+export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: DeviceStatusLookup, sendDownlink?: SendDownlink }> = async (app, { store, devices, sendDownlink }) => {
+  // The band follows the alerts' rule (flag 1, or flag 3 confirmed by the next reading), as the live one does.
+  const bandOf = async (s: Station, latest: Reading | undefined): Promise<LevelStatus | 'unknown'> => {
+    if (latest === undefined) return 'unknown'
+    const recent = await store.readings(s.id, { from: latest.time - DAY_MS, to: latest.time, limit: BAND_LOOKBACK })
+    return liveBand(recent.reverse(), s.thresholds) ?? 'unknown'
+  }
+  const withDevice = async (s: Station, latest: Reading | undefined) => ({ ...stationView(s, latest, await bandOf(s, latest)), device: devices?.('gauge', s.deviceId) ?? null })
   app.get('/api/stations', {
     schema: { response: { 200: Type.Array(StationBody) } }
   }, async () => {
     const latest = await store.latestReadings()
-    return store.listStations().map(s => stationView(s, latest.get(s.id)))
+    return await Promise.all(store.listStations().map(async s => await withDevice(s, latest.get(s.id))))
   })
 
   app.get('/api/stations/:id', {
@@ -34,7 +55,27 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     const station = store.getStation(request.params.id)
     if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
     const latest = await store.latestReadings()
-    return stationView(station, latest.get(station.id))
+    return await withDevice(station, latest.get(station.id))
+  })
+
+  app.post('/api/stations/:id/downlink', {
+    schema: { params: IdParams, body: DownlinkBody, response: { 202: DownlinkResult, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } }
+  }, async (request, reply) => {
+    const station = store.getStation(request.params.id)
+    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const settings: GaugeDownlinkData = {}
+    const b = request.body
+    if (b.mode !== undefined) settings.mode = b.mode
+    if (b.observeIntervalMin !== undefined) settings.observeIntervalMin = b.observeIntervalMin
+    if (b.heartbeatHours !== undefined) settings.heartbeatHours = b.heartbeatHours
+    if (b.observationStartM !== undefined) settings.observationStartM = b.observationStartM
+    const enc = encodeDownlink({ data: settings })
+    if ('errors' in enc) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `body: ${enc.errors.join('; ')}`)
+    if (sendDownlink === undefined) throw new MimamoriError('MIMAMORI_ERR_MQTT', 'this dashboard has no MQTT connection for downlinks (run it in the all-in-one)')
+    const topic = deviceTopic('gauge', station.deviceId, 'down')
+    await sendDownlink(topic, Buffer.from(enc.bytes))
+    request.log.info({ station: station.id, device: station.deviceId, settings }, 'downlink sent')
+    return await reply.status(202).send({ stationId: station.id, deviceId: station.deviceId, topic, fPort: enc.fPort, bytes: Buffer.from(enc.bytes).toString('hex'), settings: { ...settings } })
   })
 
   app.get('/api/stations/:id/readings', {
@@ -58,7 +99,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       readings: rows.map(r => ({
         time: iso(r.time),
         receivedAt: iso(r.receivedAt),
-        level: r.level,
+        level: Number.isFinite(r.level) ? r.level : null,
         batteryV: r.batteryV,
         temperatureC: r.temperatureC,
         spreadMm: r.spreadMm,

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
@@ -9,6 +9,7 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Sighting } from '../../../core/types.js'
 import type { Alerts } from '../../../ingest/alerts/index.js'
 import { openWildlifeRepo } from '../../../ingest/wildlife/repo.js'
+import { STATUS_FILE, type WildlifeStatus } from '../../../ingest/wildlife/status.js'
 import { createSseHub, type SseHub } from '../sse.js'
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
@@ -49,6 +50,15 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     bus.removeListeners(busKey)
     for (const h of hunterHubs.values()) h.close()
     repo.close()
+  })
+
+  /** whether ingest analyses frames (it writes the file at start; the dashboard may run in another process) */
+  app.get('/api/wildlife/status', async () => {
+    try {
+      return JSON.parse(await readFile(join(config.dataDir, STATUS_FILE), 'utf8')) as WildlifeStatus
+    } catch {
+      return { detection: false, reason: 'ingest has not started here yet', model: null, adapter: null, since: null }
+    }
   })
 
   app.get('/api/wildlife/sightings', {
