@@ -22,3 +22,9 @@ export function resolveConfig (flag: string | undefined, env: NodeJS.ProcessEnv,
   const { file, source } = configFile(flag, env)
   return { config: loadConfig({ file, env, overrides }), source }
 }
+
+/** the configured broker as seen from this host (0.0.0.0 listens everywhere, so connect to loopback) */
+export function localBrokerUrl (config: Pick<Config, 'broker'>): string {
+  const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
+  return `mqtt://${host}:${config.broker.port}`
+}

@@ -5,7 +5,7 @@ import { silentLogger } from '../core/logger.js'
 import { createDeviceRegistry, SERVICE_ROLES, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
 import { resolveConfig } from './config-source.js'
 
-export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts)
+export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts) and gauge downlinks
 
 Usage:
   mimamori device add --kind gauge|camera --id ID [--station STATION] [--json]
@@ -16,6 +16,10 @@ Usage:
                                               new secret; the old one stops working. A revoked
                                               account is refused unless --reactivate
   mimamori device revoke --id ID              refused at the next CONNECT
+  mimamori device downlink --station ID | --device ID [--mode watch|observe|maintenance]
+      [--observe-interval MIN] [--heartbeat H] [--observation-start M] [--json]
+                                              send a gauge its run-time settings over MQTT
+                                              (mimamori device downlink --help)
   (all take --config file.json like the other commands)
 
 The secret is printed once and stored only as an scrypt hash. A device connects
@@ -27,6 +31,11 @@ const KINDS = new Set(['gauge', 'camera', 'ingest', 'dashboard', 'chirpstack'])
 
 /** `mimamori device …`: writes to the registry in the embedded database (dataDir/store.file). */
 export async function deviceCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
+  if (argv[0] === 'downlink') {
+    // its own flags, and it talks to the broker rather than the registry
+    const { deviceDownlinkCommand } = await import('./downlink.js')
+    return await deviceDownlinkCommand(argv.slice(1), out)
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import type { Config } from '../core/config/schema.js'
 import { isMimamoriError } from '../core/errors.js'
 import { createLogger, type Logger } from '../core/logger.js'
-import { resolveConfig } from './config-source.js'
+import { localBrokerUrl, resolveConfig } from './config-source.js'
 
 // Each command imports what it runs when it runs (below), so `mimamori broker` does not load
 // fastify, sharp, onnxruntime, the ingest or the simulators (idle RSS; bench/README.md).
@@ -24,7 +24,9 @@ Commands:
               the gauge's airtime and battery-life estimate for a calm year;
               sim replay --file <csv> --station <id> [--speed 600] replays a recorded
               hydrograph through the running platform (mimamori sim replay --help)
-  device      MQTT identities: add | list | rotate | revoke (mimamori device --help)
+  device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
+              device downlink --station <id> --mode observe [--observe-interval 5] sends
+              a gauge its run-time settings (mimamori device downlink --help)
 
 Configuration: JSON file (--config, $MIMAMORI_CONFIG, ./mimamori.config.json,
 or the bundled demo) with MIMAMORI_* environment overrides, e.g.
@@ -111,11 +113,6 @@ async function broker (config: Config, logger: Logger): Promise<Stop> {
   return b.close
 }
 
-function localBroker (config: Config): string {
-  const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
-  return `mqtt://${host}:${config.broker.port}`
-}
-
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
   if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
   const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createAlerts }, { createRiverRules }, { createIngest }] = await Promise.all([
@@ -124,7 +121,7 @@ async function ingest (config: Config, logger: Logger): Promise<Stop> {
   ])
   const bus = createEventBus()
   const store = openStore(config, logger)
-  const url = config.ingest.mqttUrl === '' ? localBroker(config) : config.ingest.mqttUrl
+  const url = config.ingest.mqttUrl === '' ? localBrokerUrl(config) : config.ingest.mqttUrl
   // river rules run where the readings arrive; alerts go to the shared database and, as bus events, to the dashboard
   const alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
   const rules = config.river.rules.enabled ? createRiverRules({ config, logger, bus, store, alerts }) : undefined
@@ -169,7 +166,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   ])
   const bus = createEventBus()
   const store = openStore(config, logger, { drain: false })
-  const url = config.dashboard.mqttUrl === '' ? localBroker(config) : config.dashboard.mqttUrl
+  const url = config.dashboard.mqttUrl === '' ? localBrokerUrl(config) : config.dashboard.mqttUrl
   const events = await connectMqtt({ url, clientId: `${config.dashboard.mqttUsername === '' ? 'mimamori-dashboard' : config.dashboard.mqttUsername}-${process.pid}`, username: config.dashboard.mqttUsername, password: config.dashboard.mqttPassword, logger })
   await subscribeBusEvents(bus, events, logger)
   const d = createDashboard({ config, logger, bus, store })
@@ -186,7 +183,7 @@ async function sim (config: Config, logger: Logger): Promise<Stop> {
   const [{ simCredentials }, { createFleet }] = await Promise.all([import('./sim-credentials.js'), import('../simulators/fleet.js')])
   // --provision / --credentials FILE: device credentials for a broker with anonymous off (cli/sim-credentials.ts)
   const credentials = await simCredentials(config, logger, process.argv.slice(3))
-  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl, ...(credentials === undefined ? {} : { credentials }) })
+  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl, ...(credentials === undefined ? {} : { credentials }) })
   await fleet.start()
   return fleet.close
 }

@@ -2,12 +2,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import type { Station } from '../core/types.js'
 import { readLevelCsv, replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
-import { resolveConfig } from './config-source.js'
+import { localBrokerUrl, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
 
 export const REPLAY_USAGE = `mimamori sim replay — replay a recorded hydrograph through a running platform
@@ -60,11 +59,6 @@ export interface ReplaySummary {
   speedup: number
   adaptive: boolean
   drill: boolean
-}
-
-function localBroker (config: Config): string {
-  const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
-  return `mqtt://${host}:${config.broker.port}`
 }
 
 function parseTime (v: string | undefined, name: string): number | undefined {
@@ -160,7 +154,7 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       if (entry !== undefined && entry.kind === 'gauge') password = entry.password
     }
   }
-  const mqttUrl = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBroker(config) : config.sim.mqttUrl)
+  const mqttUrl = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl)
 
   const bar = values.json || !process.stderr.isTTY
     ? undefined

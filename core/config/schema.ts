@@ -83,7 +83,7 @@ export const ConfigSchema = Type.Object({
       deliveryConcurrency: Type.Integer({ minimum: 0, default: 0, description: 'messages in fan-out at once (aedes concurrency); 0 = unbounded, back-pressure comes from subscriber sockets (docs/broker.md#benchmark)' }),
       gaugePayloadBytes: Type.Integer({ minimum: 11, default: 256, description: 'largest payload on mmr/v1/gauge/+/up and any .../down' }),
       statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
-      imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope)' }),
+      imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope) and mmr/v1/camera/+/detection (results + thumbnail)' }),
       otherPayloadBytes: Type.Integer({ minimum: 64, default: 65_536, description: 'largest payload on any other topic (service events, ChirpStack)' }),
       authFailures: Type.Integer({ minimum: 1, default: 10, description: 'failed logins per client address per authWindowMs before further attempts are refused unchecked' }),
       authWindowMs: Type.Integer({ minimum: 1000, default: 60_000 })

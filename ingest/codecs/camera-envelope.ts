@@ -53,6 +53,8 @@ function checkMeta (raw: unknown): CameraMeta {
   if (typeof m.burstId !== 'string' || m.burstId.length === 0 || m.burstId.length > 64) problems.push('burstId must be a string of 1..64 chars')
   if (!Number.isInteger(m.frameIndex) || (m.frameIndex as number) < 0 || (m.frameIndex as number) > 255) problems.push('frameIndex must be an integer 0..255')
   if (!Number.isInteger(m.frameCount) || (m.frameCount as number) < 1 || (m.frameCount as number) > 256) problems.push('frameCount must be an integer 1..256')
+  // a frame outside its burst would keep the burst vote waiting for a sibling that never comes
+  if (Number.isInteger(m.frameIndex) && Number.isInteger(m.frameCount) && (m.frameIndex as number) >= (m.frameCount as number)) problems.push('frameIndex must be below frameCount')
   if (m.batteryV !== undefined && m.batteryV !== null && typeof m.batteryV !== 'number') problems.push('batteryV must be a number')
   const location = checkLocation(m, problems)
   if (problems.length > 0) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', `camera metadata: ${problems.join('; ')}`)

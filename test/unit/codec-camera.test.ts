@@ -69,6 +69,15 @@ describe('camera image envelope: location', () => {
   })
 })
 
+describe('camera image envelope: burst position', () => {
+  it('refuses a frame index at or past its frame count, and accepts the last frame', () => {
+    const err = refusal(() => decodeCameraEnvelope(encodeCameraEnvelope({ ...frame, frameIndex: 3, frameCount: 3 }, JPEG)))
+    expect(err.code).toBe('MIMAMORI_ERR_BAD_PAYLOAD')
+    expect(err.message).toMatch(/frameIndex must be below frameCount/)
+    expect(decodeCameraEnvelope(encodeCameraEnvelope({ ...frame, frameIndex: 2, frameCount: 3 }, JPEG)).meta.frameIndex).toBe(2)
+  })
+})
+
 describe('on-device detection message: location', () => {
   it('carries the camera position through encode and decode', () => {
     const { meta, thumbnail } = decodeCameraDetection(encodeCameraDetection({ ...detection, lat: 38.7012, lon: 139.8925 }, null))

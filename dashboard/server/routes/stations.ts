@@ -3,11 +3,10 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import { classifyLevel } from '../../../core/levels.js'
 import type { LevelStatus, Reading, Station } from '../../../core/types.js'
-import { encodeDownlink, type GaugeDownlinkData } from '../../../ingest/codecs/gauge-v1.js'
+import { gaugeDownlink, type PublishDownlink } from '../../../ingest/downlink.js'
 import { liveBand } from '../../../ingest/rules/band.js'
 import type { Store } from '../../../ingest/store/store.js'
 import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../schemas.js'
-import { deviceTopic } from '../../../core/topics.js'
 import type { Static } from 'typebox'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
@@ -29,7 +28,7 @@ export function stationView (station: Station, latest: Reading | undefined, band
 }
 
 /** publishes a downlink QoS 1 (the app wiring's MQTT client); absent: this dashboard cannot reach devices */
-export type SendDownlink = (topic: string, payload: Buffer) => Promise<void>
+export type SendDownlink = PublishDownlink
 
 /** readings before the latest that decide the band (a suspect one waits for the next) */
 const BAND_LOOKBACK = 20
@@ -63,19 +62,11 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   }, async (request, reply) => {
     const station = store.getStation(request.params.id)
     if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
-    const settings: GaugeDownlinkData = {}
-    const b = request.body
-    if (b.mode !== undefined) settings.mode = b.mode
-    if (b.observeIntervalMin !== undefined) settings.observeIntervalMin = b.observeIntervalMin
-    if (b.heartbeatHours !== undefined) settings.heartbeatHours = b.heartbeatHours
-    if (b.observationStartM !== undefined) settings.observationStartM = b.observationStartM
-    const enc = encodeDownlink({ data: settings })
-    if ('errors' in enc) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `body: ${enc.errors.join('; ')}`)
-    if (sendDownlink === undefined) throw new MimamoriError('MIMAMORI_ERR_MQTT', 'this dashboard has no MQTT connection for downlinks (run it in the all-in-one)')
-    const topic = deviceTopic('gauge', station.deviceId, 'down')
-    await sendDownlink(topic, Buffer.from(enc.bytes))
-    request.log.info({ station: station.id, device: station.deviceId, settings }, 'downlink sent')
-    return await reply.status(202).send({ stationId: station.id, deviceId: station.deviceId, topic, fPort: enc.fPort, bytes: Buffer.from(enc.bytes).toString('hex'), settings: { ...settings } })
+    const dl = gaugeDownlink(station.deviceId, request.body)
+    if (sendDownlink === undefined) throw new MimamoriError('MIMAMORI_ERR_MQTT', 'this dashboard has no MQTT connection for downlinks (run it in the all-in-one, or use `mimamori device downlink`)')
+    await sendDownlink(dl.topic, dl.bytes)
+    request.log.info({ station: station.id, device: station.deviceId, settings: dl.settings }, 'downlink sent')
+    return await reply.status(202).send({ stationId: station.id, deviceId: station.deviceId, topic: dl.topic, fPort: dl.fPort, bytes: dl.bytes.toString('hex'), settings: { ...dl.settings } })
   })
 
   app.get('/api/stations/:id/readings', {
