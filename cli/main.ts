@@ -169,7 +169,9 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   const url = config.dashboard.mqttUrl === '' ? localBrokerUrl(config) : config.dashboard.mqttUrl
   const events = await connectMqtt({ url, clientId: `${config.dashboard.mqttUsername === '' ? 'mimamori-dashboard' : config.dashboard.mqttUsername}-${process.pid}`, username: config.dashboard.mqttUsername, password: config.dashboard.mqttPassword, logger })
   await subscribeBusEvents(bus, events, logger)
-  const d = createDashboard({ config, logger, bus, store })
+  // the same dashboard-role connection carries operator downlinks (ACL: may write …/down)
+  const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
+  const d = createDashboard({ config, logger, bus, store, sendDownlink })
   const { url: web } = await d.start()
   process.stdout.write(`dashboard: ${web}\n`)
   return async () => {

@@ -136,4 +136,26 @@ describe('mimamori device downlink (CLI → broker → gauge)', () => {
     expect(good.code, good.err).toBe(0)
     expect((await nextFrame(before)).toString('hex')).toBe('100100')
   })
+
+  it('a separate `mimamori dashboard` process sends POST /api/stations/:id/downlink over its own dashboard-role connection', async () => {
+    const before = received.length
+    const child = spawn(process.execPath, [CLI, 'dashboard', '--config', configFile], {
+      env: { ...process.env, ...secretEnv(), MIMAMORI_DASHBOARD__PORT: '0', MIMAMORI_DASHBOARD__HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    try {
+      const web = await waitFor(() => /dashboard: (http:\/\/\S+)/.exec(out)?.[1], 'dashboard URL printed', 30_000)
+      const res = await fetch(`${web}/api/stations/${station.id}/downlink`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'observe', observeIntervalMin: 2 }) })
+      expect(res.status, err).toBe(202)
+      const frame = await nextFrame(before)
+      expect(decodeDownlink({ bytes: frame, fPort: DOWNLINK_FPORT })).toEqual({ data: { mode: 'observe', observeIntervalMin: 2 } })
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise(resolve => child.once('exit', resolve))
+    }
+  })
 })
