@@ -122,9 +122,7 @@ export async function deviceDownlinkCommand (argv: string[], out: (s: string) =>
   try {
     await publishOnce(client, dl, url, username)
   } finally {
-    // a connection the broker closed never calls end()'s callback: just drop it
-    if (client.connected) await endMqtt(client)
-    else client.end(true)
+    await endMqtt(client)
   }
   printSent(out, station?.id ?? null, station?.name, dl, values.json)
   return 0

@@ -64,5 +64,8 @@ export async function connectMqtt (o: ConnectOptions): Promise<MqttClient> {
 
 export async function endMqtt (client: MqttClient | undefined, force = false): Promise<void> {
   if (client === undefined) return
+  // a connection the broker already closed never calls end()'s callback (mqtt 5.16) and has
+  // nothing left to flush: drop it, so a shutdown cannot hang on it
+  if (!client.connected) { client.end(true); return }
   await new Promise<void>(resolve => { client.end(force, {}, () => { resolve() }) })
 }
