@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,4 +81,15 @@ export async function waitFor<T> (check: () => Promise<T | undefined> | T | unde
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
     await new Promise(resolve => setTimeout(resolve, 50))
   }
+}
+
+/** runs the built CLI (`dist/cli/main.js`) to its exit, with extra environment */
+export async function runCli (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, out: string, err: string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
+  return { code, out, err }
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, type DeepPartial } from '../../core/config/load.js'
@@ -58,4 +59,20 @@ function deepMerge (a: Record<string, unknown>, b: Record<string, unknown>): Rec
       : v
   }
   return out
+}
+
+/** an MQTT.js client that fails instead of reconnecting: a refused CONNECT rejects */
+export async function connectAs (url: string, o: IClientOptions): Promise<MqttClient> {
+  return await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...o })
+}
+
+/** the CONNACK return code of a refused CONNECT, undefined when it was accepted */
+export async function refusal (url: string, o: IClientOptions): Promise<number | undefined> {
+  try {
+    const c = await connectAs(url, o)
+    await c.endAsync()
+    return undefined
+  } catch (err) {
+    return (err as { code?: number }).code
+  }
 }

@@ -4,7 +4,7 @@ import { connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { type MqttClient } from 'mqtt'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { loadConfig } from '../../core/config/load.js'
@@ -14,23 +14,10 @@ import { createDeviceRegistry } from '../../broker/registry.js'
 import { createEmbeddedStore } from '../../ingest/store/embedded.js'
 import { createIngest } from '../../ingest/index.js'
 import { REPO_ROOT, waitFor } from '../helpers/app.js'
-import { startTestBroker, type TestBroker } from '../helpers/broker.js'
+import { connectAs, refusal, startTestBroker, type TestBroker } from '../helpers/broker.js'
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
 
-async function connectAs (url: string, o: IClientOptions): Promise<MqttClient> {
-  return await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...o })
-}
-
-async function refusal (url: string, o: IClientOptions): Promise<number | undefined> {
-  try {
-    const c = await connectAs(url, o)
-    await c.endAsync()
-    return undefined
-  } catch (err) {
-    return (err as { code?: number }).code
-  }
-}
 
 async function closed (client: MqttClient): Promise<void> {
   if (client.connected === false && client.disconnected) return

@@ -1,24 +1,12 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { type IClientOptions, type MqttClient } from 'mqtt'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
-import { startTestBroker, type TestBroker } from '../helpers/broker.js'
+import { connectAs, refusal, startTestBroker, type TestBroker } from '../helpers/broker.js'
 
 const require = createRequire(import.meta.url)
 
-async function connectAs (url: string, o: IClientOptions): Promise<MqttClient> {
-  return await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...o })
-}
-async function refusal (url: string, o: IClientOptions): Promise<number | undefined> {
-  try {
-    const c = await connectAs(url, o)
-    await c.endAsync()
-    return undefined
-  } catch (err) {
-    return (err as { code?: number }).code
-  }
-}
 const will = (topic: string, body: object): NonNullable<IClientOptions['will']> => ({ topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: true })
 
 /** what a broker killed with clients connected leaves in the level persistence: their wills under its id */

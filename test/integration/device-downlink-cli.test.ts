@@ -6,21 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { DownlinkSent } from '../../cli/downlink.js'
 import { decodeDownlink, DOWNLINK_FPORT } from '../../ingest/codecs/gauge-v1.js'
-import { REPO_ROOT, waitFor } from '../helpers/app.js'
+import { REPO_ROOT, runCli, waitFor } from '../helpers/app.js'
 import { startTestBroker, type TestBroker } from '../helpers/broker.js'
 import { riverStation } from '../helpers/river.js'
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
 
-async function cli (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, out: string, err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
-  return { code, out, err }
-}
+const cli = runCli
 
 /**
  * `mimamori device downlink` as an operator runs it: the built CLI against a

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StationConfig } from '../../core/config/schema.js'
-import { REPO_ROOT, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { REPO_ROOT, runCli, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { riverStation } from '../helpers/river.js'
 import type { ReplaySummary } from '../../cli/replay.js'
 
@@ -12,15 +11,7 @@ const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
 const RISE = join(SHARED, 'data', 'river', 'kuji_nukada_2026-08-12_rise_10min.csv')
 const MIN = 60_000
 
-async function cli (args: string[]): Promise<{ code: number | null, out: string, err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
-  return { code, out, err }
-}
+const cli = runCli
 
 interface ApiAlert { id: string, subjectId: string, rule: string, state: string, drill: boolean, firedAt: string | null, lastSeenAt: string }
 
