@@ -6,11 +6,12 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import { parseTopic, type DeviceKind } from '../core/topics.js'
+import type { DeviceKind } from '../core/topics.js'
 import { deliveryQos, mayPublish, maySubscribe, payloadLimit, type Identity } from './acl.js'
 import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
 import { coalesceWrites } from './coalesce.js'
+import { createStatusTracker } from './status.js'
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
 import { openPersistence, type PersistenceChoice } from './persistence.js'
@@ -88,8 +89,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
   const zeroIdPersistent = new WeakSet<Client>()
   /** the will of each CONNECT, checked in authenticate once the identity is known */
   const willOf = new WeakMap<Client, { topic: string, payload: Buffer }>()
-  /** last battery voltage each device reported on its status topic, for its offline status */
-  const batteryOf = new Map<string, number>()
+  const status = createStatusTracker()
 
   const ensureAuth = (): Authenticator => {
     if (auth === undefined) {
@@ -145,35 +145,6 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
   }
 
   /**
-   * A device's status: `{"online":true,"batteryV":3.6}` while connected, its will
-   * `{"online":false}` when it is gone. The battery of the last status is remembered so
-   * the offline status keeps it, and the will gets `lastSeen` (ISO time) when it fires.
-   */
-  function noteStatus (packet: PublishPacket, will: { lastSeen: number | null } | undefined): void {
-    const t = parseTopic(packet.topic)
-    if (t === null || t.type !== 'device' || t.channel !== 'status') return
-    const key = `${t.kind}/${t.deviceId}`
-    let body: Record<string, unknown>
-    try {
-      const parsed: unknown = JSON.parse(typeof packet.payload === 'string' ? packet.payload : packet.payload.toString('utf8'))
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return
-      body = parsed as Record<string, unknown>
-    } catch {
-      return
-    }
-    if (will === undefined) {
-      if (typeof body.batteryV === 'number') batteryOf.set(key, body.batteryV)
-      return
-    }
-    if (body.online !== false) return
-    const battery = batteryOf.get(key)
-    batteryOf.delete(key)
-    if (body.batteryV === undefined && battery !== undefined) body.batteryV = battery
-    if (will.lastSeen !== null) body.lastSeen = new Date(will.lastSeen).toISOString()
-    packet.payload = Buffer.from(JSON.stringify(body))
-  }
-
-  /**
    * A will is published with its client when the connection drops, and with
    * `client === null` when a broker finds the will of a dead (or restarted) broker in
    * the persistence; then the identity comes from the will's client id.
@@ -185,7 +156,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     const lastSeen = client !== null ? Date.now() : registry?.get(clientId)?.lastSeen ?? null
     const refused = publishRefusal(who, packet.topic, packet.payload)
     if (refused === undefined) {
-      noteStatus(packet, { lastSeen })
+      status.completeWill(packet, lastSeen)
     } else {
       counters.deniedPublish++
       countClose('will_not_authorized')
@@ -214,7 +185,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       done(refused)
       return
     }
-    if (packet.topic.endsWith('/status')) noteStatus(packet, undefined)
+    if (packet.topic.endsWith('/status')) status.note(packet)
     finishPublish(client, packet, done)
   }
 
