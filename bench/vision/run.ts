@@ -4,8 +4,12 @@
  *   pipeline: camera envelope published over real MQTT (QoS 1) → broker → ingest
  *             (envelope, header check, file + record) → worker pool (decode,
  *             pre-process, infer) → detection stored and emitted on the bus
- *   floor:    the same images, one thread: sharp decode + the resizes alone, plus a raw
- *             session.run loop on pre-made tensors of the same shapes the model ran
+ *   floor:    the same images, one thread: sharp decode (with its header check) + every
+ *             resize and crop that makes a model input (2 whole-frame views, the detector
+ *             input, the gate crop of each box and the 2 other margins of each box that
+ *             passed the gate), plus a raw session.run loop on pre-made tensors of the same
+ *             shapes the model ran. Not in it: the u8 → float tensor fill, softmax, YOLOX
+ *             decoding, thumbnails, messages between threads, and broker + ingest.
  *
  * Usage: npm run bench:vision -- [--repeat 4] [--whole-only] [--workers N]
  * Needs ../shared (or MIMAMORI_SHARED) with models/ and images/.
@@ -82,7 +86,12 @@ async function main (): Promise<void> {
       if (!a.positive || a.via === 'crop') {
         if (opts.model.detectorPath !== '') {
           await sharp(d.data, { raw: { width: d.width, height: d.height, channels: 3 } }).resize({ width: 416, height: 416, fit: 'inside', kernel: 'linear' }).raw().toBuffer()
+          // every crop the classifier sees: the gate view (margin 1.3) of each box, the other two
+          // margins of each box that passed the gate (the mirrored views are read from these)
           for (const b of a.boxes) await cropView(d, squareAround(b, 1.3, d.width, d.height))
+          for (const b of a.boxes.filter(b => b.monkeyScore >= opts.model.cropGate)) {
+            for (const m of [1.15, 1.6]) await cropView(d, squareAround(b, m, d.width, d.height))
+          }
         }
       }
       decodeMs.push(performance.now() - t0)
@@ -132,6 +141,8 @@ async function main (): Promise<void> {
     const time = base + k * 1000
     return { key: `${time}-0`, body: encodeCameraEnvelope({ capturedAt: new Date(time).toISOString(), burstId: `b${k}`, frameIndex: 0, frameCount: 1 }, images[k % images.length]!) }
   })
+  const cpu0 = process.cpuUsage()
+  const elu0 = performance.eventLoopUtilization()
   const t0 = performance.now()
   // a camera fleet: up to 16 uploads in flight at once
   let next = 0
@@ -155,6 +166,8 @@ async function main (): Promise<void> {
   await all
   clearInterval(progress)
   const wall = performance.now() - t0 - (stalled ? stalledFor : 0)
+  const cpu = process.cpuUsage(cpu0)
+  const elu = performance.eventLoopUtilization(elu0)
   if (stalled) process.stdout.write(`WARNING: only ${done}/${total} frames reached detection; broker counters ${JSON.stringify(app.broker?.counters)}, ingest ${JSON.stringify(app.ingest?.stats)}. Figures below use the frames that arrived.\n`)
   const counted = stalled ? done : total
   await cam.endAsync()
@@ -171,6 +184,7 @@ async function main (): Promise<void> {
     `floor throughput with ${WORKERS} cores: ${floorIps.toFixed(1)} images/s`,
     `pipeline: ${counted} images in ${(wall / 1000).toFixed(2)} s = ${ips.toFixed(1)} images/s; ${perImageCpu.toFixed(1)} worker-ms per image; batches ${stats.batches} (mean ${(counted / Math.max(1, stats.batches)).toFixed(1)} images)`,
     `pipeline latency (MQTT publish → detection stored): median ${median(latency).toFixed(0)} ms, p95 ${pct(latency, 0.95).toFixed(0)} ms (includes queueing: all ${total} images were sent at once)`,
+    `pipeline CPU (whole process, user+sys): ${((cpu.user + cpu.system) / 1000 / counted).toFixed(1)} ms per image, ${(100 * (cpu.user + cpu.system) / 1000 / (wall * availableParallelism())).toFixed(0)} % of ${availableParallelism()} cores; main thread (broker, ingest) busy ${(elu.active / counted).toFixed(1)} ms per image`,
     `RATIO pipeline / floor per image: ${(perImageCpu / floorMean).toFixed(2)}× (goal ≤ 1.2×); throughput ${ips.toFixed(1)} images/s (goal ≥ 100)`,
     ''
   ]

@@ -29,6 +29,12 @@ export async function createDetector (o: { modelPath: string, threads: number })
   const labels = existsSync(labelsFile) ? readFileSync(labelsFile, 'utf8').split('\n').map(s => s.trim()) : []
   const inputName = session.inputNames[0] ?? 'images'
   const outputName = session.outputNames[0] ?? 'output'
+  const plane = DETECTOR_SIZE * DETECTOR_SIZE
+  // input (2 MB) and output (1.2 MB) arrays reused run after run: fresh ones cost more in page
+  // faults than the fill; a concurrent detect() (never from a pool worker) allocates its own
+  const outShape = session.outputMetadata.find(m => m.name === outputName)
+  const outDims = outShape?.isTensor === true && outShape.shape.every(d => typeof d === 'number') ? outShape.shape as number[] : undefined
+  const scratch = { input: new Float32Array(3 * plane), output: outDims === undefined ? undefined : new Float32Array(outDims.reduce((a, b) => a * b, 1)), busy: false }
   return {
     async detect (img, minScore, maxBoxes) {
       const r = Math.min(DETECTOR_SIZE / img.height, DETECTOR_SIZE / img.width)
@@ -36,29 +42,49 @@ export async function createDetector (o: { modelPath: string, threads: number })
       const h = Math.max(1, Math.floor(img.height * r))
       const small = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
         .resize({ width: w, height: h, fit: 'fill', kernel: 'linear' }).raw().toBuffer()
-      const plane = DETECTOR_SIZE * DETECTOR_SIZE
-      const t = new Float32Array(3 * plane).fill(114)
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const i = (y * w + x) * 3
-          const p = y * DETECTOR_SIZE + x
-          t[p] = small[i + 2]! // B
-          t[plane + p] = small[i + 1]! // G
-          t[2 * plane + p] = small[i]! // R
-        }
+      const own = !scratch.busy
+      if (own) scratch.busy = true
+      try {
+        const t = own ? scratch.input : new Float32Array(3 * plane)
+        fillDetectorInput(t, small, w, h)
+        const input = new ort.Tensor('float32', t, [1, 3, DETECTOR_SIZE, DETECTOR_SIZE])
+        const fetch = own && scratch.output !== undefined && outDims !== undefined
+          ? { [outputName]: new ort.Tensor('float32', scratch.output, outDims) }
+          : undefined
+        const res = fetch === undefined ? await session.run({ [inputName]: input }) : await session.run({ [inputName]: input }, fetch)
+        const out = res[outputName]
+        if (out === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', `detector has no output ${outputName}`)
+        const boxes = decodeYolox(out.data as Float32Array, r, img.width, img.height, minScore)
+        input.dispose()
+        out.dispose()
+        return nms(boxes, 0.45).filter(b => ANIMAL_CLASSES.has(b.cls)).slice(0, maxBoxes)
+          .map(b => ({ ...b, label: labels[b.cls] ?? `class ${b.cls}` }))
+      } finally {
+        if (own) scratch.busy = false
       }
-      const input = new ort.Tensor('float32', t, [1, 3, DETECTOR_SIZE, DETECTOR_SIZE])
-      const res = await session.run({ [inputName]: input })
-      const out = res[outputName]
-      if (out === undefined) throw new MimamoriError('MIMAMORI_ERR_VISION', `detector has no output ${outputName}`)
-      const boxes = decodeYolox(out.data as Float32Array, r, img.width, img.height, minScore)
-      input.dispose()
-      out.dispose()
-      return nms(boxes, 0.45).filter(b => ANIMAL_CLASSES.has(b.cls)).slice(0, maxBoxes)
-        .map(b => ({ ...b, label: labels[b.cls] ?? `class ${b.cls}` }))
     },
     async close () { await session.release() }
   }
+}
+
+/**
+ * YOLOX input: the packed RGB `small` (w × h) at the top left of a 416² planar BGR
+ * float array, raw 0..255, padded with 114. Every element of `t` is written.
+ */
+export function fillDetectorInput (t: Float32Array, small: Uint8Array, w: number, h: number): void {
+  const size = DETECTOR_SIZE
+  const plane = size * size
+  for (let y = 0; y < h; y++) {
+    const row = y * size
+    for (let x = 0, i = y * w * 3; x < w; x++, i += 3) {
+      const p = row + x
+      t[p] = small[i + 2]! // B
+      t[plane + p] = small[i + 1]! // G
+      t[2 * plane + p] = small[i]! // R
+    }
+    if (w < size) for (let c = 0; c < 3; c++) t.fill(114, c * plane + row + w, c * plane + row + size)
+  }
+  if (h < size) for (let c = 0; c < 3; c++) t.fill(114, c * plane + h * size, (c + 1) * plane)
 }
 
 export function decodeYolox (out: Float32Array, r: number, width: number, height: number, minScore: number, classes = 80): RawBox[] {

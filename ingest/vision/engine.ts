@@ -53,14 +53,15 @@ export async function createVisionEngine (o: EngineOptions, model?: MonkeyModel<
       const started = performance.now()
       const outcomes: VisionOutcome[] = new Array<VisionOutcome>(inputs.length)
       const decoded: Array<{ i: number, img: DecodedImage }> = []
-      await Promise.all(inputs.map(async (bytes, i) => {
+      // one decode at a time: a pool has one worker per core, so decoding a batch in parallel
+      // on the libuv pool only puts more threads on the same cores (no gain measured, docs/wildlife.md §7)
+      for (const [i, bytes] of inputs.entries()) {
         try {
           decoded.push({ i, img: await decodeImage(bytes, o.limits) })
         } catch (err) {
           outcomes[i] = failure(err)
         }
-      }))
-      decoded.sort((a, b) => a.i - b.i)
+      }
       if (decoded.length > 0) {
         try {
           const sub: AnalyseContext | undefined = ctx === undefined ? undefined : { frames: ctx.frames === undefined ? undefined : decoded.map(d => ctx.frames![d.i]), statics: ctx.statics }

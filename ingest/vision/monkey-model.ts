@@ -1,6 +1,6 @@
-import { createClassifier, type ClassScore } from './classifier.js'
+import { createClassifier, type ClassifierView, type ClassScore } from './classifier.js'
 import { createDetector, iou, type Detector } from './detector.js'
-import { centreCropView, cropView, letterboxView, mirror, squareAround } from './image.js'
+import { centreCropView, cropView, letterboxView, squareAround } from './image.js'
 import { burstMotion, greyFrame, type MotionRegion } from './motion.js'
 import { isStatic, normBox } from './static-suppression.js'
 import type { DecodedImage, DetectionBox, MonkeyAnalysis, MonkeyModel, MonkeyModelOptions } from './types.js'
@@ -150,21 +150,21 @@ export async function createMonkeyModel (o: MonkeyModelOptions): Promise<MonkeyM
       }
       if (gateViews.length === 0) { finish(pending); return results }
       const gate = await classifier.score(gateViews)
-      const more: Buffer[] = []
+      const more: ClassifierView[] = []
       const moreOwners: Array<{ box: DetectionBox, first: ClassScore }> = []
       owners.forEach(({ img, box }, k) => {
         const first = gate[k]!
         box.monkeyScore = first.monkey
         if (first.monkey < o.cropGate) return
         moreOwners.push({ box, first })
-        more.push(mirror(gateViews[k]!))
+        more.push({ view: gateViews[k]!, mirrored: true })
       })
       // the other margins, each plain and mirrored
       for (const { box } of moreOwners) {
         const img = owners.find(x => x.box === box)!.img
         for (const m of MARGINS.slice(1)) {
           const v = await cropView(img, squareAround(box, m, img.width, img.height))
-          more.push(v, mirror(v))
+          more.push(v, { view: v, mirrored: true })
         }
       }
       if (more.length > 0) {

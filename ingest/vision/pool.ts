@@ -187,8 +187,10 @@ export function createVisionPool (o: PoolOptions): VisionPool {
     for (const s of slots) {
       if (queue.length === 0) break
       if (!s.ready || s.busy !== null) continue
-      // up to batchMax images, but never a burst split across workers
-      let n = Math.min(o.batchMax, queue.length)
+      // up to batchMax images, but no more than a fair share of a short backlog (so the
+      // other workers are not left idle while this one runs it alone), and never a burst
+      // split across workers
+      let n = Math.min(o.batchMax, Math.ceil(queue.length / slots.length))
       while (n < queue.length && queue[n]!.group === queue[n - 1]!.group) n++
       const jobs = queue.splice(0, n)
       s.busy = jobs
