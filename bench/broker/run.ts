@@ -94,7 +94,9 @@ async function startOurs (backend: Backend): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mimamori-'))
   const port = await freePort()
   const cli = join(import.meta.dirname, '..', '..', 'cli', 'main.js')
-  const nodeArgs = PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR]
+  // BENCH_BROKER_NODE_ARGS: V8 flags for our broker only (A/B of GC settings), space-separated
+  const extra = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const nodeArgs = [...extra, ...(PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR])]
   const [file, args] = pinned(0, process.execPath, [...nodeArgs, cli, 'broker'])
   const child = spawn(file, args, {
     stdio: 'ignore',
