@@ -51,6 +51,13 @@ function mergePoints (a: readonly Point[], b: readonly Point[], from: number): P
  * class `station-marker`, `data-station-id` and `data-status`, kept current on
  * every live reading, so tests and styles can find them.
  */
+/** px from the top of the map that the alert banner covers (24 when none is shown) */
+function popupTopInset (map: L.Map): number {
+  const banner = document.getElementById('alert-banner')
+  if (banner === null || banner.hidden) return 24
+  return Math.max(24, Math.round(banner.getBoundingClientRect().bottom - map.getContainer().getBoundingClientRect().top + 12))
+}
+
 export function createStationLayer (map: L.Map): StationLayer {
   const entries = new Map<string, Entry>()
   // labels sit under the markers (overlayPane is 400) so a label never hides a gauge
@@ -85,7 +92,11 @@ export function createStationLayer (map: L.Map): StationLayer {
 
   function renderPopup (entry: Entry): void {
     renderStationPopup(entry.popupEl, entry.station, entry.chart)
-    entry.marker.getPopup()?.update()
+    const popup = entry.marker.getPopup()
+    if (popup === undefined) return
+    // update() pans the grown popup into view; below the alert banner while one is shown
+    popup.options.autoPanPaddingTopLeft = L.point(56, popupTopInset(map))
+    popup.update()
   }
 
   async function loadChart (entry: Entry): Promise<void> {
