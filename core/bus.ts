@@ -19,8 +19,19 @@ export interface BusEvents {
   statusChange: { stationId: string, from: LevelStatus | 'unknown', to: LevelStatus, time: number, level: number }
   /** an image from a field camera was accepted */
   cameraImage: { image: CameraImage }
-  /** a device reported online/offline on its retained status topic; batteryV and lastSeen (epoch ms) when known */
-  deviceStatus: { kind: string, deviceId: string, online: boolean, time: number, batteryV?: number | null, lastSeen?: number | null }
+  /**
+   * a device reported online/offline on its retained status topic; batteryV and lastSeen (epoch ms) when known;
+   * backlog when a gateway gauge has just delivered its store-and-forward queue (from/to: observation times, epoch ms)
+   */
+  deviceStatus: {
+    kind: string
+    deviceId: string
+    online: boolean
+    time: number
+    batteryV?: number | null
+    lastSeen?: number | null
+    backlog?: { sent: number, summarised: number, from: number, to: number } | null
+  }
   /** an alert was created or changed state (ingest/alerts); `from` is null when it was created */
   alert: { alert: Alert, from: AlertState | null, to: AlertState }
   /** a camera frame was analysed for monkeys (ingest/vision) */

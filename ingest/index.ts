@@ -86,7 +86,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, clock = Dat
       return
     }
     if (topic.channel === 'status') {
-      handleDeviceStatus(ctx, topic.kind, topic.deviceId, payload, receivedAt)
+      handleDeviceStatus(ctx, topic.kind, topic.deviceId, payload, receivedAt, packet.retain)
       return
     }
     throw toMimamoriError(new Error(`no handler for topic ${packet.topic}`), 'MIMAMORI_ERR_BAD_TOPIC')

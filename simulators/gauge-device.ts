@@ -6,7 +6,7 @@ import type { Station } from '../core/types.js'
 import { decodeDownlink, DOWNLINK_FPORT, encodeUplink, type GaugeMode, type GaugeUplinkInput } from '../ingest/codecs/gauge-v1.js'
 import { measure } from '../edge/gauge/measure.js'
 import { createReportingPolicy, type Decision, type ReportingPolicy, type ReportingSettings } from '../edge/gauge/reporting.js'
-import { createStoreAndForward, type StoreAndForward } from '../edge/gauge/store-and-forward.js'
+import { createStoreAndForward, type BacklogReport, type StoreAndForward } from '../edge/gauge/store-and-forward.js'
 import { as923AirtimeMs, createAirtimeLimiter, type AirtimeLimiter } from '../edge/gauge/energy.js'
 import type { LevelScenario } from './scenarios.js'
 
@@ -96,14 +96,35 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
     if (c?.connected !== true) throw new Error('link down')
     if (airtime.waitMs(now, airtimeMs) > 0) throw new Error('ARIB T108 airtime budget used up')
     airtime.record(now, airtimeMs)
+    await publishAcked(c, deviceTopic('gauge', deviceId, 'up'), Buffer.from(encodeUplink(input)), false)
+  }
+
+  /** QoS 1 publish that gives up after publishTimeoutMs */
+  const publishAcked = async (c: MqttClient, topic: string, payload: Buffer | string, retain: boolean): Promise<void> => {
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        c.publishAsync(deviceTopic('gauge', deviceId, 'up'), Buffer.from(encodeUplink(input)), { qos: 1 }),
+        c.publishAsync(topic, payload, { qos: 1, retain }),
         new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('publish not acked')) }, o.publishTimeoutMs ?? 5000) })
       ])
     } finally {
       clearTimeout(timer)
+    }
+  }
+
+  /**
+   * A gateway gauge tells the platform how a delivered backlog went (the LoRa
+   * frame only has the backlog flag). Best effort: the frames are already out.
+   */
+  const reportBacklog = async (): Promise<void> => {
+    const r = backlog.takeBacklogReport()
+    if (r === undefined) return
+    const c = client
+    try {
+      if (c?.connected !== true) throw new Error('link down')
+      await publishAcked(c, statusTopic, JSON.stringify({ online: true, batteryV, backlog: backlogStatus(r) }), true)
+    } catch (err) {
+      log.debug({ err: (err as Error).message, backlog: r }, 'backlog report not published')
     }
   }
 
@@ -157,7 +178,10 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
       const decision = policy.onMeasurement(time, m.levelM)
       let sent = 0
       // older frames first, so the server sees the hydrograph in order
-      if (backlog.size > 0) sent += await backlog.flush(async f => { await transmit(f, time) })
+      if (backlog.size > 0) {
+        sent += await backlog.flush(async f => { await transmit(f, time) })
+        await reportBacklog()
+      }
       if (decision.report) {
         const frame: GaugeUplinkInput = { ...m, mode: decision.mode, type: decision.type }
         if (backlog.size > 0) backlog.push(frame)
@@ -181,4 +205,9 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
       client = undefined
     }
   }
+}
+
+/** the `backlog` object of the status message (docs/payload.md) */
+export function backlogStatus (r: BacklogReport): { sent: number, summarised: number, from: string, to: string } {
+  return { sent: r.sent, summarised: r.summarised, from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString() }
 }

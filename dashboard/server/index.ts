@@ -2,12 +2,14 @@ import { join, resolve } from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
 import type { Store } from '../../ingest/store/store.js'
 import { registerErrorHandling } from './errors.js'
+import type { BacklogReportBody, DeviceStatusBody } from './schemas.js'
 import { createSseHub } from './sse.js'
 import { stationRoutes, stationView, type DeviceStatusLookup, type SendDownlink } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
@@ -64,8 +66,10 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
   void app.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
   void app.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
-  // last retained status per device (online, battery, last seen), fed by the bus below
-  const deviceStatus = new Map<string, { online: boolean, batteryV: number | null, lastSeen: string | null, time: string }>()
+  // last retained status per device (online, battery, last seen, last backlog report), fed by the bus below
+  const deviceStatus = new Map<string, Static<typeof DeviceStatusBody>>()
+  // a backlog report outlives the statuses after it (the next will, the next boot)
+  const lastBacklog = new Map<string, Static<typeof BacklogReportBody>>()
   const devices: DeviceStatusLookup = (kind, deviceId) => deviceStatus.get(`${kind}/${deviceId}`)
   void app.register(stationRoutes, { store, devices, ...(sendDownlink === undefined ? {} : { sendDownlink }) })
   void app.register(cameraRoutes, { store, dataDir: config.dataDir, devices })
@@ -91,8 +95,14 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   })
   bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
   bus.on('deviceStatus', busKey, s => {
-    const view = { online: s.online, batteryV: s.batteryV ?? null, lastSeen: s.lastSeen == null ? null : new Date(s.lastSeen).toISOString(), time: new Date(s.time).toISOString() }
-    deviceStatus.set(`${s.kind}/${s.deviceId}`, view)
+    const key = `${s.kind}/${s.deviceId}`
+    const time = new Date(s.time).toISOString()
+    if (s.backlog != null) {
+      const b = s.backlog
+      lastBacklog.set(key, { sent: b.sent, summarised: b.summarised, from: new Date(b.from).toISOString(), to: new Date(b.to).toISOString(), time })
+    }
+    const view = { online: s.online, batteryV: s.batteryV ?? null, lastSeen: s.lastSeen == null ? null : new Date(s.lastSeen).toISOString(), time, lastBacklog: lastBacklog.get(key) ?? null }
+    deviceStatus.set(key, view)
     hub.broadcast('deviceStatus', { kind: s.kind, deviceId: s.deviceId, ...view })
   })
   bus.on('alert', busKey, ({ alert, from, to }) => { hub.broadcast('alert', { ...alertView(alert), from, to }) })

@@ -17,12 +17,22 @@ export const ThresholdsBody = Type.Object({
   flooding: Type.Number()
 })
 
+/** a gateway gauge's report on a store-and-forward backlog it has delivered (docs/payload.md, device status) */
+export const BacklogReportBody = Type.Object({
+  sent: Type.Integer({ minimum: 0, description: 'frames sent from the device\'s queue after the outage' }),
+  summarised: Type.Integer({ minimum: 0, description: 'measurements folded into other frames (peak kept) because the queue was full' }),
+  from: Type.String({ format: 'date-time', description: 'observation time of the oldest measurement delivered' }),
+  to: Type.String({ format: 'date-time', description: 'observation time of the newest measurement delivered' }),
+  time: Type.String({ format: 'date-time', description: 'when the report was received' })
+}, { description: 'the last backlog report since this dashboard started; sent + summarised = measurements taken during the outage' })
+
 /** the device's last retained status (broker/index.ts adds lastSeen and the last battery to its will) */
 export const DeviceStatusBody = Type.Object({
   online: Type.Boolean(),
   batteryV: Type.Union([Type.Number(), Type.Null()]),
   lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  time: Type.String({ format: 'date-time', description: 'when the status was received' })
+  time: Type.String({ format: 'date-time', description: 'when the status was received' }),
+  lastBacklog: Type.Optional(Type.Union([Type.Null(), BacklogReportBody], { description: 'the last store-and-forward backlog report (gateway gauges only); null: none received' }))
 })
 
 export const StationBody = Type.Object({

@@ -7,6 +7,11 @@ import type { GaugeUplinkInput } from '../../ingest/codecs/gauge-v1.js'
  * the two oldest frames are merged into one that keeps the higher level
  * (flood peaks matter most) and the `backlog` flag. Every merge is counted and
  * reported, so nothing is dropped without a trace.
+ *
+ * The 11-byte LoRa frame only has room for the `backlog` flag. A gauge with a
+ * richer link (a Linux gateway on MQTT) can tell the platform how an outage was
+ * delivered: `takeBacklogReport()` gives one report per backlog that has gone
+ * out completely.
  */
 export interface BufferedFrame {
   input: GaugeUplinkInput
@@ -26,6 +31,17 @@ export interface StoreAndForwardStats {
   accountedFor: number
 }
 
+/** How one backlog was delivered, from the queue going non-empty until it was empty again. */
+export interface BacklogReport {
+  /** frames sent from the queue (merged frames count once) */
+  sent: number
+  /** measurements folded into other frames since the previous report (`stats.summarised` delta) */
+  summarised: number
+  /** observation times the sent frames covered, ms */
+  from: number
+  to: number
+}
+
 export interface StoreAndForward {
   push(input: GaugeUplinkInput): void
   /**
@@ -36,6 +52,12 @@ export interface StoreAndForward {
   readonly size: number
   readonly stats: Readonly<StoreAndForwardStats>
   frames(): readonly BufferedFrame[]
+  /**
+   * Once the queue has been flushed empty: the report for the frames sent since
+   * the previous report, which it then starts afresh. `undefined` while frames
+   * still wait or when nothing was sent.
+   */
+  takeBacklogReport(): BacklogReport | undefined
 }
 
 export function createStoreAndForward ({ capacity }: { capacity: number }): StoreAndForward {
@@ -43,6 +65,9 @@ export function createStoreAndForward ({ capacity }: { capacity: number }): Stor
   const queue: BufferedFrame[] = []
   const stats: StoreAndForwardStats = { queued: 0, summarised: 0, sent: 0, accountedFor: 0 }
   let flushing: Promise<number> | undefined
+  /** frames sent since the last report and the observation times they covered */
+  let delivered: { sent: number, from: number, to: number } | undefined
+  let summarisedAtReport = 0
 
   const refresh = (): void => {
     stats.queued = queue.length
@@ -81,6 +106,9 @@ export function createStoreAndForward ({ capacity }: { capacity: number }): Stor
             await send({ ...f.input, flags: withBacklog(f.input.flags) }, f)
             queue.shift()
             stats.sent += f.represents
+            delivered = delivered === undefined
+              ? { sent: 1, from: f.from, to: f.to }
+              : { sent: delivered.sent + 1, from: Math.min(delivered.from, f.from), to: Math.max(delivered.to, f.to) }
             n++
             refresh()
           }
@@ -93,6 +121,13 @@ export function createStoreAndForward ({ capacity }: { capacity: number }): Stor
         return n
       })()
       return await flushing
+    },
+    takeBacklogReport () {
+      if (queue.length > 0 || delivered === undefined) return undefined
+      const report: BacklogReport = { ...delivered, summarised: stats.summarised - summarisedAtReport }
+      delivered = undefined
+      summarisedAtReport = stats.summarised
+      return report
     }
   }
 }

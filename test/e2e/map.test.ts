@@ -53,9 +53,13 @@ describe('river map in Chromium', () => {
     await cam.connect()
     await cam.burst(1)
     await cam.close()
+    // 赤川's gauge is a gateway gauge that summarised part of an outage's backlog
+    const akagawa = devices.find(d => d.options.clientId === 'gauge-akagawa-01')!
+    const backlog = { sent: 12, summarised: 3, from: new Date(now - 5 * 60 * MINUTE).toISOString(), to: new Date(now - 20 * MINUTE).toISOString() }
+    await akagawa.publishAsync('mmr/v1/gauge/gauge-akagawa-01/status', JSON.stringify({ online: true, batteryV: 3.55, backlog }), { qos: 1, retain: true })
     await waitFor(async () => {
-      const body = await (await fetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ latest: unknown }>
-      return body.every(s => s.latest !== null) ? true : undefined
+      const body = await (await fetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ latest: unknown, device?: { lastBacklog?: unknown } | null }>
+      return body.every(s => s.latest !== null) && body.some(s => s.device?.lastBacklog != null) ? true : undefined
     }, 'all stations stored')
 
     browser = await launchChromium()
@@ -106,6 +110,19 @@ describe('river map in Chromium', () => {
 
     mkdirSync(join(REPO_ROOT, 'docs', 'screenshots'), { recursive: true })
     await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'map.png') })
+  })
+
+  it('says in the popup when a gauge summarised measurements during an outage', async () => {
+    await page.locator('.leaflet-popup-close-button').click() // the open popup covers other markers
+    await page.locator('.station-marker[data-station-id="akagawa-haguro"]').click()
+    const line = page.locator('.leaflet-popup-content .popup-backlog')
+    await line.waitFor()
+    expect(await line.innerText()).toMatch(/^欠測補完: 12 件送信, 3 件要約 \(.+–.+\)$/)
+    // a station whose gauge reported no backlog shows no such line
+    await page.locator('.leaflet-popup-close-button').click()
+    await page.locator('.station-marker[data-station-id="uchikawa-oizumi"]').click()
+    await page.waitForFunction(() => document.querySelector('.leaflet-popup-content .station-popup')?.getAttribute('data-station-id') === 'uchikawa-oizumi')
+    expect(await page.locator('.leaflet-popup-content .popup-backlog').count()).toBe(0)
   })
 
   it('switches the labels to English', async () => {

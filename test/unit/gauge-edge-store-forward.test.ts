@@ -56,4 +56,26 @@ describe('store-and-forward', () => {
     // the newest frames are untouched
     expect(sf.frames().slice(-3).map(f => f.represents)).toEqual([1, 1, 1])
   })
+
+  it('reports a backlog once it has gone out completely: frames sent, measurements summarised, times covered', async () => {
+    const sf = createStoreAndForward({ capacity: 4 })
+    expect(sf.takeBacklogReport()).toBeUndefined() // nothing sent yet
+    for (let i = 0; i < 7; i++) sf.push(input(i, 1 + i / 10))
+    expect(sf.stats.summarised).toBe(3)
+    // a partial flush reports nothing: frames still wait
+    let calls = 0
+    expect(await sf.flush(async () => { if (++calls === 3) throw new Error('link lost') })).toBe(2)
+    expect(sf.takeBacklogReport()).toBeUndefined()
+    expect(await sf.flush(async () => {})).toBe(2)
+    const report = sf.takeBacklogReport()
+    expect(report).toEqual({ sent: 4, summarised: 3, from: T0, to: T0 + 6 * 10 * MINUTE })
+    // frames sent + measurements summarised = every measurement that went through the queue
+    expect(report!.sent + report!.summarised).toBe(sf.stats.accountedFor)
+    expect(sf.takeBacklogReport()).toBeUndefined() // taken once
+
+    // the next outage starts afresh: only its own frames and summarising
+    for (let i = 10; i < 12; i++) sf.push(input(i, 1))
+    await sf.flush(async () => {})
+    expect(sf.takeBacklogReport()).toEqual({ sent: 2, summarised: 0, from: T0 + 100 * MINUTE, to: T0 + 110 * MINUTE })
+  })
 })

@@ -172,7 +172,8 @@ export function createStationLayer (map: L.Map): StationLayer {
         entries.set(station.id, entry)
       }
       const moved = entry.station.lat !== station.lat || entry.station.lon !== station.lon
-      entry.station = station
+      // live reading events carry no device status: keep the one from the snapshot
+      entry.station = station.device === undefined && entry.station.device !== undefined ? { ...station, device: entry.station.device } : station
       if (moved) entry.marker.setLatLng([station.lat, station.lon])
       style(entry)
       if (entry.marker.isPopupOpen()) {

@@ -70,6 +70,14 @@ function chart (station: StationView, state: ChartState): HTMLElement {
   return figure
 }
 
+/** 欠測補完: shown only when the gauge had to summarise measurements during an outage */
+function backlogLine (station: StationView): HTMLElement | false {
+  const b = station.device?.lastBacklog
+  if (b == null || b.summarised === 0) return false
+  return h('div', { class: 'popup-backlog', 'data-summarised': b.summarised },
+    t('popup.backlog', { sent: b.sent, summarised: b.summarised, from: formatDateTime(b.from), to: formatDateTime(b.to) }))
+}
+
 /** Fills `root` with the station's popup; called again on every live reading while open. */
 export function renderStationPopup (root: HTMLElement, station: StationView, chartState: ChartState): void {
   root.className = 'station-popup'
@@ -96,6 +104,7 @@ export function renderStationPopup (root: HTMLElement, station: StationView, cha
       next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),
     chart(station, chartState),
     thresholdBox(station),
+    backlogLine(station),
     h('div', { class: 'popup-meta' },
       latest?.batteryV != null && `${t('popup.battery')} ${latest.batteryV.toFixed(2)} V · `,
       `${t('popup.device')} ${station.deviceId}`

@@ -19,6 +19,23 @@ export interface LatestReading {
   batteryV: number | null
 }
 
+/** a gateway gauge's report on the store-and-forward backlog it delivered after an outage */
+export interface BacklogReport {
+  sent: number
+  summarised: number
+  from: string
+  to: string
+  time: string
+}
+
+export interface DeviceStatus {
+  online: boolean
+  batteryV: number | null
+  lastSeen: string | null
+  time: string
+  lastBacklog?: BacklogReport | null
+}
+
 export interface StationView {
   id: string
   name: string
@@ -31,6 +48,8 @@ export interface StationView {
   sensorHeight: number
   thresholds: Thresholds
   status: StationStatus
+  /** the gauge's last status; absent in live reading events */
+  device?: DeviceStatus | null
   latest: LatestReading | null
 }
 
