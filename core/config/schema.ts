@@ -52,6 +52,22 @@ export const CameraSchema = Type.Object({
   drill: Type.Optional(Type.Boolean({ description: '訓練: a camera for drills and demonstrations; every wildlife alert it raises is a drill' }))
 }, { additionalProperties: false })
 
+const Lat = Type.Number({ minimum: -90, maximum: 90 })
+const Lon = Type.Number({ minimum: -180, maximum: 180 })
+
+/** a hunter's area: a circle, or a polygon of [lat, lon] points (WGS 84) */
+export const AreaShapeSchema = Type.Union([
+  Type.Object({ type: Type.Literal('circle'), lat: Lat, lon: Lon, radiusM: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('polygon'), points: Type.Array(Type.Tuple([Lat, Lon]), { minItems: 3, maxItems: 500 }) }, { additionalProperties: false })
+])
+
+export const HunterSchema = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  contact: Type.Optional(Type.String({ maxLength: 200 })),
+  areas: Type.Array(Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: AreaShapeSchema }, { additionalProperties: false }), { default: [] })
+}, { additionalProperties: false })
+
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ default: './data', description: 'embedded database and images live here' }),
   log: Type.Object({
@@ -222,7 +238,8 @@ export const ConfigSchema = Type.Object({
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   stations: Type.Array(StationSchema, { default: [] }),
-  cameras: Type.Array(CameraSchema, { default: [] })
+  cameras: Type.Array(CameraSchema, { default: [] }),
+  hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

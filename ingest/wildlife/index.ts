@@ -12,6 +12,7 @@ import { createVision, type Reservation, type Vision } from '../vision/index.js'
 import type { VisionOutcome } from '../vision/types.js'
 import { contains } from './geofence.js'
 import { openWildlifeRepo, type WildlifeRepo } from './repo.js'
+import { seedHunters } from './seed.js'
 import { STATUS_FILE, type WildlifeStatus } from './status.js'
 import { createBurstVoter } from './sightings.js'
 import { applyImageRetention } from './retention.js'
@@ -286,6 +287,7 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       return n
     },
     async start () {
+      seedHunters(repo, config.hunters, log)
       const r = await vision.start()
       Object.assign(status, { detection: r.enabled, reason: r.reason ?? null, model: r.model ?? null, since: new Date().toISOString() })
       await writeStatus().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'wildlife status file not written') })

@@ -35,7 +35,9 @@ export async function startTestApp (overrides: DeepPartial<Config> = {}): Promis
     log: { level: 'silent' },
     broker: { port: 0, wsPort: 0 },
     dashboard: { port: 0 },
-    sim: { enabled: false }
+    sim: { enabled: false },
+    // the demo's hunters would receive every test's sightings; a test registers its own
+    hunters: []
   }
   const config = loadConfig({ file: demoConfigFile(), overrides: merge(base, overrides) })
   const app = createApp({ config, logger: silentLogger() })

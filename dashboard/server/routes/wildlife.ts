@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { EventBus } from '../../../core/bus.js'
-import type { Config } from '../../../core/config/schema.js'
+import { AreaShapeSchema, type Config } from '../../../core/config/schema.js'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Sighting } from '../../../core/types.js'
 import type { Alerts } from '../../../ingest/alerts/index.js'
@@ -14,12 +14,7 @@ import { createSseHub, type SseHub } from '../sse.js'
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 const Uuidish = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
-const Lat = Type.Number({ minimum: -90, maximum: 90 })
-const Lon = Type.Number({ minimum: -180, maximum: 180 })
-const Shape = Type.Union([
-  Type.Object({ type: Type.Literal('circle'), lat: Lat, lon: Lon, radiusM: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('polygon'), points: Type.Array(Type.Tuple([Lat, Lon]), { minItems: 3, maxItems: 500 }) }, { additionalProperties: false })
-])
+const Shape = AreaShapeSchema
 
 const iso = (t: number | null): string | null => t === null ? null : new Date(t).toISOString()
 
