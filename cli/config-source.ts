@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig, type DeepPartial } from '../core/config/load.js'
 import type { Config } from '../core/config/schema.js'
 import { packageRoot } from '../core/paths.js'
+import { MimamoriError } from '../core/errors.js'
 
 export const LOCAL_CONFIG = 'mimamori.config.json'
 
@@ -27,4 +28,13 @@ export function resolveConfig (flag: string | undefined, env: NodeJS.ProcessEnv,
 export function localBrokerUrl (config: Pick<Config, 'broker'>): string {
   const host = config.broker.host === '0.0.0.0' ? '127.0.0.1' : config.broker.host
   return `mqtt://${host}:${config.broker.port}`
+}
+
+/** a secret from `--password-file`: the file's text without surrounding whitespace */
+export function readSecretFile (file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch (err) {
+    throw new MimamoriError('MIMAMORI_ERR_CONFIG_FILE', `cannot read --password-file ${file}: ${(err as Error).message}`, { cause: err })
+  }
 }

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isMimamoriError, MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { MODES, type GaugeDownlinkData, type GaugeMode } from '../ingest/codecs/gauge-v1.js'
 import { gaugeDownlink, type GaugeDownlink } from '../ingest/downlink.js'
-import { localBrokerUrl, resolveConfig } from './config-source.js'
+import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 
 export const DOWNLINK_USAGE = `mimamori device downlink — change a gauge's run-time settings over MQTT
 
@@ -108,7 +107,7 @@ export async function deviceDownlinkCommand (argv: string[], out: (s: string) =>
 
   const url = values['mqtt-url'] ?? (config.dashboard.mqttUrl === '' ? localBrokerUrl(config) : config.dashboard.mqttUrl)
   const username = values.username ?? config.dashboard.mqttUsername
-  const password = values['password-file'] !== undefined ? readSecret(values['password-file']) : values.password ?? config.dashboard.mqttPassword
+  const password = values['password-file'] !== undefined ? readSecretFile(values['password-file']) : values.password ?? config.dashboard.mqttPassword
   const client = await connectMqtt({
     url,
     // a service account's client id starts with "<account>-" (broker/acl.ts)
@@ -156,14 +155,6 @@ function parseNumber (v: string | undefined, flag: string): number | undefined {
   const n = Number(v)
   if (v.trim() === '' || !Number.isFinite(n)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--${flag} must be a number (got "${v}")`)
   return n
-}
-
-function readSecret (file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim()
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_CONFIG_FILE', `cannot read --password-file ${file}: ${(err as Error).message}`, { cause: err })
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
@@ -6,7 +6,7 @@ import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import type { Station } from '../core/types.js'
 import { readLevelCsv, replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
-import { localBrokerUrl, resolveConfig } from './config-source.js'
+import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
 
 export const REPLAY_USAGE = `mimamori sim replay — replay a recorded hydrograph through a running platform
@@ -144,7 +144,7 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   }
 
   let password = values.password
-  if (values['password-file'] !== undefined) password = readFileSync(values['password-file'], 'utf8').trim()
+  if (values['password-file'] !== undefined) password = readSecretFile(values['password-file'])
   if (password === undefined) {
     // the simulator's credentials file (`mimamori sim --provision`), as `mimamori sim` uses it
     const file = values.credentials === undefined ? defaultSimCredentialsFile(config) : resolve(values.credentials)

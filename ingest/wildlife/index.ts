@@ -237,7 +237,9 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     const bursts = new Map<string, typeof rows>()
     for (const r of rows) {
       const key = `${r.cameraId}\n${r.burstId}`
-      bursts.set(key, [...(bursts.get(key) ?? []), r])
+      const group = bursts.get(key)
+      if (group === undefined) bursts.set(key, [r])
+      else group.push(r)
     }
     let n = 0
     for (const group of bursts.values()) {
