@@ -62,6 +62,12 @@ function readConfigFile (file: string): Record<string, unknown> {
 }
 
 /**
+ * MIMAMORI_* variables that name files for the CLI and the tests, not settings: a developer
+ * who exported MIMAMORI_SHARED for the tests must still be able to `npm start`.
+ */
+const NOT_SETTINGS = new Set(['CONFIG', 'SHARED', 'CHROMIUM', 'VM_BIN', 'INFLUXD_BIN', 'SKIP_PREREQS'])
+
+/**
  * `MIMAMORI_DASHBOARD__PORT=3001` → dashboard.port; `__` separates levels and
  * SNAKE_CASE becomes camelCase (`MIMAMORI_STORE__FILE`, `MIMAMORI_DATA_DIR`).
  * Arrays and objects are given as JSON; scalars stay strings and are coerced
@@ -70,7 +76,7 @@ function readConfigFile (file: string): Record<string, unknown> {
 export function envOverrides (env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === `${ENV_PREFIX}CONFIG`) continue
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || NOT_SETTINGS.has(name.slice(ENV_PREFIX.length))) continue
     const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase)
     if (path.some(p => p === '')) continue
     let value: unknown = raw

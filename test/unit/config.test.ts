@@ -106,6 +106,11 @@ describe('loadConfig sources', () => {
       .toEqual({ dashboard: { map: { center: [35.68, 139.76] } }, ingest: { maxImageBytes: '1048576' } })
   })
 
+  it('leaves the variables that name files for tests and tools alone (MIMAMORI_SHARED exported for npm test must not break npm start)', () => {
+    expect(envOverrides({ MIMAMORI_SHARED: '/data/shared', MIMAMORI_CONFIG: 'x.json', MIMAMORI_CHROMIUM: '/usr/bin/chromium', MIMAMORI_VM_BIN: '/x', MIMAMORI_INFLUXD_BIN: '/y', MIMAMORI_SKIP_PREREQS: '1', MIMAMORI_LOG__LEVEL: 'warn' }))
+      .toEqual({ log: { level: 'warn' } })
+  })
+
   it('coerces env strings to the schema type, and keeps digit-only strings as strings', () => {
     const config = loadConfig({ env: { MIMAMORI_INGEST__MAX_IMAGE_BYTES: '1048576', MIMAMORI_INGEST__PASSWORD: '1234', MIMAMORI_SIM__ENABLED: 'false' } })
     expect(config.ingest.maxImageBytes).toBe(1048576)
