@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // `npx vitest run …` skips npm's pretest check: say what is missing once, up front (test/helpers/prereqs.ts)
+    globalSetup: ['test/helpers/prereqs.ts'],
     reporters: ['default']
   }
 })
