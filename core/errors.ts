@@ -34,7 +34,11 @@ export const ErrorCodes = {
   MIMAMORI_ERR_IMAGE_CORRUPT: { status: 422, message: 'image data is corrupt or truncated' },
   MIMAMORI_ERR_IMAGE_DIMENSIONS: { status: 413, message: 'image dimensions exceed the configured limit' },
   MIMAMORI_ERR_VISION: { status: 503, message: 'detection model unavailable or failed' },
-  MIMAMORI_ERR_VISION_BUSY: { status: 503, message: 'detection queue is full' }
+  MIMAMORI_ERR_VISION_BUSY: { status: 503, message: 'detection queue is full' },
+  // simulators, record/replay and drills (simulators/, cli/record.ts, cli/drill.ts)
+  MIMAMORI_ERR_RECORDING: { status: 400, message: 'not a valid MQTT recording line' },
+  MIMAMORI_ERR_DATA_ROW: { status: 400, message: 'a row of the replayed data could not be read' },
+  MIMAMORI_ERR_SCENARIO: { status: 400, message: 'the drill scenario is invalid' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes
