@@ -16,6 +16,7 @@ import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
 import { createMetrics } from './metrics.js'
+import { READERS, SIGNED_IN } from './auth/access.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
@@ -63,9 +64,13 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
 
   registerErrorHandling(app, log)
   const root = packageRoot()
-  void app.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
-  void app.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
-  void app.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
+  // pages, scripts and styles carry no data: public, so the login page can load; the data behind them is not
+  void app.register(async (files) => {
+    files.addHook('onRoute', route => { route.config = { ...route.config, access: 'public' } })
+    void files.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
+    void files.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
+    void files.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
+  })
   // last retained status per device (online, battery, last seen, last backlog report), fed by the bus below
   const deviceStatus = new Map<string, Static<typeof DeviceStatusBody>>()
   // a backlog report outlives the statuses after it (the next will, the next boot)
@@ -79,8 +84,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, ...health() })
   void app.register(healthRoutes, { startedAt, health: serviceFigures })
   const metrics = createMetrics({ bus, health: serviceFigures })
-  app.get('/metrics', async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
-  app.get('/api/map', async () => ({
+  app.get('/metrics', { config: { access: READERS } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
+  app.get('/api/map', { config: { access: SIGNED_IN } }, async () => ({
     center: config.dashboard.map.center,
     zoom: config.dashboard.map.zoom,
     tileUrl: config.dashboard.map.tileUrl,

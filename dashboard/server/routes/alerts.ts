@@ -4,12 +4,14 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
 import type { Alerts } from '../../../ingest/alerts/index.js'
 import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../schemas.js'
+import { OPERATORS, READERS } from '../auth/access.js'
 
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged']
 
 /** Alert list and the two human transitions; every kind (river, wildlife…) goes through here. */
 export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async (app, { alerts }) => {
   app.get('/api/alerts', {
+    config: { access: READERS },
     schema: { querystring: AlertsQuery, response: { 200: Type.Array(AlertBody), 400: ErrorBody } }
   }, async (request) => {
     const q = request.query
@@ -18,6 +20,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
   })
 
   app.get('/api/alerts/:id', {
+    config: { access: READERS },
     schema: { params: AlertIdParams, response: { 200: Type.Intersect([AlertBody, Type.Object({ history: Type.Array(Type.Object({ at: Type.String(), from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), by: Type.Union([Type.String(), Type.Null()]), note: Type.Union([Type.String(), Type.Null()]) })) })]), 404: ErrorBody } }
   }, async (request) => {
     const a = alerts.get(request.params.id)
@@ -26,10 +29,12 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
   })
 
   app.post('/api/alerts/:id/ack', {
+    config: { access: OPERATORS },
     schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
   }, async (request) => alertView(alerts.acknowledge(request.params.id, request.body.by.trim(), { note: request.body.note })))
 
   app.post('/api/alerts/:id/resolve', {
+    config: { access: OPERATORS },
     schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody } }
   }, async (request) => alertView(alerts.resolve(request.params.id, request.body.by.trim(), { note: request.body.note })))
 }

@@ -7,9 +7,10 @@ import type { Store } from '../../../ingest/store/store.js'
 import { imagePath } from '../../../ingest/handlers/camera.js'
 import { CameraBody, IdParams } from '../schemas.js'
 import type { DeviceStatusLookup } from './stations.js'
+import { READERS } from '../auth/access.js'
 
 export const cameraRoutes: FastifyPluginAsyncTypebox<{ store: Store, dataDir: string, devices?: DeviceStatusLookup }> = async (app, { store, dataDir, devices }) => {
-  app.get('/api/cameras', { schema: { response: { 200: Type.Array(CameraBody) } } }, async () => {
+  app.get('/api/cameras', { config: { access: READERS }, schema: { response: { 200: Type.Array(CameraBody) } } }, async () => {
     const latest = await store.latestCameraImages()
     return store.listCameras().map(c => {
       const img = latest.get(c.id)
@@ -23,7 +24,7 @@ export const cameraRoutes: FastifyPluginAsyncTypebox<{ store: Store, dataDir: st
     })
   })
 
-  app.get('/api/cameras/:id/latest.jpg', { schema: { params: IdParams } }, async (request, reply) => {
+  app.get('/api/cameras/:id/latest.jpg', { config: { access: READERS }, schema: { params: IdParams } }, async (request, reply) => {
     const camera = store.getCamera(request.params.id)
     if (camera === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no camera ${request.params.id}`)
     const img = (await store.latestCameraImages()).get(camera.id)

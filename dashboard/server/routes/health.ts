@@ -6,7 +6,7 @@ export interface HealthSource {
 }
 
 export const healthRoutes: FastifyPluginAsync<{ health: HealthSource, startedAt: number }> = async (app, { health, startedAt }) => {
-  app.get('/healthz', async () => ({
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({
     status: 'ok',
     uptimeS: Math.round((Date.now() - startedAt) / 1000),
     ...health()

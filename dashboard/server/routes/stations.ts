@@ -8,6 +8,7 @@ import { liveBand } from '../../../ingest/rules/band.js'
 import type { Store } from '../../../ingest/store/store.js'
 import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../schemas.js'
 import type { Static } from 'typebox'
+import { OPERATORS, READERS } from '../auth/access.js'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
 export type DeviceStatusLookup = (kind: string, deviceId: string) => Static<typeof DeviceStatusBody> | undefined
@@ -42,6 +43,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   }
   const withDevice = async (s: Station, latest: Reading | undefined) => ({ ...stationView(s, latest, await bandOf(s, latest)), device: devices?.('gauge', s.deviceId) ?? null })
   app.get('/api/stations', {
+    config: { access: READERS },
     schema: { response: { 200: Type.Array(StationBody) } }
   }, async () => {
     const latest = await store.latestReadings()
@@ -49,6 +51,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   })
 
   app.get('/api/stations/:id', {
+    config: { access: READERS },
     schema: { params: IdParams, response: { 200: StationBody, 404: ErrorBody } }
   }, async (request) => {
     const station = store.getStation(request.params.id)
@@ -58,6 +61,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   })
 
   app.post('/api/stations/:id/downlink', {
+    config: { access: OPERATORS },
     schema: { params: IdParams, body: DownlinkBody, response: { 202: DownlinkResult, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } }
   }, async (request, reply) => {
     const station = store.getStation(request.params.id)
@@ -70,6 +74,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   })
 
   app.get('/api/stations/:id/readings', {
+    config: { access: READERS },
     schema: {
       params: IdParams,
       querystring: ReadingsQuery,

@@ -11,6 +11,7 @@ import type { Alerts } from '../../../ingest/alerts/index.js'
 import { openWildlifeRepo } from '../../../ingest/wildlife/repo.js'
 import { STATUS_FILE, type WildlifeStatus } from '../../../ingest/wildlife/status.js'
 import { createSseHub, type SseHub } from '../sse.js'
+import { HUNTER_OR_OPERATOR, HUNTERS, OPERATORS, READERS, SIGNED_IN } from '../auth/access.js'
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 const Uuidish = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
@@ -48,7 +49,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   /** whether ingest analyses frames (it writes the file at start; the dashboard may run in another process) */
-  app.get('/api/wildlife/status', async () => {
+  app.get('/api/wildlife/status', { config: { access: SIGNED_IN } }, async () => {
     try {
       return JSON.parse(await readFile(join(config.dataDir, STATUS_FILE), 'utf8')) as WildlifeStatus
     } catch {
@@ -57,16 +58,17 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   app.get('/api/wildlife/sightings', {
+    config: { access: SIGNED_IN },
     schema: { querystring: Type.Object({ cameraId: Type.Optional(Id), hunterId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }) }
   }, async (request) => repo.sightings(request.query).map(view))
 
-  app.get('/api/wildlife/sightings/:id', { schema: { params: Type.Object({ id: Uuidish }) } }, async (request) => {
+  app.get('/api/wildlife/sightings/:id', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no sighting ${request.params.id}`)
     return { ...view(s), feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
   })
 
-  app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { schema: { params: Type.Object({ id: Uuidish }) } }, async (request, reply) => {
+  app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request, reply) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined || s.thumbnail === null) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no thumbnail for sighting ${request.params.id}`)
     const file = join(config.dataDir, s.thumbnail)
@@ -79,6 +81,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   app.get('/api/wildlife/detections', {
+    config: { access: READERS },
     schema: {
       querystring: Type.Object({
         cameraId: Id,
@@ -94,9 +97,10 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return repo.detections(q.cameraId, from, to, q.limit).map(d => ({ ...d, time: iso(d.time) }))
   })
 
-  app.get('/api/wildlife/precision', async () => repo.precision())
+  app.get('/api/wildlife/precision', { config: { access: READERS } }, async () => repo.precision())
 
   app.post('/api/wildlife/alerts/:id/feedback', {
+    config: { access: HUNTERS },
     schema: {
       params: Type.Object({ id: Uuidish }),
       body: Type.Object({ hunterId: Id, verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
@@ -110,40 +114,43 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
   })
 
-  app.get('/api/hunters', async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
+  app.get('/api/hunters', { config: { access: OPERATORS } }, async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
 
   app.post('/api/hunters', {
+    config: { access: OPERATORS },
     schema: { body: Type.Object({ id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), contact: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) }
   }, async (request, reply) => {
     const h = repo.addHunter(request.body)
     return await reply.status(201).send({ ...h, createdAt: iso(h.createdAt), areas: [] })
   })
 
-  app.get('/api/hunters/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+  app.get('/api/hunters/:id', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }) } }, async (request) => {
     const h = repo.getHunter(request.params.id)
     if (h === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return { ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) }
   })
 
-  app.delete('/api/hunters/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id', { config: { access: OPERATORS }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     if (!repo.deleteHunter(request.params.id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(204).send()
   })
 
   app.post('/api/hunters/:id/areas', {
+    config: { access: OPERATORS },
     schema: { params: Type.Object({ id: Id }), body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: Shape }, { additionalProperties: false }) }
   }, async (request, reply) => {
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(201).send(repo.addArea(request.params.id, request.body))
   })
 
-  app.delete('/api/hunters/:id/areas/:areaId', { schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id/areas/:areaId', { config: { access: OPERATORS }, schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
     if (!repo.deleteArea(request.params.id, request.params.areaId)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no area ${request.params.areaId}`)
     return await reply.status(204).send()
   })
 
   /** the alerts this hunter received (sightings in their areas that raised an alert) */
   app.get('/api/hunters/:id/alerts', {
+    config: { access: HUNTER_OR_OPERATOR },
     schema: { params: Type.Object({ id: Id }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) }
   }, async (request) => {
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
@@ -151,7 +158,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   /** SSE for one hunter's phone: `wildlifeAlert` events for their areas only */
-  app.get('/api/hunters/:id/events', { schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.get('/api/hunters/:id/events', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     const id = request.params.id
     if (repo.getHunter(id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${id}`)
     let h = hunterHubs.get(id)
