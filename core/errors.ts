@@ -28,6 +28,13 @@ export const ErrorCodes = {
   MIMAMORI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this identity' },
   MIMAMORI_ERR_TLS: { status: 500, message: 'TLS certificate or key could not be loaded' },
   MIMAMORI_ERR_CLUSTER: { status: 503, message: 'cluster backend (Redis) failure' },
+  // dashboard accounts, sessions and tokens (dashboard/server/auth)
+  MIMAMORI_ERR_UNAUTHENTICATED: { status: 401, message: 'sign in first (session cookie or Bearer API token)' },
+  MIMAMORI_ERR_LOGIN: { status: 401, message: 'wrong user name or password' },
+  MIMAMORI_ERR_CSRF: { status: 403, message: 'cross-site request refused (Origin or CSRF token missing or wrong)' },
+  MIMAMORI_ERR_RATE_LIMITED: { status: 429, message: 'too many attempts; wait and try again' },
+  MIMAMORI_ERR_TOO_MANY_STREAMS: { status: 429, message: 'too many live event streams open' },
+  MIMAMORI_ERR_NO_ADMIN: { status: 500, message: 'no admin account exists; create one with `mimamori user add <name> --role admin`' },
   // wildlife vision (ingest/vision): one code per way an upload can be unusable
   MIMAMORI_ERR_IMAGE_EMPTY: { status: 400, message: 'image has no bytes' },
   MIMAMORI_ERR_IMAGE_FORMAT: { status: 415, message: 'not an image in an accepted format (jpeg, png, webp)' },
