@@ -24,6 +24,8 @@ Commands:
               the gauge's airtime and battery-life estimate for a calm year;
               sim replay --file <csv> --station <id> [--speed 600] replays a recorded
               hydrograph through the running platform (mimamori sim replay --help)
+  record      capture live device traffic to NDJSON (mimamori record --help)
+  replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
@@ -45,6 +47,23 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => a === '--profile' || a.startsWith('--profile='))) {
     const { simProfileCommand } = await import('./sim-profile.js')
     process.exitCode = simProfileCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'record') {
+    const { recordCommand } = await import('./record.js')
+    process.exitCode = await recordCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'replay') {
+    // --mqtt FILE: recorded traffic; otherwise a CSV hydrograph (= sim replay)
+    const args = process.argv.slice(3)
+    if (args.some(a => a === '--mqtt' || a.startsWith('--mqtt='))) {
+      const { mqttReplayCommand } = await import('./record.js')
+      process.exitCode = await mqttReplayCommand(args)
+    } else {
+      const { simReplayCommand } = await import('./replay.js')
+      process.exitCode = await simReplayCommand(args)
+    }
     return
   }
   if (process.argv[2] === 'device') {
