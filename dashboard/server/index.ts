@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import fastifyStatic from '@fastify/static'
+import fastifyCompress from '@fastify/compress'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import type { EventBus } from '../../core/bus.js'
@@ -9,6 +9,10 @@ import type { Logger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
 import type { Store } from '../../ingest/store/store.js'
 import { registerErrorHandling } from './errors.js'
+import { registerAssets } from './assets.js'
+import { registerApiDocs } from './docs.js'
+import { exportRoutes } from './routes/export.js'
+import { historyRoutes } from './routes/history.js'
 import type { BacklogReportBody, DeviceStatusBody } from './schemas.js'
 import { createSseHub } from './sse.js'
 import { stationRoutes, stationView, type DeviceStatusLookup, type SendDownlink } from './routes/stations.js'
@@ -64,13 +68,11 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
 
   registerErrorHandling(app, log)
   const root = packageRoot()
-  // pages, scripts and styles carry no data: public, so the login page can load; the data behind them is not
-  void app.register(async (files) => {
-    files.addHook('onRoute', route => { route.config = { ...route.config, access: 'public' } })
-    void files.register(fastifyStatic, { root: join(root, 'dashboard', 'web', 'public'), prefix: '/', index: 'index.html' })
-    void files.register(fastifyStatic, { root: join(root, 'dist', 'web'), prefix: '/app/', decorateReply: false })
-    void files.register(fastifyStatic, { root: join(root, 'node_modules', 'leaflet', 'dist'), prefix: '/vendor/leaflet/', decorateReply: false })
-  })
+  // before any route: compression and the OpenAPI collector must see every route registered after them
+  void app.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
+  registerApiDocs(app)
+  // pages, scripts and styles (public; immutable under build/version prefixes): dashboard/server/assets.ts
+  registerAssets(app, root)
   // last retained status per device (online, battery, last seen, last backlog report), fed by the bus below
   const deviceStatus = new Map<string, Static<typeof DeviceStatusBody>>()
   // a backlog report outlives the statuses after it (the next will, the next boot)
@@ -78,6 +80,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   const devices: DeviceStatusLookup = (kind, deviceId) => deviceStatus.get(`${kind}/${deviceId}`)
   void app.register(stationRoutes, { store, devices, ...(sendDownlink === undefined ? {} : { sendDownlink }) })
   void app.register(cameraRoutes, { store, dataDir: config.dataDir, devices })
+  void app.register(historyRoutes, { store, config })
+  void app.register(exportRoutes, { store, file: resolve(config.dataDir, config.store.file) })
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })

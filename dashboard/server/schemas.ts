@@ -155,3 +155,45 @@ export const AlertActionBody = Type.Object({
 }, { additionalProperties: false })
 
 export const AlertIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) })
+
+/** hydrograph: `points` bounds the answer; the server picks the bucket width (one query on either store) */
+export const SeriesQuerySchema = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601, default: 24 h before `to`' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601, default: now' })),
+  points: Type.Integer({ minimum: 10, maximum: 10_000, default: 2000, description: 'at most this many buckets; raw readings when the range holds fewer' })
+}, { additionalProperties: false })
+
+export const SeriesBucketBody = Type.Object({
+  time: Type.String({ format: 'date-time', description: 'bucket start (a lone reading keeps its own time)' }),
+  mean: Type.Union([Type.Number(), Type.Null()], { description: 'm; null: no usable level (all missing or failed QC)' }),
+  min: Type.Union([Type.Number(), Type.Null()]),
+  max: Type.Union([Type.Number(), Type.Null()]),
+  count: Type.Integer({ description: 'usable levels in the bucket' }),
+  flagged: Type.Integer({ description: 'readings QC marked suspect (3) or failed (4)' }),
+  missing: Type.Integer({ description: 'frames without a level (欠測, flag 9)' })
+})
+
+export const SeriesBody = Type.Object({
+  stationId: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  bucketMs: Type.Integer({ description: 'bucket width in ms' }),
+  points: Type.Array(SeriesBucketBody)
+})
+
+export const TrendBody = Type.Object({
+  stationId: Type.String(),
+  level: Type.Union([Type.Number(), Type.Null()], { description: 'latest usable level, m' }),
+  time: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  rateMPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'least-squares rate of rise over the trend window; null: too few readings' }),
+  next: Type.Union([Type.Null(), Type.Object({ key: Type.String(), value: Type.Number() })], { description: 'the next MLIT threshold above the level' }),
+  hoursToNext: Type.Union([Type.Number(), Type.Null()], { description: 'linear forecast to the next threshold; null: not rising' })
+})
+
+export const ExportQuery = Type.Object({
+  dataset: Type.Union([Type.Literal('readings'), Type.Literal('detections'), Type.Literal('sightings'), Type.Literal('alerts')]),
+  format: Type.Union([Type.Literal('csv'), Type.Literal('parquet')], { default: 'csv' }),
+  ids: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(,[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$', description: 'comma-separated station ids (readings, alerts) or camera ids (detections, sightings); default: all' })),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' })
+}, { additionalProperties: false })

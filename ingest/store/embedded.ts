@@ -2,7 +2,7 @@ import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Camera, CameraImage, QcFlag, Reading, Station } from '../../core/types.js'
 import { openSqlite } from './sqlite.js'
-import type { ReadingQuery, Store } from './store.js'
+import type { ReadingQuery, SeriesBucket, Store } from './store.js'
 
 interface ReadingRow {
   station_id: string
@@ -61,6 +61,20 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       ON CONFLICT (station_id, time) DO NOTHING`),
     updateQc: db.prepare('UPDATE readings SET qc_flag = ?, qc_tests = ? WHERE station_id = ? AND time = ?'),
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
+    readingsAsc: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time ASC LIMIT ?'),
+    // One pass over the primary-key range; a bucket with one reading keeps that reading's time.
+    // better-sqlite3 binds JS numbers as REAL: the CAST keeps the division integral.
+    // Failed (4) and missing (NULL) levels are counted but left out of mean/min/max (ingest/store/series.ts does the same).
+    series: db.prepare<{ id: string, from: number, to: number, b: number }, SeriesBucket>(`SELECT
+        CASE WHEN COUNT(*) = 1 THEN MIN(readings.time) ELSE (MIN(readings.time) / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) END AS time,
+        AVG(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS mean,
+        MIN(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS min,
+        MAX(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS max,
+        COUNT(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS count,
+        SUM(level IS NOT NULL AND COALESCE(qc_flag, 1) IN (3, 4)) AS flagged,
+        SUM(level IS NULL) AS missing
+      FROM readings WHERE station_id = @id AND time >= @from AND time <= @to
+      GROUP BY readings.time / CAST(@b AS INTEGER) ORDER BY 1`),
     // Correlated MAX(time) uses the primary key per station: one index seek per station.
     latest: db.prepare<[], ReadingRow>('SELECT r.* FROM stations s JOIN readings r ON r.station_id = s.id AND r.time = (SELECT MAX(time) FROM readings WHERE station_id = s.id)'),
     // the newest row is a gap (flag 9): walk back along the primary key to the newest level
@@ -127,7 +141,11 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       wrap('update reading qc', () => stmts.updateQc.run(qc.flag, JSON.stringify(qc.tests), stationId, time))
     },
     async readings (stationId, q: ReadingQuery) {
-      return wrap('query readings', () => stmts.readings.all(stationId, q.from, q.to, q.limit).map(toReading))
+      return wrap('query readings', () => (q.order === 'asc' ? stmts.readingsAsc : stmts.readings).all(stationId, q.from, q.to, q.limit).map(toReading))
+    },
+    async readingSeries (stationId, q) {
+      // integer bucket maths in SQLite: the bounds must be integers too
+      return wrap('query series', () => stmts.series.all({ id: stationId, from: Math.floor(q.from), to: Math.floor(q.to), b: Math.max(1, Math.round(q.bucketMs)) }))
     },
     async latestReadings () {
       return wrap('latest readings', () => {

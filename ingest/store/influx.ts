@@ -6,7 +6,8 @@ import type { Reading } from '../../core/types.js'
 import { createDrainer, type DrainStats, type OutboxSink } from '../outbox/drain.js'
 import { openOutbox, type OutboxCounts } from '../outbox/outbox.js'
 import { detectionPoint, detectionToLine, isDetectionPoint, readingToLine, rowToReading } from './influx-lines.js'
-import type { ReadingQuery, Store } from './store.js'
+import { bucketReadings, mergeBuckets } from './series.js'
+import type { ReadingQuery, SeriesBucket, SeriesQuery, Store } from './store.js'
 
 export type InfluxConfig = Config['store']['influx']
 
@@ -57,20 +58,55 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   let readFailing = false
 
   async function influxql (q: string): Promise<Array<Record<string, unknown>>> {
+    return (await influxqlResults(q)).flat()
+  }
+
+  /** one HTTP request; one row list per statement (a `;`-separated query answers each in order) */
+  async function influxqlResults (q: string): Promise<Array<Array<Record<string, unknown>>>> {
     const url = `${queryBase}/query?${new URLSearchParams({ db: database, q, epoch: 'ms' }).toString()}`
     const headers: Record<string, string> = { accept: 'application/json' }
     if (cfg.token !== '') headers.authorization = `Token ${cfg.token}`
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(cfg.timeoutMs) })
     if (!res.ok) throw new MimamoriError('MIMAMORI_ERR_TSDB', `InfluxQL query failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`)
     const body = await res.json() as { results?: Array<{ error?: string, series?: Array<{ columns: string[], values: unknown[][] }> }> }
-    const rows: Array<Record<string, unknown>> = []
+    const out: Array<Array<Record<string, unknown>>> = []
     for (const result of body.results ?? []) {
       if (result.error !== undefined) throw new MimamoriError('MIMAMORI_ERR_TSDB', `InfluxQL: ${result.error}`)
+      const rows: Array<Record<string, unknown>> = []
       for (const s of result.series ?? []) {
         for (const values of s.values) rows.push(Object.fromEntries(s.columns.map((c, i) => [c, values[i]])))
       }
+      out.push(rows)
     }
-    return rows
+    return out
+  }
+
+  /**
+   * Three statements in one request over the same GROUP BY time() grid (epoch-aligned,
+   * as the embedded backend cuts): usable levels (flag < 4), suspect/failed counts,
+   * and all frames (count of seq) so gaps = frames − levels. Points written before
+   * QC existed have no qc_flag and drop out of the first statement.
+   */
+  async function seriesFromInflux (stationId: string, q: SeriesQuery): Promise<SeriesBucket[]> {
+    const m = quoteIdent(cfg.measurement)
+    const where = `"station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms`
+    const group = `GROUP BY time(${Math.max(1, Math.round(q.bucketMs))}ms) fill(none)`
+    const sql = [
+      `SELECT mean("level") AS "mean", min("level") AS "min", max("level") AS "max", count("level") AS "count" FROM ${m} WHERE ${where} AND "qc_flag" < 4 ${group}`,
+      `SELECT count("level") AS "flagged" FROM ${m} WHERE ${where} AND "qc_flag" >= 3 AND "qc_flag" <= 4 ${group}`,
+      `SELECT count("seq") AS "frames", count("level") AS "levels" FROM ${m} WHERE ${where} ${group}`
+    ].join('; ')
+    const [good = [], flagged = [], frames = []] = await influxqlResults(sql)
+    const byTime = new Map<number, SeriesBucket>()
+    const at = (time: number): SeriesBucket => {
+      let b = byTime.get(time)
+      if (b === undefined) { b = { time, mean: null, min: null, max: null, count: 0, flagged: 0, missing: 0 }; byTime.set(time, b) }
+      return b
+    }
+    for (const r of good) Object.assign(at(Number(r.time)), { mean: num(r.mean), min: num(r.min), max: num(r.max), count: Number(r.count ?? 0) })
+    for (const r of flagged) at(Number(r.time)).flagged = Number(r.flagged ?? 0)
+    for (const r of frames) at(Number(r.time)).missing = Math.max(0, Number(r.frames ?? 0) - Number(r.levels ?? 0))
+    return [...byTime.values()].sort((a, b) => a.time - b.time)
   }
 
   const e = o.embedded
@@ -108,7 +144,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       const local = outbox.inRange(stationId, q.from, q.to, true)
       let remote: Reading[]
       try {
-        const sql = `SELECT * FROM ${quoteIdent(cfg.measurement)} WHERE "station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms ORDER BY time DESC LIMIT ${q.limit}`
+        const sql = `SELECT * FROM ${quoteIdent(cfg.measurement)} WHERE "station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms ORDER BY time ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${q.limit}`
         remote = (await influxql(sql)).map(rowToReading)
         readFailing = false
       } catch (err) {
@@ -120,7 +156,23 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       const byTime = new Map<number, Reading>()
       for (const r of remote) byTime.set(r.time, r)
       for (const r of local) byTime.set(r.time, r)
-      return [...byTime.values()].sort((a, b) => b.time - a.time).slice(0, q.limit)
+      const sign = q.order === 'asc' ? 1 : -1
+      return [...byTime.values()].sort((a, b) => sign * (a.time - b.time)).slice(0, q.limit)
+    },
+
+    async readingSeries (stationId, q) {
+      // undelivered rows are not in the database yet: fold them into the grid
+      const pending = bucketReadings(outbox.inRange(stationId, q.from, q.to, true), q)
+      let remote: SeriesBucket[]
+      try {
+        remote = await seriesFromInflux(stationId, q)
+        readFailing = false
+      } catch (err) {
+        if (!readFailing) log.warn({ err: (err as Error).message }, 'InfluxQL read failed; answering from the outbox ledger until it works again')
+        readFailing = true
+        return bucketReadings(outbox.inRange(stationId, q.from, q.to, false), q)
+      }
+      return pending.length === 0 ? remote : mergeBuckets(remote, pending, q.bucketMs)
     },
 
     async latestReadings () {
@@ -195,6 +247,10 @@ function createInfluxSink (cfg: InfluxConfig): OutboxSink & { close(): Promise<v
 }
 
 class UnwritableReading extends Error {}
+
+function num (v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
 
 function quoteIdent (s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`

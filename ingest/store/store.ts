@@ -6,6 +6,35 @@ export interface ReadingQuery {
   /** inclusive, ms since epoch */
   to: number
   limit: number
+  /** 'desc' (default): newest first, as the API lists them; 'asc': oldest first, for paging an export */
+  order?: 'asc' | 'desc'
+}
+
+export interface SeriesQuery {
+  /** inclusive, ms since epoch */
+  from: number
+  /** inclusive, ms since epoch */
+  to: number
+  /** bucket width, ms; buckets start at multiples of it since the epoch, so both backends cut the same */
+  bucketMs: number
+}
+
+/**
+ * One time bucket of a station's readings (a hydrograph point). Levels that
+ * failed QC (flag 4) and gaps (flag 9) are left out of mean/min/max and counted.
+ */
+export interface SeriesBucket {
+  /** bucket start (ms); a bucket holding a single reading carries that reading's own time on the embedded backend */
+  time: number
+  mean: number | null
+  min: number | null
+  max: number | null
+  /** readings with a usable level (not failed, not missing) */
+  count: number
+  /** suspect (3) or failed (4) readings in the bucket */
+  flagged: number
+  /** gaps: frames without a level (flag 9) */
+  missing: number
 }
 
 /**
@@ -28,6 +57,8 @@ export interface Store {
   /** QC revised an earlier reading (a spike is known only when the next reading comes back) */
   updateReadingQc?(stationId: string, time: number, qc: ReadingQc): Promise<void>
   readings(stationId: string, query: ReadingQuery): Promise<Reading[]>
+  /** downsampled history in one query: at most (to − from) / bucketMs + 1 buckets, oldest first, empty buckets left out */
+  readingSeries(stationId: string, query: SeriesQuery): Promise<SeriesBucket[]>
   /** each station's newest reading that has a level (gaps, QC flag 9, are skipped) */
   latestReadings(): Promise<Map<string, Reading>>
   writeCameraImage(image: CameraImage): Promise<'inserted' | 'duplicate'>

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+
+/** vendored browser libraries, served from node_modules at a versioned path */
+const VENDOR: Array<{ name: string, dir: string }> = [
+  { name: 'leaflet', dir: 'dist' },
+  { name: 'uplot', dir: 'dist' }
+]
+
+const IMMUTABLE = { maxAge: '365d', immutable: true } as const
+
+/** A content id of the compiled browser code: a new build gets new URLs, so old ones can be cached forever. */
+function buildId (dir: string): string {
+  const h = createHash('sha256')
+  const walk = (d: string): void => {
+    let names: string[]
+    try {
+      names = readdirSync(d).sort()
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const p = join(d, name)
+      const st = statSync(p)
+      if (st.isDirectory()) walk(p)
+      else h.update(`${p}\0${st.size}\0${st.mtimeMs}\0`)
+    }
+  }
+  walk(dir)
+  return h.digest('hex').slice(0, 12)
+}
+
+/**
+ * Static delivery: the HTML pages are rewritten once at start so they point at
+ * `/app/<build>/…` and `/vendor/<lib>@<version>/…`, which are sent with
+ * `immutable` (never revalidated); the pages and /style.css are `no-cache`
+ * (a cheap 304 with the ETag). Relative imports inside the modules stay under
+ * the build prefix, so the whole module graph is immutable without a bundler.
+ */
+export function registerAssets (parent: FastifyInstance, root: string): { build: string } {
+  const web = join(root, 'dist', 'web')
+  const build = buildId(web)
+  void parent.register(async app => { files(app, root, web, build) })
+  return { build }
+}
+
+function files (app: FastifyInstance, root: string, web: string, build: string): void {
+  // pages, scripts and styles carry no data: public, so the login page can load; the data behind them is not
+  app.addHook('onRoute', route => { route.config = { ...route.config, access: 'public' } })
+  const rewrites: Array<[string, string]> = [['"/app/', `"/app/${build}/`]]
+  for (const v of VENDOR) {
+    const version = (JSON.parse(readFileSync(join(root, 'node_modules', v.name, 'package.json'), 'utf8')) as { version: string }).version
+    const prefix = `/vendor/${v.name}@${version}/`
+    rewrites.push([`"/vendor/${v.name}/`, `"${prefix}`])
+    void app.register(fastifyStatic, { root: join(root, 'node_modules', v.name, v.dir), prefix, decorateReply: false, ...IMMUTABLE })
+    // the unversioned path stays for old pages and the tests; revalidated
+    void app.register(fastifyStatic, { root: join(root, 'node_modules', v.name, v.dir), prefix: `/vendor/${v.name}/`, decorateReply: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') } })
+  }
+  void app.register(fastifyStatic, { root: web, prefix: `/app/${build}/`, decorateReply: false, ...IMMUTABLE })
+  void app.register(fastifyStatic, { root: web, prefix: '/app/', decorateReply: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') } })
+
+  const publicDir = join(root, 'dashboard', 'web', 'public')
+  const pages = new Map<string, string>()
+  const page = (file: string): string => {
+    let html = pages.get(file)
+    if (html === undefined) {
+      html = readFileSync(join(publicDir, file), 'utf8')
+      for (const [from, to] of rewrites) html = html.replaceAll(from, to)
+      pages.set(file, html)
+    }
+    return html
+  }
+  for (const file of readdirSync(publicDir).filter(f => f.endsWith('.html'))) {
+    const paths = file === 'index.html' ? ['/', '/index.html'] : [`/${file}`]
+    for (const url of paths) {
+      app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+        await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page(file)))
+    }
+  }
+  void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') }, allowedPath: p => !p.endsWith('.html') })
+}

@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { MimamoriError } from '../../../core/errors.js'
+import type { Config } from '../../../core/config/schema.js'
+import type { Station } from '../../../core/types.js'
+import { hoursToReach, slopePerHour } from '../../../ingest/rules/trend.js'
+import { usable } from '../../../ingest/store/series.js'
+import type { Store } from '../../../ingest/store/store.js'
+import { READERS } from '../auth/access.js'
+import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../schemas.js'
+
+const DAY_MS = 86_400_000
+const MAX_SPAN_MS = 366 * DAY_MS
+/** narrower buckets than this would only split one reading's minute */
+const MIN_BUCKET_MS = 60_000
+
+const NEXT_ORDER = ['standby', 'caution', 'evacuationJudgement', 'danger', 'flooding'] as const
+
+/** the next MLIT threshold above `level` (観測開始水位 is a device setting, not a band) */
+export function nextThreshold (level: number, t: Station['thresholds']): { key: string, value: number } | null {
+  for (const key of NEXT_ORDER) if (t[key] > level) return { key, value: t[key] }
+  return null
+}
+
+/**
+ * The station page's history: a downsampled hydrograph (one bounded query on
+ * either store) and each station's trend for the station table.
+ */
+export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Config }> = async (app, { store, config }) => {
+  app.get('/api/stations/:id/series', {
+    config: { access: READERS },
+    schema: {
+      description: 'Hydrograph: mean/min/max level per time bucket, with QC-flagged and missing counts. The bucket widens so the answer never exceeds `points`.',
+      params: IdParams,
+      querystring: SeriesQuerySchema,
+      response: { 200: SeriesBody, 400: ErrorBody, 404: ErrorBody }
+    }
+  }, async (request) => {
+    const station = store.getStation(request.params.id)
+    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const to = request.query.to === undefined ? Date.now() : Date.parse(request.query.to)
+    const from = request.query.from === undefined ? to - DAY_MS : Date.parse(request.query.from)
+    if (from > to) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring.from must not be after querystring.to')
+    if (to - from > MAX_SPAN_MS) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring span from..to must not exceed 366 days')
+    // +1 bucket: a range that starts mid-bucket touches one more
+    const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from + 1) / Math.max(1, request.query.points - 1) / MIN_BUCKET_MS) * MIN_BUCKET_MS)
+    const points = await store.readingSeries(station.id, { from, to, bucketMs })
+    return {
+      stationId: station.id,
+      from: iso(from),
+      to: iso(to),
+      bucketMs,
+      points: points.map(p => ({ ...p, time: iso(p.time) }))
+    }
+  })
+
+  app.get('/api/stations/trends', {
+    config: { access: READERS },
+    schema: {
+      description: 'Per station: latest usable level, rate of rise over the rules\' trend window, the next threshold and the linear forecast to it.',
+      response: { 200: Type.Array(TrendBody) }
+    }
+  }, async () => {
+    const windowMs = config.river.rules.trendWindowMinutes * 60_000
+    const latest = await store.latestReadings()
+    return await Promise.all(store.listStations().map(async s => {
+      const last = latest.get(s.id)
+      if (last === undefined) return { stationId: s.id, level: null, time: null, rateMPerHour: null, next: null, hoursToNext: null }
+      const recent = (await store.readings(s.id, { from: last.time - windowMs, to: last.time, limit: 500, order: 'asc' })).filter(usable)
+      const span = recent.length < 2 ? 0 : recent[recent.length - 1]!.time - recent[0]!.time
+      // the rules' own condition: half a window of data before a slope means anything
+      const rate = span >= windowMs / 2 ? slopePerHour(recent) : null
+      const next = nextThreshold(last.level, s.thresholds)
+      return {
+        stationId: s.id,
+        level: last.level,
+        time: iso(last.time),
+        rateMPerHour: rate,
+        next,
+        hoursToNext: next === null ? null : hoursToReach(last.level, rate, next.value)
+      }
+    }))
+  })
+}
+
+function iso (ms: number): string {
+  return new Date(ms).toISOString()
+}
