@@ -5,7 +5,10 @@ import cliProgress from 'cli-progress'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import type { Station } from '../core/types.js'
-import { readLevelCsv, replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
+import { replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
+import { formatReport, type ReplayReport } from '../simulators/replay/report.js'
+import { readLevelTable, type ColumnMap, type LevelUnit, type TableFormat } from '../simulators/replay/table.js'
+import { collectReport, writeReportFiles } from './replay-report.js'
 import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
 
@@ -16,7 +19,10 @@ Usage:
       [--speed 600|max] [--from ISO] [--to ISO] [--drill] [--adaptive]
       [--keep-times] [--interval 10] [--mqtt-url URL]
       [--password SECRET | --password-file FILE | --credentials FILE]
-      [--json] [--config file.json]
+      [--json] [--config file.json] [--report PREFIX] [--no-report]
+      [--format csv|wide|rdb] [--time-col C | --date-col C --clock-col C] [--level-col C]
+      [--first-hour-col C] [--tz +09:00] [--units m|cm|mm|ft] [--zero M] [--skip-rows N]
+      [--missing "欠測,閉局,-"] [--on-bad-row abort|skip]
 
   --speed      data time per wall time (default 600: a 10-minute step every second);
                "max" sends as fast as the broker acks
@@ -31,7 +37,14 @@ Usage:
                (mimamori device add --kind gauge --id <the station's deviceId>);
                default: the station's gauge in --credentials FILE or
                dataDir/sim-credentials.json (mimamori sim --provision), else anonymous
-  --json       print the summary as JSON
+  --json       print the summary (with the report) as JSON
+  --report     also write PREFIX.json and PREFIX.svg (hydrograph, thresholds, alerts);
+               the report (crossings in the data, alerts raised, detection delay, forecast
+               lead, QC flags) is read from the platform's database (dataDir) and printed
+  Your own data (docs/replay.md): a column map for other layouts — --format wide for
+  MLIT/JMA tables with 24 hourly columns a day, rdb for USGS; C is a header name or a
+  0-based index; times without a UTC offset need --tz; --units converts to metres;
+  bad rows are reported with their line number, then abort the run (default) or are skipped.
 
 The replay connects as the station's gauge (client id = username = its deviceId),
 so do not replay into a station whose real gauge is online. See docs/river.md.`
@@ -59,6 +72,42 @@ export interface ReplaySummary {
   speedup: number
   adaptive: boolean
   drill: boolean
+  /** how the data file was read */
+  input: { format: TableFormat, units: LevelUnit, tz: string, columns: { time: string, level: string }, rows: number, badRows: number, missing: number, flagged: number }
+  report?: ReplayReport
+  reportFiles?: { json: string, svg: string }
+}
+
+/** the --format / --*-col / --tz / --units flags as a column map (simulators/replay/table.ts) */
+function columnMap (v: Record<string, string | boolean | undefined>): ColumnMap {
+  const str = (k: string): string | undefined => typeof v[k] === 'string' ? v[k] : undefined
+  const format = str('format')
+  if (format !== undefined && !['csv', 'wide', 'rdb'].includes(format)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--format must be csv, wide or rdb (got "${format}")`)
+  const units = str('units')
+  if (units !== undefined && !['m', 'cm', 'mm', 'ft'].includes(units)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--units must be m, cm, mm or ft (got "${units}")`)
+  const onBad = str('on-bad-row')
+  if (onBad !== 'abort' && onBad !== 'skip') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--on-bad-row must be abort or skip (got "${String(onBad)}")`)
+  const num = (k: string): number | undefined => {
+    const x = str(k)
+    if (x === undefined) return undefined
+    const n = Number(x)
+    if (!Number.isFinite(n)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--${k} must be a number (got "${x}")`)
+    return n
+  }
+  const map: ColumnMap = { onBadRow: onBad }
+  if (format !== undefined) map.format = format as TableFormat
+  if (units !== undefined) map.units = units as LevelUnit
+  const cols: Array<[keyof ColumnMap, string]> = [['time', 'time-col'], ['date', 'date-col'], ['clock', 'clock-col'], ['level', 'level-col'], ['firstHour', 'first-hour-col']]
+  for (const [key, flag] of cols) { const c = str(flag); if (c !== undefined) (map as Record<string, unknown>)[key] = c }
+  const tz = str('tz')
+  if (tz !== undefined) map.tz = tz
+  const zero = num('zero')
+  if (zero !== undefined) map.zeroM = zero
+  const skip = num('skip-rows')
+  if (skip !== undefined) map.skipRows = skip
+  const missing = str('missing')
+  if (missing !== undefined) map.missing = ['', ...missing.split(',').map(s => s.trim())]
+  return map
 }
 
 function parseTime (v: string | undefined, name: string): number | undefined {
@@ -95,6 +144,20 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       'password-file': { type: 'string' },
       credentials: { type: 'string' },
       json: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      'no-report': { type: 'boolean', default: false },
+      format: { type: 'string' },
+      'time-col': { type: 'string' },
+      'date-col': { type: 'string' },
+      'clock-col': { type: 'string' },
+      'level-col': { type: 'string' },
+      'first-hour-col': { type: 'string' },
+      tz: { type: 'string' },
+      units: { type: 'string' },
+      zero: { type: 'string' },
+      'skip-rows': { type: 'string' },
+      missing: { type: 'string' },
+      'on-bad-row': { type: 'string', default: 'abort' },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -123,12 +186,9 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       'Configure a 訓練局 for drills (stations[].drill: true, its own deviceId) and replay into that.')
   }
 
-  let points
-  try {
-    points = readLevelCsv(values.file)
-  } catch (err) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `cannot read ${values.file}: ${(err as Error).message}`, { cause: err })
-  }
+  const table = readLevelTable(values.file, columnMap(values))
+  const points = table.points
+  for (const b of table.bad) process.stderr.write(`skipped ${basename(values.file)}:${b.line}: ${b.reason}: "${b.text}"\n`)
   const from = Math.ceil((parseTime(values.from, 'from') ?? points[0]?.time ?? 0) / MIN) * MIN
   const to = parseTime(values.to, 'to') ?? points[points.length - 1]?.time ?? 0
   if (points.length === 0 || to < from) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'nothing to replay (empty record, or --to before --from)')
@@ -186,6 +246,13 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   }
   const first = result.uplinks[0] ?? from
   const last = result.uplinks[result.uplinks.length - 1] ?? from
+  let report: ReplayReport | undefined
+  let reportFiles: { json: string, svg: string } | undefined
+  if (!values['no-report']) {
+    const collected = await collectReport({ config, station, file: basename(values.file), points, from, to, shiftMs, frames: result.frames, sentFrom: first + shiftMs, sentTo: last + shiftMs })
+    report = collected.report
+    if (values.report !== undefined) reportFiles = writeReportFiles(values.report, report, points, collected.readings, shiftMs)
+  }
   const summary: ReplaySummary = {
     station: station.id,
     file: basename(values.file),
@@ -202,7 +269,10 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
     speedRequested: speed,
     speedup: result.speedup,
     adaptive: values.adaptive,
-    drill: drillStation
+    drill: drillStation,
+    input: { format: table.format, units: table.units, tz: table.tz, columns: table.columns, rows: table.points.length, badRows: table.bad.length, missing: table.missing, flagged: table.flagged },
+    ...(report === undefined ? {} : { report }),
+    ...(reportFiles === undefined ? {} : { reportFiles })
   }
   if (values.json) {
     process.stdout.write(JSON.stringify(summary) + '\n')
@@ -218,8 +288,11 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back)`,
     `  wall time:   ${summary.wallSeconds.toFixed(1)} s`,
     `  speed-up:    ${Math.round(summary.speedup)}× real time (asked ${speed === 'max' ? 'max' : `${speed}×`})`,
-    `  alerts:      ${drillStation ? '訓練 drill (drill station)' : 'REAL — this station is not a drill station'}`,
+    `  alerts:      ${drillStation ? '【訓練】 drill (drill station)' : 'REAL — this station is not a drill station'}`,
+    `  input:       ${table.format}, ${table.columns.time} / ${table.columns.level} in ${table.units}, times ${table.tz}; ${table.bad.length} bad rows skipped, ${table.missing} missing values, ${table.flagged} provisional`,
     ''
   ].join('\n'))
+  if (report !== undefined) process.stdout.write(formatReport(report))
+  if (reportFiles !== undefined) process.stdout.write(`  files: ${reportFiles.json}, ${reportFiles.svg}\n`)
   return 0
 }

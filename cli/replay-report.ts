@@ -1,0 +1,79 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { Config } from '../core/config/schema.js'
+import { silentLogger } from '../core/logger.js'
+import type { Alert, Reading, Station } from '../core/types.js'
+import { openAlertRepository } from '../ingest/alerts/repository.js'
+import type { RecordedPoint } from '../simulators/replay/csv.js'
+import { buildReport, type ReplayReport } from '../simulators/replay/report.js'
+import { hydrographSvg } from '../simulators/replay/svg.js'
+import { openStore } from './app.js'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+export interface CollectOptions {
+  config: Config
+  station: Station
+  file: string
+  points: readonly RecordedPoint[]
+  from: number
+  to: number
+  shiftMs: number
+  /** frames sent: the platform is waited for until it stored as many (or stops storing) */
+  frames: number
+  /** shifted data times the frames carried */
+  sentFrom: number
+  sentTo: number
+  /** give up waiting for the platform after this (default 20 s) */
+  settleMs?: number
+}
+
+/**
+ * Reads what the running platform made of a replay from its database (the
+ * dataDir the CLI's configuration names, as `mimamori device` does): the stored
+ * readings of the replayed window and the station's alerts the replay touched.
+ */
+export async function collectReport (o: CollectOptions): Promise<{ report: ReplayReport, readings: Reading[] }> {
+  const store = openStore(o.config, silentLogger(), { drain: false })
+  const alerts = openAlertRepository(resolve(o.config.dataDir, o.config.store.file))
+  try {
+    const window = { from: o.sentFrom, to: o.sentTo, limit: 100_000 }
+    let readings: Reading[] = await store.readings(o.station.id, window)
+    // the last frames may still be on their way through ingest; stop when all arrived or nothing changes for 2 s
+    const deadline = Date.now() + (o.settleMs ?? 20_000)
+    let same = 0
+    while (readings.length < o.frames && Date.now() < deadline && same < 8) {
+      await sleep(250)
+      const next = await store.readings(o.station.id, window)
+      same = next.length === readings.length ? same + 1 : 0
+      readings = next
+    }
+    const touched: Alert[] = alerts.list({ subjectId: o.station.id, kind: 'river', limit: 10_000 })
+      .filter(a => a.lastSeenAt >= o.sentFrom || a.updatedAt >= o.sentFrom)
+    const report = buildReport({
+      station: o.station,
+      file: o.file,
+      points: o.points,
+      from: o.from,
+      to: o.to,
+      shiftMs: o.shiftMs,
+      readings,
+      alerts: touched,
+      hysteresisM: o.station.tuning?.hysteresisM ?? o.config.river.rules.hysteresisM
+    })
+    return { report, readings }
+  } finally {
+    alerts.close()
+    await store.close()
+  }
+}
+
+/** PREFIX.json and PREFIX.svg */
+export function writeReportFiles (prefix: string, report: ReplayReport, points: readonly RecordedPoint[], readings: readonly Reading[], shiftMs: number): { json: string, svg: string } {
+  const json = resolve(`${prefix}.json`)
+  const svg = resolve(`${prefix}.svg`)
+  mkdirSync(dirname(json), { recursive: true })
+  writeFileSync(json, JSON.stringify(report, null, 2) + '\n')
+  writeFileSync(svg, hydrographSvg(report, points, readings.map(r => ({ time: r.time - shiftMs, level: r.level, flag: r.qc?.flag ?? 2 }))))
+  return { json, svg }
+}
