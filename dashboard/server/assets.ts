@@ -10,6 +10,9 @@ const VENDOR: Array<{ name: string, dir: string }> = [
   { name: 'uplot', dir: 'dist' }
 ]
 
+/** where tsc puts the page modules inside dist/web */
+const PAGE_DIR = 'dashboard/web/src'
+
 const IMMUTABLE = { maxAge: '365d', immutable: true } as const
 
 /** A content id of the compiled browser code: a new build gets new URLs, so old ones can be cached forever. */
@@ -50,7 +53,9 @@ export function registerAssets (parent: FastifyInstance, root: string): { build:
 function files (app: FastifyInstance, root: string, web: string, build: string): void {
   // pages, scripts and styles carry no data: public, so the login page can load; the data behind them is not
   app.addHook('onRoute', route => { route.config = { ...route.config, access: 'public' } })
-  const rewrites: Array<[string, string]> = [['"/app/', `"/app/${build}/`]]
+  // tsconfig.web.json compiles from the repository root (the browser imports core/ and the server's
+  // schema types), so the page modules sit at dist/web/dashboard/web/src and core/ beside them
+  const rewrites: Array<[string, string]> = [['"/app/', `"/app/${build}/${PAGE_DIR}/`]]
   for (const v of VENDOR) {
     const version = (JSON.parse(readFileSync(join(root, 'node_modules', v.name, 'package.json'), 'utf8')) as { version: string }).version
     const prefix = `/vendor/${v.name}@${version}/`
@@ -60,7 +65,10 @@ function files (app: FastifyInstance, root: string, web: string, build: string):
     void app.register(fastifyStatic, { root: join(root, 'node_modules', v.name, v.dir), prefix: `/vendor/${v.name}/`, decorateReply: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') } })
   }
   void app.register(fastifyStatic, { root: web, prefix: `/app/${build}/`, decorateReply: false, ...IMMUTABLE })
-  void app.register(fastifyStatic, { root: web, prefix: '/app/', decorateReply: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') } })
+  // unversioned: /app/main.js and its relative ../../../core/x.js (→ /core/x.js); revalidated
+  const revalidate = { cacheControl: false, setHeaders: (res: { setHeader(name: string, value: string): unknown }) => { res.setHeader('cache-control', 'no-cache') } }
+  void app.register(fastifyStatic, { root: join(web, PAGE_DIR), prefix: '/app/', decorateReply: false, ...revalidate })
+  void app.register(fastifyStatic, { root: join(web, 'core'), prefix: '/core/', decorateReply: false, ...revalidate })
 
   const publicDir = join(root, 'dashboard', 'web', 'public')
   const pages = new Map<string, string>()

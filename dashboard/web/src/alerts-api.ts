@@ -1,39 +1,17 @@
 /** The alert API as the browser sees it (server: dashboard/server/routes/alerts.ts). */
 
-export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved'
-export type AlertSeverity = 'minor' | 'moderate' | 'severe' | 'extreme'
+import type { Static } from 'typebox'
+import { ALERT_SEVERITIES, type AlertSeverity, type AlertState } from '../../../core/types.js'
+import type { AlertBody } from '../../server/schemas.js'
+
+export type { AlertSeverity, AlertState }
 
 export const OPEN_STATES: readonly AlertState[] = ['pending', 'firing', 'acknowledged']
 /** CAP order, calm first: the index is the rank */
-export const SEVERITIES: readonly AlertSeverity[] = ['minor', 'moderate', 'severe', 'extreme']
+export const SEVERITIES: readonly AlertSeverity[] = ALERT_SEVERITIES
 
-export interface AlertView {
-  id: string
-  key: string
-  /** 'river', 'wildlife', … */
-  kind: string
-  /** station id for river alerts, camera id for wildlife */
-  subjectId: string
-  /** 'threshold.danger', 'rateOfRise', 'forecast.danger', 'silent', 'sighting', … */
-  rule: string
-  severity: AlertSeverity
-  state: AlertState
-  drill: boolean
-  title: string
-  message: string
-  details: Record<string, unknown>
-  observedAt: string
-  lastSeenAt: string
-  occurrences: number
-  createdAt: string
-  updatedAt: string
-  firedAt: string | null
-  acknowledgedAt: string | null
-  acknowledgedBy: string | null
-  resolvedAt: string | null
-  resolvedBy: string | null
-  resolution: string | null
-}
+/** the server's AlertBody schema (dashboard/server/schemas.ts) as JSON: times are ISO strings */
+export type AlertView = Static<typeof AlertBody>
 
 /** SSE `alert`: the alert after the change, with the transition */
 export interface AlertEvent extends AlertView {

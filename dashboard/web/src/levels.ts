@@ -1,3 +1,4 @@
+import { classifyLevel } from '../../../core/levels.js'
 import type { LevelStatus, StationStatus, Thresholds } from './types.js'
 
 /**
@@ -58,14 +59,9 @@ export function alertLevel (status: StationStatus): 2 | 3 | 4 | 5 | null {
   }
 }
 
-/** Same rule as the server's classifyLevel: reaching a threshold counts. */
+/** The server's rule itself (core/levels.ts): reaching a threshold counts. */
 export function classify (level: number, t: Thresholds): LevelStatus {
-  if (level >= t.flooding) return 'flooding'
-  if (level >= t.danger) return 'danger'
-  if (level >= t.evacuationJudgement) return 'evacuationJudgement'
-  if (level >= t.caution) return 'caution'
-  if (level >= t.standby) return 'standby'
-  return 'normal'
+  return classifyLevel(level, t)
 }
 
 /** The next threshold above `level`, or null once the top one is reached. */

@@ -109,7 +109,8 @@ export function createStationLayer (map: L.Map): StationLayer {
     try {
       const res = await fetchReadings(entry.station.id, from, to, abort.signal)
       if (seq !== entry.loadSeq) return
-      const fetched = res.readings.map(r => ({ t: Date.parse(r.time), v: r.level }))
+      // a gap (欠測, level null) is not a point: the sparkline draws across it
+      const fetched = res.readings.flatMap(r => r.level === null ? [] : [{ t: Date.parse(r.time), v: r.level }])
       // live readings that arrived while the request was in flight are kept
       const live = entry.chart.kind === 'ready' ? entry.chart.points : []
       entry.chart = { kind: 'ready', points: mergePoints(fetched, live, from.getTime()) }

@@ -1,62 +1,20 @@
 /** Shapes of the dashboard API as the browser sees them (JSON: times are ISO strings). */
 
-export type LevelStatus = 'normal' | 'standby' | 'caution' | 'evacuationJudgement' | 'danger' | 'flooding'
+import type { Static } from 'typebox'
+import type { BacklogReportBody, CameraBody, DeviceStatusBody, ReadingBody, SeriesBody, StationBody, ThresholdsBody, TrendBody } from '../../server/schemas.js'
+import type { LevelStatus } from '../../../core/types.js'
+
+// The API's own TypeBox schemas (dashboard/server/schemas.ts) are the source of these
+// shapes: a field the server adds or changes shows up here at compile time.
+export type { LevelStatus }
 export type StationStatus = LevelStatus | 'unknown'
-
-export interface Thresholds {
-  observationStart?: number
-  standby: number
-  caution: number
-  evacuationJudgement: number
-  danger: number
-  flooding: number
-}
-
-export interface LatestReading {
-  time: string
-  receivedAt: string
-  level: number
-  batteryV: number | null
-}
-
+export type Thresholds = Static<typeof ThresholdsBody>
+export type StationView = Static<typeof StationBody>
+export type LatestReading = NonNullable<StationView['latest']>
 /** a gateway gauge's report on the store-and-forward backlog it delivered after an outage */
-export interface BacklogReport {
-  sent: number
-  summarised: number
-  from: string
-  to: string
-  time: string
-}
-
-export interface DeviceStatus {
-  online: boolean
-  batteryV: number | null
-  lastSeen: string | null
-  time: string
-  lastBacklog?: BacklogReport | null
-}
-
-export interface StationView {
-  id: string
-  name: string
-  nameEn: string
-  river: string
-  lat: number
-  lon: number
-  deviceId: string
-  datum: number
-  sensorHeight: number
-  thresholds: Thresholds
-  status: StationStatus
-  /** the gauge's last status; absent in live reading events */
-  device?: DeviceStatus | null
-  latest: LatestReading | null
-}
-
-export interface ReadingPoint {
-  time: string
-  level: number
-}
+export type BacklogReport = Static<typeof BacklogReportBody>
+export type DeviceStatus = Static<typeof DeviceStatusBody>
+export type ReadingPoint = Static<typeof ReadingBody>
 
 export interface ReadingsResponse {
   stationId: string
@@ -65,21 +23,13 @@ export interface ReadingsResponse {
   readings: ReadingPoint[]
 }
 
-export interface CameraLatest {
-  time: string
-  width: number
-  height: number
-  imageUrl: string
-}
+export type SeriesResponse = Static<typeof SeriesBody>
+export type SeriesPoint = SeriesResponse['points'][number]
+export type StationTrend = Static<typeof TrendBody>
+export type CameraView = Static<typeof CameraBody>
+export type CameraLatest = NonNullable<CameraView['latest']>
 
-export interface CameraView {
-  id: string
-  name: string
-  nameEn: string
-  lat: number
-  lon: number
-  latest: CameraLatest | null
-}
+// Below: SSE payloads and routes without a response schema (yet), written out by hand.
 
 export interface MapSettings {
   center: [number, number]
