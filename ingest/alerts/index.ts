@@ -164,7 +164,7 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
           repo.update(next, open.state, 'system', 'confirmed')
           return { alert: next, from: open.state, changed: true }
         }
-        repo.refresh(next)
+        repo.refresh(next, escalates ? open.severity : undefined)
         return { alert: next, from: open.state, changed: escalates }
       })
       if (result.changed) emit(result.alert, result.from)

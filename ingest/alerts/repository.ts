@@ -56,8 +56,8 @@ interface AlertRow {
 export interface AlertRepository {
   insert(alert: Alert, by: string | null, note: string | null): void
   update(alert: Alert, from: AlertState, by: string | null, note: string | null): void
-  /** severity / details / last seen changed without a state change */
-  refresh(alert: Alert): void
+  /** severity / details / last seen changed without a state change; `escalatedFrom` when the severity rose (notified) */
+  refresh(alert: Alert, escalatedFrom?: AlertSeverity): void
   get(id: string): Alert | undefined
   openByKey(key: string): Alert | undefined
   list(filter: AlertFilter): Alert[]
@@ -79,6 +79,8 @@ export function openAlertRepository (file: string): AlertRepository {
         acknowledged_by = @acknowledgedBy, resolved_at = @resolvedAt, resolved_by = @resolvedBy, resolution = @resolution
       WHERE id = @id`),
     transition: db.prepare('INSERT INTO alert_transitions (alert_id, at, from_state, to_state, by, note) VALUES (?, ?, ?, ?, ?, ?)'),
+    // the notifier's outbox (notify/): written in the caller's transaction, so a change is notified iff it committed
+    notify: db.prepare("INSERT INTO notify_events (source, ref_id, kind, doc, created_at) VALUES ('alert', ?, ?, ?, ?)"),
     get: db.prepare<[string], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
     openByKey: db.prepare<[string], AlertRow>("SELECT * FROM alerts WHERE key = ? AND state <> 'resolved'"),
     history: db.prepare<[string], { alert_id: string, at: number, from_state: string | null, to_state: string, by: string | null, note: string | null }>(
@@ -93,6 +95,9 @@ export function openAlertRepository (file: string): AlertRepository {
     }
   }
   const toParams = (a: Alert): Record<string, unknown> => ({ ...a, drill: a.drill ? 1 : 0, details: JSON.stringify(a.details) })
+  const notify = (a: Alert, kind: string, from: string | null, by: string | null): void => {
+    stmts.notify.run(a.id, kind, JSON.stringify({ alert: a, from, by }), a.updatedAt)
+  }
   let closed = false
 
   return {
@@ -100,16 +105,21 @@ export function openAlertRepository (file: string): AlertRepository {
       wrap('insert', () => {
         stmts.insert.run(toParams(alert))
         stmts.transition.run(alert.id, alert.updatedAt, null, alert.state, by, note)
+        notify(alert, alert.state, null, by)
       })
     },
     update (alert, from, by, note) {
       wrap('update', () => {
         stmts.update.run(toParams(alert))
         stmts.transition.run(alert.id, alert.updatedAt, from, alert.state, by, note)
+        notify(alert, alert.state, from, by)
       })
     },
-    refresh (alert) {
-      wrap('refresh', () => stmts.update.run(toParams(alert)))
+    refresh (alert, escalatedFrom) {
+      wrap('refresh', () => {
+        stmts.update.run(toParams(alert))
+        if (escalatedFrom !== undefined) notify(alert, 'severity', escalatedFrom, null)
+      })
     },
     get: id => wrap('get', () => fromRow(stmts.get.get(id))),
     openByKey: key => wrap('find', () => fromRow(stmts.openByKey.get(key))),
