@@ -45,7 +45,12 @@ export const ErrorCodes = {
   // simulators, record/replay and drills (simulators/, cli/record.ts, cli/drill.ts)
   MIMAMORI_ERR_RECORDING: { status: 400, message: 'not a valid MQTT recording line' },
   MIMAMORI_ERR_DATA_ROW: { status: 400, message: 'a row of the replayed data could not be read' },
-  MIMAMORI_ERR_SCENARIO: { status: 400, message: 'the drill scenario is invalid' }
+  MIMAMORI_ERR_SCENARIO: { status: 400, message: 'the drill scenario is invalid' },
+  // notifications (notify/): a channel's peer refused or could not be reached; advisories
+  MIMAMORI_ERR_NOTIFY_CHANNEL: { status: 502, message: 'a notification channel could not deliver (peer unreachable or refused)' },
+  MIMAMORI_ERR_NOTIFY_GONE: { status: 410, message: 'the notification address no longer exists (push subscription expired, user blocked)' },
+  MIMAMORI_ERR_NOTIFY_CONFIG: { status: 503, message: 'the notification channel is not configured' },
+  MIMAMORI_ERR_ADVISORY_STATE: { status: 409, message: 'the evacuation advisory is not in a state that allows this' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes
