@@ -24,10 +24,12 @@ const DEVICE_CHANNELS: Record<DeviceKind, ReadonlySet<string>> = {
  * - device: publishes only its own uplink/status topics, subscribes only to its own downlink;
  * - ingest: reads every device topic and ChirpStack uplinks, writes service events and downlinks;
  * - dashboard: reads service events and statuses, writes downlinks (operator configuration);
- * - anonymous (demo only): anything except `$` system topics.
+ * - anonymous (demo only): anything except `$SYS` (isReservedTopic).
+ * Other `$` topics are ordinary topics for the ACL ([MQTT-4.7.2]: only wildcard
+ * matching treats them differently, broker/dollar.ts); no role but anonymous has one.
  */
 export function mayPublish (who: Identity, topic: string): boolean {
-  if (topic.startsWith('$')) return false
+  if (isReservedTopic(topic)) return false
   switch (who.role) {
     case 'anonymous':
       return true
@@ -45,7 +47,7 @@ export function mayPublish (who: Identity, topic: string): boolean {
 }
 
 export function maySubscribe (who: Identity, filter: string): boolean {
-  if (filter.startsWith('$')) return false
+  if (isReservedTopic(filter)) return false
   switch (who.role) {
     case 'anonymous':
       return true
@@ -59,6 +61,16 @@ export function maySubscribe (who: Identity, filter: string): boolean {
       // the integration's downlink queue: application/{app}/device/{devEui}/command/down (wildcards allowed)
       return /^application\/[^/#]+\/device\/[^/#]+\/command\/down$/.test(filter)
   }
+}
+
+/**
+ * `$SYS/…` belongs to the broker for every identity, anonymous included: Aedes
+ * and its persistence coordinate through it (`$SYS/{broker}/new/clients` closes a
+ * client of that id on every broker, `$SYS/sub/add` adds a subscription to the
+ * shared store), and its heartbeats and subscription notices name other clients.
+ */
+export function isReservedTopic (topicOrFilter: string): boolean {
+  return topicOrFilter.startsWith('$SYS') && (topicOrFilter.length === 4 || topicOrFilter.charCodeAt(4) === 47)
 }
 
 /** Client ids: a device's is its id (sessions cannot be taken over); a service's starts with its id. */

@@ -11,6 +11,7 @@ import { deliveryQos, mayPublish, maySubscribe, payloadLimit, type Identity } fr
 import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
 import { coalesceWrites } from './coalesce.js'
+import { dollarDeliverable, keepDollarTopicsFromWildcards } from './dollar.js'
 import { createStatusTracker } from './status.js'
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
@@ -282,9 +283,9 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
           authorizePublish,
           authorizeSubscribe,
           authorizeForward: (client, packet) => {
-            if (packet.qos === 0) return packet
             const subs = (client as unknown as { subscriptions: Record<string, { qos?: number }> }).subscriptions
-            if (grantedAtLeast(subs, packet.qos)) return packet
+            if (!dollarDeliverable(subs, packet.topic)) return null
+            if (packet.qos === 0 || grantedAtLeast(subs, packet.qos)) return packet
             const qos = deliveryQos(subs, packet.topic, packet.qos)
             return qos === packet.qos ? packet : Object.assign(Object.create(Object.getPrototypeOf(packet) as object) as object, packet, { qos }) as typeof packet
           }
@@ -295,6 +296,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       }
       const a = aedes
       order = preservePublishOrder(a)
+      keepDollarTopicsFromWildcards(a)
       if (allowAnonymous) {
         log.warn('*** anonymous MQTT access is ON (demo mode): any client on this network may connect, publish and subscribe. Turn broker.allowAnonymous off and provision devices (`mimamori device add`) before exposing this port. ***')
       }
