@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { NotifySchema } from './notify-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -237,6 +238,7 @@ export const ConfigSchema = Type.Object({
     recoverMaxImages: Type.Integer({ minimum: 0, default: 2000, description: 'at most this many frames are recovered at start (newest first)' }),
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
+  notify: NotifySchema,
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] }),
   hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })
