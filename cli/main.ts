@@ -26,6 +26,7 @@ Commands:
               hydrograph through the running platform (mimamori sim replay --help)
   record      capture live device traffic to NDJSON (mimamori record --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
+  drill       run | validate scenario.yaml: a 訓練 drill through drill devices (mimamori drill --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
@@ -64,6 +65,11 @@ async function main (): Promise<void> {
       const { simReplayCommand } = await import('./replay.js')
       process.exitCode = await simReplayCommand(args)
     }
+    return
+  }
+  if (process.argv[2] === 'drill') {
+    const { drillCommand } = await import('./drill.js')
+    process.exitCode = await drillCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'device') {
