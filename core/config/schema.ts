@@ -158,6 +158,25 @@ export const ConfigSchema = Type.Object({
       zoom: Type.Integer({ minimum: 1, maximum: 19, default: 12 }),
       tileUrl: Type.String({ default: '', description: 'e.g. https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png; empty = offline base layer' }),
       tileAttribution: Type.String({ default: '' })
+    }, { additionalProperties: false, default: {} }),
+    tls: Type.Object({
+      enabled: Type.Boolean({ default: false, description: 'serve the dashboard over HTTPS (session cookies become Secure)' }),
+      cert: Type.String({ default: '', description: 'PEM certificate chain file' }),
+      key: Type.String({ default: '', description: 'PEM private key file' })
+    }, { additionalProperties: false, default: {} }),
+    trustProxy: Type.Union([Type.Boolean(), Type.String()], { default: false, description: 'behind a reverse proxy: true, or the proxy addresses/CIDRs (e.g. "127.0.0.1"); client address and https come from X-Forwarded-* (docs/security.md)' }),
+    auth: Type.Object({
+      demoLogin: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): a browser on this machine is signed in as the demo staff user; refused unless dashboard.host is loopback and trustProxy is off' }),
+      sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30, description: 'a session unused this long ends, min' }),
+      sessionMaxHours: Type.Integer({ minimum: 1, default: 12, description: 'a session ends this long after sign-in whatever its use, h' }),
+      sessionSecretFile: Type.String({ default: '', description: 'file with the cookie-signing secret (≥ 32 characters); empty = dataDir/dashboard-session.key, created on first start' }),
+      loginMaxPerAccount: Type.Integer({ minimum: 1, default: 10, description: 'failed sign-ins per account in loginWindowS before 429' }),
+      loginMaxPerAddress: Type.Integer({ minimum: 1, default: 30, description: 'failed sign-ins per client address in loginWindowS before 429' }),
+      loginWindowS: Type.Integer({ minimum: 1, default: 900, description: 'window of the sign-in counters, s' })
+    }, { additionalProperties: false, default: {} }),
+    sse: Type.Object({
+      maxClients: Type.Integer({ minimum: 1, default: 500, description: 'live event streams open at once, all users together; more get 429' }),
+      maxPerUser: Type.Integer({ minimum: 1, default: 8, description: 'live event streams one user (or one address without a user) may hold' })
     }, { additionalProperties: false, default: {} })
   }, { additionalProperties: false, default: {} }),
   sim: Type.Object({
