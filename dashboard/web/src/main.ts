@@ -12,9 +12,12 @@ import { connectLive } from './live.js'
 import { createStationLayer } from './markers.js'
 import { createPanel } from './panel.js'
 import type { CameraView, MapSettings, StationView } from './types.js'
+import { createViews } from './views.js'
 
 const RETRY_MS = 5_000
 const ANNOUNCE_MS = 15_000
+/** how long the first alert list waits for the live stream before reading anyway */
+const ALERTS_WAIT_MS = 3_000
 
 function showError (message: string | null): void {
   const box = byId('app-error')
@@ -90,7 +93,9 @@ async function main (): Promise<void> {
   }
   applyStations(stations)
   applyCameras(cameras)
-  void alertPanel.load()
+  // one /api/alerts per load: the list is read once the live stream is open (nothing raised in
+  // between is missed); a stream slower than this reads it anyway and again when it opens
+  const alertsFallback = setTimeout(() => { void alertPanel.load() }, ALERTS_WAIT_MS)
   /** each camera's latest sighting (the list is newest first, so apply it oldest first) */
   async function loadSightings (): Promise<void> {
     try {
@@ -150,6 +155,7 @@ async function main (): Promise<void> {
       // alerts raised between the first load and the stream opening would be missed: reload once live
       if (state === 'live' && !alertsLive) {
         alertsLive = true
+        clearTimeout(alertsFallback)
         void alertPanel.load()
       }
     },
@@ -166,7 +172,18 @@ async function main (): Promise<void> {
     }
   })
 
+  const views = createViews({
+    stations: () => stationLayer.all(),
+    cameras: () => cameraLayer.all(),
+    showMap (focus) {
+      map.invalidateSize()
+      if (focus?.kind === 'station') stationLayer.focus(focus.id)
+      else if (focus?.kind === 'camera') cameraLayer.focus(focus.id)
+    }
+  })
+
   onLangChange(() => {
+    views.relabel()
     header.relabel()
     base.relabel()
     legend.relabel()

@@ -1,0 +1,47 @@
+import { ApiError } from './api.js'
+import type { AlertView } from './alerts-api.js'
+import type { SeriesResponse, SightingView, StationTrend, StationView } from './types.js'
+
+async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: signal ?? null })
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`
+    try {
+      const body = await res.json() as { message?: unknown }
+      if (typeof body.message === 'string') message = body.message
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(url, res.status, message)
+  }
+  return await res.json() as T
+}
+
+export function fetchStation (id: string, signal?: AbortSignal): Promise<StationView> {
+  return getJson<StationView>(`/api/stations/${encodeURIComponent(id)}`, signal)
+}
+
+/** downsampled history, oldest first; `points` bounds the answer */
+export function fetchSeries (id: string, from: number, to: number, points: number, signal?: AbortSignal): Promise<SeriesResponse> {
+  const q = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: String(points) })
+  return getJson<SeriesResponse>(`/api/stations/${encodeURIComponent(id)}/series?${q.toString()}`, signal)
+}
+
+export function fetchTrends (signal?: AbortSignal): Promise<StationTrend[]> {
+  return getJson<StationTrend[]>('/api/stations/trends', signal)
+}
+
+/** every alert of one subject (all states), newest first */
+export function fetchSubjectAlerts (subjectId: string, signal?: AbortSignal): Promise<AlertView[]> {
+  return getJson<AlertView[]>(`/api/alerts?subjectId=${encodeURIComponent(subjectId)}&limit=500`, signal)
+}
+
+export interface PrecisionRow { cameraId: string, sightings: number, confirmed: number, rejected: number, precision: number | null }
+
+export function fetchPrecision (signal?: AbortSignal): Promise<{ cameras: PrecisionRow[] }> {
+  return getJson<{ cameras: PrecisionRow[] }>('/api/wildlife/precision', signal)
+}
+
+export function fetchRecentSightings (signal?: AbortSignal): Promise<SightingView[]> {
+  return getJson<SightingView[]>('/api/wildlife/sightings?limit=500', signal)
+}
