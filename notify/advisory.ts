@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto'
+import { MimamoriError } from '../core/errors.js'
+import type { Alert, Station } from '../core/types.js'
+import type { Store } from '../ingest/store/store.js'
+import { slopePerHour } from '../ingest/rules/trend.js'
+import { THRESHOLD_RULES } from '../ingest/rules/thresholds.js'
+import { ADVISORY_NAMES } from './levels.js'
+import { capIdentifier, localTime } from './message.js'
+import type { NotifyStore } from './store.js'
+import type { Advisory, AdvisoryLevel } from './types.js'
+
+export interface DraftInput {
+  alertId?: string | undefined
+  stationId?: string | undefined
+  level: AdvisoryLevel
+  area?: string | undefined
+  radiusM?: number | undefined
+  by: string
+}
+
+export interface Advisories {
+  /** pre-filled text from the alert and the station's latest readings; stored as a draft, sent nowhere */
+  draft(input: DraftInput): Promise<Advisory>
+  /** a person confirms: issued once to every public channel and the CAP feed */
+  issue(id: string, by: string, edit?: { text?: string | undefined, area?: string | undefined }): Advisory
+  update(id: string, by: string, edit: { text?: string | undefined, level?: AdvisoryLevel | undefined, area?: string | undefined }): Advisory
+  cancel(id: string, by: string, note?: string): Advisory
+  get(id: string): Advisory | undefined
+  list(limit?: number): Advisory[]
+}
+
+export interface AdvisoryDeps {
+  nstore: NotifyStore
+  store?: Store | undefined
+  getAlert: (id: string) => Alert | undefined
+  findOpenAlert: (stationId: string, rule: string, drill: boolean) => Alert | undefined
+  timezone: string
+  clock: () => number
+  /** a new outbox event was committed */
+  kick: () => void
+}
+
+const TREND_WINDOW_MS = 3_600_000
+
+/**
+ * Evacuation advisories (避難情報): 判断補助 — the system drafts the text from
+ * what it measured, a person confirms. Issue, update and cancel each commit the
+ * advisory and its outbox event in one transaction, so it goes out exactly once
+ * per step.
+ */
+export function createAdvisories (d: AdvisoryDeps): Advisories {
+  const mustGet = (id: string): Advisory => {
+    const a = d.nstore.advisory(id)
+    if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no advisory ${id}`)
+    return a
+  }
+  const commit = (next: Advisory, kind: 'issued' | 'updated' | 'cancelled', previous: { identifier: string, sent: number } | null): Advisory => {
+    d.nstore.transaction(() => {
+      d.nstore.saveAdvisory(next)
+      d.nstore.insertEvent('advisory', next.id, kind, { advisory: next, previous }, next.updatedAt)
+    })
+    d.kick()
+    return next
+  }
+  const validLevel = (l: number): AdvisoryLevel => {
+    if (l !== 3 && l !== 4 && l !== 5) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'advisory level must be 3 (高齢者等避難), 4 (避難指示) or 5 (緊急安全確保)')
+    return l
+  }
+
+  return {
+    async draft (input) {
+      const level = validLevel(input.level)
+      const alert = input.alertId === undefined ? undefined : d.getAlert(input.alertId)
+      if (input.alertId !== undefined && alert === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${input.alertId}`)
+      const stationId = input.stationId ?? (alert?.kind === 'river' ? alert.subjectId : undefined)
+      const station = stationId === undefined ? undefined : d.store?.getStation(stationId)
+      if (stationId !== undefined && station === undefined && d.store !== undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${stationId}`)
+      const now = d.clock()
+      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river} 流域 (${station.name} 周辺)` : '対象地区'
+      const text = station === undefined
+        ? `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`
+        : await stationText(station, level, area, alert, now)
+      const a: Advisory = {
+        id: randomUUID(),
+        alertId: alert?.id ?? null,
+        level,
+        area,
+        stationId: station?.id ?? null,
+        river: station?.river ?? null,
+        lat: station?.lat ?? null,
+        lon: station?.lon ?? null,
+        radiusM: station === undefined ? null : input.radiusM ?? 2000,
+        status: 'draft',
+        version: 0,
+        headline: `${ADVISORY_NAMES[level].ja}（警戒レベル${level}）${area}`,
+        text,
+        drill: alert?.drill === true || station?.drill === true,
+        createdBy: input.by,
+        createdAt: now,
+        issuedBy: null,
+        issuedAt: null,
+        updatedAt: now,
+        cancelledBy: null,
+        cancelledAt: null
+      }
+      d.nstore.saveAdvisory(a)
+      return a
+    },
+
+    issue (id, by, edit = {}) {
+      const a = mustGet(id)
+      if (a.status === 'issued') return a
+      if (a.status !== 'draft') throw new MimamoriError('MIMAMORI_ERR_ADVISORY_STATE', `advisory ${id} is ${a.status}`)
+      const now = d.clock()
+      const area = edit.area?.trim() || a.area
+      return commit({ ...a, area, text: edit.text?.trim() || a.text, headline: `${ADVISORY_NAMES[a.level].ja}（警戒レベル${a.level}）${area}`, status: 'issued', version: 1, issuedBy: by, issuedAt: now, updatedAt: now }, 'issued', null)
+    },
+
+    update (id, by, edit) {
+      const a = mustGet(id)
+      if (a.status !== 'issued') throw new MimamoriError('MIMAMORI_ERR_ADVISORY_STATE', `only an issued advisory can be updated (it is ${a.status})`)
+      const level = edit.level === undefined ? a.level : validLevel(edit.level)
+      const area = edit.area?.trim() || a.area
+      const now = Math.max(d.clock(), a.updatedAt + 1000)
+      const previous = { identifier: capIdentifier(a), sent: a.updatedAt }
+      return commit({ ...a, level, area, text: edit.text?.trim() || a.text, headline: `${ADVISORY_NAMES[level].ja}（警戒レベル${level}）${area}`, version: a.version + 1, updatedAt: now, issuedBy: by }, 'updated', previous)
+    },
+
+    cancel (id, by, note) {
+      const a = mustGet(id)
+      if (a.status === 'cancelled') return a
+      const now = Math.max(d.clock(), a.updatedAt + 1000)
+      if (a.status === 'draft') {
+        // a draft never left the building: discarding it sends nothing
+        const next = { ...a, status: 'cancelled' as const, cancelledBy: by, cancelledAt: now, updatedAt: now }
+        d.nstore.saveAdvisory(next)
+        return next
+      }
+      const previous = { identifier: capIdentifier(a), sent: a.updatedAt }
+      const text = `${a.area}の${ADVISORY_NAMES[a.level].ja}（警戒レベル${a.level}）を解除します。${note === undefined || note.trim() === '' ? '' : note.trim()}`
+      return commit({ ...a, status: 'cancelled', text, cancelledBy: by, cancelledAt: now, updatedAt: now }, 'cancelled', previous)
+    },
+
+    get: id => d.nstore.advisory(id),
+    list: (limit = 100) => d.nstore.advisories(limit)
+  }
+
+  async function stationText (station: Station, level: AdvisoryLevel, area: string, alert: Alert | undefined, now: number): Promise<string> {
+    const readings = d.store === undefined ? [] : await d.store.readings(station.id, { from: now - TREND_WINDOW_MS * 2, to: now + 60_000, limit: 500 })
+    const usable = readings.filter(r => Number.isFinite(r.level) && (r.qc?.flag ?? 1) !== 4).sort((x, y) => x.time - y.time)
+    const latest = usable.at(-1)
+    const levelM = latest?.level ?? (typeof alert?.details.level === 'number' ? alert.details.level : null)
+    const at = latest?.time ?? alert?.observedAt ?? now
+    const recent = usable.filter(r => latest !== undefined && r.time >= latest.time - TREND_WINDOW_MS)
+    const slope = recent.length >= 3 ? slopePerHour(recent.map(r => ({ time: r.time, level: r.level }))) : null
+    const trend = slope === null ? '' : slope > 0.05 ? `水位は上昇中です（毎時 +${slope.toFixed(2)} m）。` : slope < -0.05 ? `水位は下降中です（毎時 ${slope.toFixed(2)} m）。` : '水位はほぼ横ばいです。'
+    const reached = levelM === null ? undefined : [...THRESHOLD_RULES].reverse().find(t => levelM >= station.thresholds[t.key])
+    const forecast = d.findOpenAlert(station.id, 'forecast.danger', alert?.drill === true)
+    const eta = typeof forecast?.details.expectedAt === 'string' ? Date.parse(forecast.details.expectedAt) : NaN
+    const parts = [
+      `${station.river}の${station.name}観測所の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）に達しています`}。`,
+      trend,
+      Number.isFinite(eta) ? `このままでは ${localTime(eta, d.timezone)} 頃に氾濫危険水位（${station.thresholds.danger.toFixed(2)} m）に達する見込みです。` : '',
+      `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`,
+      level === 5 ? '命の危険があります。直ちに身の安全を確保してください。' : level === 4 ? '危険な場所から全員避難してください。' : '高齢者等は危険な場所から避難してください。'
+    ]
+    return parts.filter(p => p !== '').join('')
+  }
+}
