@@ -23,7 +23,9 @@ Commands:
               --credentials FILE uses another file); --profile <stationId> [--dr 2] prints
               the gauge's airtime and battery-life estimate for a calm year;
               sim replay --file <csv> --station <id> [--speed 600] replays a recorded
-              hydrograph through the running platform (mimamori sim replay --help)
+              hydrograph through the running platform (mimamori sim replay --help);
+              sim --gauges N --cameras M [--seed 1] a seeded fleet of N+M devices, each
+              its own MQTT client (mimamori sim --gauges 1 --help)
   record      capture live device traffic to NDJSON (mimamori record --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
   drill       run | validate scenario.yaml: a 訓練 drill through drill devices (mimamori drill --help)
@@ -65,6 +67,11 @@ async function main (): Promise<void> {
       const { simReplayCommand } = await import('./replay.js')
       process.exitCode = await simReplayCommand(args)
     }
+    return
+  }
+  if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => /^--(gauges|cameras)(=|$)/.test(a))) {
+    const { simScaleCommand } = await import('./sim-scale.js')
+    process.exitCode = await simScaleCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'drill') {

@@ -1,0 +1,110 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Config } from '../core/config/schema.js'
+import { MimamoriError } from '../core/errors.js'
+import { createLogger } from '../core/logger.js'
+import { cameraOptionsFrom, createSimulatedCamera, type SimulatedCamera } from '../simulators/camera-device.js'
+import { createSimulatedGauge, type SimulatedGauge } from '../simulators/gauge-device.js'
+import { syntheticFleet } from '../simulators/synthetic.js'
+import { parseDuration } from './record.js'
+import { localBrokerUrl, resolveConfig } from './config-source.js'
+import { simCredentials } from './sim-credentials.js'
+
+export const SIM_SCALE_USAGE = `mimamori sim --gauges N [--cameras M] — a prefecture of simulated devices
+
+Usage:
+  mimamori sim --gauges N [--cameras M] [--seed 1] [--interval 10m] [--connect-rate 500]
+      [--mqtt-url URL] [--provision | --credentials FILE] [--stats-every 10s] [--config file.json]
+  mimamori sim --gauges N [--cameras M] [--seed 1] --print-config > fleet.json
+
+  Every gauge and camera is its own MQTT client (client id = device id) with its own
+  credentials (--provision registers them all and writes dataDir/sim-credentials.json;
+  anonymous on the demo broker). Ids, places and thresholds come from --seed, so the
+  platform must know the same fleet: --print-config writes its stations and cameras
+  (merge them into the platform's configuration). Gauges report every --interval
+  (10 min, 観測 mode), spread evenly; frames that cannot go out wait in the client and
+  go when the broker is back. A stats line goes to stderr every --stats-every; at exit one
+  JSON line: {"gauges","connected","sent","acked","failed"}.`
+
+export async function simScaleCommand (argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      gauges: { type: 'string', default: '0' },
+      cameras: { type: 'string', default: '0' },
+      seed: { type: 'string', default: '1' },
+      interval: { type: 'string', default: '10m' },
+      'connect-rate': { type: 'string', default: '500' },
+      'stats-every': { type: 'string', default: '10s' },
+      'print-config': { type: 'boolean', default: false },
+      'mqtt-url': { type: 'string' },
+      provision: { type: 'boolean' },
+      credentials: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help === true) { process.stdout.write(SIM_SCALE_USAGE + '\n'); return 0 }
+  const count = (v: string, name: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 0) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--${name} must be a whole number ≥ 0 (got "${v}")`)
+    return n
+  }
+  const fleet = syntheticFleet({ gauges: count(values.gauges, 'gauges'), cameras: count(values.cameras, 'cameras'), seed: count(values.seed, 'seed') })
+  if (values['print-config']) { process.stdout.write(JSON.stringify(fleet, null, 2) + '\n'); return 0 }
+  const { config: base } = resolveConfig(values.config, process.env)
+  const config: Config = { ...base, stations: fleet.stations, cameras: fleet.cameras }
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty })
+  const intervalMs = parseDuration(values.interval, 'interval')
+  const rate = Math.max(1, count(values['connect-rate'], 'connect-rate'))
+  const url = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl)
+  const credentials = await simCredentials(config, logger, [...(values.provision === true ? ['--provision'] : []), ...(values.credentials === undefined ? [] : ['--credentials', values.credentials])])
+  const log = logger.child({ component: 'sim' })
+  const startMs = Date.now()
+  const gauges: SimulatedGauge[] = fleet.stations.map((station, i) => {
+    const calm = (station.thresholds.observationStart ?? station.thresholds.standby) * 0.6
+    return createSimulatedGauge({ station, scenario: t => calm + 0.05 * Math.sin((t - startMs) / 3_600_000 + i), mqttUrl: url, logger: log, publishTimeoutMs: 24 * 3_600_000, ...credentials?.('gauge', station.deviceId) })
+  })
+  const cameras: SimulatedCamera[] = fleet.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl: url, logger: log, ...cameraOptionsFrom(config), spoolDir: join(config.dataDir, 'spool', camera.id), ...credentials?.('camera', camera.id) }))
+  const stats = { gauges: gauges.length, cameras: cameras.length, connected: 0, sent: 0, acked: 0, failed: 0 }
+  const timers: NodeJS.Timeout[] = []
+  let stopping = false
+  const stopped = new Promise<void>(resolve => {
+    const stop = (): void => { stopping = true; resolve() }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  const statsLine = (): void => {
+    stats.connected = gauges.filter(g => g.connected).length + cameras.filter(c => c.connected).length
+    process.stderr.write(`sim: ${stats.connected}/${stats.gauges + stats.cameras} connected, ${stats.sent} frames sent, ${stats.acked} acked, ${stats.failed} failed, rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB\n`)
+  }
+  timers.push(setInterval(statsLine, parseDuration(values['stats-every'], 'stats-every')))
+  // connections at --connect-rate per second: a prefecture's gateways do not all join in one instant
+  const all = [...gauges, ...cameras]
+  for (let i = 0; i < all.length && !stopping; i += rate) {
+    const t0 = Date.now()
+    await Promise.all(all.slice(i, i + rate).map(async d => {
+      try { await d.connect() } catch (err) { stats.failed++; log.warn({ device: d.deviceId, err: (err as Error).message }, 'device could not connect') }
+    }))
+    const wait = 1000 - (Date.now() - t0)
+    if (wait > 0 && i + rate < all.length) await new Promise(resolve => setTimeout(resolve, wait))
+  }
+  statsLine()
+  gauges.forEach((g, i) => {
+    const report = (): void => {
+      if (stopping) return
+      stats.sent++
+      g.report().then(() => { stats.acked++ }, () => { stats.failed++ })
+    }
+    timers.push(setTimeout(() => { report(); timers.push(setInterval(report, intervalMs)) }, Math.round(i / gauges.length * intervalMs)))
+  })
+  for (const c of cameras) {
+    timers.push(setInterval(() => { if (!stopping) c.advance(Date.now()).catch(() => { stats.failed++ }) }, 5000))
+  }
+  await stopped
+  for (const t of timers) clearTimeout(t)
+  statsLine()
+  await Promise.all(all.map(async d => { await d.close().catch(() => undefined) }))
+  process.stdout.write(JSON.stringify(stats) + '\n')
+  return 0
+}
