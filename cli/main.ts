@@ -27,6 +27,8 @@ Commands:
               sim --gauges N --cameras M [--seed 1] a seeded fleet of N+M devices, each
               its own MQTT client (mimamori sim --gauges 1 --help)
   record      capture live device traffic to NDJSON (mimamori record --help)
+  export      readings, detections, sightings or alerts → CSV/Parquet with a progress bar
+              (mimamori export --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
   drill       run | validate scenario.yaml: a 訓練 drill through drill devices (mimamori drill --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
@@ -72,6 +74,11 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => /^--(gauges|cameras)(=|$)/.test(a))) {
     const { simScaleCommand } = await import('./sim-scale.js')
     process.exitCode = await simScaleCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'export') {
+    const { exportCommand } = await import('./export.js')
+    process.exitCode = await exportCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'drill') {

@@ -3,7 +3,9 @@ import { parquetReadObjects } from 'hyparquet'
 import type { QcFlag, Reading } from '../../core/types.js'
 import { bucketReadings } from '../../ingest/store/series.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { demoConfigFile, runCli, startTestApp, type TestApp } from '../helpers/app.js'
 import { startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
 
 const MINUTE = 60_000
@@ -154,6 +156,23 @@ describe('station history and export (embedded store)', () => {
     const bad = await fetch(`${t.info.dashboardUrl}/api/export?dataset=readings&ids=nowhere&${range}`)
     expect(bad.status).toBe(404)
     expect(await bad.json()).toMatchObject({ code: 'MIMAMORI_ERR_NOT_FOUND' })
+  })
+
+  it('mimamori export writes the same Parquet from the CLI, and refuses a bad dataset with a coded error', async () => {
+    const out = join(t.dataDir, 'cli.parquet')
+    const from = new Date(end - 2 * DAY + 1).toISOString()
+    const to = new Date(end).toISOString()
+    const env = { MIMAMORI_DATA_DIR: t.dataDir, MIMAMORI_LOG__LEVEL: 'silent' }
+    const ok = await runCli(['export', '--config', demoConfigFile(), '--dataset', 'readings', '--ids', OTHER, '--from', from, '--to', to, '--format', 'parquet', '--out', out], env)
+    expect(ok.err).toMatch(/export: \d+ rows → /)
+    expect(ok.code).toBe(0)
+    const file = readFileSync(out)
+    const objects = await parquetReadObjects({ file: file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) }) as Array<Record<string, unknown>>
+    const stored = await t.app.store!.readings(OTHER, { from: Date.parse(from), to: end, limit: 10_000, order: 'asc' })
+    expect(objects.map(o => (o.time as Date).getTime())).toEqual(stored.map(r => r.time))
+    const bad = await runCli(['export', '--config', demoConfigFile(), '--dataset', 'weather', '--from', from, '--to', to], env)
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/MIMAMORI_ERR_BAD_REQUEST: --dataset must be one of/)
   })
 
   it('compresses the API and the page, and sends versioned assets immutable', async () => {
