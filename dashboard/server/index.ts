@@ -21,6 +21,8 @@ import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
 import { createMetrics } from './metrics.js'
 import { READERS, SIGNED_IN } from './auth/access.js'
+import { ensureDemoUser, registerAuth } from './auth/index.js'
+import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
@@ -59,14 +61,20 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   const startedAt = Date.now()
   const hub = createSseHub()
   const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
+  const https = httpsOptions(config)
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
     loggerInstance: log.child({ component: 'http' }, { level: atLeast(log, 'warn') }) as FastifyBaseLogger,
+    ...(https === undefined ? {} : { https }),
+    // behind a reverse proxy: client address and https from X-Forwarded-* (docs/security.md)
+    trustProxy: config.dashboard.trustProxy,
     bodyLimit: 65_536,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandling(app, log)
+  // sessions, the one access hook and security headers, before any route (dashboard/server/auth)
+  const auth = registerAuth(app, { config, logger })
   const root = packageRoot()
   // before any route: compression and the OpenAPI collector must see every route registered after them
   void app.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
@@ -130,12 +138,14 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     app,
     get sseClients () { return hub.clients },
     async start () {
+      auth.checkBind()
+      if (config.dashboard.auth.demoLogin) await ensureDemoUser(auth.accounts)
       const address = await app.listen({ host: config.dashboard.host, port: config.dashboard.port })
       const port = app.server.address()
       const bound = typeof port === 'object' && port !== null ? port.port : config.dashboard.port
       const host = config.dashboard.host === '0.0.0.0' ? 'localhost' : config.dashboard.host
       log.info({ address }, 'dashboard listening')
-      return { url: `http://${host}:${bound}`, port: bound }
+      return { url: `${https === undefined ? 'http' : 'https'}://${host}:${bound}`, port: bound }
     },
     async close () {
       closing ??= (async () => {
@@ -143,6 +153,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
         metrics.close()
         hub.close()
         await app.close()
+        auth.close()
         if (sharedAlerts === undefined) await alerts.close()
         log.info('dashboard closed')
       })()

@@ -77,8 +77,9 @@ export const DownlinkBody = Type.Object({
   mode: Type.Optional(Type.Union([Type.Literal('watch'), Type.Literal('observe'), Type.Literal('maintenance')], { description: 'watch = 監視 (automatic), observe = 観測 (pinned), maintenance = 保守' })),
   observeIntervalMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 255, description: '観測 reporting interval, min' })),
   heartbeatHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 255, description: '監視 heartbeat, h' })),
-  observationStartM: Type.Optional(Type.Number({ minimum: -32.767, maximum: 32.767, description: '観測開始水位, m on the gauge datum' }))
-}, { additionalProperties: false, minProperties: 1 })
+  observationStartM: Type.Optional(Type.Number({ minimum: -32.767, maximum: 32.767, description: '観測開始水位, m on the gauge datum' })),
+  reason: Type.String({ minLength: 3, maxLength: 500, pattern: '\\S', description: 'why (理由): kept in the audit log with who sent it' })
+}, { additionalProperties: false, minProperties: 2 })
 
 export const DownlinkResult = Type.Object({
   stationId: Type.String(),
@@ -150,7 +151,7 @@ export const AlertsQuery = Type.Object({
 }, { additionalProperties: false })
 
 export const AlertActionBody = Type.Object({
-  by: Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: 'who acts (user name or id)' }),
+  by: Type.Optional(Type.String({ maxLength: 128, description: 'ignored: the signed-in user acts (kept so older clients still validate)' })),
   note: Type.Optional(Type.String({ maxLength: 1000 }))
 }, { additionalProperties: false })
 

@@ -6,6 +6,7 @@ import { loadConfig, type DeepPartial } from '../../core/config/load.js'
 import type { Config } from '../../core/config/schema.js'
 import { silentLogger } from '../../core/logger.js'
 import { createApp, type App, type AppInfo } from '../../cli/app.js'
+import { tokenFor, useToken } from './auth.js'
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..')
 /** ../shared beside the checkout (read in place, never copied); MIMAMORI_SHARED overrides */
@@ -21,6 +22,8 @@ export interface TestApp {
   info: AppInfo
   config: Config
   dataDir: string
+  /** API token of the test admin; apiFetch and openSse send it to this app's dashboard (test/helpers/auth.ts) */
+  token: string
   close(): Promise<void>
 }
 
@@ -42,11 +45,14 @@ export async function startTestApp (overrides: DeepPartial<Config> = {}): Promis
   const config = loadConfig({ file: demoConfigFile(), overrides: merge(base, overrides) })
   const app = createApp({ config, logger: silentLogger() })
   const info = await app.start()
+  const token = await tokenFor(config, 'test-admin', 'admin')
+  useToken(info.dashboardUrl, token)
   return {
     app,
     info,
     config,
     dataDir,
+    token,
     async close () {
       await app.close()
       rmSync(dataDir, { recursive: true, force: true })

@@ -9,6 +9,7 @@ import { createApp, type App, type AppInfo } from '../../cli/app.js'
 import { createReplayClock, interpolated, type RecordedPoint, type ReplayClock } from '../../simulators/replay/index.js'
 import { DEFAULT_PING_MODEL, MIN_VALID_PINGS } from '../../edge/gauge/sampling.js'
 import { demoConfigFile } from './app.js'
+import { tokenFor, useToken } from './auth.js'
 
 export interface RiverTestApp {
   app: App
@@ -32,6 +33,8 @@ export async function startRiverApp (stations: StationConfig[], overrides: DeepP
   const clock = createReplayClock(start)
   const app = createApp({ config, logger: silentLogger(), clock: clock.now })
   const info = await app.start()
+  // apiFetch/openSse send the test admin's token to this dashboard (test/helpers/auth.ts)
+  useToken(info.dashboardUrl, await tokenFor(config, 'test-admin', 'admin'))
   const alertEvents: RiverTestApp['alertEvents'] = []
   const waiters = new Map<string, () => void>()
   const key = {}

@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from 'node:http'
+import { authHeaders } from './auth.js'
 
 export interface SseEvent {
   event: string
@@ -14,12 +15,13 @@ export interface SseClient {
 }
 
 /** A minimal EventSource over node:http, parsing the wire format as a browser does. */
-export async function openSse (url: string): Promise<SseClient> {
+/** sends the test token of the URL's dashboard (test/helpers/auth.ts) unless `headers` says otherwise */
+export async function openSse (url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const events: SseEvent[] = []
   const waiters: Array<{ match: (e: SseEvent) => boolean, resolve: (e: SseEvent) => void }> = []
   let buffer = ''
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(url, { headers: { accept: 'text/event-stream' } }, resolve)
+    const req = request(url, { headers: { accept: 'text/event-stream', ...authHeaders(url), ...headers } }, resolve)
     req.on('error', reject)
     req.end()
   })

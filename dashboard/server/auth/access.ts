@@ -44,6 +44,10 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
+    /** a live event stream (SSE): counted against dashboard.sse limits per user and in total */
+    stream?: boolean
+    /** audit action name for a state-changing route (default: "METHOD /url") */
+    audit?: string
   }
   interface FastifyRequest {
     /** set by the auth hook on every non-public route; null on public ones without credentials */

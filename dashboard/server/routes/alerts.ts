@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
@@ -29,14 +30,19 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
   })
 
   app.post('/api/alerts/:id/ack', {
-    config: { access: OPERATORS },
+    config: { access: OPERATORS, audit: 'alert.ack' },
     schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
-  }, async (request) => alertView(alerts.acknowledge(request.params.id, request.body.by.trim(), { note: request.body.note })))
+  }, async (request) => alertView(alerts.acknowledge(request.params.id, actor(request), { note: request.body.note })))
 
   app.post('/api/alerts/:id/resolve', {
-    config: { access: OPERATORS },
+    config: { access: OPERATORS, audit: 'alert.resolve' },
     schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody } }
-  }, async (request) => alertView(alerts.resolve(request.params.id, request.body.by.trim(), { note: request.body.note })))
+  }, async (request) => alertView(alerts.resolve(request.params.id, actor(request), { note: request.body.note })))
+}
+
+/** who acts is the signed-in user, never what the body claims (the body's `by` is ignored) */
+function actor (request: FastifyRequest): string {
+  return request.principal?.username ?? 'unknown'
 }
 
 /** API shape: times as ISO strings, like every other route. */

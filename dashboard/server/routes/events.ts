@@ -4,7 +4,7 @@ import { READERS } from '../auth/access.js'
 
 /** `GET /api/events`: live readings, band changes and camera frames for the map. */
 export const eventRoutes: FastifyPluginAsync<{ hub: SseHub }> = async (app, { hub }) => {
-  app.get('/api/events', { config: { access: READERS } }, async (request, reply) => {
+  app.get('/api/events', { config: { access: READERS, stream: true } }, async (request, reply) => {
     hub.attach(request, reply)
   })
 }

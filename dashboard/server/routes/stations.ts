@@ -61,15 +61,17 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   })
 
   app.post('/api/stations/:id/downlink', {
-    config: { access: OPERATORS },
+    config: { access: OPERATORS, audit: 'downlink.send' },
     schema: { params: IdParams, body: DownlinkBody, response: { 202: DownlinkResult, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } }
   }, async (request, reply) => {
     const station = store.getStation(request.params.id)
     if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
-    const dl = gaugeDownlink(station.deviceId, request.body)
+    const { reason, ...settings } = request.body
+    const dl = gaugeDownlink(station.deviceId, settings)
     if (sendDownlink === undefined) throw new MimamoriError('MIMAMORI_ERR_MQTT', 'this dashboard has no MQTT connection for downlinks (run it in the all-in-one, or use `mimamori device downlink`)')
     await sendDownlink(dl.topic, dl.bytes)
-    request.log.info({ station: station.id, device: station.deviceId, settings: dl.settings }, 'downlink sent')
+    // who and why also go to the audit log (auth hook), with the request body
+    request.log.info({ station: station.id, device: station.deviceId, settings: dl.settings, by: request.principal?.username, reason }, 'downlink sent')
     return await reply.status(202).send({ stationId: station.id, deviceId: station.deviceId, topic: dl.topic, fPort: dl.fPort, bytes: dl.bytes.toString('hex'), settings: { ...dl.settings } })
   })
 

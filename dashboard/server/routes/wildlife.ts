@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { access, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { EventBus } from '../../../core/bus.js'
 import { AreaShapeSchema, type Config } from '../../../core/config/schema.js'
@@ -12,6 +13,7 @@ import { openWildlifeRepo } from '../../../ingest/wildlife/repo.js'
 import { STATUS_FILE, type WildlifeStatus } from '../../../ingest/wildlife/status.js'
 import { createSseHub, type SseHub } from '../sse.js'
 import { HUNTER_OR_OPERATOR, HUNTERS, OPERATORS, READERS, SIGNED_IN } from '../auth/access.js'
+import { assertOwnHunter, hunterScope } from '../auth/scope.js'
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 const Uuidish = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
@@ -37,10 +39,19 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
       alert: alert === undefined ? null : { id: alert.id, state: alert.state, drill: alert.drill, acknowledgedBy: alert.acknowledgedBy }
     }
   }
+  /** a hunter sees that a sighting reached them, not which other hunters it reached */
+  const scoped = <T extends { hunters: string[] }>(request: FastifyRequest, v: T): T => {
+    const own = hunterScope(request)
+    return own === undefined ? v : { ...v, hunters: v.hunters.filter(h => h === own) }
+  }
+  const assertInOwnArea = (request: FastifyRequest, s: Sighting): void => {
+    const own = hunterScope(request)
+    if (own !== undefined && !s.hunters.includes(own)) throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'this sighting is outside your areas')
+  }
   bus.on('sighting', busKey, ({ sighting }) => {
     hub.broadcast('sighting', view(sighting))
     if (sighting.suppressed) return
-    for (const h of sighting.hunters) hunterHubs.get(h)?.broadcast('wildlifeAlert', view(sighting))
+    for (const h of sighting.hunters) hunterHubs.get(h)?.broadcast('wildlifeAlert', { ...view(sighting), hunters: [h] })
   })
   app.addHook('onClose', async () => {
     bus.removeListeners(busKey)
@@ -60,17 +71,26 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   app.get('/api/wildlife/sightings', {
     config: { access: SIGNED_IN },
     schema: { querystring: Type.Object({ cameraId: Type.Optional(Id), hunterId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }) }
-  }, async (request) => repo.sightings(request.query).map(view))
+  }, async (request) => {
+    const own = hunterScope(request)
+    if (own !== undefined && request.query.hunterId !== undefined) assertOwnHunter(request, request.query.hunterId)
+    // a hunter's list is always their own areas' sightings, whatever the query asks
+    return repo.sightings(own === undefined ? request.query : { ...request.query, hunterId: own }).map(s => scoped(request, view(s)))
+  })
 
   app.get('/api/wildlife/sightings/:id', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no sighting ${request.params.id}`)
-    return { ...view(s), feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
+    assertInOwnArea(request, s)
+    const own = hunterScope(request)
+    const feedback = repo.feedback(s.id).filter(f => own === undefined || f.hunterId === own)
+    return { ...scoped(request, view(s)), feedback: feedback.map(f => ({ ...f, at: iso(f.at) })) }
   })
 
   app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request, reply) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined || s.thumbnail === null) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no thumbnail for sighting ${request.params.id}`)
+    assertInOwnArea(request, s)
     const file = join(config.dataDir, s.thumbnail)
     try {
       await access(file)
@@ -100,24 +120,28 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   app.get('/api/wildlife/precision', { config: { access: READERS } }, async () => repo.precision())
 
   app.post('/api/wildlife/alerts/:id/feedback', {
-    config: { access: HUNTERS },
+    config: { access: HUNTERS, audit: 'wildlife.feedback' },
     schema: {
       params: Type.Object({ id: Uuidish }),
-      body: Type.Object({ hunterId: Id, verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
+      body: Type.Object({ hunterId: Type.Optional(Id), verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
     }
   }, async (request) => {
     // the id of the alert a hunter received, or of the sighting behind it
     const s = repo.sightingByAlert(request.params.id) ?? repo.getSighting(request.params.id)
     if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no wildlife alert or sighting ${request.params.id}`)
-    if (repo.getHunter(request.body.hunterId) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.body.hunterId}`)
-    repo.putFeedback({ sightingId: s.id, hunterId: request.body.hunterId, verdict: request.body.verdict, note: request.body.note, at: Date.now() })
-    return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).map(f => ({ ...f, at: iso(f.at) })) }
+    // feedback speaks for the signed-in hunter only, and only on an alert that was delivered to them
+    const hunterId = request.principal?.hunterId ?? ''
+    if (request.body.hunterId !== undefined && request.body.hunterId !== hunterId) throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'feedback is given in your own name only')
+    if (repo.getHunter(hunterId) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${hunterId}`)
+    if (s.suppressed || s.alertId === null || !s.hunters.includes(hunterId)) throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'this alert was not delivered to you')
+    repo.putFeedback({ sightingId: s.id, hunterId, verdict: request.body.verdict, note: request.body.note, at: Date.now() })
+    return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).filter(f => f.hunterId === hunterId).map(f => ({ ...f, at: iso(f.at) })) }
   })
 
   app.get('/api/hunters', { config: { access: OPERATORS } }, async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
 
   app.post('/api/hunters', {
-    config: { access: OPERATORS },
+    config: { access: OPERATORS, audit: 'hunter.add' },
     schema: { body: Type.Object({ id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), contact: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) }
   }, async (request, reply) => {
     const h = repo.addHunter(request.body)
@@ -125,25 +149,26 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   app.get('/api/hunters/:id', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+    assertOwnHunter(request, request.params.id)
     const h = repo.getHunter(request.params.id)
     if (h === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return { ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) }
   })
 
-  app.delete('/api/hunters/:id', { config: { access: OPERATORS }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id', { config: { access: OPERATORS, audit: 'hunter.delete' }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     if (!repo.deleteHunter(request.params.id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(204).send()
   })
 
   app.post('/api/hunters/:id/areas', {
-    config: { access: OPERATORS },
+    config: { access: OPERATORS, audit: 'hunter.area.add' },
     schema: { params: Type.Object({ id: Id }), body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: Shape }, { additionalProperties: false }) }
   }, async (request, reply) => {
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(201).send(repo.addArea(request.params.id, request.body))
   })
 
-  app.delete('/api/hunters/:id/areas/:areaId', { config: { access: OPERATORS }, schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id/areas/:areaId', { config: { access: OPERATORS, audit: 'hunter.area.delete' }, schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
     if (!repo.deleteArea(request.params.id, request.params.areaId)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no area ${request.params.areaId}`)
     return await reply.status(204).send()
   })
@@ -153,13 +178,15 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     config: { access: HUNTER_OR_OPERATOR },
     schema: { params: Type.Object({ id: Id }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) }
   }, async (request) => {
+    assertOwnHunter(request, request.params.id)
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
-    return repo.sightings({ hunterId: request.params.id, limit: request.query.limit }).filter(s => !s.suppressed).map(view)
+    return repo.sightings({ hunterId: request.params.id, limit: request.query.limit }).filter(s => !s.suppressed).map(s => scoped(request, view(s)))
   })
 
   /** SSE for one hunter's phone: `wildlifeAlert` events for their areas only */
-  app.get('/api/hunters/:id/events', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.get('/api/hunters/:id/events', { config: { access: HUNTER_OR_OPERATOR, stream: true }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     const id = request.params.id
+    assertOwnHunter(request, id)
     if (repo.getHunter(id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${id}`)
     let h = hunterHubs.get(id)
     if (h === undefined) {

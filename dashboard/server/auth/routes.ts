@@ -1,0 +1,160 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { MimamoriError } from '../../../core/errors.js'
+import { ADMIN, ROLES, SIGNED_IN, type Role } from './access.js'
+import { MAX_PASSWORD, type Accounts, type User } from './accounts.js'
+import type { AuditLog } from './audit.js'
+import { newCsrfToken } from './hook.js'
+import type { AttemptLimiter } from './limiter.js'
+
+export interface AuthRouteOptions {
+  accounts: Accounts
+  audit: AuditLog
+  limiter: AttemptLimiter
+  limits: { perAccount: number, perAddress: number }
+}
+
+const Username = Type.String({ minLength: 1, maxLength: 64 })
+const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD })
+const RoleSchema = Type.Union(ROLES.map(r => Type.Literal(r)))
+
+export const userView = (u: User) => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  hunterId: u.hunterId,
+  disabled: u.disabled,
+  createdAt: new Date(u.createdAt).toISOString(),
+  updatedAt: new Date(u.updatedAt).toISOString()
+})
+
+function me (request: FastifyRequest) {
+  const p = request.principal!
+  return {
+    username: p.username,
+    role: p.role,
+    hunterId: p.hunterId,
+    via: p.via,
+    demo: p.via === 'demo',
+    // scripts with a token need none; a browser sends it back as x-csrf-token on every write
+    csrfToken: p.via === 'token' ? null : request.session.get('csrf') ?? null
+  }
+}
+
+/** Sign-in, sign-out, who am I, own password; user and token administration for admins. */
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { accounts, audit, limiter, limits }) => {
+  app.post('/api/auth/login', {
+    config: { access: 'public', audit: 'login' },
+    schema: { body: Type.Object({ username: Username, password: Password }, { additionalProperties: false }) }
+  }, async (request, reply) => {
+    const { username, password } = request.body
+    const addrKey = `addr:${request.ip}`
+    const userKey = `user:${username.toLowerCase()}`
+    // checked before the password, so a throttled guess costs no scrypt and tells nothing
+    const wait = Math.max(limiter.blockedFor(addrKey, limits.perAddress), limiter.blockedFor(userKey, limits.perAccount))
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait))
+      throw new MimamoriError('MIMAMORI_ERR_RATE_LIMITED', `too many failed sign-ins; try again in ${wait} s`, { details: { retryAfterS: wait } })
+    }
+    const user = await accounts.verifyLogin(username, password)
+    if (user === undefined) {
+      limiter.fail(addrKey)
+      limiter.fail(userKey)
+      throw new MimamoriError('MIMAMORI_ERR_LOGIN')
+    }
+    limiter.reset(userKey)
+    // a new id at sign-in: an id planted before (fixation) never becomes a signed-in session
+    await request.session.regenerate()
+    request.session.set('userId', user.id)
+    request.session.set('csrf', newCsrfToken())
+    request.principal = { userId: user.id, username: user.username, role: user.role, hunterId: user.hunterId, via: 'session', scope: 'write' }
+    return me(request)
+  })
+
+  app.post('/api/auth/logout', { config: { access: SIGNED_IN, audit: 'logout' } }, async (request, reply) => {
+    await request.session.destroy()
+    return await reply.status(204).send()
+  })
+
+  app.get('/api/auth/me', { config: { access: SIGNED_IN } }, async (request) => me(request))
+
+  app.post('/api/auth/password', {
+    config: { access: SIGNED_IN, audit: 'user.password.own' },
+    schema: { body: Type.Object({ current: Password, password: Password }, { additionalProperties: false }) }
+  }, async (request, reply) => {
+    const p = request.principal!
+    if (p.via !== 'session') throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'change the password from a signed-in browser session')
+    if (await accounts.verifyLogin(p.username, request.body.current) === undefined) throw new MimamoriError('MIMAMORI_ERR_LOGIN', 'current password is wrong')
+    await accounts.setPassword(p.username, request.body.password)
+    await request.session.destroy()
+    return await reply.status(204).send()
+  })
+
+  // ---- admin: users, tokens, audit log ----
+  app.get('/api/admin/users', { config: { access: ADMIN } }, async () => accounts.listUsers().map(userView))
+
+  app.post('/api/admin/users', {
+    config: { access: ADMIN, audit: 'user.add' },
+    schema: { body: Type.Object({ username: Username, role: RoleSchema, password: Password, hunterId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }) }
+  }, async (request, reply) => {
+    const b = request.body
+    const u = await accounts.addUser({ username: b.username, role: b.role as Role, password: b.password, hunterId: b.hunterId ?? null })
+    return await reply.status(201).send(userView(u))
+  })
+
+  app.post('/api/admin/users/:username/disable', {
+    config: { access: ADMIN, audit: 'user.disable' },
+    schema: { params: Type.Object({ username: Username }) }
+  }, async (request) => {
+    if (request.params.username.toLowerCase() === request.principal!.username.toLowerCase()) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'an admin cannot disable their own account')
+    return userView(accounts.setDisabled(request.params.username, true))
+  })
+
+  app.post('/api/admin/users/:username/enable', {
+    config: { access: ADMIN, audit: 'user.enable' },
+    schema: { params: Type.Object({ username: Username }) }
+  }, async (request) => userView(accounts.setDisabled(request.params.username, false)))
+
+  app.post('/api/admin/users/:username/password', {
+    config: { access: ADMIN, audit: 'user.password' },
+    schema: { params: Type.Object({ username: Username }), body: Type.Object({ password: Password }, { additionalProperties: false }) }
+  }, async (request) => userView(await accounts.setPassword(request.params.username, request.body.password)))
+
+  app.get('/api/admin/tokens', { config: { access: ADMIN } }, async () => accounts.listTokens().map(t => ({
+    ...t, createdAt: iso(t.createdAt), expiresAt: iso(t.expiresAt), lastUsedAt: t.lastUsedAt === null ? null : iso(t.lastUsedAt)
+  })))
+
+  app.post('/api/admin/tokens', {
+    config: { access: ADMIN, audit: 'token.create' },
+    schema: {
+      body: Type.Object({
+        username: Username,
+        name: Type.String({ minLength: 1, maxLength: 100 }),
+        scope: Type.Union([Type.Literal('read'), Type.Literal('write')], { default: 'read' }),
+        days: Type.Integer({ minimum: 1, maximum: 366, default: 90 })
+      }, { additionalProperties: false })
+    }
+  }, async (request, reply) => {
+    const b = request.body
+    const { token, info } = accounts.createToken({ username: b.username, name: b.name, scope: b.scope, expiresAt: Date.now() + b.days * 86_400_000 })
+    return await reply.status(201).send({ token, id: info.id, scope: info.scope, expiresAt: iso(info.expiresAt) })
+  })
+
+  app.delete('/api/admin/tokens/:id', {
+    config: { access: ADMIN, audit: 'token.revoke' },
+    schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{12}$' }) }) }
+  }, async (request, reply) => {
+    if (!accounts.revokeToken(request.params.id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no token ${request.params.id}`)
+    return await reply.status(204).send()
+  })
+
+  app.get('/api/admin/audit', {
+    config: { access: ADMIN },
+    schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }), before: Type.Optional(Type.Integer({ minimum: 1 })), action: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }) }
+  }, async (request) => audit.list(request.query).map(e => ({ ...e, at: iso(e.at) })))
+}
+
+function iso (ms: number): string {
+  return new Date(ms).toISOString()
+}
