@@ -4,7 +4,7 @@ import type { PublishPacket } from 'aedes'
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import { parseTopic } from '../core/topics.js'
+import { isIngestTopic } from '../core/topics.js'
 import { redisOptions } from './persistence.js'
 
 const require = createRequire(import.meta.url)
@@ -33,14 +33,6 @@ export function createClusterEmitter (url: string, logger: Logger): ClusterEmitt
   return mq
 }
 
-/** Device uplinks (not service traffic) are what ingest workers must see exactly once. */
-export function isIngestTopic (topic: string): boolean {
-  const t = parseTopic(topic)
-  if (t === null) return false
-  if (t.type === 'chirpstack') return true
-  return t.channel === 'up' || t.channel === 'image' || t.channel === 'status'
-}
-
 export interface UplinkFeed {
   /**
    * Called from authorizePublish, which aedes runs before it writes the PUBACK
@@ -54,7 +46,8 @@ export interface UplinkFeed {
 }
 
 /**
- * Cluster mode: the broker that receives a device uplink appends it to one
+ * Cluster mode: the broker that receives a message on an ingest topic (core/topics.ts
+ * INGEST_SUBSCRIPTIONS: gauge, ChirpStack, camera image and detection, status) appends it to one
  * Redis stream; ingest workers read it through a consumer group
  * (ingest/cluster/stream-ingest.ts). One entry per received publish, whichever
  * broker the device is connected to, so work is shared and nothing is read twice

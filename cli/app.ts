@@ -2,13 +2,14 @@ import { resolve } from 'node:path'
 import { createEventBus, type EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
-import { createBroker, type Broker } from '../broker/index.js'
+import { createBroker, type Broker, type BrokerPorts } from '../broker/index.js'
 import { createEmbeddedStore } from '../ingest/store/embedded.js'
 import { createInfluxStore, outboxHealth } from '../ingest/store/influx.js'
 import type { Store } from '../ingest/store/store.js'
 import { createIngest, type Ingest } from '../ingest/index.js'
 import { createAlerts, type Alerts } from '../ingest/alerts/index.js'
-import { createRiverRules, type RiverRules } from '../ingest/rules/index.js'
+import type { RiverRules } from '../ingest/rules/index.js'
+import { SUBSCRIPTIONS } from '../core/topics.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
 import { createFleet, type Fleet } from '../simulators/fleet.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
@@ -58,7 +59,6 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let ingest: Ingest | undefined
   let dashboard: Dashboard | undefined
   let alerts: Alerts | undefined
-  let rules: RiverRules | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
   let closing: Promise<void> | undefined
@@ -70,28 +70,34 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get dashboard () { return dashboard },
     get broker () { return broker },
     get alerts () { return alerts },
-    get rules () { return rules },
+    get rules () { return ingest?.rules },
 
     async start () {
       try {
-        broker = createBroker({ config, logger })
-        const ports = await broker.start()
-        const localMqtt = broker.url
         store = openStore(config, logger)
         alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
-        if (config.river.rules.enabled) {
-          // started before ingest so no reading from the persistent session slips past the rules
-          rules = createRiverRules({ config, logger, bus, store, alerts, clock })
-          await rules.start()
+        // In-process by default: the broker hands every ingest topic to the pipeline and PUBACKs
+        // after the durable write (ingest/index.ts). A configured ingest broker or account means
+        // ingest subscribes over MQTT like a separate `mimamori ingest`.
+        const inProcess = config.ingest.mqttUrl === '' && config.ingest.username === ''
+        let ports: BrokerPorts
+        if (inProcess) {
+          const local = ingest = createIngest({ config, logger, bus, store, clock, alerts })
+          // started before the broker listens, so no device message finds it closed
+          await local.start()
+          broker = createBroker({ config, logger, intake: local })
+          ports = await broker.start()
+          // device statuses retained before a restart, as a new subscriber would be given them
+          for await (const p of broker.retained([SUBSCRIPTIONS.status])) {
+            await local.take({ topic: p.topic, payload: Buffer.from(p.payload), retain: true }).catch(() => {})
+          }
+        } else {
+          broker = createBroker({ config, logger })
+          ports = await broker.start()
+          ingest = createIngest({ config, logger, bus, store, clock, alerts, mqttUrl: config.ingest.mqttUrl === '' ? broker.url : config.ingest.mqttUrl })
+          await ingest.start()
         }
-        // The all-in-one's own services authenticate even in the anonymous demo:
-        // in-process credentials from the broker, never written anywhere.
-        const useLocalIngest = config.ingest.mqttUrl === '' && config.ingest.username === ''
-        const ingestConfig = useLocalIngest
-          ? { ...config, ingest: { ...config.ingest, ...broker.issueCredentials('ingest', config.ingest.clientId) } }
-          : config
-        ingest = createIngest({ config: ingestConfig, logger, bus, store, clock, mqttUrl: config.ingest.mqttUrl === '' ? localMqtt : config.ingest.mqttUrl })
-        await ingest.start()
+        const localMqtt = broker.url
         const ingestRef = ingest
         const brokerRef = broker
         // Operator downlinks leave through a dashboard-role connection (ACL: may write .../down only),
@@ -140,7 +146,6 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
-          ['rules', rules?.close],
           ['alerts', alerts?.close],
           ['store', store?.close],
           ['broker', broker?.close]

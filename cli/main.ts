@@ -154,25 +154,20 @@ async function broker (config: Config, logger: Logger): Promise<Stop> {
 
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
   if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
-  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createAlerts }, { createRiverRules }, { createIngest }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'),
-    import('../ingest/alerts/index.js'), import('../ingest/rules/index.js'), import('../ingest/index.js')
+  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createIngest }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/index.js')
   ])
   const bus = createEventBus()
   const store = openStore(config, logger)
   const url = config.ingest.mqttUrl === '' ? localBrokerUrl(config) : config.ingest.mqttUrl
-  // river rules run where the readings arrive; alerts go to the shared database and, as bus events, to the dashboard
-  const alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
-  const rules = config.river.rules.enabled ? createRiverRules({ config, logger, bus, store, alerts }) : undefined
-  await rules?.start()
+  // the pipeline runs the river rules and wildlife where the readings arrive; alerts go to the
+  // shared database and, as bus events, to the dashboard
   const service = createIngest({ config, logger, bus, store, mqttUrl: url })
   await service.start()
   const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
   publishBusEvents(bus, events, {})
   return async () => {
     await service.close()
-    await rules?.close()
-    await alerts.close()
     await endMqtt(events)
     await store.close()
   }

@@ -25,6 +25,28 @@ export const SUBSCRIPTIONS = {
   chirpstackUplinks: 'application/+/device/+/event/up'
 } as const
 
+/** Every filter ingest subscribes to; the cluster stream filter (broker/cluster.ts) is derived from the same list. */
+export const INGEST_SUBSCRIPTIONS: readonly string[] = Object.values(SUBSCRIPTIONS)
+
+/** MQTT filter matching ([MQTT-4.7]): `+` one level, `#` the rest; `$` topics never match a leading wildcard. */
+export function topicMatches (filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true
+    if (i >= t.length) return false
+    if (f[i] !== '+' && f[i] !== t[i]) return false
+  }
+  return f.length === t.length
+}
+
+/** True for a topic one of INGEST_SUBSCRIPTIONS matches (and that ingest can therefore route). */
+export function isIngestTopic (topic: string): boolean {
+  for (const filter of INGEST_SUBSCRIPTIONS) if (topicMatches(filter, topic)) return true
+  return false
+}
+
 export type ParsedTopic =
   | { type: 'device', kind: DeviceKind, deviceId: string, channel: DeviceChannel }
   | { type: 'chirpstack', applicationId: string, devEui: string }

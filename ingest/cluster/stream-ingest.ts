@@ -2,25 +2,21 @@ import { hostname } from 'node:os'
 import { Redis } from 'ioredis'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
-import { MimamoriError, toMimamoriError } from '../../core/errors.js'
+import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import { parseTopic } from '../../core/topics.js'
-import { classifyLevel } from '../../core/levels.js'
 import { redisOptions } from '../../broker/persistence.js'
 import { STREAM_FIELDS } from '../../broker/cluster.js'
+import type { Alerts } from '../alerts/index.js'
+import { createIngestPipeline, type IngestPipeline } from '../pipeline.js'
 import type { Store } from '../store/store.js'
-import { countRejection, createStats, type IngestStats } from '../stats.js'
-import type { HandlerContext } from '../handlers/context.js'
-import { handleGaugeUplink, UPLINK_FPORT } from '../handlers/gauge.js'
-import { handleCameraImage } from '../handlers/camera.js'
-import { handleCameraDetection } from '../handlers/camera-detection.js'
-import { handleDeviceStatus } from '../handlers/status.js'
+import type { IngestStats } from '../stats.js'
 
 export interface StreamIngest {
   start(): Promise<void>
   close(): Promise<void>
   readonly consumer: string
   readonly stats: Readonly<IngestStats & { acked: number, claimed: number }>
+  readonly pipeline: IngestPipeline
 }
 
 export interface StreamIngestDeps {
@@ -28,6 +24,7 @@ export interface StreamIngestDeps {
   logger: Logger
   bus: EventBus
   store: Store
+  alerts?: Alerts | undefined
   /** consumer name in the group; unique per worker process */
   consumer?: string
 }
@@ -35,20 +32,22 @@ export interface StreamIngestDeps {
 type Entry = [id: Buffer, fields: Buffer[] | null]
 
 /**
- * Cluster-mode ingest worker: reads device uplinks from the Redis stream the
- * brokers append to (broker/cluster.ts) as one consumer of a consumer group,
- * so workers share the work. An entry is XACKed only after its outcome is
- * durable (stored, duplicate, or refused for good); a worker that dies leaves
- * its entries pending, and another worker takes them over with XAUTOCLAIM
- * after broker.cluster.claimIdleMs. Writes are idempotent on (station, time),
- * so a reading handled twice is stored once.
+ * Cluster-mode intake: reads what the brokers append to the Redis stream
+ * (broker/cluster.ts) as one consumer of a consumer group, so workers share the
+ * work, and hands each entry to the same pipeline as every other mode
+ * (ingest/pipeline.ts: router, QC, rules, wildlife, alerts). An entry is
+ * XACKed only after its outcome is durable (stored, duplicate, or refused for
+ * good); a worker that dies leaves its entries pending, and another worker
+ * takes them over with XAUTOCLAIM after broker.cluster.claimIdleMs. Writes are
+ * idempotent on (station, time) and alerts are deduplicated by key in the shared
+ * database, so an entry handled twice is stored and alerted once.
  */
-export function createStreamIngest ({ config, logger, bus, store, consumer = `${hostname()}-${process.pid}` }: StreamIngestDeps): StreamIngest {
+export function createStreamIngest ({ config, logger, bus, store, alerts, consumer = `${hostname()}-${process.pid}` }: StreamIngestDeps): StreamIngest {
   const { redisUrl, stream, group, claimIdleMs } = config.broker.cluster
   if (redisUrl === '') throw new MimamoriError('MIMAMORI_ERR_CONFIG', 'stream ingest needs broker.cluster.redisUrl')
   const log = logger.child({ component: 'ingest', mode: 'stream', consumer })
-  const stats = { ...createStats(), acked: 0, claimed: 0 }
-  const ctx: HandlerContext = { config, logger: log, bus, store, stats, lastStatus: new Map(), lastTime: new Map() }
+  const pipeline = createIngestPipeline({ config, logger: logger.child({ consumer }), bus, store, alerts })
+  const counts = { acked: 0, claimed: 0 }
   const redis = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: null, lazyConnect: true })
   redis.on('error', (err: Error) => { log.warn({ err: err.message }, 'redis connection error') })
   let running = false
@@ -56,69 +55,32 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
   let closing: Promise<void> | undefined
   let nextClaim = 0
 
-  async function route (topic: string, payload: Buffer, receivedAt: number): Promise<void> {
-    const t = parseTopic(topic)
-    if (t === null || t.type !== 'device') throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
-    if (t.kind === 'gauge' && t.channel === 'up') {
-      const r = await handleGaugeUplink(ctx, t.deviceId, payload, UPLINK_FPORT, receivedAt)
-      if (r === 'inserted') stats.stored++
-      else if (r === 'duplicate') stats.duplicates++
-      return
-    }
-    if (t.kind === 'camera' && t.channel === 'image') {
-      const r = await handleCameraImage(ctx, t.deviceId, payload, receivedAt)
-      if (r === 'inserted') stats.images++
-      else stats.duplicates++
-      return
-    }
-    if (t.kind === 'camera' && t.channel === 'detection') {
-      if ((await handleCameraDetection(ctx, t.deviceId, payload)) === 'inserted') stats.stored++
-      else stats.duplicates++
-      return
-    }
-    if (t.channel === 'status') {
-      handleDeviceStatus(ctx, t.kind, t.deviceId, payload, receivedAt)
-      return
-    }
-    throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
-  }
-
   /** true when the entry's outcome is final and it may be acknowledged */
-  async function handle ([id, fields]: Entry): Promise<boolean> {
+  async function handle ([, fields]: Entry): Promise<boolean> {
     if (fields === null) return true // trimmed from the stream before anyone read it
     const f = new Map<string, Buffer>()
     for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!.toString(), fields[i + 1]!)
-    const topic = f.get(STREAM_FIELDS.topic)?.toString() ?? ''
-    const payload = f.get(STREAM_FIELDS.payload) ?? Buffer.alloc(0)
     const receivedAt = Number(f.get(STREAM_FIELDS.receivedAt)?.toString() ?? Date.now())
-    stats.received++
-    try {
-      await route(topic, payload, Number.isFinite(receivedAt) ? receivedAt : Date.now())
-      return true
-    } catch (err) {
-      const e = toMimamoriError(err)
-      countRejection(stats, e.code)
-      if (e.code === 'MIMAMORI_ERR_STORE' || e.code === 'MIMAMORI_ERR_CLOSED') {
-        log.error({ err: e.message, id: id.toString() }, 'store failed; entry left pending for redelivery')
-        return false
-      }
-      bus.emit('rejected', { code: e.code, source: topic, message: e.message, time: Date.now() })
-      log.warn({ code: e.code, topic, err: e.message }, 'message rejected')
-      return true
-    }
+    const outcome = await pipeline.handle({
+      topic: f.get(STREAM_FIELDS.topic)?.toString() ?? '',
+      payload: f.get(STREAM_FIELDS.payload) ?? Buffer.alloc(0),
+      // a live publish (the broker appended it from authorizePublish), never a retained replay
+      receivedAt: Number.isFinite(receivedAt) ? receivedAt : Date.now()
+    })
+    return outcome === 'settled'
   }
 
   async function processEntries (entries: Entry[]): Promise<void> {
-    const done: Buffer[] = []
-    for (const entry of entries) {
-      if (await handle(entry)) done.push(entry[0])
-      else break // storage trouble: stop, the rest stay pending and are retried
-    }
+    // All entries of a read go into the pipeline at once so their writes share one
+    // transaction; an entry that must come again stops the acks at its place.
+    const outcomes = await Promise.all(entries.map(handle))
+    const firstRetry = outcomes.indexOf(false)
+    const done = (firstRetry === -1 ? entries : entries.slice(0, firstRetry)).map(e => e[0])
     if (done.length > 0) {
       await redis.xack(stream, group, ...done)
-      stats.acked += done.length
+      counts.acked += done.length
     }
-    if (done.length < entries.length) await sleep(1000)
+    if (firstRetry !== -1) await sleep(1000)
   }
 
   /** takes over entries another (dead) consumer left unacknowledged for claimIdleMs */
@@ -129,7 +91,7 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
       cursor = res[0].toString()
       const entries = res[1]
       if (entries.length > 0) {
-        stats.claimed += entries.length
+        counts.claimed += entries.length
         log.info({ count: entries.length }, 'took over entries left by another worker')
         await processEntries(entries)
       }
@@ -143,7 +105,7 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
           await claim()
           nextClaim = Date.now() + Math.max(100, Math.floor(claimIdleMs / 2))
         }
-        const res = await redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 100, 'BLOCK', 500, 'STREAMS', stream, '>') as Array<[Buffer, Entry[]]> | null
+        const res = await redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 500, 'BLOCK', 500, 'STREAMS', stream, '>') as Array<[Buffer, Entry[]]> | null
         for (const [, entries] of res ?? []) await processEntries(entries)
       } catch (err) {
         if (!running) break
@@ -155,14 +117,10 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
 
   return {
     consumer,
-    stats,
+    pipeline,
+    get stats () { return { ...pipeline.stats, ...counts } },
     async start () {
-      for (const [stationId, r] of await store.latestReadings()) {
-        const s = store.getStation(stationId)
-        if (s === undefined) continue
-        ctx.lastStatus.set(stationId, classifyLevel(r.level, s.thresholds))
-        ctx.lastTime.set(stationId, r.time)
-      }
+      await pipeline.start()
       await redis.connect()
       try {
         await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM')
@@ -178,7 +136,8 @@ export function createStreamIngest ({ config, logger, bus, store, consumer = `${
         running = false
         await loop
         await redis.quit().catch(() => { redis.disconnect() })
-        log.info({ stats }, 'ingest worker closed')
+        await pipeline.close()
+        log.info({ stats: { ...pipeline.stats, ...counts } }, 'ingest worker closed')
       })()
       return await closing
     }

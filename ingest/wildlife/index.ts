@@ -14,7 +14,7 @@ import { contains } from './geofence.js'
 import { openWildlifeRepo, type WildlifeRepo } from './repo.js'
 import { seedHunters } from './seed.js'
 import { STATUS_FILE, type WildlifeStatus } from './status.js'
-import { createBurstVoter } from './sightings.js'
+import { createBurstVoter, type BurstVote } from './sightings.js'
 import { applyImageRetention } from './retention.js'
 
 export { STATUS_FILE, type WildlifeStatus } from './status.js'
@@ -123,8 +123,21 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
       await store.writeDetection(d).catch((err: unknown) => { log.error({ err: (err as Error).message, camera: d.cameraId }, 'detection point could not be queued for the time-series database') })
     }
     bus.emit('detection', { detection: d })
-    const vote = voter.add(d)
+    const vote = voter.add(d) ?? (d.positive ? voteFromStore(d) : null)
     if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
+  }
+
+  /**
+   * The same k-of-n vote over the burst's stored frames: in cluster mode the frames of one burst
+   * are spread over ingest workers, so this worker's voter may never see k of them. The sighting
+   * table is unique per (camera, burst), so two workers deciding together still make one sighting.
+   */
+  function voteFromStore (d: Detection): BurstVote | null {
+    const frames = repo.burstDetections(d.cameraId, d.burstId)
+    const positives = frames.filter(f => f.positive)
+    if (positives.length < Math.min(w.minPositiveFrames, Math.max(1, d.frameCount))) return null
+    const best = positives.reduce((x, y) => (y.score > x.score ? y : x))
+    return { cameraId: d.cameraId, burstId: d.burstId, frames: Math.max(1, d.frameCount), positives, best }
   }
 
   function track (job: Promise<void>, cameraId: string): void {

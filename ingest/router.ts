@@ -1,0 +1,61 @@
+import { MimamoriError } from '../core/errors.js'
+import { parseTopic } from '../core/topics.js'
+import type { HandlerContext } from './handlers/context.js'
+import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
+import { handleChirpstackUplink } from './handlers/chirpstack.js'
+import { handleCameraImage } from './handlers/camera.js'
+import { handleCameraDetection } from './handlers/camera-detection.js'
+import { handleDeviceStatus } from './handlers/status.js'
+
+/** One message as every intake hands it over: MQTT subscription, in-process broker feed or Redis stream. */
+export interface IngestMessage {
+  topic: string
+  payload: Buffer
+  /** arrival at the broker (stream) or at ingest, ms since epoch */
+  receivedAt: number
+  /** a retained copy replayed to a new subscription, not a live publish */
+  retain?: boolean
+}
+
+type Route = 'gauge' | 'chirpstack' | 'image' | 'detection' | 'status'
+
+function kindOf (topic: string): Route | undefined {
+  const t = parseTopic(topic)
+  if (t === null) return undefined
+  if (t.type === 'chirpstack') return 'chirpstack'
+  if (t.channel === 'status') return 'status'
+  if (t.kind === 'gauge' && t.channel === 'up') return 'gauge'
+  if (t.kind === 'camera' && t.channel === 'image') return 'image'
+  if (t.kind === 'camera' && t.channel === 'detection') return 'detection'
+  return undefined
+}
+
+/**
+ * The one topic → handler dispatch for every mode (all-in-one, `mimamori ingest`,
+ * cluster worker). It only routes and counts; each handler validates and throws
+ * a MimamoriError for what it refuses, which the caller settles.
+ */
+export function createRouter (ctx: HandlerContext): (msg: IngestMessage) => Promise<void> {
+  const { stats } = ctx
+  const count = (r: 'inserted' | 'duplicate', as: 'stored' | 'images'): void => {
+    if (r === 'inserted') stats[as]++
+    else stats.duplicates++
+  }
+  return async function route ({ topic, payload, receivedAt, retain = false }) {
+    const t = parseTopic(topic)
+    if (t !== null && t.type === 'chirpstack') {
+      const r = await handleChirpstackUplink(ctx, t.devEui, payload, receivedAt)
+      // a MAC-only or non-measurement uplink is settled without a reading
+      if (r === 'inserted' || r === 'duplicate') count(r, 'stored')
+      return
+    }
+    if (t === null) throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
+    switch (kindOf(topic)) {
+      case 'gauge': count(await handleGaugeUplink(ctx, t.deviceId, payload, UPLINK_FPORT, receivedAt), 'stored'); return
+      case 'image': count(await handleCameraImage(ctx, t.deviceId, payload, receivedAt), 'images'); return
+      case 'detection': count(await handleCameraDetection(ctx, t.deviceId, payload), 'stored'); return
+      case 'status': handleDeviceStatus(ctx, t.kind, t.deviceId, payload, receivedAt, retain); return
+      default: throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
+    }
+  }
+}
