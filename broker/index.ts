@@ -6,7 +6,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { DeviceKind } from '../core/topics.js'
+import { isIngestTopic, type DeviceKind } from '../core/topics.js'
 import { deliveryQos, mayPublish, maySubscribe, payloadLimit, type Identity } from './acl.js'
 import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
@@ -43,6 +43,8 @@ export interface Broker {
   readonly connectedClients: number
   /** in-process credentials for the all-in-one's own services and demo devices (never stored) */
   issueCredentials(role: AccountRole, id: string, kind?: DeviceKind): { username: string, password: string }
+  /** retained messages matching the filters, as a new subscriber would get them (the in-process ingest reads device statuses at start) */
+  retained(filters: string[]): AsyncIterable<PublishPacket>
 }
 
 export interface BrokerDeps {
@@ -50,6 +52,16 @@ export interface BrokerDeps {
   logger: Logger
   /** shared registry; by default the broker opens the embedded database itself */
   registry?: DeviceRegistry
+  /**
+   * The all-in-one's ingest (ingest/index.ts `take`): every publish on an ingest topic is handed
+   * over from authorizePublish and its PUBACK waits until ingest has settled it durably; a
+   * rejection closes the client without a PUBACK, so the device sends it again.
+   */
+  intake?: BrokerIntake
+}
+
+export interface BrokerIntake {
+  take(msg: { topic: string, payload: Buffer }): Promise<void>
 }
 
 /**
@@ -59,7 +71,7 @@ export interface BrokerDeps {
  * (broker/persistence.ts) and, with broker.cluster.redisUrl, Redis fan-out
  * between brokers plus the uplink stream for ingest workers (broker/cluster.ts).
  */
-export function createBroker ({ config, logger, registry: sharedRegistry }: BrokerDeps): Broker {
+export function createBroker ({ config, logger, registry: sharedRegistry, intake }: BrokerDeps): Broker {
   const b = config.broker
   const id = b.id !== '' ? b.id : `mimamori-${hostname()}-${process.pid}`
   const log = logger.child({ component: 'broker', brokerId: id })
@@ -172,9 +184,16 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       return
     }
     if (client !== null) { finishPublish(client, packet, done); return }
-    // nobody waits for an ack: into the cluster stream (a status is an ingest topic), then published
-    if (feed === undefined) { done(null); return }
-    feed.append(packet).then(() => { done(null) }, (err: Error) => { done(err) })
+    // nobody waits for an ack: into the cluster stream or ingest (a status is an ingest topic), then published
+    handOver(packet).then(() => { done(null) }, (err: Error) => { done(err) })
+  }
+
+  /** to ingest before the PUBACK: the cluster's Redis stream, or the all-in-one's ingest in-process */
+  function handOver (packet: PublishPacket): Promise<void> {
+    if (feed !== undefined) return feed.append(packet)
+    if (intake === undefined || !isIngestTopic(packet.topic)) return RESOLVED
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    return intake.take({ topic: packet.topic, payload })
   }
 
   function authorizePublish (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
@@ -196,8 +215,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
       if (packet.qos !== 1 || order === undefined) { done(null); return }
       order.publishBeforeAck(packet, client, done)
     }
-    if (feed === undefined) { persisted(); return }
-    feed.append(packet).then(persisted, (err: Error) => { done(err) })
+    if (feed === undefined && intake === undefined) { persisted(); return }
+    handOver(packet).then(persisted, (err: Error) => { done(err) })
   }
 
   function authorizeSubscribe (client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {
@@ -215,6 +234,11 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
     get connectedClients () { return aedes?.connectedClients ?? 0 },
     issueCredentials (role, accountId, kind) {
       return ensureAuth().issueInternal(role, accountId, kind)
+    },
+    async * retained (filters) {
+      const store = (aedes as unknown as { persistence: { createRetainedStreamCombi(p: string[]): AsyncIterable<PublishPacket> } } | undefined)?.persistence
+      if (store === undefined) return
+      yield * store.createRetainedStreamCombi(filters)
     },
 
     async start () {
@@ -358,6 +382,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry }: Brok
   }
   return broker
 }
+
+const RESOLVED = Promise.resolve()
 
 /**
  * The counted reason a client was closed; undefined for a refused CONNECT whose
