@@ -53,6 +53,8 @@ export interface NotifierDeps {
   channels?: Channel[] | undefined
   /** only the process that owns alerts drains and escalates; a dashboard process only reads and writes rows */
   drain?: boolean | undefined
+  /** HTTPS agent for Web Push requests (a proxy, or a private CA in tests) */
+  pushAgent?: import('node:https').Agent | undefined
 }
 
 /**
@@ -61,7 +63,7 @@ export interface NotifierDeps {
  * delivery per recipient × channel, and drains deliveries with retries. Channels
  * are one interface (`Channel.send`); which exist comes from `notify.channels`.
  */
-export function createNotifier ({ config, logger, bus, store, alerts, file, clock = Date.now, channels: given, drain = true }: NotifierDeps): Notifier {
+export function createNotifier ({ config, logger, bus, store, alerts, file, clock = Date.now, channels: given, drain = true, pushAgent }: NotifierDeps): Notifier {
   const log = logger.child({ component: 'notify' })
   const n = config.notify
   const nstore = openNotifyStore(file ?? resolve(config.dataDir, config.store.file))
@@ -75,7 +77,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
   if (given !== undefined) {
     for (const c of given) add(c, cc[c.name].drills)
   } else {
-    if (cc.webpush.enabled) add(createWebPushChannel({ ...vapid, subject: cc.webpush.subject, ttlSeconds: cc.webpush.ttlSeconds, timeoutMs: n.timeoutMs }), cc.webpush.drills)
+    if (cc.webpush.enabled) add(createWebPushChannel({ ...vapid, subject: cc.webpush.subject, ttlSeconds: cc.webpush.ttlSeconds, timeoutMs: n.timeoutMs, agent: pushAgent }), cc.webpush.drills)
     if (cc.email.enabled && cc.email.host !== '') add(createEmailChannel({ ...cc.email, timeoutMs: n.timeoutMs }), cc.email.drills)
     if (cc.webhook.enabled && cc.webhook.secret !== '') add(createWebhookChannel({ secret: cc.webhook.secret, timeoutMs: n.timeoutMs }), cc.webhook.drills)
     if (cc.line.enabled && cc.line.channelAccessToken !== '') add(createLineChannel({ ...cc.line, timeoutMs: n.timeoutMs }), cc.line.drills)

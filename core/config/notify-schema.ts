@@ -11,8 +11,8 @@ export const NOTIFY_ROLES = ['admin', 'staff', 'hunter', 'researcher', 'public']
 export const SubscriptionSchema = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })),
   userId: Type.String({ minLength: 1, maxLength: 128, description: 'the user (dashboard/server/auth) or outlet this address belongs to' }),
-  role: Type.Union(NOTIFY_ROLES.map(r => Type.Literal(r)), { description: "the user's role; 'public' = a public outlet (town LINE account, website webhook)" }),
-  channel: Type.Union(NOTIFY_CHANNELS.filter(c => c !== 'cap').map(c => Type.Literal(c))),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('staff'), Type.Literal('hunter'), Type.Literal('researcher'), Type.Literal('public')], { description: "the user's role; 'public' = a public outlet (town LINE account, website webhook)" }),
+  channel: Type.Union([Type.Literal('webpush'), Type.Literal('email'), Type.Literal('webhook'), Type.Literal('line')], { description: 'the CAP feed is not subscribed to: it is public' }),
   address: Type.String({ minLength: 1, maxLength: 4096, description: 'e-mail address, webhook URL, LINE user/group id, or a Web Push subscription as JSON' }),
   hunterId: Type.Optional(Type.String({ maxLength: 128, description: 'hunter (猟友会) id: wildlife alerts routed to this hunter\'s areas reach this address' })),
   kinds: Type.Array(Type.String({ maxLength: 32 }), { default: [], description: "alert kinds ('river', 'wildlife'); empty = all" }),

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https'
 import webpush, { WebPushError, type PushSubscription } from 'web-push'
 import type { Channel, Notification } from '../types.js'
 import { httpOutcome, refused, transient } from './errors.js'
@@ -8,6 +9,8 @@ export interface WebPushOptions {
   subject: string
   ttlSeconds: number
   timeoutMs: number
+  /** for a proxy or a push service behind a private CA */
+  agent?: Agent | undefined
 }
 
 /** What the service worker receives (dashboard/web/public/sw.js reads these keys). Kept well under the 4 KiB push limit. */
@@ -52,7 +55,8 @@ export function createWebPushChannel (o: WebPushOptions): Channel {
           TTL: o.ttlSeconds,
           timeout: o.timeoutMs,
           urgency: (n.level ?? 0) >= 4 || n.kind === 'alert.escalated' || n.kind.startsWith('advisory.') ? 'high' : 'normal',
-          contentEncoding: 'aes128gcm'
+          contentEncoding: 'aes128gcm',
+          ...(o.agent === undefined ? {} : { agent: o.agent })
         })
       } catch (err) {
         if (err instanceof WebPushError) throw httpOutcome('webpush', err.statusCode, err.body) ?? transient('webpush', err.message, err)
