@@ -37,7 +37,8 @@ export async function startTestApp (overrides: DeepPartial<Config> = {}): Promis
     dataDir,
     log: { level: 'silent' },
     broker: { port: 0, wsPort: 0 },
-    dashboard: { port: 0 },
+    // the demo's auto sign-in would let every loopback request through; tests sign in for real
+    dashboard: { port: 0, auth: { demoLogin: false } },
     sim: { enabled: false },
     // the demo's hunters would receive every test's sightings; a test registers its own
     hunters: []

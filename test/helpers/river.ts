@@ -28,7 +28,7 @@ export async function startRiverApp (stations: StationConfig[], overrides: DeepP
   const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-river-'))
   const config = loadConfig({
     file: demoConfigFile(),
-    overrides: { dataDir, log: { level: 'silent' }, broker: { port: 0, wsPort: 0 }, dashboard: { port: 0 }, sim: { enabled: false }, cameras: [], ...overrides, stations } as DeepPartial<Config>
+    overrides: { dataDir, log: { level: 'silent' }, broker: { port: 0, wsPort: 0 }, dashboard: { port: 0, auth: { demoLogin: false } }, sim: { enabled: false }, cameras: [], ...overrides, stations } as DeepPartial<Config>
   })
   const clock = createReplayClock(start)
   const app = createApp({ config, logger: silentLogger(), clock: clock.now })

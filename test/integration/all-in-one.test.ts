@@ -7,6 +7,7 @@ import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import { encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
 import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse } from '../helpers/sse.js'
+import { apiFetch } from '../helpers/auth.js'
 
 interface StationJson { id: string, status: string, latest: null | { level: number, time: string } }
 interface HealthJson { ingest: { stored: number, duplicates: number, images: number, rejected: Record<string, number> } }
@@ -29,7 +30,7 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
   })
 
   const api = async <T>(path: string): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path)
+    const res = await apiFetch(t.info.dashboardUrl + path)
     return { status: res.status, body: await res.json() as T }
   }
   const health = async (): Promise<HealthJson> => (await api<HealthJson>('/healthz')).body
@@ -173,7 +174,7 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
       }, 'camera image')
       expect(cameras.latest?.width).toBe(640)
       expect(cameras.latest?.time).toBe(capturedAt.toISOString())
-      const img = await fetch(t.info.dashboardUrl + (cameras.latest?.imageUrl ?? ''))
+      const img = await apiFetch(t.info.dashboardUrl + (cameras.latest?.imageUrl ?? ''))
       expect(img.headers.get('content-type')).toBe('image/jpeg')
       expect(Buffer.from(await img.arrayBuffer()).equals(jpeg)).toBe(true)
     } finally {
@@ -200,7 +201,7 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
   })
 
   it('exposes Prometheus metrics fed by bus events and the service figures', async () => {
-    const res = await fetch(t.info.dashboardUrl + '/metrics')
+    const res = await apiFetch(t.info.dashboardUrl + '/metrics')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/plain')
     const text = await res.text()
@@ -217,6 +218,6 @@ describe('all-in-one: device → MQTT → ingest → store → API and SSE', () 
     const other = await startTestApp()
     await Promise.all([other.app.close(), other.app.close()])
     await other.close()
-    await expect(fetch(other.info.dashboardUrl + '/healthz')).rejects.toThrow()
+    await expect(apiFetch(other.info.dashboardUrl + '/healthz')).rejects.toThrow()
   })
 })

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type IClientOptions, type MqttClient } from 'mqtt'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { connectAs, refusal, startTestBroker, type TestBroker } from '../helpers/broker.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const require = createRequire(import.meta.url)
 
@@ -108,7 +109,7 @@ describe('device status in the API (all-in-one)', () => {
     const dev = await connectAs(app.info.mqttUrl, { clientId: station.deviceId, will: will(topic, { online: false }) })
     await dev.publishAsync(topic, JSON.stringify({ online: true, batteryV: 3.55 }), { qos: 1, retain: true })
     const device = async (): Promise<{ online: boolean, batteryV: number | null, lastSeen: string | null } | null> => {
-      const list = await (await fetch(`${app.info.dashboardUrl}/api/stations`)).json() as Array<{ id: string, device: { online: boolean, batteryV: number | null, lastSeen: string | null } | null }>
+      const list = await (await apiFetch(`${app.info.dashboardUrl}/api/stations`)).json() as Array<{ id: string, device: { online: boolean, batteryV: number | null, lastSeen: string | null } | null }>
       return list.find(s => s.id === station.id)?.device ?? null
     }
     expect(await waitFor(async () => (await device())?.online === true ? await device() : undefined, 'online status in the API')).toMatchObject({ online: true, batteryV: 3.55 })

@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { decodeDownlink, encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import { chirpstackDownlink } from '../../ingest/handlers/chirpstack.js'
 import { readDemoConfig, REPO_ROOT, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'chirpstack')
 const MINUTE = 60_000
@@ -42,7 +43,7 @@ describe('ChirpStack v4 uplink events', () => {
   })
 
   const readings = async (stationId: string, from: number, to: number): Promise<ApiReading[]> => {
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/${stationId}/readings?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/${stationId}/readings?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`)
     expect(res.status).toBe(200)
     return ((await res.json()) as { readings: ApiReading[] }).readings
   }

@@ -38,7 +38,8 @@ describe('mimamori CLI', () => {
     })
     const url = await waitFor(() => /Dashboard \(map\):\s+(http:\/\/\S+)/.exec(r.out())?.[1], 'dashboard URL printed', 30_000)
     expect(r.out()).toMatch(/MQTT \(TCP\):\s+mqtt:\/\/127\.0\.0\.1:\d+/)
-    // The demo fleet reports at start: every station has a level within seconds.
+    // The demo fleet reports at start: every station has a level within seconds. No credentials: the demo
+    // signs in a client on this machine as its staff user (dashboard.auth.demoLogin, loopback only).
     const stations = await waitFor(async () => {
       const body = await (await fetch(url + '/api/stations')).json() as Array<{ latest: unknown }>
       return body.length === 6 && body.every(s => s.latest !== null) ? body : undefined

@@ -9,6 +9,8 @@ import { decodeDownlink, DOWNLINK_FPORT } from '../../ingest/codecs/gauge-v1.js'
 import { REPO_ROOT, runCli, waitFor } from '../helpers/app.js'
 import { startTestBroker, type TestBroker } from '../helpers/broker.js'
 import { riverStation } from '../helpers/river.js'
+import { apiFetch, tokenFor, useToken } from '../helpers/auth.js'
+import { loadConfig } from '../../core/config/load.js'
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
 
@@ -141,7 +143,9 @@ describe('mimamori device downlink (CLI → broker → gauge)', () => {
     child.stderr.on('data', (d: Buffer) => { err += d.toString() })
     try {
       const web = await waitFor(() => /dashboard: (http:\/\/\S+)/.exec(out)?.[1], 'dashboard URL printed', 30_000)
-      const res = await fetch(`${web}/api/stations/${station.id}/downlink`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'observe', observeIntervalMin: 2 }) })
+      // downlinks are staff/admin only, with a reason for the audit log
+      useToken(web, await tokenFor(loadConfig({ file: configFile }), 'ops-staff', 'staff'))
+      const res = await apiFetch(`${web}/api/stations/${station.id}/downlink`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'observe', observeIntervalMin: 2, reason: 'CLI test: observe for 2 min' }) })
       expect(res.status, err).toBe(202)
       const frame = await nextFrame(before)
       expect(decodeDownlink({ bytes: frame, fPort: DOWNLINK_FPORT })).toEqual({ data: { mode: 'observe', observeIntervalMin: 2 } })

@@ -5,6 +5,7 @@ import type { Station } from '../../core/types.js'
 import { createSimulatedGauge, type SimulatedGauge } from '../../simulators/gauge-device.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { startTcpLink } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -32,7 +33,7 @@ describe('edge gauge: the backlog report on the status topic', () => {
   }
 
   const api = async <T>(path: string): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path)
+    const res = await apiFetch(t.info.dashboardUrl + path)
     return { status: res.status, body: await res.json() as T }
   }
   const health = async (): Promise<HealthJson> => (await api<HealthJson>('/healthz')).body

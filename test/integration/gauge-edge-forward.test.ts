@@ -6,6 +6,7 @@ import { encodeDownlink } from '../../ingest/codecs/gauge-v1.js'
 import { createSimulatedGauge, type SimulatedGauge } from '../../simulators/gauge-device.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { startTcpLink } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -87,7 +88,7 @@ describe('edge gauge: store-and-forward and downlink through the real pipeline',
     // Every reported frame is stored exactly once, at its observation time.
     let seen: number[] = []
     const stored = await waitFor(async () => {
-      const res = await fetch(`${t.info.dashboardUrl}/api/stations/uchikawa-oizumi/readings?from=${new Date(t0).toISOString()}&to=${new Date(time).toISOString()}&limit=1000`)
+      const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/uchikawa-oizumi/readings?from=${new Date(t0).toISOString()}&to=${new Date(time).toISOString()}&limit=1000`)
       const body = await res.json() as { readings: Array<{ time: string }> }
       seen = body.readings.map(r => Date.parse(r.time))
       return body.readings.length >= reported.length ? body.readings : undefined

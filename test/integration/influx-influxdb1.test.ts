@@ -4,13 +4,14 @@ import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 
 interface ApiReading { level: number, time: string, batteryV: number | null }
 
 async function influxql (url: string, db: string, q: string): Promise<Array<{ columns: string[], values: unknown[][] }>> {
-  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ms' }).toString()}`)
+  const res = await apiFetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ms' }).toString()}`)
   const body = await res.json() as { results: Array<{ series?: Array<{ columns: string[], values: unknown[][] }> }> }
   return body.results[0]?.series ?? []
 }
@@ -70,7 +71,7 @@ describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => 
 
     // The API answers from InfluxQL once the outbox has delivered (no undelivered rows remain to merge).
     expect(store.outboxStats().pending).toBe(0)
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(base).toISOString()}&to=${new Date(base + 10 * MINUTE).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(base).toISOString()}&to=${new Date(base + 10 * MINUTE).toISOString()}`)
     expect(res.status).toBe(200)
     const body = await res.json() as { readings: ApiReading[] }
     expect(body.readings.map(r => r.level)).toEqual([...levels].reverse())
@@ -88,7 +89,7 @@ describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => 
     expect(after[0]!.values).toEqual([[at, 1.3, 4, '{"spike":4}']])
     const count = await influxql(influx.url, 'river', `SELECT count("level") FROM "water_level" WHERE "station" = 'akagawa-haguro' AND time >= ${base}ms AND time < ${base + 10 * MINUTE}ms`)
     expect(count[0]!.values[0]![1]).toBe(5)
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(at).toISOString()}&to=${new Date(at).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(at).toISOString()}&to=${new Date(at).toISOString()}`)
     const body = await res.json() as { readings: Array<{ qc?: { flag: number } }> }
     expect(body.readings[0]?.qc?.flag).toBe(4)
   })
@@ -102,20 +103,20 @@ describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => 
     await store.flushed(20_000)
     const [series] = await influxql(influx.url, 'river', `SELECT "level", "qc_flag", "qc_tests", "device_flags" FROM "water_level" WHERE "station" = 'akagawa-haguro' AND time = ${at}ms`)
     expect(series!.values).toEqual([[at, null, 9, '{"missing":9}', 0x21]])
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(at).toISOString()}&to=${new Date(at).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(at).toISOString()}&to=${new Date(at).toISOString()}`)
     const body = await res.json() as { readings: Array<{ level: number | null, qc?: { flag: number } }> }
     expect(body.readings).toEqual([expect.objectContaining({ level: null, qc: { flag: 9, tests: { missing: 9 } } })])
     // the station's latest level is still the last measured one
-    const view = await (await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro`)).json() as { latest: { level: number } }
+    const view = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro`)).json() as { latest: { level: number } }
     expect(view.latest.level).toBe(1.4)
   })
 
   it('reads history that only InfluxDB holds (written by another writer) through InfluxQL', async () => {
     const old = base - 120 * MINUTE
     const line = `water_level,device=gauge-akagawa-01,station=akagawa-haguro level=0.87,battery_v=3.6,valid_pings=20i,total_pings=20i,device_flags=0i,seq=0i,received_at=${old}i ${old}`
-    const w = await fetch(`${influx.url}/write?db=river&precision=ms`, { method: 'POST', body: line })
+    const w = await apiFetch(`${influx.url}/write?db=river&precision=ms`, { method: 'POST', body: line })
     expect(w.status).toBe(204)
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(old - MINUTE).toISOString()}&to=${new Date(old + MINUTE).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/akagawa-haguro/readings?from=${new Date(old - MINUTE).toISOString()}&to=${new Date(old + MINUTE).toISOString()}`)
     const body = await res.json() as { readings: ApiReading[] }
     expect(body.readings).toEqual([expect.objectContaining({ level: 0.87, time: new Date(old).toISOString() })])
   })
@@ -124,7 +125,7 @@ describe('InfluxDB backend: round trip on InfluxDB 1.x (InfluxQL reads)', () => 
     const conflictAt = base - 10 * 24 * 60 * MINUTE
     const otherShard = base - 20 * 24 * 60 * MINUTE
     // Another writer made valid_pings a string in that week's shard: InfluxDB 1.x answers 400 "field type conflict".
-    const w = await fetch(`${influx.url}/write?db=river&precision=ms`, { method: 'POST', body: `water_level,station=elsewhere valid_pings="n/a" ${conflictAt - MINUTE}` })
+    const w = await apiFetch(`${influx.url}/write?db=river&precision=ms`, { method: 'POST', body: `water_level,station=elsewhere valid_pings="n/a" ${conflictAt - MINUTE}` })
     expect(w.status).toBe(204)
     const rejectedBefore = store.outboxStats().rejected
     await device.publishAsync('mmr/v1/gauge/gauge-akagawa-01/up', frame(1.11, conflictAt), { qos: 1 })

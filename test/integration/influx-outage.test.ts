@@ -4,6 +4,7 @@ import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import type { InfluxStore } from '../../ingest/store/influx.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const TOTAL = 300
@@ -64,11 +65,11 @@ describe('InfluxDB backend: outage of the time-series database', () => {
     expect(during.drain?.failedWrites).toBeGreaterThan(0)
     expect(during.pending).toBeGreaterThan(0)
     // and operators see it on /healthz
-    const health = await (await fetch(`${t.info.dashboardUrl}/healthz`)).json() as { store: string, outbox?: { pending: number, drain: { consecutiveFailures: number } } }
+    const health = await (await apiFetch(`${t.info.dashboardUrl}/healthz`)).json() as { store: string, outbox?: { pending: number, drain: { consecutiveFailures: number } } }
     expect(health.store).toBe('influxdb')
     expect(health.outbox?.pending).toBeGreaterThan(0)
     // The API still answers from the outbox ledger while the database is down.
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/uchikawa-oizumi/readings?from=${new Date(base).toISOString()}&to=${new Date(base + TOTAL * MINUTE).toISOString()}&limit=1000`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/uchikawa-oizumi/readings?from=${new Date(base).toISOString()}&to=${new Date(base + TOTAL * MINUTE).toISOString()}&limit=1000`)
     expect(res.status).toBe(200)
     expect(((await res.json()) as { readings: unknown[] }).readings.length).toBeGreaterThanOrEqual(RESTART_AFTER)
 

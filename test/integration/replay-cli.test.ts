@@ -6,6 +6,7 @@ import type { StationConfig } from '../../core/config/schema.js'
 import { REPO_ROOT, runCli, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { riverStation } from '../helpers/river.js'
 import type { ReplaySummary } from '../../cli/replay.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')
 const RISE = join(SHARED, 'data', 'river', 'kuji_nukada_2026-08-12_rise_10min.csv')
@@ -50,7 +51,7 @@ describe('mimamori sim replay (CLI against a running platform)', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
-  const alerts = async (q: string): Promise<ApiAlert[]> => await (await fetch(`${t.info.dashboardUrl}/api/alerts?kind=river&limit=1000&${q}`)).json() as ApiAlert[]
+  const alerts = async (q: string): Promise<ApiAlert[]> => await (await apiFetch(`${t.info.dashboardUrl}/api/alerts?kind=river&limit=1000&${q}`)).json() as ApiAlert[]
 
   it('--drill is refused for a live station: nothing is sent', async () => {
     const r = await cli(['sim', 'replay', '--file', csv, '--station', live.id, '--speed', 'max', '--drill', '--config', configFile])
@@ -87,7 +88,7 @@ describe('mimamori sim replay (CLI against a running platform)', () => {
     // every reading landed, at its shifted time, with the recorded level (±5 cm gauge noise)
     // the CLI is done when the broker has acked its last frame; ingest may still be storing it
     const body = await waitFor(async () => {
-      const b = await (await fetch(`${t.info.dashboardUrl}/api/stations/${drill.id}/readings?from=${new Date(before - 2 * 86_400_000).toISOString()}&to=${new Date(after + MIN).toISOString()}`)).json() as { readings: Array<{ time: string, level: number }> }
+      const b = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/${drill.id}/readings?from=${new Date(before - 2 * 86_400_000).toISOString()}&to=${new Date(after + MIN).toISOString()}`)).json() as { readings: Array<{ time: string, level: number }> }
       return b.readings.length >= 55 ? b : undefined
     }, 'all 55 replayed readings in the API')
     const expected = readFileSync(csv, 'utf8').split('\n').slice(1).filter(l => l !== '').map(l => {

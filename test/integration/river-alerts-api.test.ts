@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse } from '../helpers/sse.js'
+import { apiFetch, tokenFor } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 
@@ -21,10 +22,12 @@ describe('alerts over MQTT → rules → API and SSE', () => {
     await t?.close()
   })
 
-  const api = async <T>(path: string, body?: unknown): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path, body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  /** as the test admin, or as the holder of `token` */
+  const api = async <T>(path: string, body?: unknown, token?: string): Promise<{ status: number, body: T }> => {
+    const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
+    const res = await apiFetch(t.info.dashboardUrl + path, body === undefined
+      ? { headers: auth }
+      : { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) })
     return { status: res.status, body: await res.json() as T }
   }
   const frame = (levelM: number, time: number): Buffer =>
@@ -47,15 +50,17 @@ describe('alerts over MQTT → rules → API and SSE', () => {
       const fired = await sse.next(e => e.event === 'alert' && (JSON.parse(e.data) as AlertJson).id === id)
       expect(JSON.parse(fired.data)).toMatchObject({ state: 'firing', from: null, to: 'firing' })
 
-      const acked = await api<AlertJson>(`/api/alerts/${id}/ack`, { by: '防災課 佐藤' })
-      expect(acked).toEqual({ status: 200, body: expect.objectContaining({ state: 'acknowledged', acknowledgedBy: '防災課 佐藤' }) })
-      // idempotent: a second ack changes nothing
-      const again = await api<AlertJson>(`/api/alerts/${id}/ack`, { by: 'someone else' })
-      expect(again.body.acknowledgedBy).toBe('防災課 佐藤')
+      // who acts is the signed-in user (防災課 佐藤's account), whatever a body's `by` claims
+      const sato = await tokenFor(t.config, 'sato', 'staff')
+      const acked = await api<AlertJson>(`/api/alerts/${id}/ack`, { by: 'someone else' }, sato)
+      expect(acked).toEqual({ status: 200, body: expect.objectContaining({ state: 'acknowledged', acknowledgedBy: 'sato' }) })
+      // idempotent: a second ack by another user changes nothing
+      const again = await api<AlertJson>(`/api/alerts/${id}/ack`, {}, await tokenFor(t.config, 'suzuki', 'staff'))
+      expect(again.body.acknowledgedBy).toBe('sato')
       await sse.next(e => e.event === 'alert' && (JSON.parse(e.data) as { to: string }).to === 'acknowledged')
 
-      const resolved = await api<AlertJson>(`/api/alerts/${id}/resolve`, { by: '防災課 佐藤', note: 'checked on site' })
-      expect(resolved.body).toMatchObject({ state: 'resolved', resolvedBy: '防災課 佐藤' })
+      const resolved = await api<AlertJson>(`/api/alerts/${id}/resolve`, { note: 'checked on site' }, sato)
+      expect(resolved.body).toMatchObject({ state: 'resolved', resolvedBy: 'sato' })
       expect((await api<AlertJson[]>('/api/alerts?state=open')).body).toEqual([])
       expect((await api<AlertJson[]>('/api/alerts?state=resolved&kind=river')).body).toHaveLength(1)
       const detail = await api<{ history: Array<{ to: string, by: string }> }>(`/api/alerts/${id}`)
@@ -75,9 +80,9 @@ describe('alerts over MQTT → rules → API and SSE', () => {
     const [resolved] = (await api<AlertJson[]>('/api/alerts?state=resolved')).body
     const conflict = await api<{ code: string }>(`/api/alerts/${resolved!.id}/ack`, { by: 'x' })
     expect(conflict).toEqual({ status: 409, body: expect.objectContaining({ code: 'MIMAMORI_ERR_ALERT_STATE' }) })
-    const noBy = await api<{ code: string, message: string }>(`/api/alerts/${resolved!.id}/resolve`, {})
-    expect(noBy.status).toBe(400)
-    expect(noBy.body.code).toBe('MIMAMORI_ERR_BAD_REQUEST')
+    const badBody = await api<{ code: string, message: string }>(`/api/alerts/${resolved!.id}/resolve`, { note: 'x'.repeat(1001) })
+    expect(badBody.status).toBe(400)
+    expect(badBody.body.code).toBe('MIMAMORI_ERR_BAD_REQUEST')
     const badState = await api<{ code: string }>('/api/alerts?state=burning')
     expect(badState).toEqual({ status: 400, body: expect.objectContaining({ code: 'MIMAMORI_ERR_BAD_REQUEST' }) })
   })

@@ -7,6 +7,7 @@ import { encodeUplink, type DeviceFlagName } from '../../ingest/codecs/gauge-v1.
 import { createSimulatedGauge } from '../../simulators/gauge-device.js'
 import { waitFor } from '../helpers/app.js'
 import { riverStation, startRiverApp, type RiverTestApp } from '../helpers/river.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MIN = 60_000
 const T0 = Date.parse('2026-06-01T00:00:00Z')
@@ -53,12 +54,12 @@ describe('river QC through the real pipeline', () => {
     await settled
   }
   const readings = async (stationId: string): Promise<ApiReading[]> => {
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/${stationId}/readings?from=${new Date(T0 - 60 * MIN).toISOString()}&to=${new Date(T0 + 3 * 86_400_000).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/${stationId}/readings?from=${new Date(T0 - 60 * MIN).toISOString()}&to=${new Date(T0 + 3 * 86_400_000).toISOString()}`)
     expect(res.status).toBe(200)
     return ((await res.json()) as { readings: ApiReading[] }).readings.reverse()
   }
   const restStatus = async (stationId: string): Promise<string> => {
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/${stationId}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/${stationId}`)
     return ((await res.json()) as { status: string }).status
   }
 
@@ -99,7 +100,7 @@ describe('river QC through the real pipeline', () => {
     t.app.rules!.checkSilence(T0 + 30 * HOUR + MIN)
     expect(t.app.alerts!.list({ subjectId: gap.id, limit: 100 }).some(a => a.rule === 'silent')).toBe(false)
     // the gaps neither changed the band nor the latest level shown
-    const view = await (await fetch(`${t.info.dashboardUrl}/api/stations/${gap.id}`)).json() as { status: string, latest: { level: number } }
+    const view = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/${gap.id}`)).json() as { status: string, latest: { level: number } }
     expect(view).toMatchObject({ status: 'normal', latest: { level: 0.6 } })
     await send(gap.id, T0 + 31 * HOUR, 0.61)
     expect(t.app.alerts!.list({ subjectId: gap.id, limit: 100 }).find(a => a.rule === 'sensorFault')?.state).toBe('resolved')
@@ -122,8 +123,9 @@ describe('river QC through the real pipeline', () => {
     await gauge.connect()
     try {
       expect(gauge.policy.mode).toBe('watch')
-      const post = async (id: string, body: unknown): Promise<Response> => await fetch(`${t.info.dashboardUrl}/api/stations/${id}/downlink`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+      // every downlink says why (the audit log keeps who and why)
+      const post = async (id: string, body: Record<string, unknown>): Promise<Response> => await apiFetch(`${t.info.dashboardUrl}/api/stations/${id}/downlink`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'QC path test', ...body })
       })
       const bad = await post(sim.id, { observeIntervalMin: 0 })
       expect(bad.status).toBe(400)

@@ -5,6 +5,7 @@ import type { Alert } from '../../core/types.js'
 import { readLevelCsv, replayHydrograph, upwardCrossings, type ReplayResult } from '../../simulators/replay/index.js'
 import { SHARED } from '../helpers/app.js'
 import { earlyTolerance, riverStation, startRiverApp, type RiverTestApp } from '../helpers/river.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const RIVER = join(SHARED, 'data', 'river')
 const TEN_MIN = 600_000
@@ -114,7 +115,7 @@ describe('river replay: real data through the pipeline', () => {
   it('spike fault at 額田: QC fails the 0.00 m sample and no alert is raised', async () => {
     await run(spike, 'kuji_nukada_2026-08-05_spike_fault_10min.csv')
     const at = Date.parse('2026-08-05T15:30:00+09:00')
-    const res = await fetch(`${t.info.dashboardUrl}/api/stations/${spike.id}/readings?from=${new Date(at - 20 * MIN).toISOString()}&to=${new Date(at + 20 * MIN).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/${spike.id}/readings?from=${new Date(at - 20 * MIN).toISOString()}&to=${new Date(at + 20 * MIN).toISOString()}`)
     const body = await res.json() as { readings: Array<{ time: string, level: number, qc?: { flag: number, tests: Record<string, number> } }> }
     const bad = body.readings.find(r => r.time === new Date(at).toISOString())
     expect(bad?.level).toBeCloseTo(0, 1)

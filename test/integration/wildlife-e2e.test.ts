@@ -8,6 +8,7 @@ import { silentLogger } from '../../core/logger.js'
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse, type SseClient } from '../helpers/sse.js'
+import { apiFetch, tokenFor } from '../helpers/auth.js'
 
 const img = (name: string): string => join(SHARED, 'images', name)
 
@@ -25,10 +26,12 @@ describe('wildlife end to end with the real model and the shared images', () => 
   let sseA: SseClient
   let sseB: SseClient
   let sseMain: SseClient
-  const api = async <T>(path: string, init?: { method: string, body?: unknown }): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path, init === undefined
+  /** as the test admin, or as the holder of init.token (a hunter's own account) */
+  const api = async <T>(path: string, init?: { method: string, body?: unknown, token?: string }): Promise<{ status: number, body: T }> => {
+    const auth: Record<string, string> = init?.token === undefined ? {} : { authorization: `Bearer ${init.token}` }
+    const res = await apiFetch(t.info.dashboardUrl + path, init === undefined
       ? undefined
-      : { method: init.method, headers: init.body === undefined ? {} : { 'content-type': 'application/json' }, body: init.body === undefined ? undefined : JSON.stringify(init.body) })
+      : { method: init.method, headers: init.body === undefined ? auth : { 'content-type': 'application/json', ...auth }, body: init.body === undefined ? undefined : JSON.stringify(init.body) })
     const text = await res.text()
     return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T }
   }
@@ -98,7 +101,7 @@ describe('wildlife end to end with the real model and the shared images', () => 
     const alert = await api<{ kind: string, state: string, details: { thumbnailUrl: string, hunters: string[] } }>(`/api/alerts/${s.alertId}`)
     expect(alert.body).toMatchObject({ kind: 'wildlife', state: 'firing' })
     expect(alert.body.details.hunters).toEqual(['hunter-a'])
-    const thumb = await fetch(t.info.dashboardUrl + alert.body.details.thumbnailUrl)
+    const thumb = await apiFetch(t.info.dashboardUrl + alert.body.details.thumbnailUrl)
     expect(thumb.headers.get('content-type')).toBe('image/jpeg')
     expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBeLessThanOrEqual(320)
     // every frame has a stored detection
@@ -131,25 +134,41 @@ describe('wildlife end to end with the real model and the shared images', () => 
   it('stores hunter feedback and reports precision per camera and overall', async () => {
     const [y] = await sightings('?cameraId=cam-yutagawa-01&limit=5').then(l => l.filter(s => !s.suppressed))
     const [h] = await sightings('?cameraId=cam-haguro-01')
-    const ok = await api<{ feedback: unknown[] }>(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-a', verdict: 'confirm', note: '3頭' } })
+    // feedback comes from the hunter's own account, on an alert delivered to them
+    const a = await tokenFor(t.config, 'tanaka', 'hunter', { hunterId: 'hunter-a' })
+    const b = await tokenFor(t.config, 'sato', 'hunter', { hunterId: 'hunter-b' })
+    const ok = await api<{ feedback: unknown[] }>(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { verdict: 'confirm', note: '3頭' }, token: a })
     expect(ok.status).toBe(200)
     expect(ok.body.feedback).toHaveLength(1)
+    // not in another hunter's name, not on an alert that went to someone else, not as staff
+    expect((await api(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-b', verdict: 'reject' }, token: a })).status).toBe(403)
+    expect((await api(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { verdict: 'reject' }, token: b })).status).toBe(403)
+    expect((await api(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-a', verdict: 'reject' } })).status).toBe(403)
+    // a hunter sees only the sightings of their own areas, and no other hunter
+    const mine = await api<SightingJson[]>('/api/wildlife/sightings?limit=100', { method: 'GET', token: a })
+    expect(mine.body.length).toBeGreaterThan(0)
+    expect(mine.body.every(s => s.cameraId === 'cam-yutagawa-01')).toBe(true)
+    expect((await api('/api/wildlife/sightings?hunterId=hunter-b', { method: 'GET', token: a })).status).toBe(403)
+    expect((await api(`/api/wildlife/sightings/${h!.id}`, { method: 'GET', token: a })).status).toBe(403)
+    expect((await api('/api/hunters', { method: 'GET', token: a })).status).toBe(403)
+    expect((await api('/api/hunters/hunter-b', { method: 'GET', token: a })).status).toBe(403)
+    expect((await api('/api/hunters/hunter-a', { method: 'GET', token: a })).status).toBe(200)
     // feedback is idempotent per hunter: a changed mind replaces the verdict
-    await api(`/api/wildlife/alerts/${h!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-b', verdict: 'confirm' } })
-    await api(`/api/wildlife/alerts/${h!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-b', verdict: 'reject', note: 'カモシカ' } })
+    await api(`/api/wildlife/alerts/${h!.alertId}/feedback`, { method: 'POST', body: { verdict: 'confirm' }, token: b })
+    await api(`/api/wildlife/alerts/${h!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-b', verdict: 'reject', note: 'カモシカ' }, token: b })
     const p = await api<{ overall: { sightings: number, confirmed: number, rejected: number, precision: number }, cameras: Array<{ cameraId: string, precision: number | null }> }>('/api/wildlife/precision')
     expect(p.body.overall).toEqual({ sightings: 2, confirmed: 1, rejected: 1, precision: 0.5 })
     expect(p.body.cameras).toEqual([
       expect.objectContaining({ cameraId: 'cam-haguro-01', precision: 0 }),
       expect.objectContaining({ cameraId: 'cam-yutagawa-01', precision: 1 })
     ])
-    const bad = await api<{ code: string }>(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { hunterId: 'hunter-a', verdict: 'maybe' } })
+    const bad = await api<{ code: string }>(`/api/wildlife/alerts/${y!.alertId}/feedback`, { method: 'POST', body: { verdict: 'maybe' }, token: a })
     expect(bad.status).toBe(400)
-    const unknown = await api<{ code: string }>('/api/wildlife/alerts/nope/feedback', { method: 'POST', body: { hunterId: 'hunter-a', verdict: 'confirm' } })
+    const unknown = await api<{ code: string }>('/api/wildlife/alerts/nope/feedback', { method: 'POST', body: { verdict: 'confirm' }, token: a })
     expect(unknown.body.code).toBe('MIMAMORI_ERR_NOT_FOUND')
     // acknowledging goes through the shared lifecycle
-    const ack = await api<{ state: string, acknowledgedBy: string }>(`/api/alerts/${y!.alertId}/ack`, { method: 'POST', body: { by: 'hunter-a' } })
-    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'hunter-a' })
+    const ack = await api<{ state: string, acknowledgedBy: string }>(`/api/alerts/${y!.alertId}/ack`, { method: 'POST', body: {}, token: await tokenFor(t.config, 'bosai', 'staff') })
+    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'bosai' })
   })
 
   it('refuses unusable images with coded errors, never crashes a worker, and keeps analysing', async () => {

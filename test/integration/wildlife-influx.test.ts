@@ -5,6 +5,7 @@ import type { InfluxStore } from '../../ingest/store/influx.js'
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const img = (name: string): string => join(SHARED, 'images', name)
 
@@ -41,7 +42,7 @@ describe('wildlife detections in the time-series database', () => {
     const base = Math.floor(Date.now() / 1000) * 1000 - 120_000
     await cam.burstOf([img('monkey_09.jpg'), img('none_01.jpg'), img('monkey_10.jpg')], base)
     const dets = await waitFor(async () => {
-      const r = await fetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01&from=${new Date(base - 1000).toISOString()}`)
+      const r = await apiFetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01&from=${new Date(base - 1000).toISOString()}`)
       const list = await r.json() as Array<{ frameIndex: number, score: number, positive: boolean, label: string, time: string }>
       return list.length === 3 ? list : undefined
     }, 'three frames analysed', 60_000)

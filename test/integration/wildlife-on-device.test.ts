@@ -10,6 +10,7 @@ import { decodeCameraDetection, encodeCameraDetection } from '../../ingest/codec
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { readDemoConfig, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse, type SseClient } from '../helpers/sse.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const img = (name: string): string => join(SHARED, 'images', name)
 const MODEL = join(SHARED, 'models', 'mobilenetv2-12-int8.onnx')
@@ -28,7 +29,7 @@ describe('on-device inference end to end with the real model', () => {
   let cam: SimulatedCamera
   let sse: SseClient
   const api = async <T>(path: string, body?: unknown): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const res = await apiFetch(t.info.dashboardUrl + path, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const text = await res.text()
     return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T }
   }
@@ -79,7 +80,7 @@ describe('on-device inference end to end with the real model', () => {
     const ev = await sse.next(e => e.event === 'wildlifeAlert', 20_000)
     expect((JSON.parse(ev.data) as SightingJson).id).toBe(s.id)
     // the best frame's thumbnail came from the camera, at most 160 px
-    const thumb = await fetch(t.info.dashboardUrl + s.thumbnailUrl!)
+    const thumb = await apiFetch(t.info.dashboardUrl + s.thumbnailUrl!)
     expect(thumb.headers.get('content-type')).toBe('image/jpeg')
     const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()
     expect(Math.max(meta.width, meta.height)).toBeLessThanOrEqual(160)

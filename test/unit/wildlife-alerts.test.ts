@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Detection } from '../../core/types.js'
 import { readDemoConfig, startTestApp, type TestApp } from '../helpers/app.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MIN = 60_000
 const COOLDOWN = 30 * MIN
@@ -21,7 +22,7 @@ describe('wildlife alerts: cooldown from the last alerting sighting, lifecycle, 
   const cams = readDemoConfig().cameras
   const drillCam = { ...cams[0]!, id: 'cam-drill-01', name: '訓練カメラ', nameEn: 'drill camera', drill: true }
   const api = async <T>(path: string, body?: unknown): Promise<{ status: number, body: T }> => {
-    const res = await fetch(t.info.dashboardUrl + path, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const res = await apiFetch(t.info.dashboardUrl + path, body === undefined ? undefined : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     return { status: res.status, body: await res.json() as T }
   }
   const sightings = async (cameraId: string): Promise<SightingJson[]> => (await api<SightingJson[]>(`/api/wildlife/sightings?cameraId=${cameraId}&limit=100`)).body
@@ -68,10 +69,11 @@ describe('wildlife alerts: cooldown from the last alerting sighting, lifecycle, 
     const a = (await api<AlertJson>(`/api/alerts/${s!.alertId}`)).body
     expect(a.state).toBe('firing')
     expect(a.firedAt).toBe(a.createdAt)
+    // the signed-in user acts (startTestApp's test admin); a body's `by` is ignored
     const ack = await api<AlertJson>(`/api/alerts/${a.id}/ack`, { by: 'hunter-a', note: '向かいます' })
-    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'hunter-a' })
-    const res = await api<AlertJson>(`/api/alerts/${a.id}/resolve`, { by: 'hunter-a', note: '追い払い済み' })
-    expect(res.body).toMatchObject({ state: 'resolved', resolvedBy: 'hunter-a' })
+    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'test-admin' })
+    const res = await api<AlertJson>(`/api/alerts/${a.id}/resolve`, { note: '追い払い済み' })
+    expect(res.body).toMatchObject({ state: 'resolved', resolvedBy: 'test-admin' })
     expect((await sightings('cam-haguro-01'))[0]!.alert?.state).toBe('resolved')
     // resolved alerts cannot be acknowledged again
     expect((await api<{ code: string }>(`/api/alerts/${a.id}/ack`, { by: 'hunter-b' })).body.code).toBe('MIMAMORI_ERR_ALERT_STATE')

@@ -5,6 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import sharp from 'sharp'
 import { encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
 import { readDemoConfig, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { apiFetch } from '../helpers/auth.js'
 
 /**
  * A flood over real MQTT into a pool with ONE worker and room for ONE waiting
@@ -54,13 +55,13 @@ describe('wildlife back-pressure: a flood of frames from several cameras into a 
     await waitFor(() => w.stats.detections >= total ? true : undefined, `${total} detections`, 120_000)
     await w.idle()
     for (const id of cameraIds) {
-      const rows = await (await fetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=${id}&limit=100`)).json() as Array<{ burstId: string, frameIndex: number, errorCode: string | null }>
+      const rows = await (await apiFetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=${id}&limit=100`)).json() as Array<{ burstId: string, frameIndex: number, errorCode: string | null }>
       expect(rows.map(r => `${r.burstId}/${r.frameIndex}`).sort()).toEqual(Array.from({ length: BURSTS * FRAMES }, (_, i) => `flood-${Math.floor(i / FRAMES)}/${i % FRAMES}`))
       expect(rows.every(r => r.errorCode === null)).toBe(true)
     }
     expect(w.stats).toMatchObject({ detections: total, failed: 0 })
     expect(w.vision.stats).toMatchObject({ submitted: total, completed: total, failed: 0, queued: 0, reserved: 0 })
-    const health = await (await fetch(`${t.info.dashboardUrl}/healthz`)).json() as { ingest: { images: number, rejected: Record<string, number> } }
+    const health = await (await apiFetch(`${t.info.dashboardUrl}/healthz`)).json() as { ingest: { images: number, rejected: Record<string, number> } }
     expect(health.ingest.images).toBe(total)
     expect(health.ingest.rejected).toEqual({})
   })

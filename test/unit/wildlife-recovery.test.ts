@@ -11,6 +11,7 @@ import { loadConfig } from '../../core/config/load.js'
 import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import { encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
 import { demoConfigFile, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { apiFetch, tokenFor, useToken } from '../helpers/auth.js'
 
 const MODEL = join(SHARED, 'models', 'mobilenetv2-12-int8.onnx')
 const jpeg = async (name: string): Promise<Buffer> => await sharp(readFileSync(join(SHARED, 'images', name))).resize(480).jpeg({ quality: 90 }).toBuffer()
@@ -49,11 +50,11 @@ describe('wildlife start-up: recovery of acked frames never analysed, and runnin
     expect(await w.recovered).toBe(3)
     await waitFor(() => w.stats.detections >= 3 ? true : undefined, 'recovered frames analysed', 60_000)
     await w.idle()
-    const rows = await (await fetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json() as Array<{ burstId: string, frameIndex: number, positive: boolean }>
+    const rows = await (await apiFetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json() as Array<{ burstId: string, frameIndex: number, positive: boolean }>
     expect(rows.map(r => `${r.burstId}/${r.frameIndex}`).sort()).toEqual(['lost/0', 'lost/1', 'lost/2'])
     expect(rows.filter(r => r.positive).map(r => r.frameIndex).sort()).toEqual([0, 2])
     // and the recovered burst is voted on as usual
-    const sightings = await (await fetch(`${t.info.dashboardUrl}/api/wildlife/sightings`)).json() as Array<{ burstId: string, positives: number, frames: number }>
+    const sightings = await (await apiFetch(`${t.info.dashboardUrl}/api/wildlife/sightings`)).json() as Array<{ burstId: string, positives: number, frames: number }>
     expect(sightings).toEqual([expect.objectContaining({ burstId: 'lost', positives: 2, frames: 3 })])
     await t.app.close()
     t = undefined
@@ -64,7 +65,7 @@ describe('wildlife start-up: recovery of acked frames never analysed, and runnin
     await waitFor(() => t!.app.ingest!.wildlife.stats.detections >= 3 ? true : undefined, 'older burst analysed', 60_000)
     await t.app.ingest!.wildlife.idle()
     expect(t.app.ingest!.wildlife.stats.detections).toBe(3)
-    const all = await (await fetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json() as unknown[]
+    const all = await (await apiFetch(`${t.info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json() as unknown[]
     expect(all).toHaveLength(6)
   })
 
@@ -77,11 +78,12 @@ describe('wildlife start-up: recovery of acked frames never analysed, and runnin
     const app: App = createApp({ config, logger: pino({ level: 'info' }, sink) })
     cleanup.push(async () => { await app.close(); rmSync(dataDir, { recursive: true, force: true }) })
     const info = await app.start()
+    useToken(info.dashboardUrl, await tokenFor(config, 'test-admin', 'admin'))
 
     const warn = lines.find(l => l.msg.startsWith('wildlife detection DISABLED'))
     expect(warn).toMatchObject({ level: 40, modelPath: missing })
     expect(warn?.msg).toContain('npm run model:fetch')
-    const status = await (await fetch(`${info.dashboardUrl}/api/wildlife/status`)).json() as { detection: boolean, reason: string }
+    const status = await (await apiFetch(`${info.dashboardUrl}/api/wildlife/status`)).json() as { detection: boolean, reason: string }
     expect(status.detection).toBe(false)
     expect(status.reason).toContain('no-such-model.onnx not found')
     expect(app.ingest!.wildlife.status.detection).toBe(false)
@@ -93,18 +95,18 @@ describe('wildlife start-up: recovery of acked frames never analysed, and runnin
     await publishBurst(info.mqttUrl, 'cam-yutagawa-01', 'no-model', time, ['monkey_09.jpg'])
 
     const station = await waitFor(async () => {
-      const s = await (await fetch(`${info.dashboardUrl}/api/stations/uchikawa-oizumi`)).json() as { latest: null | { level: number } }
+      const s = await (await apiFetch(`${info.dashboardUrl}/api/stations/uchikawa-oizumi`)).json() as { latest: null | { level: number } }
       return s.latest === null ? undefined : s
     }, 'gauge reading')
     expect(station.latest?.level).toBe(1.23)
     const img = await waitFor(async () => {
-      const r = await fetch(`${info.dashboardUrl}/api/cameras/cam-yutagawa-01/latest.jpg`)
+      const r = await apiFetch(`${info.dashboardUrl}/api/cameras/cam-yutagawa-01/latest.jpg`)
       return r.status === 200 ? Buffer.from(await r.arrayBuffer()) : undefined
     }, 'camera image served')
     expect((await sharp(img).metadata()).width).toBe(480)
     expect(app.ingest!.stats.images).toBe(1)
     expect(app.ingest!.stats.rejected).toEqual({})
     // nothing analysed, nothing refused
-    expect(await (await fetch(`${info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json()).toEqual([])
+    expect(await (await apiFetch(`${info.dashboardUrl}/api/wildlife/detections?cameraId=cam-yutagawa-01`)).json()).toEqual([])
   })
 })

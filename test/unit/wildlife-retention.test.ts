@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Detection } from '../../core/types.js'
 import { applyImageRetention } from '../../ingest/wildlife/retention.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const DAY = 86_400_000
 const NOW = Date.UTC(2026, 5, 1)
@@ -75,7 +76,7 @@ describe('camera image retention', () => {
     const w = app.app.ingest!.wildlife
     const cam = 'cam-haguro-01'
     const now = Date.now()
-    const api = async <T>(path: string): Promise<T> => await (await fetch(app!.info.dashboardUrl + path)).json() as T
+    const api = async <T>(path: string): Promise<T> => await (await apiFetch(app!.info.dashboardUrl + path)).json() as T
     // two 3-frame bursts, 20 days and 1 hour ago, with their images on disk and a thumbnail of each best frame
     const bursts = [{ id: 'old', time: now - 20 * DAY }, { id: 'new', time: now - 3_600_000 }]
     for (const b of bursts) {
@@ -98,7 +99,7 @@ describe('camera image retention', () => {
     // the sighting is the lasting record; its thumbnail is not counted in the image budget and stays
     const before = await sightings()
     expect(before.old).not.toBeNull()
-    const thumb = async (url: string): Promise<number> => { const res = await fetch(app!.info.dashboardUrl + url); await res.arrayBuffer(); return res.status }
+    const thumb = async (url: string): Promise<number> => { const res = await apiFetch(app!.info.dashboardUrl + url); await res.arrayBuffer(); return res.status }
     expect(await thumb(before.old!)).toBe(200)
 
     // age, 15 days on: the old thumbnail is 35 days old and goes; the sighting stays, without a dead link

@@ -10,6 +10,7 @@ import { contains } from '../../ingest/wildlife/geofence.js'
 import { openWildlifeRepo } from '../../ingest/wildlife/repo.js'
 import { seedHunters } from '../../ingest/wildlife/seed.js'
 import { demoConfigFile, startTestApp, type TestApp } from '../helpers/app.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const demo = loadConfig({ file: demoConfigFile() })
 
@@ -53,7 +54,7 @@ describe('hunters from the configuration', () => {
 
   it('are in the API after start, and each demo camera routes to its own hunter', async () => {
     app = await startTestApp({ hunters: demo.hunters as Config['hunters'] })
-    const res = await fetch(`${app.info.dashboardUrl}/api/hunters`)
+    const res = await apiFetch(`${app.info.dashboardUrl}/api/hunters`)
     const body = await res.json() as Array<{ id: string, areas: Array<{ shape: unknown }> }>
     expect(body.map(h => h.id).sort()).toEqual(demo.hunters.map(h => h.id).sort())
     const wildlife = app.app.ingest!.wildlife
