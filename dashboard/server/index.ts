@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyCompress from '@fastify/compress'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
-import type { EventBus } from '../../core/bus.js'
+import type { BusEvents, EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
@@ -105,10 +105,23 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   }))
 
   const busKey = {}
-  bus.on('reading', busKey, ({ reading, status }) => {
-    const station = store.getStation(reading.stationId)
-    if (station === undefined) return
-    hub.broadcast('reading', { ...stationView(station, reading), status })
+  // Built only when someone listens, and coalesced per station within one event-loop turn: under
+  // load, group commit settles hundreds of readings in one turn and a map needs only each station's newest.
+  const unsentReadings = new Map<string, BusEvents['reading']>()
+  let readingFlush: NodeJS.Immediate | undefined
+  const flushReadings = (): void => {
+    readingFlush = undefined
+    for (const { reading, status } of unsentReadings.values()) {
+      const station = store.getStation(reading.stationId)
+      if (station !== undefined) hub.broadcast('reading', { ...stationView(station, reading), status })
+    }
+    unsentReadings.clear()
+  }
+  bus.on('reading', busKey, event => {
+    if (hub.clients === 0) return
+    const prev = unsentReadings.get(event.reading.stationId)
+    if (prev === undefined || prev.reading.time <= event.reading.time) unsentReadings.set(event.reading.stationId, event)
+    readingFlush ??= setImmediate(flushReadings)
   })
   bus.on('statusChange', busKey, change => { hub.broadcast('statusChange', { ...change, time: new Date(change.time).toISOString() }) })
   bus.on('deviceStatus', busKey, s => {
@@ -151,6 +164,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
       closing ??= (async () => {
         bus.removeListeners(busKey)
         metrics.close()
+        if (readingFlush !== undefined) clearImmediate(readingFlush)
         hub.close()
         await app.close()
         auth.close()

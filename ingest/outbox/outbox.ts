@@ -1,6 +1,7 @@
 import { MimamoriError } from '../../core/errors.js'
 import type { Reading } from '../../core/types.js'
 import { openSqlite } from '../store/sqlite.js'
+import { createGroupCommit } from '../store/group-commit.js'
 
 /** Row states: waiting to be sent, delivered (kept as duplicate ledger), refused by the server for its content. */
 export const OUTBOX_STATE = { pending: 0, delivered: 1, rejected: 2 } as const
@@ -18,8 +19,11 @@ export interface OutboxCounts {
 }
 
 export interface Outbox {
-  /** commits the reading (fsync'd) before resolving; idempotent on (station, time) */
-  enqueue(reading: Reading): 'inserted' | 'duplicate'
+  /**
+   * commits the reading (fsync'd) before resolving; idempotent on (station, time).
+   * Readings enqueued in the same event-loop turn share one transaction and one fsync.
+   */
+  enqueue(reading: Reading): Promise<'inserted' | 'duplicate'>
   /** oldest pending rows first */
   pending(limit: number): OutboxEntry[]
   markDelivered(ids: number[], at: number): void
@@ -87,12 +91,13 @@ export function openOutbox (file: string): Outbox {
     return true
   })
   let closed = false
+  const inserts = createGroupCommit(db, 'outbox enqueue', (r: Reading): 'inserted' | 'duplicate' =>
+    stmts.insert.run(r.stationId, r.time, JSON.stringify(r), Date.now()).changes === 1 ? 'inserted' : 'duplicate')
 
   return {
-    enqueue (r) {
+    async enqueue (r) {
       if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'outbox is closed')
-      const info = wrap('enqueue', () => stmts.insert.run(r.stationId, r.time, JSON.stringify(r), Date.now()))
-      return info.changes === 1 ? 'inserted' : 'duplicate'
+      return await inserts.submit(r)
     },
     pending: limit => wrap('read pending', () => stmts.pending.all(limit).map(row => ({ id: row.id, attempts: row.attempts, reading: parse(row.doc) }))),
     markDelivered: (ids, at) => { wrap('mark delivered', () => { markDelivered(ids, at) }) },

@@ -49,6 +49,8 @@ interface StationState {
   forecastActive: boolean
   /** frames in a row without a level (QC flag 9) */
   missing: number
+  /** a `silent` alert may be open: only then does a reading clear it (no alert transaction per reading) */
+  silentOpen: boolean
 }
 
 /**
@@ -67,7 +69,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   const stateOf = (stationId: string): StationState => {
     let s = states.get(stationId)
     if (s === undefined) {
-      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0 }
+      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0, silentOpen: false }
       states.set(stationId, s)
     }
     return s
@@ -163,7 +165,10 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     if (st.lastTime !== null && r.time <= st.lastTime) return
     st.lastTime = r.time
     const o = ruleSettings(config, station)
-    alerts.clear(ref(station, o, 'silent'), { time: r.time })
+    if (st.silentOpen) {
+      alerts.clear(ref(station, o, 'silent'), { time: r.time })
+      st.silentOpen = false
+    }
 
     const flag = r.qc?.flag ?? 1
     if (flag === 9 || !Number.isFinite(r.level)) {
@@ -201,7 +206,10 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       if (st?.lastTime == null) continue
       const o = ruleSettings(config, station)
       const limit = st.lastLevel !== null && st.lastLevel >= o.gateLevel ? o.silentObserveMs : o.silentAfterMs
-      if (now - st.lastTime > limit && alerts.findOpen(ref(station, o, 'silent')) === undefined) {
+      // refreshed here too: in cluster mode another worker may have raised it
+      st.silentOpen = alerts.findOpen(ref(station, o, 'silent')) !== undefined
+      if (now - st.lastTime > limit && !st.silentOpen) {
+        st.silentOpen = true
         alerts.raise(signal(station, o, 'silent', {
           severity: 'minor',
           title: `${station.name}: 観測局無応答 / ${station.nameEn}: station silent`,
@@ -228,6 +236,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         }
         st.rateActive = alerts.findOpen(ref(station, o, 'rateOfRise')) !== undefined
         st.forecastActive = alerts.findOpen(ref(station, o, 'forecast.danger')) !== undefined
+        st.silentOpen = alerts.findOpen(ref(station, o, 'silent')) !== undefined
         // an open sensor fault is cleared by the next level, as before the restart
         if (alerts.findOpen(ref(station, o, 'sensorFault')) !== undefined) st.missing = config.river.rules.sensorFaultAfterMissing
       }

@@ -2,6 +2,7 @@ import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Camera, CameraImage, QcFlag, Reading, Station } from '../../core/types.js'
 import { openSqlite } from './sqlite.js'
+import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
 
 interface ReadingRow {
@@ -85,6 +86,10 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     latestImages: db.prepare<[], ImageRow>('SELECT i.* FROM cameras c JOIN camera_images i ON i.camera_id = c.id AND i.time = (SELECT MAX(time) FROM camera_images WHERE camera_id = c.id) ORDER BY i.frame_index DESC')
   }
 
+  // concurrent messages (one per device connection) share a commit; each write still learns inserted/duplicate
+  const readingWrites = createGroupCommit(db, 'write reading', (r: Reading): 'inserted' | 'duplicate' =>
+    stmts.insertReading.run({ ...r, level: Number.isFinite(r.level) ? r.level : null, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }).changes === 1 ? 'inserted' : 'duplicate')
+
   let stations = new Map<string, Station>()
   let byDevice = new Map<string, Station>()
   let cameras = new Map<string, Camera>()
@@ -134,8 +139,8 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     getCamera: id => cameras.get(id),
 
     async writeReading (r) {
-      const info = wrap('write reading', () => stmts.insertReading.run({ ...r, level: Number.isFinite(r.level) ? r.level : null, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }))
-      return info.changes === 1 ? 'inserted' : 'duplicate'
+      guard()
+      return await readingWrites.submit(r)
     },
     async updateReadingQc (stationId, time, qc) {
       wrap('update reading qc', () => stmts.updateQc.run(qc.flag, JSON.stringify(qc.tests), stationId, time))

@@ -124,7 +124,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
 
     async writeReading (r) {
       if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
-      const result = outbox.enqueue(r)
+      const result = await outbox.enqueue(r)
       if (result === 'inserted') drainer?.kick()
       return result
     },
@@ -132,7 +132,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
     async writeDetection (d) {
       if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
       // same outbox as the readings (committed before this resolves); the sink tells the rows apart by key
-      if (outbox.enqueue(detectionPoint(d) as unknown as Reading) === 'inserted') drainer?.kick()
+      if ((await outbox.enqueue(detectionPoint(d) as unknown as Reading)) === 'inserted') drainer?.kick()
     },
 
     async updateReadingQc (stationId, time, qc) {
