@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, vision: { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, ingest: { type: 'string', default: '' }, vision: { type: 'string', default: '' } } })
 const here = import.meta.dirname
 const root = join(here, '..', '..')
 const shared = process.env.MIMAMORI_SHARED ?? join(root, '..', 'shared')
@@ -23,6 +23,7 @@ const shared = process.env.MIMAMORI_SHARED ?? join(root, '..', 'shared')
 interface Bench { name: string, script: string, args: string[], ready(): string | null }
 const benches: Bench[] = [
   { name: 'broker', script: join(here, 'broker', 'run.js'), args: split(values.broker), ready: () => null },
+  { name: 'ingest', script: join(here, 'ingest', 'run.js'), args: split(values.ingest), ready: () => null },
   {
     name: 'vision',
     script: join(here, 'vision', 'run.js'),
