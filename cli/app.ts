@@ -8,6 +8,7 @@ import { createInfluxStore, outboxHealth } from '../ingest/store/influx.js'
 import type { Store } from '../ingest/store/store.js'
 import { createIngest, type Ingest } from '../ingest/index.js'
 import { createAlerts, type Alerts } from '../ingest/alerts/index.js'
+import { createNotifier, type Notifier } from '../notify/index.js'
 import type { RiverRules } from '../ingest/rules/index.js'
 import { SUBSCRIPTIONS } from '../core/topics.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
@@ -32,6 +33,8 @@ export interface App {
   readonly broker: Broker | undefined
   /** the one alert lifecycle (river rules now; other kinds call the same service) */
   readonly alerts: Alerts | undefined
+  /** Web Push, e-mail, webhook, LINE, CAP (notify/); undefined when notify.enabled is false */
+  readonly notifier: Notifier | undefined
   readonly rules: RiverRules | undefined
 }
 
@@ -59,6 +62,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let ingest: Ingest | undefined
   let dashboard: Dashboard | undefined
   let alerts: Alerts | undefined
+  let notifier: Notifier | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
   let closing: Promise<void> | undefined
@@ -70,12 +74,18 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get dashboard () { return dashboard },
     get broker () { return broker },
     get alerts () { return alerts },
+    get notifier () { return notifier },
     get rules () { return ingest?.rules },
 
     async start () {
       try {
         store = openStore(config, logger)
         alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
+        // the process that owns alerts drains their notifications (notify/: outbox committed with each transition)
+        if (config.notify.enabled) {
+          notifier = createNotifier({ config, logger, bus, store, alerts, clock })
+          await notifier.start()
+        }
         // In-process by default: the broker hands every ingest topic to the pipeline and PUBACKs
         // after the durable write (ingest/index.ts). A configured ingest broker or account means
         // ingest subscribes over MQTT like a separate `mimamori ingest`.
@@ -114,6 +124,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           store,
           alerts,
           sendDownlink,
+          ...(notifier === undefined ? {} : { notifier }),
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()
@@ -146,6 +157,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
+          ['notifier', notifier?.close],
           ['alerts', alerts?.close],
           ['store', store?.close],
           ['broker', broker?.close]

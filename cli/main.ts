@@ -164,10 +164,14 @@ async function ingest (config: Config, logger: Logger): Promise<Stop> {
   // shared database and, as bus events, to the dashboard
   const service = createIngest({ config, logger, bus, store, mqttUrl: url })
   await service.start()
+  // notifications leave from the process that owns alerts (notify/, outbox in the same database)
+  const notifier = config.notify.enabled ? (await import('../notify/index.js')).createNotifier({ config, logger, bus, store }) : undefined
+  await notifier?.start()
   const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
   publishBusEvents(bus, events, {})
   return async () => {
     await service.close()
+    await notifier?.close()
     await endMqtt(events)
     await store.close()
   }

@@ -3,7 +3,7 @@ import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import type { Alert } from '../core/types.js'
-import type { Alerts } from '../ingest/alerts/index.js'
+import { createAlerts, type Alerts } from '../ingest/alerts/index.js'
 import type { Store } from '../ingest/store/store.js'
 import { createAdvisories, type Advisories } from './advisory.js'
 import { createCapChannel } from './channels/cap.js'
@@ -36,6 +36,9 @@ export interface Notifier {
   readonly advisories: Advisories
   readonly vapidPublicKey: string
   readonly publicUrl: string
+  readonly timezone: string
+  readonly capSender: string
+  readonly capSenderName: string
 }
 
 export interface NotifierDeps {
@@ -44,7 +47,7 @@ export interface NotifierDeps {
   bus?: EventBus | undefined
   /** stations and cameras (where an alert is, its river); readings for advisory drafts */
   store?: Store | undefined
-  /** the one alert lifecycle; firing alerts are read from it for escalation */
+  /** the one alert lifecycle; firing alerts are read from it for escalation (default: opened on the same file) */
   alerts?: Alerts | undefined
   /** the embedded SQLite file; default dataDir/store.file */
   file?: string | undefined
@@ -66,7 +69,11 @@ export interface NotifierDeps {
 export function createNotifier ({ config, logger, bus, store, alerts, file, clock = Date.now, channels: given, drain = true, pushAgent }: NotifierDeps): Notifier {
   const log = logger.child({ component: 'notify' })
   const n = config.notify
-  const nstore = openNotifyStore(file ?? resolve(config.dataDir, config.store.file))
+  const dbFile = file ?? resolve(config.dataDir, config.store.file)
+  const nstore = openNotifyStore(dbFile)
+  // a separate process (mimamori ingest) reads alerts from the same file for escalation and drafts
+  const ownAlerts = alerts === undefined ? createAlerts({ file: dbFile, logger, clock }) : undefined
+  const alertsRef: Alerts = alerts ?? ownAlerts!
   const publicUrl = (n.publicUrl === '' ? `http://localhost:${config.dashboard.port}` : n.publicUrl).replace(/\/$/, '')
   const ctx = { publicUrl, timezone: n.timezone }
   const cc = n.channels
@@ -181,16 +188,16 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
   const advisories = createAdvisories({
     nstore,
     store,
-    getAlert: id => alerts?.get(id),
-    findOpenAlert: (stationId, rule, drill) => alerts?.findOpen({ kind: 'river', subjectId: stationId, rule, drill }),
+    getAlert: id => alertsRef.get(id),
+    findOpenAlert: (stationId, rule, drill) => alertsRef.findOpen({ kind: 'river', subjectId: stationId, rule, drill }),
     timezone: n.timezone,
     clock,
     kick
   })
 
   const checkEscalations = (now = clock()): number => {
-    if (!n.escalation.enabled || alerts === undefined) return 0
-    const taken = escalate(nstore, alerts.list({ state: 'firing', limit: 1000 }), n.escalation, now)
+    if (!n.escalation.enabled) return 0
+    const taken = escalate(nstore, alertsRef.list({ state: 'firing', limit: 1000 }), n.escalation, now)
     if (taken > 0) kick()
     return taken
   }
@@ -204,6 +211,9 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     advisories,
     vapidPublicKey: vapid.publicKey,
     publicUrl,
+    timezone: n.timezone,
+    capSender: cc.cap.sender,
+    capSenderName: cc.cap.senderName,
     pump,
     checkEscalations,
     status () {
@@ -247,6 +257,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
         // what is in flight finishes (or its lease expires and it is sent after the next start)
         await pumping
         for (const c of channels.values()) await c.close?.().catch((err: unknown) => { log.warn({ err, channel: c.name }, 'channel close failed') })
+        await ownAlerts?.close()
         nstore.close()
       })()
       return await closing

@@ -26,6 +26,8 @@ import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
+import { createNotifier, type Notifier } from '../../notify/index.js'
+import { notifyRoutes } from './routes/notify.js'
 
 /** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
 function atLeast (log: Logger, level: 'warn'): string {
@@ -50,17 +52,20 @@ export interface DashboardDeps {
   alerts?: Alerts
   /** publishes gauge downlinks QoS 1 (POST /api/stations/:id/downlink); the all-in-one passes its MQTT client */
   sendDownlink?: SendDownlink
+  /** the all-in-one passes the notifier that drains; a separate dashboard process opens one that only reads and writes rows */
+  notifier?: Notifier
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
   const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
+  const notifier = sharedNotifier ?? createNotifier({ config, logger, bus, store, alerts, drain: false })
   const https = httpsOptions(config)
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
@@ -92,8 +97,12 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(exportRoutes, { store, file: resolve(config.dataDir, config.store.file) })
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
+  void app.register(notifyRoutes, { notifier })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
-  const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, ...health() })
+  // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)
+  const notifyFigures = (): Record<string, Record<string, number>> => Object.fromEntries(notifier.status().map(c =>
+    [c.channel, { sent: c.sent, failedAttempts: c.failedAttempts, givenUp: c.givenUp, consecutiveFailures: c.consecutiveFailures, pending: c.pending }]))
+  const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, notify: notifyFigures(), ...health() })
   void app.register(healthRoutes, { startedAt, health: serviceFigures })
   const metrics = createMetrics({ bus, health: serviceFigures })
   app.get('/metrics', { config: { access: READERS } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
@@ -168,6 +177,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
         hub.close()
         await app.close()
         auth.close()
+        if (sharedNotifier === undefined) await notifier.close()
         if (sharedAlerts === undefined) await alerts.close()
         log.info('dashboard closed')
       })()
