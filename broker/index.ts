@@ -150,6 +150,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
       return new MimamoriError('MIMAMORI_ERR_FORBIDDEN', `publish to ${topic} not allowed`, { details: { reason: 'not_authorized' } })
     }
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length
+    // hot path: below every class limit (an 11-byte gauge frame) the topic need not be classified
+    if (size <= packetLimits.smallestPayloadLimit) return undefined
     const { cls, max } = payloadLimit(topic, b.limits)
     if (size > max) {
       return new MimamoriError('MIMAMORI_ERR_PAYLOAD_TOO_LARGE', `${cls} payload of ${size} bytes exceeds ${max}`, { details: { reason: 'payload_too_large' } })
@@ -210,13 +212,15 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
   }
 
   function finishPublish (client: Client, packet: PublishPacket, done: (err?: Error | null) => void): void {
-    const persisted = (): void => {
-      // QoS 1: into the persistence before Aedes writes the PUBACK (broker/ordering.ts)
-      if (packet.qos !== 1 || order === undefined) { done(null); return }
-      order.publishBeforeAck(packet, client, done)
-    }
-    if (feed === undefined && intake === undefined) { persisted(); return }
-    handOver(packet).then(persisted, (err: Error) => { done(err) })
+    // no closure per message unless something is handed over first (QoS 0 fan-in profile)
+    if (feed === undefined && intake === undefined) { persist(client, packet, done); return }
+    handOver(packet).then(() => { persist(client, packet, done) }, (err: Error) => { done(err) })
+  }
+
+  /** QoS 1: into the persistence before Aedes writes the PUBACK (broker/ordering.ts) */
+  function persist (client: Client, packet: PublishPacket, done: (err?: Error | null) => void): void {
+    if (packet.qos !== 1 || order === undefined) { done(null); return }
+    order.publishBeforeAck(packet, client, done)
   }
 
   function authorizeSubscribe (client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {

@@ -181,6 +181,10 @@ export function preservePublishOrder (aedes: Aedes): PublishOrder {
       else started.joined = done
       return
     }
+    // QoS 0, not retained, nothing held back: Aedes reaches the emitter synchronously
+    // inside publish() (no persistence step), so it cannot overtake anything; no job
+    const q = packet as { qos?: number, retain?: boolean }
+    if (head === undefined && q.qos !== 1 && q.qos !== 2 && q.retain !== true) { publish(packet, client, done); return }
     run(packet as object, client, newJob(done, undefined))
   }
   broker.publish = ordered

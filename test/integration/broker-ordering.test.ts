@@ -17,8 +17,8 @@ describe('broker delivers every QoS 1 packet live to a persistent session', () =
     await b?.close()
   })
 
-  for (const backend of ['level', 'memory'] as const) {
-    it(`${backend} persistence: 5 devices × 120 frames, every 7th retained, ingest acks asynchronously`, async () => {
+  for (const [backend, mixQos0] of [['level', false], ['memory', false], ['level', true]] as const) {
+    it(`${backend} persistence: 5 devices × 120 frames, every 7th retained${mixQos0 ? ', every 3rd at QoS 0' : ''}, ingest acks asynchronously`, async () => {
       b = await startTestBroker({ broker: { allowAnonymous: true, persistence: { backend } } })
       const ingest = await mqtt.connectAsync(b.url, { clientId: 'ingest-order', clean: false })
       clients.push(ingest)
@@ -38,7 +38,9 @@ describe('broker delivers every QoS 1 packet live to a persistent session', () =
       const total = 600
       await Promise.all(devices.map(async (dev, k) => {
         for (let i = k; i < total; i += devices.length) {
-          await dev.publishAsync(`mmr/v1/gauge/order-dev-${k}/up`, String(i), { qos: 1, retain: i % 7 === 0 })
+          // a QoS 0 frame skips the persistence: it must still not overtake a QoS 1 frame being persisted
+          const qos = mixQos0 && i % 3 === 1 ? 0 : 1
+          await dev.publishAsync(`mmr/v1/gauge/order-dev-${k}/up`, String(i), { qos, retain: i % 7 === 0 })
         }
       }))
       await waitFor(() => received.size === total ? true : undefined, `all ${total} frames live (have ${received.size})`, 20_000)

@@ -1,0 +1,193 @@
+/**
+ * Interleaved A/B of broker builds (bench/README.md, "bench/broker"): the variants
+ * take turns round by round under the same load, so a machine that drifts (shared
+ * CPUs) moves all of them alike; the median round of each is reported, with the
+ * broker's CPU time per message (utime + stime from just before the load generator
+ * connects to its exit: connections, warm-up and measured messages), which the
+ * noise moves much less than msg/s.
+ *
+ *   node dist/bench/broker/ab.js --qos 0 --rounds 5 \
+ *     --variant before=/tmp/old/dist/cli/main.js --variant after=dist/cli/main.js \
+ *     --variant mosquitto --variant aedes
+ *
+ * A variant is `label=path/to/cli/main.js` (`mimamori broker`, memory persistence,
+ * anonymous on, as in run.ts), `mosquitto` (persistence off, no inflight window) or
+ * `aedes` (Aedes alone, bench/broker/bare-aedes.ts). Broker on CPU 0, generator on
+ * CPU 1 when taskset and 2 CPUs are there. Prints a JSON summary and a table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect as netConnect, createServer } from 'node:net'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { LoadResult } from './load.js'
+
+const { values } = parseArgs({
+  options: {
+    variant: { type: 'string', multiple: true, default: [] },
+    qos: { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '5' },
+    messages: { type: 'string', default: '40000' },
+    publishers: { type: 'string', default: '100' },
+    warmup: { type: 'string', default: '5000' },
+    pin: { type: 'string', default: 'true' }
+  }
+})
+const QOS = Number(values.qos) === 1 ? 1 : 0
+const ROUNDS = Math.max(1, Number(values.rounds))
+const TASKSET = '/usr/bin/taskset'
+const PIN = values.pin !== 'false' && availableParallelism() >= 2 && existsSync(TASKSET)
+const TICK_US = 1e6 / 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+interface Started { port: number, pid: number, stop(): Promise<void> }
+interface Variant { label: string, start(): Promise<Started> }
+
+const pinned = (cpu: number, file: string, args: string[]): [string, string[]] => PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
+
+async function freePort (): Promise<number> {
+  return await new Promise(resolve => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) })
+    })
+  })
+}
+
+async function waitPort (port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise<boolean>(resolve => {
+      const s = netConnect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
+      s.once('error', () => { resolve(false) })
+    })
+    if (ok) return
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new Error(`nothing listening on ${port}`)
+}
+
+function spawnBroker (file: string, args: string[], env: NodeJS.ProcessEnv, dir: string): ChildProcess {
+  const [f, a] = pinned(0, file, args)
+  const child = spawn(f, a, { stdio: 'ignore', env: { ...process.env, ...env } })
+  child.once('exit', () => { rmSync(dir, { recursive: true, force: true }) })
+  return child
+}
+
+function stopper (child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  }
+}
+
+function variant (spec: string): Variant {
+  if (spec === 'mosquitto') {
+    return {
+      label: 'mosquitto',
+      async start () {
+        const dir = mkdtempSync(join(tmpdir(), 'ab-mosquitto-'))
+        const port = await freePort()
+        const conf = join(dir, 'mosquitto.conf')
+        writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 0', ''].join('\n'))
+        const child = spawnBroker('mosquitto', ['-c', conf], {}, dir)
+        await waitPort(port)
+        return { port, pid: child.pid!, stop: stopper(child) }
+      }
+    }
+  }
+  if (spec === 'aedes') {
+    return {
+      label: 'aedes (bare)',
+      async start () {
+        const dir = mkdtempSync(join(tmpdir(), 'ab-aedes-'))
+        const port = await freePort()
+        const child = spawnBroker(process.execPath, [join(import.meta.dirname, 'bare-aedes.js'), '--port', String(port)], {}, dir)
+        await waitPort(port)
+        return { port, pid: child.pid!, stop: stopper(child) }
+      }
+    }
+  }
+  const eq = spec.indexOf('=')
+  if (eq < 1) throw new Error(`--variant ${spec}: expected label=path/to/cli/main.js, mosquitto or aedes`)
+  const label = spec.slice(0, eq)
+  const cli = resolve(spec.slice(eq + 1))
+  return {
+    label,
+    async start () {
+      const dir = mkdtempSync(join(tmpdir(), 'ab-mimamori-'))
+      const port = await freePort()
+      const child = spawnBroker(process.execPath, [cli, 'broker'], {
+        MIMAMORI_DATA_DIR: dir,
+        MIMAMORI_LOG__LEVEL: 'warn',
+        MIMAMORI_BROKER__PORT: String(port),
+        MIMAMORI_BROKER__WS_PORT: '0',
+        MIMAMORI_BROKER__ALLOW_ANONYMOUS: 'true',
+        MIMAMORI_BROKER__PERSISTENCE__BACKEND: 'memory'
+      }, dir)
+      await waitPort(port)
+      return { port, pid: child.pid!, stop: stopper(child) }
+    }
+  }
+}
+
+/** utime + stime of a process, in µs */
+function cpuUs (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US
+}
+
+async function round (v: Variant): Promise<LoadResult & { cpuUsPerMsg: number }> {
+  const server = await v.start()
+  try {
+    const before = cpuUs(server.pid)
+    const [file, args] = pinned(1, process.execPath, [join(import.meta.dirname, 'load.js'), '--url', `mqtt://127.0.0.1:${server.port}`, '--qos', String(QOS),
+      '--messages', values.messages, '--publishers', values.publishers, '--warmup', values.warmup])
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+    const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+    const used = cpuUs(server.pid) - before
+    if (code !== 0) throw new Error(`load generator exited with ${code}`)
+    const r = JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult
+    const total = Number(values.messages) + Number(values.warmup)
+    return { ...r, cpuUsPerMsg: Math.round(used / total * 10) / 10 }
+  } finally {
+    await server.stop()
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+async function main (): Promise<void> {
+  const variants = (values.variant ?? []).map(variant)
+  if (variants.length === 0) throw new Error('no --variant given')
+  const rounds = new Map<string, Array<LoadResult & { cpuUsPerMsg: number }>>(variants.map(v => [v.label, []]))
+  for (let i = 0; i < ROUNDS; i++) {
+    // rotate the starting variant so none always runs first (or right after the same neighbour)
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(i + k) % variants.length]!
+      const r = await round(v)
+      process.stderr.write(`${v.label} QoS ${QOS} round ${i + 1}: ${r.msgsPerS} msg/s, ${r.cpuUsPerMsg} µs/msg, p99 ${r.p99Ms} ms\n`)
+      rounds.get(v.label)!.push(r)
+    }
+  }
+  const summary = variants.map(v => {
+    const rs = rounds.get(v.label)!
+    return { label: v.label, msgsPerS: Math.round(median(rs.map(r => r.msgsPerS))), cpuUsPerMsg: Math.round(median(rs.map(r => r.cpuUsPerMsg)) * 10) / 10, p99Ms: median(rs.map(r => r.p99Ms)), runs: rs.map(r => r.msgsPerS), cpu: rs.map(r => r.cpuUsPerMsg) }
+  })
+  const mosq = summary.find(s => s.label === 'mosquitto')
+  process.stdout.write(JSON.stringify({ qos: QOS, rounds: ROUNDS, messages: Number(values.messages), pinned: PIN, node: process.version, summary }, null, 2) + '\n')
+  process.stdout.write(['', `| variant (QoS ${QOS}) | msg/s (median of ${ROUNDS}) | CPU µs/msg | p99 ms | msg/s ÷ Mosquitto |`, '|---|---|---|---|---|',
+    ...summary.map(s => `| ${s.label} | ${s.msgsPerS} | ${s.cpuUsPerMsg} | ${s.p99Ms} | ${mosq === undefined ? '–' : (Math.round(s.msgsPerS / mosq.msgsPerS * 100) / 100) + '×'} |`), ''].join('\n'))
+}
+
+main().then(() => { process.exit(0) }, (err: unknown) => {
+  process.stderr.write(`ab failed: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
