@@ -13,8 +13,8 @@ import { simCredentials } from './sim-credentials.js'
 export const SIM_SCALE_USAGE = `mimamori sim --gauges N [--cameras M] — a prefecture of simulated devices
 
 Usage:
-  mimamori sim --gauges N [--cameras M] [--seed 1] [--interval 10m] [--connect-rate 500]
-      [--mqtt-url URL] [--provision | --credentials FILE] [--stats-every 10s] [--config file.json]
+  mimamori sim --gauges N [--cameras M] [--seed 1] [--interval 10m] [--data-step 10m] [--connect-rate 500]
+      [--mqtt-url URL[,URL2…]] [--provision | --credentials FILE] [--stats-every 10s] [--config file.json]
   mimamori sim --gauges N [--cameras M] [--seed 1] --print-config > fleet.json
 
   Every gauge and camera is its own MQTT client (client id = device id) with its own
@@ -23,7 +23,8 @@ Usage:
   platform must know the same fleet: --print-config writes its stations and cameras
   (merge them into the platform's configuration). Gauges report every --interval
   (10 min, 観測 mode), spread evenly; frames that cannot go out wait in the client and
-  go when the broker is back. A stats line goes to stderr every --stats-every; at exit one
+  go when the broker is back. --data-step 10m with --interval 5s sends a 10-minute record 120×
+  faster than real time (data times from 40 days back: the bench's backlog). A stats line goes to stderr every --stats-every; at exit one
   JSON line: {"gauges","connected","sent","acked","failed"}.`
 
 export async function simScaleCommand (argv: string[]): Promise<number> {
@@ -34,6 +35,7 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
       cameras: { type: 'string', default: '0' },
       seed: { type: 'string', default: '1' },
       interval: { type: 'string', default: '10m' },
+      'data-step': { type: 'string' },
       'connect-rate': { type: 'string', default: '500' },
       'stats-every': { type: 'string', default: '10s' },
       'print-config': { type: 'boolean', default: false },
@@ -56,16 +58,23 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
   const config: Config = { ...base, stations: fleet.stations, cameras: fleet.cameras }
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty })
   const intervalMs = parseDuration(values.interval, 'interval')
+  // --data-step: frames carry data times this far apart, sent every --interval of wall time (a backlog
+  // or a faster-than-real-time load without same-minute duplicates); they start 40 days back, inside
+  // the 45 days a frame's minute tag reaches, and may not overtake the wall clock
+  const dataStepMs = values['data-step'] === undefined ? undefined : parseDuration(values['data-step'], 'data-step')
+  const dataStart = Math.floor((Date.now() - 40 * 86_400_000) / 60_000) * 60_000
   const rate = Math.max(1, count(values['connect-rate'], 'connect-rate'))
-  const url = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl)
+  // several brokers of a cluster (a,b): device i connects to broker i mod k, as a load balancer would spread them
+  const urls = (values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl)).split(',').map(u => u.trim()).filter(u => u !== '')
+  const urlOf = (i: number): string => urls[i % urls.length]!
   const credentials = await simCredentials(config, logger, [...(values.provision === true ? ['--provision'] : []), ...(values.credentials === undefined ? [] : ['--credentials', values.credentials])])
   const log = logger.child({ component: 'sim' })
   const startMs = Date.now()
   const gauges: SimulatedGauge[] = fleet.stations.map((station, i) => {
     const calm = (station.thresholds.observationStart ?? station.thresholds.standby) * 0.6
-    return createSimulatedGauge({ station, scenario: t => calm + 0.05 * Math.sin((t - startMs) / 3_600_000 + i), mqttUrl: url, logger: log, publishTimeoutMs: 24 * 3_600_000, ...credentials?.('gauge', station.deviceId) })
+    return createSimulatedGauge({ station, scenario: t => calm + 0.05 * Math.sin((t - startMs) / 3_600_000 + i), mqttUrl: urlOf(i), logger: log, publishTimeoutMs: 24 * 3_600_000, ...credentials?.('gauge', station.deviceId) })
   })
-  const cameras: SimulatedCamera[] = fleet.cameras.map(camera => createSimulatedCamera({ camera, mqttUrl: url, logger: log, ...cameraOptionsFrom(config), spoolDir: join(config.dataDir, 'spool', camera.id), ...credentials?.('camera', camera.id) }))
+  const cameras: SimulatedCamera[] = fleet.cameras.map((camera, i) => createSimulatedCamera({ camera, mqttUrl: urlOf(i), logger: log, ...cameraOptionsFrom(config), spoolDir: join(config.dataDir, 'spool', camera.id), ...credentials?.('camera', camera.id) }))
   const stats = { gauges: gauges.length, cameras: cameras.length, connected: 0, sent: 0, acked: 0, failed: 0 }
   const timers: NodeJS.Timeout[] = []
   let stopping = false
@@ -91,10 +100,13 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
   }
   statsLine()
   gauges.forEach((g, i) => {
+    let k = 0
     const report = (): void => {
       if (stopping) return
+      const time = dataStepMs === undefined ? Date.now() : dataStart + k++ * dataStepMs
+      if (time > Date.now()) return
       stats.sent++
-      g.report().then(() => { stats.acked++ }, () => { stats.failed++ })
+      g.report(time).then(() => { stats.acked++ }, () => { stats.failed++ })
     }
     timers.push(setTimeout(() => { report(); timers.push(setInterval(report, intervalMs)) }, Math.round(i / gauges.length * intervalMs)))
   })
