@@ -97,7 +97,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(exportRoutes, { store, file: resolve(config.dataDir, config.store.file) })
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
-  void app.register(notifyRoutes, { notifier })
+  void app.register(notifyRoutes, { notifier, alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
   // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)
   const notifyFigures = (): Record<string, Record<string, number>> => Object.fromEntries(notifier.status().map(c =>

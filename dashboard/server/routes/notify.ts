@@ -3,9 +3,10 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import { capAtomFeed } from '../../../notify/cap-xml.js'
+import type { Alerts } from '../../../ingest/alerts/index.js'
 import type { Notifier } from '../../../notify/index.js'
 import type { Advisory, Subscription } from '../../../notify/types.js'
-import { OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
+import { HUNTER_OR_OPERATOR, OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
 import { ErrorBody } from '../schemas.js'
 
 const Iso = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
@@ -117,7 +118,23 @@ const isOperator = (p: Principal): boolean => OPERATORS.includes(p.role)
  * everyone's and the public outlets), Web Push registration, evacuation
  * advisories (draft → confirm → issue, update, cancel) and the public CAP feed.
  */
-export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier }> = async (app, { notifier }) => {
+export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alerts: Alerts }> = async (app, { notifier, alerts }) => {
+  // 向かいます: a hunter takes a sighting in their own area (acknowledges it: escalation stops, others see 対応中)
+  app.post('/api/notify/alerts/:id/en-route', {
+    config: { access: HUNTER_OR_OPERATOR, audit: 'alert.en-route' },
+    schema: { params: IdParams, response: { 200: Type.Object({ id: Type.String(), state: Type.String(), acknowledgedBy: Type.Union([Type.String(), Type.Null()]) }), 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
+  }, async (request) => {
+    const p = who(request)
+    const a = alerts.get(request.params.id)
+    if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${request.params.id}`)
+    if (p.role === 'hunter') {
+      const hunters = Array.isArray(a.details.hunters) ? a.details.hunters as unknown[] : []
+      if (a.kind !== 'wildlife' || p.hunterId === null || !hunters.includes(p.hunterId)) throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'not a sighting in your areas')
+    }
+    const next = a.state === 'acknowledged' ? a : alerts.acknowledge(a.id, p.username, { note: '向かいます / on the way' })
+    return { id: next.id, state: next.state, acknowledgedBy: next.acknowledgedBy }
+  })
+
   app.get('/api/notify/status', {
     config: { access: READERS },
     schema: { response: { 200: Type.Object({ channels: Type.Array(ChannelStatusBody), subscriptions: Type.Integer(), failed: Type.Integer() }) } }
