@@ -60,11 +60,16 @@ export async function exportCommand (argv: string[]): Promise<number> {
   const toStdout = out === '-'
   if (!toStdout && existsSync(out) && values.force !== true) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${out} exists (--force overwrites it)`)
 
-  const { openStore } = await import('./app.js')
+  // the store modules only, not the all-in-one wiring (app.ts loads the broker, vision and sharp)
+  const file = resolve(config.dataDir, config.store.file)
   const logger = silentLogger()
-  const store = openStore(config, logger, { drain: false })
+  const { createEmbeddedStore } = await import('../ingest/store/embedded.js')
+  const embedded = createEmbeddedStore({ file, logger })
+  const store = config.store.backend === 'influxdb'
+    ? (await import('../ingest/store/influx.js')).createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain: false })
+    : embedded
   try {
-    const run = await prepareExport({ dataset, ids, from, to, format }, { store, file: resolve(config.dataDir, config.store.file) })
+    const run = await prepareExport({ dataset, ids, from, to, format }, { store, file })
     const sink = toStdout ? process.stdout : createWriteStream(out)
     const showBar = values.quiet !== true && process.stderr.isTTY === true && !toStdout
     const bar = new cliProgress.SingleBar({

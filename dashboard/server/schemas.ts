@@ -165,7 +165,7 @@ export const SeriesQuerySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const SeriesBucketBody = Type.Object({
-  time: Type.String({ format: 'date-time', description: 'bucket start (a lone reading keeps its own time)' }),
+  time: Type.String({ format: 'date-time', description: 'bucket start (buckets are multiples of bucketMs since the epoch)' }),
   mean: Type.Union([Type.Number(), Type.Null()], { description: 'm; null: no usable level (all missing or failed QC)' }),
   min: Type.Union([Type.Number(), Type.Null()]),
   max: Type.Union([Type.Number(), Type.Null()]),

@@ -5,12 +5,31 @@ import type { Cell, Column } from './datasets.js'
 /** Japan has no DST: every time in an export is written at +09:00 unless told otherwise */
 export const JST_OFFSET_MIN = 540
 
+const DAY_MS = 86_400_000
+/** 'YYYY-MM-DDT' per local day: an export walks through few days, each many times */
+const dayPrefix = new Map<number, string>()
+const pad2 = (n: number): string => n < 10 ? `0${n}` : String(n)
+
 /** ISO 8601 with the local offset (2026-07-01T09:30:00.000+09:00): what Excel and pandas both read as one instant */
 export function isoWithOffset (ms: number, offsetMin = JST_OFFSET_MIN): string {
-  const local = new Date(ms + offsetMin * 60_000).toISOString().slice(0, -1)
+  const local = ms + offsetMin * 60_000
+  const day = Math.floor(local / DAY_MS)
+  let prefix = dayPrefix.get(day)
+  if (prefix === undefined) {
+    if (dayPrefix.size > 4096) dayPrefix.clear()
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11)
+    dayPrefix.set(day, prefix)
+  }
+  let rest = local - day * DAY_MS
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const sec = Math.floor(rest / 1000)
+  const milli = Math.round(rest - sec * 1000)
   const sign = offsetMin < 0 ? '-' : '+'
   const abs = Math.abs(offsetMin)
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+  return `${prefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : milli}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`
 }
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs a cell as a formula */

@@ -63,11 +63,11 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     updateQc: db.prepare('UPDATE readings SET qc_flag = ?, qc_tests = ? WHERE station_id = ? AND time = ?'),
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
     readingsAsc: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time ASC LIMIT ?'),
-    // One pass over the primary-key range; a bucket with one reading keeps that reading's time.
+    // One pass over the primary-key range; times are bucket starts, as InfluxQL's GROUP BY time() gives them.
     // better-sqlite3 binds JS numbers as REAL: the CAST keeps the division integral.
     // Failed (4) and missing (NULL) levels are counted but left out of mean/min/max (ingest/store/series.ts does the same).
     series: db.prepare<{ id: string, from: number, to: number, b: number }, SeriesBucket>(`SELECT
-        CASE WHEN COUNT(*) = 1 THEN MIN(readings.time) ELSE (MIN(readings.time) / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) END AS time,
+        (MIN(readings.time) / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS time,
         AVG(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS mean,
         MIN(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS min,
         MAX(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS max,

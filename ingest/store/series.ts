@@ -15,16 +15,15 @@ export function usable (r: Pick<Reading, 'level' | 'qc'>): boolean {
  * outbox ledger while the database cannot be read, and undelivered rows).
  */
 export function bucketReadings (readings: Iterable<Reading>, q: SeriesQuery): SeriesBucket[] {
-  const acc = new Map<number, SeriesBucket & { sum: number, first: number, rows: number }>()
+  const acc = new Map<number, SeriesBucket & { sum: number }>()
   for (const r of readings) {
     if (r.time < q.from || r.time > q.to) continue
     const start = Math.floor(r.time / q.bucketMs) * q.bucketMs
     let b = acc.get(start)
     if (b === undefined) {
-      b = { time: start, mean: null, min: null, max: null, count: 0, flagged: 0, missing: 0, sum: 0, first: r.time, rows: 0 }
+      b = { time: start, mean: null, min: null, max: null, count: 0, flagged: 0, missing: 0, sum: 0 }
       acc.set(start, b)
     }
-    b.rows++
     if (!Number.isFinite(r.level)) b.missing++
     else if (r.qc?.flag === 3 || r.qc?.flag === 4) b.flagged++
     if (usable(r)) {
@@ -35,7 +34,7 @@ export function bucketReadings (readings: Iterable<Reading>, q: SeriesQuery): Se
     }
   }
   return [...acc.values()].sort((a, b) => a.time - b.time).map(b => ({
-    time: b.rows === 1 ? b.first : b.time,
+    time: b.time,
     mean: b.count === 0 ? null : b.sum / b.count,
     min: b.min,
     max: b.max,

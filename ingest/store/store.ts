@@ -24,7 +24,7 @@ export interface SeriesQuery {
  * failed QC (flag 4) and gaps (flag 9) are left out of mean/min/max and counted.
  */
 export interface SeriesBucket {
-  /** bucket start (ms); a bucket holding a single reading carries that reading's own time on the embedded backend */
+  /** bucket start (ms), the same on every backend (a reading at 10:03:20 in a 1-min bucket shows at 10:03) */
   time: number
   mean: number | null
   min: number | null

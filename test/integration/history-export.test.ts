@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { demoConfigFile, runCli, startTestApp, type TestApp } from '../helpers/app.js'
 import { startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
+import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const DAY = 1440 * MINUTE
@@ -35,7 +36,7 @@ function history (stationId: string, deviceId: string, end: number, days: number
 }
 
 async function getJson<T> (url: string): Promise<T> {
-  const res = await fetch(url)
+  const res = await apiFetch(url)
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`)
   return await res.json() as T
 }
@@ -111,7 +112,7 @@ describe('station history and export (embedded store)', () => {
 
   it('exports readings of two stations as CSV: BOM, header, ISO times at +09:00, the same rows as the store', async () => {
     const from = end - 2 * DAY + 1
-    const res = await fetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=csv&ids=${STATION},${OTHER}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=csv&ids=${STATION},${OTHER}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="mimamori-readings-\d{8}\.csv"/)
@@ -138,7 +139,7 @@ describe('station history and export (embedded store)', () => {
 
   it('exports the same rows as Parquet (read back with hyparquet)', async () => {
     const from = end - 2 * DAY + 1
-    const res = await fetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=parquet&ids=${OTHER}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=parquet&ids=${OTHER}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
     expect(res.status).toBe(200)
     const file = await res.arrayBuffer()
     const objects = await parquetReadObjects({ file }) as Array<Record<string, unknown>>
@@ -151,9 +152,9 @@ describe('station history and export (embedded store)', () => {
 
   it('exports alerts and sightings tables (header only when empty) and refuses an unknown station with a coded error', async () => {
     const range = `from=${new Date(end - DAY).toISOString()}&to=${new Date(end).toISOString()}`
-    const csv = await (await fetch(`${t.info.dashboardUrl}/api/export?dataset=sightings&${range}`)).text()
+    const csv = await (await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=sightings&${range}`)).text()
     expect(csv.replace('\uFEFF', '').split('\r\n')[0]).toBe('id,camera_id,burst_id,time,lat,lon,frames,positives,best_score,label,alert_id,suppressed')
-    const bad = await fetch(`${t.info.dashboardUrl}/api/export?dataset=readings&ids=nowhere&${range}`)
+    const bad = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&ids=nowhere&${range}`)
     expect(bad.status).toBe(404)
     expect(await bad.json()).toMatchObject({ code: 'MIMAMORI_ERR_NOT_FOUND' })
   })
@@ -176,15 +177,18 @@ describe('station history and export (embedded store)', () => {
   })
 
   it('compresses the API and the page, and sends versioned assets immutable', async () => {
-    const res = await fetch(`${t.info.dashboardUrl}/`, { headers: { 'accept-encoding': 'gzip' } })
+    const res = await apiFetch(`${t.info.dashboardUrl}/`, { headers: { 'accept-encoding': 'gzip' } })
     const html = await res.text()
-    const script = /src="(\/app\/[0-9a-f]{12}\/main\.js)"/.exec(html)?.[1]
+    const script = /src="(\/app\/[0-9a-f]{12}\/dashboard\/web\/src\/main\.js)"/.exec(html)?.[1]
     expect(script).toBeDefined()
-    const js = await fetch(`${t.info.dashboardUrl}${script!}`, { headers: { 'accept-encoding': 'br, gzip' } })
+    const js = await apiFetch(`${t.info.dashboardUrl}${script!}`, { headers: { 'accept-encoding': 'br, gzip' } })
     expect(js.headers.get('cache-control')).toMatch(/immutable/)
     expect(js.headers.get('content-encoding')).toMatch(/br|gzip/)
+    await js.arrayBuffer() // an unread body would hold its response (and the server's close) open
     const leaflet = /src="(\/vendor\/leaflet@[\d.]+\/leaflet\.js)"/.exec(html)?.[1]
-    expect((await fetch(`${t.info.dashboardUrl}${leaflet!}`)).headers.get('cache-control')).toMatch(/immutable/)
+    const lib = await apiFetch(`${t.info.dashboardUrl}${leaflet!}`)
+    expect(lib.headers.get('cache-control')).toMatch(/immutable/)
+    await lib.arrayBuffer()
   })
 
   it('serves the OpenAPI document generated from the TypeBox schemas', async () => {
@@ -225,7 +229,7 @@ describe('station history on InfluxDB 1.x (InfluxQL GROUP BY time)', () => {
     expect(body.points.map(p => [Date.parse(p.time), p.count, p.flagged, p.missing])).toEqual(expected.map(e => [e.time, e.count, e.flagged, e.missing]))
     for (const [i, p] of body.points.entries()) expect(p.mean).toBeCloseTo(expected[i]!.mean!, 9)
 
-    const res = await fetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=parquet&ids=${STATION}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=parquet&ids=${STATION}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
     const objects = await parquetReadObjects({ file: await res.arrayBuffer() }) as Array<Record<string, unknown>>
     expect(objects.length).toBe(readings.filter(r => r.time >= from).length)
     expect(objects.map(o => o.qc_flag)).toEqual(readings.filter(r => r.time >= from).map(r => r.qc!.flag))
