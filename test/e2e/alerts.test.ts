@@ -7,10 +7,12 @@ import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
 import { classifyLevel } from '../../core/levels.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
+import { addUser, apiFetch, signInPage } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const STATION = 'uchikawa-oizumi'
-const OPERATOR = '山田 太郎'
+/** 山田 太郎's staff account: the server records who acts from the session */
+const OPERATOR = 'yamada'
 
 interface ApiAlert {
   id: string
@@ -27,7 +29,8 @@ interface ApiAlert {
 /**
  * Staff handle a river alert on the map page: 内川 rises through its bands in
  * 10-minute reports, the rules raise 氾濫危険水位, the row appears without a
- * reload, 確認 and 解除 go to the server under the operator's name.
+ * reload, 確認 and 解除 go to the server under the signed-in operator's account
+ * (signed in through the real login page).
  */
 describe('alerts panel in Chromium', () => {
   let t: TestApp
@@ -36,7 +39,7 @@ describe('alerts panel in Chromium', () => {
   let device: MqttClient
   const errors: string[] = []
 
-  const api = async <T>(path: string): Promise<T> => await (await fetch(t.info.dashboardUrl + path)).json() as T
+  const api = async <T>(path: string): Promise<T> => await (await apiFetch(t.info.dashboardUrl + path)).json() as T
 
   /** one observe-mode frame, then wait until it is stored so the rules see the reports in order */
   async function report (levelM: number, time: number): Promise<void> {
@@ -53,9 +56,14 @@ describe('alerts panel in Chromium', () => {
 
   beforeAll(async () => {
     t = await startTestApp()
+    await addUser(t.config, OPERATOR, 'staff')
     device = await mqtt.connectAsync(t.info.mqttUrl, { clientId: station().deviceId })
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
+    // the map without a session goes to the sign-in page
+    await page.goto(t.info.dashboardUrl)
+    await page.waitForURL(u => u.pathname === '/login.html')
+    await signInPage(page, t.info.dashboardUrl, OPERATOR)
     page.on('pageerror', err => { errors.push(err.message) })
     page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
     await page.goto(t.info.dashboardUrl)
@@ -114,15 +122,11 @@ describe('alerts panel in Chromium', () => {
     await page.screenshot({ path: join(tmpdir(), 'mimamori-alerts.png') })
   })
 
-  it('acknowledges under the operator name asked once, in the UI and on the server', async () => {
+  it('acknowledges as the signed-in user (no name to type), in the UI and on the server', async () => {
     const danger = row('threshold.danger')
     const id = await danger.getAttribute('data-alert-id')
     expect(id).toMatch(/^[0-9a-f-]{36}$/)
     await danger.locator('.alert-ack').click()
-    const dialog = page.locator('#operator-dialog')
-    await dialog.waitFor()
-    await page.locator('#operator-name').fill(OPERATOR)
-    await page.locator('#operator-save').click()
 
     await page.locator(`.alert-row[data-alert-id="${id}"][data-state="acknowledged"]`).waitFor()
     expect(await page.locator(`.alert-row[data-alert-id="${id}"]`).innerText()).toContain('対応中')
@@ -131,8 +135,9 @@ describe('alerts panel in Chromium', () => {
     expect(a.state).toBe('acknowledged')
     expect(a.acknowledgedBy).toBe(OPERATOR)
     expect(a.history?.some(h => h.to === 'acknowledged' && h.by === OPERATOR)).toBe(true)
-    expect(await page.evaluate(() => localStorage.getItem('mimamori.operator'))).toBe(OPERATOR)
+    expect(await page.locator('#operator-dialog').isVisible()).toBe(false)
     expect(await page.locator('#operator-label').innerText()).toBe(OPERATOR)
+    expect(await page.locator('.account .account-name').innerText()).toBe(OPERATOR)
   })
 
   it('shows the coded error when the server refuses', async () => {

@@ -9,6 +9,7 @@ import { REPO_ROOT, startTestApp, waitFor, type TestApp } from '../helpers/app.j
 import { launchChromium } from '../helpers/browser.js'
 import { createSimulatedCamera } from '../../simulators/camera-device.js'
 import { silentLogger } from '../../core/logger.js'
+import { addUser, apiFetch, signInPage } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 
@@ -58,12 +59,14 @@ describe('river map in Chromium', () => {
     const backlog = { sent: 12, summarised: 3, from: new Date(now - 5 * 60 * MINUTE).toISOString(), to: new Date(now - 20 * MINUTE).toISOString() }
     await akagawa.publishAsync('mmr/v1/gauge/gauge-akagawa-01/status', JSON.stringify({ online: true, batteryV: 3.55, backlog }), { qos: 1, retain: true })
     await waitFor(async () => {
-      const body = await (await fetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ latest: unknown, device?: { lastBacklog?: unknown } | null }>
+      const body = await (await apiFetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ latest: unknown, device?: { lastBacklog?: unknown } | null }>
       return body.every(s => s.latest !== null) && body.some(s => s.device?.lastBacklog != null) ? true : undefined
     }, 'all stations stored')
 
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
+    await addUser(t.config, 'map-staff', 'staff')
+    await signInPage(page, t.info.dashboardUrl, 'map-staff')
     page.on('pageerror', err => { errors.push(err.message) })
     page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
     await page.goto(t.info.dashboardUrl)
@@ -78,7 +81,7 @@ describe('river map in Chromium', () => {
   it('shows every station as a marker coloured by its MLIT band', async () => {
     await page.locator('.station-marker').first().waitFor()
     expect(await page.locator('.station-marker').count()).toBe(t.config.stations.length)
-    const stations = await (await fetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ id: string, status: string }>
+    const stations = await (await apiFetch(t.info.dashboardUrl + '/api/stations')).json() as Array<{ id: string, status: string }>
     for (const s of stations) expect(await markerStatus(s.id)).toBe(s.status)
     // distinct bands get distinct colours
     const fills = new Map<string, string | null>()

@@ -5,6 +5,7 @@ import { silentLogger } from '../../core/logger.js'
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
+import { addUser, apiFetch, signInPage } from '../helpers/auth.js'
 
 const img = (name: string): string => join(SHARED, 'images', name)
 
@@ -23,7 +24,7 @@ describe('wildlife map and hunter view in Chromium', () => {
   let cam: SimulatedCamera
   const errors: string[] = []
   const post = async (path: string, body: unknown): Promise<number> =>
-    (await fetch(t.info.dashboardUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status
+    (await apiFetch(t.info.dashboardUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -35,12 +36,17 @@ describe('wildlife map and hunter view in Chromium', () => {
     expect(await post('/api/hunters', { id: 'hunter-far', name: '鈴木' })).toBe(201)
     expect(await post('/api/hunters/hunter-a/areas', { shape: { type: 'circle', lat: y.lat, lon: y.lon, radiusM: 1500 } })).toBe(201)
     expect(await post('/api/hunters/hunter-far/areas', { shape: { type: 'circle', lat: 35, lon: 135, radiusM: 1500 } })).toBe(201)
+    // each person signs in with their own account; a hunter's account is bound to their hunter profile
+    await addUser(t.config, 'map-staff', 'staff')
+    await addUser(t.config, 'tanaka', 'hunter', { hunterId: 'hunter-a' })
+    await addUser(t.config, 'suzuki', 'hunter', { hunterId: 'hunter-far' })
     cam = createSimulatedCamera({ camera: y, mqttUrl: t.info.mqttUrl, logger: silentLogger(), jpeg: { maxSide: 1280, quality: 95 } })
     await cam.connect()
 
     browser = await launchChromium()
-    const open = async (path: string): Promise<Page> => {
+    const open = async (path: string, user: string): Promise<Page> => {
       const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
+      await signInPage(p, t.info.dashboardUrl, user)
       p.on('pageerror', err => { errors.push(err.message) })
       p.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
       await p.goto(t.info.dashboardUrl + path)
@@ -48,9 +54,11 @@ describe('wildlife map and hunter view in Chromium', () => {
       await p.locator('#live-indicator[data-state="live"]').waitFor()
       return p
     }
-    map = await open('/')
-    hunter = await open('/hunter.html?hunter=hunter-a')
-    other = await open('/hunter.html?hunter=hunter-far')
+    map = await open('/', 'map-staff')
+    // no picker: the hunter page shows the signed-in hunter's own areas
+    hunter = await open('/hunter.html', 'tanaka')
+    other = await open('/hunter.html', 'suzuki')
+    expect(await hunter.locator('#hunter-select').count()).toBe(0)
   })
 
   afterAll(async () => {
@@ -81,7 +89,7 @@ describe('wildlife map and hunter view in Chromium', () => {
     await map.waitForFunction(() => (document.querySelector<HTMLImageElement>('.camera-sighting-thumb')?.naturalWidth ?? 0) > 0)
     expect(await thumb.getAttribute('src')).toMatch(/^\/api\/wildlife\/sightings\/.+\/thumbnail\.jpg$/)
     const link = await popup.locator('a.camera-sighting-feedback').getAttribute('href')
-    const [s] = await (await fetch(t.info.dashboardUrl + '/api/wildlife/sightings?cameraId=cam-yutagawa-01')).json() as Array<{ id: string, alertId: string }>
+    const [s] = await (await apiFetch(t.info.dashboardUrl + '/api/wildlife/sightings?cameraId=cam-yutagawa-01')).json() as Array<{ id: string, alertId: string }>
     expect(link).toBe(`/hunter.html?alert=${s!.alertId}`)
 
     // English via the language switch
@@ -105,13 +113,13 @@ describe('wildlife map and hunter view in Chromium', () => {
     await card.locator('button.hunter-confirm').click()
     await hunter.locator('.hunter-alert[data-verdict="confirm"] .hunter-verdict').waitFor()
     const p = await waitFor(async () => {
-      const body = await (await fetch(t.info.dashboardUrl + '/api/wildlife/precision')).json() as { overall: { confirmed: number, precision: number | null } }
+      const body = await (await apiFetch(t.info.dashboardUrl + '/api/wildlife/precision')).json() as { overall: { confirmed: number, precision: number | null } }
       return body.overall.confirmed === 1 ? body : undefined
     }, 'feedback stored')
     expect(p.overall.precision).toBe(1)
-    const [s] = await (await fetch(t.info.dashboardUrl + '/api/wildlife/sightings?cameraId=cam-yutagawa-01')).json() as Array<{ id: string, alertId: string }>
+    const [s] = await (await apiFetch(t.info.dashboardUrl + '/api/wildlife/sightings?cameraId=cam-yutagawa-01')).json() as Array<{ id: string, alertId: string }>
     expect(s!.alertId).toBe(alertId)
-    const detail = await (await fetch(`${t.info.dashboardUrl}/api/wildlife/sightings/${s!.id}`)).json() as { feedback: Array<{ hunterId: string, verdict: string }> }
+    const detail = await (await apiFetch(`${t.info.dashboardUrl}/api/wildlife/sightings/${s!.id}`)).json() as { feedback: Array<{ hunterId: string, verdict: string }> }
     expect(detail.feedback).toEqual([expect.objectContaining({ hunterId: 'hunter-a', verdict: 'confirm' })])
 
     // the verdict survives a reload, and the map's feedback link highlights the alert

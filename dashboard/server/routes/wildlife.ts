@@ -32,8 +32,10 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   const busKey = {}
   const view = (s: Sighting) => {
     const alert = s.alertId === null ? undefined : alerts.get(s.alertId)
+    const camera = config.cameras.find(c => c.id === s.cameraId)
     return {
       ...s,
+      camera: camera === undefined ? null : { name: camera.name, nameEn: camera.nameEn },
       time: iso(s.time),
       thumbnailUrl: s.thumbnail === null ? null : `/api/wildlife/sightings/${s.id}/thumbnail.jpg`,
       alert: alert === undefined ? null : { id: alert.id, state: alert.state, drill: alert.drill, acknowledgedBy: alert.acknowledgedBy }

@@ -3,6 +3,7 @@
 import type { Static } from 'typebox'
 import { ALERT_SEVERITIES, type AlertSeverity, type AlertState } from '../../../core/types.js'
 import type { AlertBody } from '../../server/schemas.js'
+import { csrfHeaders } from './session.js'
 
 export type { AlertSeverity, AlertState }
 
@@ -70,7 +71,7 @@ export function postAlertAction (id: string, action: AlertAction, by: string, no
   if (note !== undefined && note !== '') body.note = note
   return request<AlertView>(`/api/alerts/${encodeURIComponent(id)}/${action}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...csrfHeaders() },
     body: JSON.stringify(body)
   })
 }

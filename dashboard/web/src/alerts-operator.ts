@@ -1,5 +1,6 @@
 import { byId } from './dom.js'
 import { t } from './i18n.js'
+import { currentUser } from './session.js'
 
 const STORAGE_KEY = 'mimamori.operator'
 const MAX_LEN = 128
@@ -33,8 +34,11 @@ export function createOperator (): Operator {
   const cancel = byId<HTMLButtonElement>('operator-cancel')
   const edit = byId<HTMLButtonElement>('operator-edit')
   const label = byId('operator-label')
-  let name = readStored()
+  // signed in: the account acts (the server records it whatever is typed); the typed name is for old setups
+  const signedIn = currentUser()?.username
+  let name = signedIn ?? readStored()
   let waiting: ((value: string | null) => void) | undefined
+  if (signedIn !== undefined) edit.disabled = true
 
   input.maxLength = MAX_LEN
 
@@ -75,6 +79,7 @@ export function createOperator (): Operator {
   edit.addEventListener('click', () => { void ask(true) })
 
   async function ask (force = false): Promise<string | null> {
+    if (signedIn !== undefined) return signedIn
     if (!force && name !== null) return name
     if (waiting !== undefined) return await new Promise(resolve => { const prev = waiting; waiting = v => { prev?.(v); resolve(v) } })
     input.value = name ?? ''

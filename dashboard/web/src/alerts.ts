@@ -1,5 +1,6 @@
 import { AlertApiError, fetchOpenAlerts, isOpen, postAlertAction, severityRank, type AlertAction, type AlertEvent, type AlertSeverity, type AlertState, type AlertView } from './alerts-api.js'
 import { createOperator } from './alerts-operator.js'
+import { canAct } from './session.js'
 import { byId, h } from './dom.js'
 import { formatDateTime, formatLevel } from './format.js'
 import { displayName, lang, t, type MessageKey } from './i18n.js'
@@ -209,12 +210,13 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       const s = subject(a.subjectId)
       if (s !== undefined) select(s)
     })
-    const ack = a.state === 'acknowledged'
+    // researchers read; only staff and admins get the buttons (the server refuses the rest anyway)
+    const ack = a.state === 'acknowledged' || !canAct()
       ? null
       : h('button', { type: 'button', class: 'alert-ack', disabled: isBusy, 'aria-label': `${t('alert.ack')}: ${name} ${rule}` }, t('alert.ack'))
     ack?.addEventListener('click', () => { void act(a, 'ack') })
-    const resolve = h('button', { type: 'button', class: 'alert-resolve', disabled: isBusy, 'aria-label': `${t('alert.resolve')}: ${name} ${rule}` }, t('alert.resolve'))
-    resolve.addEventListener('click', () => { void act(a, 'resolve') })
+    const resolve = canAct() ? h('button', { type: 'button', class: 'alert-resolve', disabled: isBusy, 'aria-label': `${t('alert.resolve')}: ${name} ${rule}` }, t('alert.resolve')) : null
+    resolve?.addEventListener('click', () => { void act(a, 'resolve') })
     const observed = formatDateTime(a.observedAt)
     const latest = a.lastSeenAt !== a.observedAt ? formatDateTime(a.lastSeenAt) : null
 
@@ -294,6 +296,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     bannerText.textContent = `${detail === null ? '' : `${detail} · `}${t('alert.observed')} ${formatDateTime(top.lastSeenAt)}`
     bannerMore.textContent = urgent.length > 1 ? t('alert.bannerMore', { n: urgent.length - 1 }) : ''
     bannerAck.disabled = busy.has(top.id)
+    bannerAck.hidden = !canAct()
   }
 
   function renderMarkers (items: AlertView[]): void {

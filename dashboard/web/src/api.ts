@@ -1,3 +1,4 @@
+import { csrfHeaders } from './session.js'
 import type { CameraView, FeedbackView, HunterView, MapSettings, ReadingsResponse, SightingView, StationView } from './types.js'
 
 export class ApiError extends Error {
@@ -61,7 +62,7 @@ export function fetchSighting (id: string, signal?: AbortSignal): Promise<Sighti
 /** 確認 / 誤報: one verdict per hunter and alert, changeable */
 export async function postFeedback (alertId: string, hunterId: string, verdict: 'confirm' | 'reject'): Promise<{ feedback: FeedbackView[] }> {
   const url = `/api/wildlife/alerts/${encodeURIComponent(alertId)}/feedback`
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ hunterId, verdict }) })
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeaders() }, body: JSON.stringify({ hunterId, verdict }) })
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`
     try {

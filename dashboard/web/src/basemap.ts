@@ -1,4 +1,4 @@
-import { h } from './dom.js'
+import { escapeHtml, h } from './dom.js'
 import { t } from './i18n.js'
 import type { MapSettings } from './types.js'
 
@@ -47,7 +47,8 @@ function addGraticule (map: L.Map): void {
  */
 export function addBaseLayer (map: L.Map, settings: MapSettings): { relabel(): void } {
   if (settings.tileUrl.trim() !== '') {
-    L.tileLayer(settings.tileUrl, { attribution: settings.tileAttribution, maxZoom: 18, crossOrigin: false }).addTo(map)
+    // Leaflet writes the attribution as HTML: the configured text is shown as text
+    L.tileLayer(settings.tileUrl, { attribution: escapeHtml(settings.tileAttribution), maxZoom: 18, crossOrigin: false }).addTo(map)
     return { relabel () {} }
   }
   map.getContainer().classList.add('map-offline')

@@ -41,3 +41,8 @@ export function byId<T extends HTMLElement = HTMLElement> (id: string): T {
   if (el === null) throw new Error(`#${id} is missing from index.html`)
   return el as T
 }
+
+/** For the few Leaflet options that only take an HTML string (the attribution): text in, inert markup out. */
+export function escapeHtml (text: string): string {
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+}

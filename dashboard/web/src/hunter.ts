@@ -1,31 +1,30 @@
-import { fetchCameras, fetchHunterAlerts, fetchHunters, fetchSighting, postFeedback } from './api.js'
+import { ta } from './auth-i18n.js'
+import { fetchHunterAlerts, fetchSighting, postFeedback } from './api.js'
 import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
-import type { CameraView, HunterView, SightingView } from './types.js'
+import { renderAccount, requireSignIn } from './session.js'
+import type { SightingView } from './types.js'
 
 /**
- * The hunter view (/hunter.html): pick a hunter (remembered on this phone),
- * see only the alerts for that hunter's areas — live over the hunter's own SSE
- * stream — and answer each with 確認 (it was monkeys) or 誤報 (false alarm).
- * `?hunter=ID` preselects a hunter, `?alert=ID` highlights one alert (the map
- * popup links here).
+ * The hunter view (/hunter.html): the signed-in hunter sees only the alerts
+ * for their own areas — live over their own SSE stream — and answers each with
+ * 確認 (it was monkeys) or 誤報 (false alarm). `?alert=ID` highlights one alert
+ * (the map popup links here). No picker: the account decides whose alerts these are.
  */
-const STORAGE_KEY = 'mimamori.hunter'
 type Verdict = 'confirm' | 'reject'
 
 interface Card { sighting: SightingView, verdict: Verdict | null, error: string | null }
 
 const params = new URLSearchParams(location.search)
 const focusAlert = params.get('alert')
-const select = byId<HTMLSelectElement>('hunter-select')
 const list = byId('hunter-alerts')
 const help = byId('hunter-help')
 const live = byId('live-indicator')
 const liveLabel = byId('live-label')
 const announcer = byId('sr-announcer')
-let hunters: HunterView[] = []
-let cameras = new Map<string, CameraView>()
+/** camera names as the sightings carry them (a hunter may not list every camera) */
+const cameras = new Map<string, { name: string, nameEn: string }>()
 let cards: Card[] = []
 let current: string | null = null
 let source: EventSource | undefined
@@ -42,11 +41,8 @@ function renderLive (): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) b.setAttribute('aria-pressed', b.dataset.lang === lang() ? 'true' : 'false')
 }
 
-function renderSelect (): void {
-  const none = h('option', { value: '' }, hunters.length === 0 ? t('hunter.noHunters') : t('hunter.pickNone'))
-  select.replaceChildren(none, ...hunters.map(x => h('option', { value: x.id, selected: x.id === current }, x.name === '' ? x.id : `${x.name} (${x.id})`)))
-  select.value = current ?? ''
-  help.hidden = current !== null
+function remember (s: SightingView): void {
+  if (s.camera != null) cameras.set(s.cameraId, s.camera)
 }
 
 function renderCard (c: Card): HTMLElement {
@@ -78,7 +74,6 @@ function renderCard (c: Card): HTMLElement {
 
 function render (): void {
   renderLive()
-  renderSelect()
   if (current === null) {
     list.replaceChildren()
     return
@@ -126,6 +121,7 @@ function connect (hunterId: string): void {
     try {
       const s = JSON.parse((e as MessageEvent<string>).data) as SightingView
       if (typeof s.id !== 'string' || current !== hunterId || cards.some(c => c.sighting.id === s.id)) return
+      remember(s)
       cards.unshift({ sighting: s, verdict: null, error: null })
       announcer.textContent = t('hunter.new', { name: cameraName(s.cameraId) })
       render()
@@ -137,6 +133,7 @@ function connect (hunterId: string): void {
 
 async function load (hunterId: string): Promise<void> {
   const alerts = await fetchHunterAlerts(hunterId)
+  for (const s of alerts) remember(s)
   const next = await Promise.all(alerts.slice(0, 50).map(async s => await cardFor(s, hunterId)))
   if (current !== hunterId) return
   // keep live arrivals the list did not have yet
@@ -147,12 +144,6 @@ async function load (hunterId: string): Promise<void> {
 async function choose (hunterId: string | null): Promise<void> {
   current = hunterId
   cards = []
-  try {
-    if (hunterId === null) localStorage.removeItem(STORAGE_KEY)
-    else localStorage.setItem(STORAGE_KEY, hunterId)
-  } catch {
-    // not persisted
-  }
   if (hunterId === null) {
     source?.close()
     render()
@@ -168,15 +159,16 @@ async function main (): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) {
     b.addEventListener('click', () => { setLang(b.dataset.lang === 'en' ? 'en' : 'ja') })
   }
-  onLangChange(() => { render() })
-  const [hs, cams] = await Promise.all([fetchHunters(), fetchCameras().catch(() => [] as CameraView[])])
-  hunters = hs
-  cameras = new Map(cams.map(c => [c.id, c]))
-  select.addEventListener('change', () => { void choose(select.value === '' ? null : select.value) })
-  let stored: string | null = null
-  try { stored = localStorage.getItem(STORAGE_KEY) } catch { /* private mode */ }
-  const wanted = params.get('hunter') ?? stored
-  await choose(wanted !== null && hunters.some(x => x.id === wanted) ? wanted : null)
+  const me = await requireSignIn()
+  if (me === undefined) return
+  renderAccount(me)
+  const explain = (): void => {
+    help.hidden = me.hunterId !== null
+    help.textContent = me.hunterId === null ? ta('hunter.staffNote', { user: me.username }) : ''
+  }
+  onLangChange(() => { explain(); render() })
+  explain()
+  await choose(me.hunterId)
   document.body.dataset.ready = 'true'
 }
 

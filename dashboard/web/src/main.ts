@@ -13,6 +13,7 @@ import { createStationLayer } from './markers.js'
 import { createPanel } from './panel.js'
 import type { CameraView, MapSettings, StationView } from './types.js'
 import { createViews } from './views.js'
+import { renderAccount, requireSignIn } from './session.js'
 
 const RETRY_MS = 5_000
 const ANNOUNCE_MS = 15_000
@@ -40,6 +41,15 @@ async function loadSnapshot (): Promise<{ settings: MapSettings, stations: Stati
 
 async function main (): Promise<void> {
   applyStatic()
+  // every API below needs a session: the sign-in page first when there is none (dashboard/web/src/session.ts)
+  const me = await requireSignIn()
+  if (me === undefined) return
+  if (me.role === 'hunter') {
+    // hunters have their own page, with only their own areas
+    location.assign('/hunter.html')
+    return
+  }
+  renderAccount(me)
   const header = createHeader()
   if (typeof window.L === 'undefined') {
     showError(t('error.leaflet'))

@@ -10,6 +10,8 @@ interface Entry {
   station: StationView
   marker: L.CircleMarker
   popupEl: HTMLDivElement
+  /** the tooltip's content as a node: Leaflet renders a string tooltip as HTML, a node as is */
+  labelEl: HTMLSpanElement
   chart: ChartState
   /** bumps on each open so a slow fetch from an earlier open is ignored */
   loadSeq: number
@@ -84,7 +86,8 @@ export function createStationLayer (map: L.Map): StationLayer {
     const st = STATUS_STYLE[entry.station.status]
     entry.marker.setStyle({ fillColor: st.fill, color: st.stroke })
     entry.marker.setRadius(st.radius)
-    entry.marker.setTooltipContent(shortLabel(entry.station))
+    entry.labelEl.textContent = shortLabel(entry.station)
+    entry.marker.setTooltipContent(entry.labelEl)
     decorate(entry)
     // worse bands are drawn on top of calmer neighbours
     if (severity(entry.station.status) >= 2) entry.marker.bringToFront()
@@ -134,10 +137,12 @@ export function createStationLayer (map: L.Map): StationLayer {
       bubblingMouseEvents: false
     })
     const popupEl = document.createElement('div')
-    const entry: Entry = { station, marker, popupEl, chart: { kind: 'loading' }, loadSeq: 0 }
+    const labelEl = document.createElement('span')
+    labelEl.textContent = shortLabel(station)
+    const entry: Entry = { station, marker, popupEl, labelEl, chart: { kind: 'loading' }, loadSeq: 0 }
     marker.bindPopup(popupEl, { minWidth: 260, maxWidth: 320, autoPanPaddingTopLeft: [56, 24], autoPanPaddingBottomRight: [24, 24], className: 'station-popup-wrap' })
     const permanent = entries.size < MAX_PERMANENT_LABELS
-    marker.bindTooltip(shortLabel(station), permanent
+    marker.bindTooltip(labelEl, permanent
       ? { permanent: true, direction: 'right', offset: [12, 0], className: 'station-label', interactive: false, pane: 'stationLabels' }
       : { direction: 'top', offset: [0, -8], className: 'station-label' })
     marker.on('add', () => { decorate(entry) })

@@ -56,6 +56,8 @@ export interface CameraImageEvent extends CameraLatest {
 export interface SightingView {
   id: string
   cameraId: string
+  /** the camera's names, so a hunter (who may not list cameras) can read where */
+  camera?: { name: string, nameEn: string } | null
   burstId: string
   time: string
   lat: number

@@ -1,0 +1,83 @@
+import { ta } from './auth-i18n.js'
+import { h } from './dom.js'
+import { onLangChange } from './i18n.js'
+
+export type Role = 'admin' | 'staff' | 'hunter' | 'researcher'
+
+/** GET /api/auth/me */
+export interface Me {
+  username: string
+  role: Role
+  hunterId: string | null
+  via: 'session' | 'token' | 'demo'
+  demo: boolean
+  csrfToken: string | null
+}
+
+let current: Me | undefined
+
+export function currentUser (): Me | undefined {
+  return current
+}
+
+/** staff and admins act on alerts and devices; researchers only read */
+export function canAct (): boolean {
+  return current?.role === 'admin' || current?.role === 'staff'
+}
+
+/** the header every state-changing request of this page sends (the server checks it against the session) */
+export function csrfHeaders (): Record<string, string> {
+  return current?.csrfToken == null ? {} : { 'x-csrf-token': current.csrfToken }
+}
+
+export function loginUrl (): string {
+  return `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`
+}
+
+/**
+ * Who is signed in; without a session the page goes to the sign-in page
+ * (resolves undefined, the caller stops). The demo's loopback sign-in
+ * happens on this request too.
+ */
+export async function requireSignIn (): Promise<Me | undefined> {
+  const res = await fetch('/api/auth/me', { cache: 'no-store', headers: { accept: 'application/json' } })
+  if (res.status === 401) {
+    location.assign(loginUrl())
+    return undefined
+  }
+  if (!res.ok) throw new Error(`/api/auth/me: ${res.status}`)
+  current = await res.json() as Me
+  return current
+}
+
+export async function signOut (): Promise<void> {
+  await fetch('/api/auth/logout', { method: 'POST', headers: csrfHeaders() })
+  current = undefined
+  location.assign('/login.html')
+}
+
+/**
+ * The user chip (name, role, sign-out, admin link) in the header, and for the
+ * demo a banner nobody can miss: this browser was signed in without a password.
+ */
+export function renderAccount (me: Me, tools: Element | null = document.querySelector('.header-tools')): void {
+  const roleText = h('span', { class: 'account-role' })
+  const out = h('button', { type: 'button', class: 'account-signout' })
+  out.addEventListener('click', () => { void signOut() })
+  const admin = me.role === 'admin' ? h('a', { class: 'header-link account-admin', href: '/admin.html' }) : null
+  const chip = h('span', { class: 'account', 'data-role': me.role }, h('span', { class: 'account-name' }, me.username), ' ', roleText, admin, out)
+  tools?.prepend(chip)
+  let banner: HTMLElement | null = null
+  if (me.demo) {
+    banner = h('div', { class: 'demo-banner', role: 'alert', id: 'demo-banner' })
+    document.body.prepend(banner)
+  }
+  const relabel = (): void => {
+    roleText.textContent = `(${ta(`role.${me.role}`)})`
+    out.textContent = ta('signOut')
+    if (admin !== null) admin.textContent = ta('admin.link')
+    if (banner !== null) banner.textContent = ta('demo.banner', { user: me.username })
+  }
+  relabel()
+  onLangChange(relabel)
+}
