@@ -116,7 +116,11 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
   await stopped
   for (const t of timers) clearTimeout(t)
   statsLine()
-  await Promise.all(all.map(async d => { await d.close().catch(() => undefined) }))
+  // a device's goodbye (retained offline status, QoS 1) waits for a broker that may be gone: bounded
+  let closed = false
+  await Promise.race([Promise.all(all.map(async d => { await d.close().catch(() => undefined) })).then(() => { closed = true }), new Promise(resolve => setTimeout(resolve, 10_000).unref())])
   process.stdout.write(JSON.stringify(stats) + '\n')
+  // clients still retrying an absent broker would keep the process alive
+  if (!closed) setTimeout(() => { process.exit(0) }, 100).unref()
   return 0
 }

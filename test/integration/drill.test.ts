@@ -8,7 +8,7 @@ import { silentLogger } from '../../core/logger.js'
 import { runDrillSession } from '../../cli/drill.js'
 import type { DrillReport } from '../../simulators/drill/report.js'
 import { loadScenario, parseScenario, planDrill } from '../../simulators/drill/scenario.js'
-import { SHARED, startTestApp, type TestApp } from '../helpers/app.js'
+import { REPO_ROOT, SHARED, startTestApp, type TestApp } from '../helpers/app.js'
 import { riverStation } from '../helpers/river.js'
 
 const img = (name: string): string => join(SHARED, 'images', name)
@@ -113,5 +113,9 @@ describe('mimamori drill run', () => {
     expect(msg).toContain('stations.0.events.0.at')
     expect(msg).toContain('must NOT have additional properties "colour"')
     expect(parseScenario('{"name":"json も可","cameras":[{"camera":"c","events":[{"at":"1m"}]}]}').cameras[0]!.events[0]!.burst).toBe(3)
+    // the example shipped for trainers stays valid
+    const example = loadScenario(join(REPO_ROOT, 'config', 'drills', 'seiryuji.yaml'))
+    expect(example).toMatchObject({ publicChannels: false, speed: 1 })
+    expect(example.stations[0]!.events).toHaveLength(2)
   })
 })
