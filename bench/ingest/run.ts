@@ -50,6 +50,9 @@ const VM_BIN = process.env.MIMAMORI_VM_BIN ?? '/usr/bin/victoria-metrics'
 const NODERED_DIR = process.env.BENCH_NODERED_DIR ?? '/tmp/peers/nodered'
 const NODERED = join(NODERED_DIR, 'node_modules', 'node-red', 'red.js')
 const MEASUREMENT = 'river_level'
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? ''
+/** a case ends when the stored count has not grown for this long */
+const STALL_S = 15
 
 interface Proc { child: ChildProcess, pid: number, dir: string, out: () => string }
 interface Case { name: string, qos: 0 | 1, start(): Promise<Platform> }
@@ -173,7 +176,9 @@ function ours (backend: 'embedded' | 'influxdb', qos: 0 | 1): Case {
         cameras: [],
         hunters: []
       }))
-      const proc = spawnProc(0, process.execPath, [resolve(values.cli), 'start', '--config', file], { MIMAMORI_LOG__PRETTY: 'false' })
+      // BENCH_PROFILE_DIR: a V8 CPU profile of the platform per case (bench/README.md, reading one)
+      const prof = PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]
+      const proc = spawnProc(0, process.execPath, [...prof, resolve(values.cli), 'start', '--config', file], { MIMAMORI_LOG__PRETTY: 'false' })
       await until('platform start', () => proc.out().includes('mimamori is running') || proc.child.exitCode !== null, 120_000)
       if (proc.child.exitCode !== null) throw new Error(`bench: platform exited:\n${proc.out()}`)
       const db = new Database(join(dir, 'mimamori.db'), { readonly: true, fileMustExist: true })
@@ -249,7 +254,7 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
       if (code !== 0 || line === undefined) rej(new Error(`bench: load generator failed (${String(code)}):\n${gen.out()}`))
       else res(JSON.parse(line) as IngestLoadResult)
     }))
-    // last time the stored count grew; done when it reaches everything sent, or stops growing for 15 s
+    // last time the stored count grew; done when it reaches everything sent, or stops growing for STALL_S
     let stored = 0
     let lastGrowth = Date.now()
     let load: IngestLoadResult | undefined
@@ -259,7 +264,7 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
       const n = await p.stored()
       if (n > stored) { stored = n; lastGrowth = Date.now() }
       if (gen.child.exitCode !== null && load === undefined) await genDone // surfaces a generator failure
-      if (load !== undefined && (stored >= load.sent || Date.now() - lastGrowth > 15_000)) break
+      if (load !== undefined && (stored >= load.sent || Date.now() - lastGrowth > STALL_S * 1000)) break
     }
     const l = load!
     const cpu = p.pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0
@@ -288,7 +293,9 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
 
 function line (r: IngestBenchRow): string {
   const stale = r.stalenessP50Ms === null ? '' : `, DB staleness p50 ${r.stalenessP50Ms} ms / p99 ${r.stalenessP99Ms ?? 0} ms`
-  return `${r.name}, QoS ${r.qos}: ${r.perS.toLocaleString('en')} readings/s, loss ${r.loss}/${r.qos === 1 ? r.acked : r.sent}, drain lag ${r.drainLagS.toFixed(1)} s${stale}, CPU ${r.cpuUsPerReading} µs/reading (${r.verified.toLocaleString('en')} in the DB)`
+  // a run that stopped growing before everything was stored: what is missing may still be queued (an outbox)
+  const missing = r.loss === 0 ? 'loss 0' : `NOT STORED ${r.loss} of ${r.qos === 1 ? r.acked : r.sent} when the count stalled for ${STALL_S} s`
+  return `${r.name}, QoS ${r.qos}: ${r.perS.toLocaleString('en')} readings/s, ${missing}, drain lag ${r.drainLagS.toFixed(1)} s${stale}, CPU ${r.cpuUsPerReading} µs/reading (${r.verified.toLocaleString('en')} in the DB)`
 }
 
 async function main (): Promise<void> {

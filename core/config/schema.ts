@@ -138,7 +138,7 @@ export const ConfigSchema = Type.Object({
       detectionMeasurement: Type.String({ default: 'wildlife_detection', minLength: 1, description: 'measurement of the per-frame wildlife detection points' }),
       queryUrl: Type.String({ default: '', description: 'base URL for InfluxQL reads (GET /query); empty = url' }),
       database: Type.String({ default: '', description: 'InfluxQL database (DBRP on 2.x); empty = bucket' }),
-      batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 500, description: 'outbox lines per write request' }),
+      batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 5000, description: 'outbox lines per write request (InfluxDB recommends 5000)' }),
       flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
       timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'HTTP timeout per request, ms' }),
       retryMinMs: Type.Integer({ minimum: 1, default: 250, description: 'first back-off after a failed write, ms' }),
