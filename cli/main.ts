@@ -34,6 +34,9 @@ Commands:
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
+  user        dashboard accounts: add | list | passwd | disable | enable (mimamori user --help);
+              the first admin: mimamori user add NAME --role admin
+  token       API tokens for scripts and Grafana: create | list | revoke (mimamori token --help)
 
 Configuration: JSON file (--config, $MIMAMORI_CONFIG, ./mimamori.config.json,
 or the bundled demo) with MIMAMORI_* environment overrides, e.g.
@@ -89,6 +92,11 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'device') {
     const { deviceCommand } = await import('./device.js')
     process.exitCode = await deviceCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'user' || process.argv[2] === 'token') {
+    const { userCommand, tokenCommand } = await import('./user.js')
+    process.exitCode = await (process.argv[2] === 'user' ? userCommand : tokenCommand)(process.argv.slice(3))
     return
   }
   const { values, positionals } = parseArgs({

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto'
+import { userInfo } from 'node:os'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { MimamoriError } from '../core/errors.js'
+import { ROLES, type Role } from '../dashboard/server/auth/access.js'
+import { openAccounts } from '../dashboard/server/auth/accounts.js'
+import { createAuditLog } from '../dashboard/server/auth/audit.js'
+import { readSecretFile, resolveConfig } from './config-source.js'
+
+export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
+
+Usage:
+  mimamori user add NAME --role admin|staff|hunter|researcher [--hunter HUNTER_ID] [--password-file F] [--json]
+                              without --password-file a random password is printed once
+  mimamori user list [--json]
+  mimamori user passwd NAME [--password-file F]     new password; ends the user's sessions
+  mimamori user disable NAME | enable NAME          a disabled user cannot sign in; sessions and tokens stop
+  (all take --config file.json like the other commands)
+
+The first admin is created here; further users also from the admin page (/admin.html).`
+
+export const TOKEN_USAGE = `mimamori token — API tokens for scripts and Grafana (Authorization: Bearer …)
+
+Usage:
+  mimamori token create --user NAME --name LABEL [--scope read|write] [--days 90] [--json]
+                              the token acts with NAME's role; read = GET only. Printed once.
+  mimamori token list [--user NAME] [--json]
+  mimamori token revoke ID
+  (all take --config file.json like the other commands)`
+
+const DAY_MS = 86_400_000
+
+/** `mimamori user …` and `mimamori token …`: the accounts in the embedded database (dataDir/store.file). */
+export async function userCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      role: { type: 'string' },
+      hunter: { type: 'string' },
+      'password-file': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  const [action, name] = positionals
+  if (values.help === true || action === undefined) {
+    out(USER_USAGE + '\n')
+    return action === undefined && values.help !== true ? 2 : 0
+  }
+  const { config } = resolveConfig(values.config, process.env)
+  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
+  const audit = createAuditLog(accounts.db)
+  // the CLI runs as an operating-system user on the server: that is who the audit log names
+  const record = (act: string, subject: string, detail: Record<string, unknown> = {}): void => {
+    audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: act, subject, detail })
+  }
+  const need = (v: string | undefined, what: string): string => {
+    if (v === undefined || v === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${what} is required\n\n${USER_USAGE}`)
+    return v
+  }
+  try {
+    switch (action) {
+      case 'add': {
+        const username = need(name, 'NAME')
+        const role = need(values.role, '--role')
+        if (!ROLES.includes(role as Role)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--role must be one of ${ROLES.join(', ')} (got "${role}")`)
+        const { password, generated } = passwordFrom(values['password-file'])
+        const user = await accounts.addUser({ username, role: role as Role, password, hunterId: values.hunter ?? null })
+        record('user.add', user.username, { role: user.role, hunterId: user.hunterId })
+        if (values.json === true) out(JSON.stringify({ username: user.username, role: user.role, hunterId: user.hunterId, ...(generated ? { password } : {}) }) + '\n')
+        else out(`user ${user.username} (${user.role}) added${generated ? `\n  password: ${password}\n  shown this once; the user changes it after signing in` : ''}\n`)
+        return 0
+      }
+      case 'list': {
+        const users = accounts.listUsers()
+        if (values.json === true) {
+          out(JSON.stringify(users.map(u => ({ ...u, createdAt: new Date(u.createdAt).toISOString(), updatedAt: new Date(u.updatedAt).toISOString() }))) + '\n')
+          return 0
+        }
+        out(['user\trole\thunter\tstate', ...users.map(u => [u.username, u.role, u.hunterId ?? '-', u.disabled ? 'disabled' : 'active'].join('\t'))].join('\n') + '\n')
+        return 0
+      }
+      case 'passwd': {
+        const username = need(name, 'NAME')
+        const { password, generated } = passwordFrom(values['password-file'])
+        await accounts.setPassword(username, password)
+        record('user.password', username)
+        out(`password of ${username} changed; their sessions ended${generated ? `\n  password: ${password}` : ''}\n`)
+        return 0
+      }
+      case 'disable':
+      case 'enable': {
+        const username = need(name, 'NAME')
+        const u = accounts.setDisabled(username, action === 'disable')
+        record(`user.${action}`, username)
+        out(`${u.username} ${u.disabled ? 'disabled: sign-in, sessions and API tokens refused' : 'enabled'}\n`)
+        return 0
+      }
+      default:
+        out(`unknown user action "${action}"\n\n${USER_USAGE}\n`)
+        return 2
+    }
+  } finally {
+    accounts.close()
+  }
+}
+
+export async function tokenCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      scope: { type: 'string', default: 'read' },
+      days: { type: 'string', default: '90' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  const [action, id] = positionals
+  if (values.help === true || action === undefined) {
+    out(TOKEN_USAGE + '\n')
+    return action === undefined && values.help !== true ? 2 : 0
+  }
+  const { config } = resolveConfig(values.config, process.env)
+  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
+  const audit = createAuditLog(accounts.db)
+  try {
+    switch (action) {
+      case 'create': {
+        if (values.user === undefined || values.name === undefined) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `--user and --name are required\n\n${TOKEN_USAGE}`)
+        if (values.scope !== 'read' && values.scope !== 'write') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--scope must be read or write')
+        const days = Number(values.days)
+        if (!Number.isInteger(days) || days < 1 || days > 366) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--days must be a whole number from 1 to 366')
+        const { token, info } = accounts.createToken({ username: values.user, name: values.name, scope: values.scope, expiresAt: Date.now() + days * DAY_MS })
+        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.create', subject: info.id, detail: { user: values.user, name: info.name, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() } })
+        if (values.json === true) out(JSON.stringify({ id: info.id, token, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() }) + '\n')
+        else out(`token ${info.id} for ${values.user} (${info.scope}, until ${new Date(info.expiresAt).toISOString()}):\n  ${token}\n  shown this once; send it as "Authorization: Bearer <token>"\n`)
+        return 0
+      }
+      case 'list': {
+        const list = accounts.listTokens(values.user)
+        if (values.json === true) {
+          out(JSON.stringify(list) + '\n')
+          return 0
+        }
+        const names = new Map(accounts.listUsers().map(u => [u.id, u.username]))
+        out(['id\tuser\tname\tscope\texpires\tstate', ...list.map(t => [
+          t.id, names.get(t.userId) ?? t.userId, t.name, t.scope, new Date(t.expiresAt).toISOString(),
+          t.revoked ? 'revoked' : t.expiresAt <= Date.now() ? 'expired' : 'active'
+        ].join('\t'))].join('\n') + '\n')
+        return 0
+      }
+      case 'revoke': {
+        if (id === undefined || !accounts.revokeToken(id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no token ${id ?? '(give its id)'}`)
+        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.revoke', subject: id, detail: {} })
+        out(`token ${id} revoked\n`)
+        return 0
+      }
+      default:
+        out(`unknown token action "${action}"\n\n${TOKEN_USAGE}\n`)
+        return 2
+    }
+  } finally {
+    accounts.close()
+  }
+}
+
+function passwordFrom (file: string | undefined): { password: string, generated: boolean } {
+  if (file !== undefined) return { password: readSecretFile(file), generated: false }
+  return { password: randomBytes(15).toString('base64url'), generated: true }
+}
+
+function osUser (): string {
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
+}
