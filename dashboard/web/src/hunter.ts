@@ -4,6 +4,8 @@ import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
 import { renderAccount, requireSignIn } from './session.js'
+import { offerPush } from './hunter-push.js'
+import { confidenceText, showSighting } from './hunter-sighting.js'
 import type { SightingView } from './types.js'
 
 /**
@@ -64,7 +66,8 @@ function renderCard (c: Card): HTMLElement {
   h('h3', {}, t('camera.sightingAt', { name: cameraName(s.cameraId) })),
   h('p', { class: 'hunter-alert-meta' },
     h('time', { datetime: s.time }, formatDateTime(s.time)),
-    ` · ${t('camera.score')} ${s.bestScore.toFixed(2)} (${s.label}, ${t('camera.frames', { p: s.positives, n: s.frames })})`,
+    // 高/中/低, not the model's raw score and ImageNet label (a "dhole" on a macaque misleads)
+    ` · ${confidenceText(s.bestScore)} (${t('camera.frames', { p: s.positives, n: s.frames })})`,
     s.alert === null ? '' : ` · ${t('camera.alertState')}: ${t(`alertState.${s.alert.state}`)}`),
   s.thumbnailUrl === null ? null : h('img', { src: s.thumbnailUrl, alt: t('camera.thumbAlt', { name: cameraName(s.cameraId) }), decoding: 'async' }),
   h('div', { class: 'hunter-actions' }, button('confirm', 'hunter-confirm', t('hunter.confirm')), button('reject', 'hunter-reject', t('hunter.reject'))),
@@ -162,6 +165,10 @@ async function main (): Promise<void> {
   const me = await requireSignIn()
   if (me === undefined) return
   renderAccount(me)
+  // installable PWA: after sign-in, offer notifications; a push opens ?sighting=ID
+  void offerPush(me)
+  const pushed = params.get('sighting')
+  if (pushed !== null) await showSighting(me, pushed, list.parentElement ?? document.body)
   const explain = (): void => {
     help.hidden = me.hunterId !== null
     help.textContent = me.hunterId === null ? ta('hunter.staffNote', { user: me.username }) : ''
