@@ -88,16 +88,30 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
     process.stderr.write(`sim: ${stats.connected}/${stats.gauges + stats.cameras} connected, ${stats.sent} frames sent, ${stats.acked} acked, ${stats.failed} failed, rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB\n`)
   }
   timers.push(setInterval(statsLine, parseDuration(values['stats-every'], 'stats-every')))
-  // connections at --connect-rate per second: a prefecture's gateways do not all join in one instant
+  // connections at --connect-rate per second: a prefecture's gateways do not all join in one instant.
+  // A device whose connection (CONNACK, subscription, online status) is not through in 30 s counts as
+  // failed (its MQTT client keeps retrying on its own).
   const all = [...gauges, ...cameras]
+  const connectStarted = Date.now()
+  const pending: Array<SimulatedGauge | SimulatedCamera> = []
   for (let i = 0; i < all.length && !stopping; i += rate) {
     const t0 = Date.now()
     await Promise.all(all.slice(i, i + rate).map(async d => {
-      try { await d.connect() } catch (err) { stats.failed++; log.warn({ device: d.deviceId, err: (err as Error).message }, 'device could not connect') }
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([d.connect(), new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('not connected within 30 s')) }, 30_000) })])
+      } catch (err) {
+        pending.push(d)
+        log.warn({ device: d.deviceId, err: (err as Error).message }, 'device could not connect')
+      } finally {
+        clearTimeout(timer)
+      }
     }))
     const wait = 1000 - (Date.now() - t0)
     if (wait > 0 && i + rate < all.length) await new Promise(resolve => setTimeout(resolve, wait))
   }
+  stats.failed += pending.length
+  process.stderr.write(`sim: connect phase done: ${all.length - pending.length}/${all.length} connected in ${((Date.now() - connectStarted) / 1000).toFixed(1)} s\n`)
   statsLine()
   gauges.forEach((g, i) => {
     let k = 0
