@@ -70,9 +70,9 @@ export function hydrographSvg (report: ReplayReport, points: readonly RecordedPo
     const c = THRESHOLD_COLOUR[key] ?? (a.rule.startsWith('forecast') ? '#c62828' : '#455a64')
     out.push(`<g class="alert" data-rule="${esc(a.rule)}" data-time="${esc(a.firedAt)}"><line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" stroke="${c}" stroke-width="1"/>` +
       `<path d="M${x(t).toFixed(1)},${m.t} l-5,-8 h10 z" fill="${c}"/>` +
-      `<text x="${(x(t) + 3).toFixed(1)}" y="${m.t + 14 + (i % 6) * 13}" fill="${c}" font-size="10">${esc(`${a.drill ? '【訓練】' : ''}${a.rule}`)}</text></g>`)
+      `<text x="${(x(t) + 3).toFixed(1)}" y="${m.t + 14 + (i % 9) * 12}" fill="${c}" font-size="10">${esc(`${a.drill ? '【訓練】' : ''}${a.rule}`)}</text></g>`)
   })
-  out.push(`<text x="${W - m.r + 6}" y="${H - m.b}" font-size="10" fill="#555">QC: ● pass ● suspect ● fail</text>`)
+  out.push(`<text x="${W - m.r + 6}" y="${H - m.b}" font-size="10" fill="#555">QC <tspan fill="${QC_COLOUR[1]}">● pass</tspan> <tspan fill="${QC_COLOUR[3]}">● suspect</tspan> <tspan fill="${QC_COLOUR[4]}">● fail</tspan></text>`)
   out.push('</svg>')
   return out.join('\n') + '\n'
 }
