@@ -93,7 +93,8 @@ async function main (): Promise<void> {
   }))
   const result: IngestLoadResult = { devices: DEVICES, sent, acked, firstSend, lastAck, connectS, errors }
   process.stdout.write(JSON.stringify(result) + '\n')
-  await Promise.all(clients.map(async c => { await c.endAsync(true).catch(() => {}) }))
+  // a graceful end: QoS 0 publishes resolve when queued on the socket, and a forced end would drop them
+  await Promise.all(clients.map(async c => { await c.endAsync(false).catch(() => {}) }))
   process.exit(0)
 }
 

@@ -1,4 +1,5 @@
 import { Point, type WritePrecisionType } from '@influxdata/influxdb-client'
+import { LineBuilder } from './line-protocol.js'
 import type { Detection, QcFlag, Reading } from '../../core/types.js'
 
 /**
@@ -38,32 +39,32 @@ export function timestampFor (timeMs: number, precision: WritePrecisionType): st
 }
 
 export function readingToLine (r: Reading, measurement: string, precision: WritePrecisionType): string {
-  const p = new Point(measurement)
-  for (const [key, value] of Object.entries(r)) {
+  const p = new LineBuilder(measurement)
+  for (const key in r) {
+    const value = (r as unknown as Record<string, unknown>)[key]
     if (value === null || value === undefined) continue
     const known = KNOWN[key]
     if (known !== undefined) {
       if ('skip' in known) continue
       if ('tag' in known) p.tag(known.tag, String(value))
       else if (typeof value === 'number' && Number.isFinite(value)) {
-        if (known.kind === 'float') p.floatField(known.field, value)
-        else p.intField(known.field, Math.trunc(value))
+        if (known.kind === 'float') p.float(known.field, value)
+        else p.int(known.field, Math.trunc(value))
       }
       continue
     }
     const name = snake(key)
-    if (typeof value === 'number') { if (Number.isFinite(value)) p.floatField(name, value) } else if (typeof value === 'boolean') p.booleanField(name, value)
-    else if (typeof value === 'string') p.stringField(name, value)
-    else p.stringField(`${name}_json`, JSON.stringify(value))
+    if (typeof value === 'number') { if (Number.isFinite(value)) p.float(name, value) } else if (typeof value === 'boolean') p.bool(name, value)
+    else if (typeof value === 'string') p.string(name, value)
+    else p.string(`${name}_json`, JSON.stringify(value))
   }
   // QC verdict: the flag as an integer field so queries can filter on it (WHERE qc_flag < 4),
   // the failing tests as a JSON string (InfluxDB keeps it; VictoriaMetrics drops string fields)
   if (r.qc !== undefined) {
-    p.intField('qc_flag', r.qc.flag)
-    p.stringField('qc_tests', JSON.stringify(r.qc.tests))
+    p.int('qc_flag', r.qc.flag)
+    p.string('qc_tests', JSON.stringify(r.qc.tests))
   }
-  p.timestamp(timestampFor(r.time, precision))
-  const line = p.toLineProtocol()
+  const line = p.line(timestampFor(r.time, precision))
   if (line === undefined) throw new Error(`reading ${r.stationId}@${r.time} has no field to write`)
   return line
 }
