@@ -1,5 +1,10 @@
 import { AlertApiError, fetchOpenAlerts, isOpen, postAlertAction, severityRank, type AlertAction, type AlertEvent, type AlertSeverity, type AlertState, type AlertView } from './alerts-api.js'
 import { createOperator } from './alerts-operator.js'
+import { alertLevel, groupAlerts, refreshStationNow, stationNow, trendArrow, type AlertGroup } from './alert-groups.js'
+import { createAdvisoryList, openAdvisoryDialog } from './advisory-dialog.js'
+import { tv2 } from './advisory-i18n.js'
+import { confirmDialog } from './confirm-dialog.js'
+import { createNotifyStatus } from './notify-status.js'
 import { canAct } from './session.js'
 import { byId, h } from './dom.js'
 import { formatDateTime, formatLevel } from './format.js'
@@ -139,6 +144,8 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
   const bannerShow = byId<HTMLButtonElement>('alert-banner-show')
   const live = byId('alert-live')
   const operator = createOperator()
+  const advisories = createAdvisoryList(section, canAct)
+  const notifyStatus = createNotifyStatus(section)
 
   const open = new Map<string, AlertView>()
   /** ids changed by live events while a load() was in flight: the event is newer than the snapshot */
@@ -195,11 +202,48 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     }
   }
 
+  /** a station event's alerts together; resolving asks for confirmation first (it is also sent to people) */
+  async function actOn (members: AlertView[], action: AlertAction): Promise<void> {
+    const first = members[0]
+    if (first === undefined) return
+    if (action === 'resolve') {
+      const what = `${subjectName(first)} ${ruleLabel(first)}`
+      const ok = await confirmDialog({
+        title: tv2('resolve.title'),
+        message: members.length > 1 ? tv2('resolve.group', { what, n: members.length }) : tv2('resolve.message', { what }),
+        confirm: tv2('resolve.yes'),
+        cancel: tv2('resolve.no'),
+        danger: true
+      })
+      if (!ok) return
+    }
+    for (const m of action === 'ack' ? members.filter(x => x.state !== 'acknowledged') : members) await act(m, action)
+  }
+
+  /** highest level reached, current level and trend, more alerts of the event, and the advisory button */
+  function groupLine (g: AlertGroup): HTMLElement | null {
+    const parts: Array<Node | string> = []
+    if (g.highestLevel !== null) parts.push(h('span', { class: 'alert-group-highest' }, tv2('group.highest', { n: g.highestLevel })))
+    const now = g.kind === 'river' ? stationNow(g.subjectId) : undefined
+    if (now?.level != null) {
+      const tr = trendArrow(now.rateMPerHour)
+      parts.push(h('span', { class: 'alert-group-now', 'data-trend': tr.key }, `${tv2('group.now', { level: formatLevel(now.level) })} ${tr.arrow}${tr.key === 'unknown' ? '' : ` ${tv2(`trend.${tr.key}`)}`}`))
+    }
+    if (g.members.length > 1) parts.push(h('span', { class: 'alert-group-more', title: g.members.slice(1).map(ruleLabel).join(' / ') }, tv2('group.more', { n: g.members.length - 1 })))
+    if (g.kind === 'river' && (g.highestLevel ?? 0) >= 3 && canAct()) {
+      const b = h('button', { type: 'button', class: 'alert-advisory', 'data-subject-id': g.subjectId }, tv2('adv.open'))
+      b.addEventListener('click', () => { void openAdvisoryDialog({ alertId: g.top.id, stationId: g.subjectId, level: g.highestLevel ?? 3 }).then(() => advisories.load()) })
+      parts.push(b)
+    }
+    return parts.length === 0 ? null : h('div', { class: 'alert-group' }, ...parts.flatMap((p, i) => i === 0 ? [p] : [' · ', p]))
+  }
+
   function chip (state: AlertState): HTMLSpanElement {
     return h('span', { class: 'alert-state', 'data-state': state }, t(`alert.state.${state}`))
   }
 
-  function row (a: AlertView): HTMLLIElement {
+  function row (a: AlertView, g?: AlertGroup): HTMLLIElement {
+    const members = g?.members ?? [a]
     const colour = colourOf(a)
     const name = subjectName(a)
     const rule = ruleLabel(a)
@@ -214,9 +258,9 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     const ack = a.state === 'acknowledged' || !canAct()
       ? null
       : h('button', { type: 'button', class: 'alert-ack', disabled: isBusy, 'aria-label': `${t('alert.ack')}: ${name} ${rule}` }, t('alert.ack'))
-    ack?.addEventListener('click', () => { void act(a, 'ack') })
+    ack?.addEventListener('click', () => { void actOn(members, 'ack') })
     const resolve = canAct() ? h('button', { type: 'button', class: 'alert-resolve', disabled: isBusy, 'aria-label': `${t('alert.resolve')}: ${name} ${rule}` }, t('alert.resolve')) : null
-    resolve?.addEventListener('click', () => { void act(a, 'resolve') })
+    resolve?.addEventListener('click', () => { void actOn(members, 'resolve') })
     const observed = formatDateTime(a.observedAt)
     const latest = a.lastSeenAt !== a.observedAt ? formatDateTime(a.lastSeenAt) : null
 
@@ -228,6 +272,8 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       'data-rule': a.rule,
       'data-severity': a.severity,
       'data-drill': a.drill ? 'true' : 'false',
+      'data-level': alertLevel(a) ?? '',
+      'data-members': members.length,
       'aria-busy': isBusy ? 'true' : null,
       style: `--sev-bg:${colour.bg};--sev-fg:${colour.fg}`
     },
@@ -238,6 +284,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       chip(a.state)
     ),
     subjectButton,
+    g === undefined ? null : groupLine(g),
     h('div', { class: 'alert-foot' },
     h('div', { class: 'alert-meta' },
       detail === null ? null : h('span', { class: 'alert-detail' }, detail),
@@ -263,7 +310,8 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     const focusedRow = (active?.closest('.alert-row') as HTMLElement | null)?.dataset.alertId
     const focusedClass = focusedRow === undefined ? undefined : ['alert-ack', 'alert-resolve', 'alert-subject'].find(c => active?.classList.contains(c))
     if (items.length === 0) list.replaceChildren(h('li', { class: 'alert-empty' }, t('alert.none')))
-    else list.replaceChildren(...items.map(row))
+    // one row per station event (a flood's five threshold alerts are one row showing the highest)
+    else list.replaceChildren(...groupAlerts(items).map(g => row(g.top, g)))
     if (focusedRow !== undefined) {
       const rowEl = list.querySelector<HTMLElement>(`.alert-row[data-alert-id="${CSS.escape(focusedRow)}"]`)
       const target = rowEl?.querySelector<HTMLButtonElement>(`.${focusedClass ?? 'alert-subject'}:not([disabled])`) ?? rowEl?.querySelector<HTMLButtonElement>('button:not([disabled])')
@@ -293,7 +341,10 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     banner.style.setProperty('--sev-fg', colour.fg)
     bannerTitle.textContent = `${top.drill ? `【${t('alert.drill')}】` : ''}${subjectName(top)}  ${ruleLabel(top)}`
     const detail = detailText(top)
-    bannerText.textContent = `${detail === null ? '' : `${detail} · `}${t('alert.observed')} ${formatDateTime(top.lastSeenAt)}`
+    // the banner says where the river is NOW, not only what it once crossed
+    const now = top.kind === 'river' ? stationNow(top.subjectId) : undefined
+    const current = now?.level == null ? '' : `${tv2('group.now', { level: formatLevel(now.level) })} ${trendArrow(now.rateMPerHour).arrow} · `
+    bannerText.textContent = `${current}${detail === null ? '' : `${detail} · `}${t('alert.observed')} ${formatDateTime(top.lastSeenAt)}`
     bannerMore.textContent = urgent.length > 1 ? t('alert.bannerMore', { n: urgent.length - 1 }) : ''
     bannerAck.disabled = busy.has(top.id)
     bannerAck.hidden = !canAct()
@@ -378,7 +429,10 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       touched = undefined
       for (const id of [...open.keys()]) if (!changed.has(id)) open.delete(id)
       for (const a of fresh) if (!changed.has(a.id)) open.set(a.id, a)
+      await refreshStationNow(true)
       render()
+      void advisories.load()
+      void notifyStatus.load()
     } catch {
       if (seq === loadSeq) touched = undefined
       // the next resync tries again; the list keeps what it had
@@ -392,6 +446,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       const { from, to, ...alert } = e
       apply({ ...alert, state: to })
       announce({ ...alert, state: to }, from)
+      void refreshStationNow().then(render)
     },
     // names and positions come from config and do not change live: the rings and marker classes do
     refresh () { renderMarkers(sorted()) },
