@@ -4,10 +4,11 @@ import { resolve } from 'node:path'
 import fastifyCookie from '@fastify/cookie'
 import fastifyHelmet from '@fastify/helmet'
 import fastifySession from '@fastify/session'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify'
 import type { Config } from '../../../core/config/schema.js'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Logger } from '../../../core/logger.js'
+import type { Access } from './access.js'
 import { openAccounts, type Accounts, type User } from './accounts.js'
 import { createAuditLog, type AuditLog } from './audit.js'
 import { registerAuthHook } from './hook.js'
@@ -16,6 +17,15 @@ import { authRoutes } from './routes.js'
 import { createSqliteSessionStore } from './session-store.js'
 
 export const DEMO_USER = 'demo'
+
+export type AccessTable = Array<{ method: string, url: string, access: Access | undefined, stream: boolean }>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every route and the access it declares (auth/access.ts) */
+    accessTable: AccessTable
+  }
+}
 const LOOPBACK_BINDS = new Set(['127.0.0.1', '::1', 'localhost'])
 
 export interface Auth {
@@ -48,6 +58,15 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
   const streams = createStreamLimits(config.dashboard.sse)
   const limiter = createAttemptLimiter({ windowMs: a.loginWindowS * 1000 })
   const idleMs = a.sessionIdleMinutes * 60_000
+  // every route with its declared access, for the role-matrix tests and docs (HEAD routes mirror GET)
+  // read when asked: onRoute hooks registered later (docs.ts) still set the config of the same route object
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', route => { routes.push(route) })
+  app.decorate('accessTable', {
+    getter: (): AccessTable => routes.flatMap(route => [route.method].flat()
+      .filter(method => method !== 'HEAD')
+      .map(method => ({ method, url: route.url, access: route.config?.access, stream: route.config?.stream === true })))
+  })
 
   void app.register(fastifyHelmet, {
     // the pages load only our own scripts (no inline script anywhere); Leaflet sets styles through the DOM
