@@ -88,5 +88,7 @@ function files (app: FastifyInstance, root: string, web: string, build: string):
         await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page(file)))
     }
   }
+  // browsers ask for it on any page without a <link rel="icon"> (the 404 page of a redirect, the docs)
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => await reply.status(204).header('cache-control', 'public, max-age=86400').send())
   void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: false, cacheControl: false, setHeaders: res => { res.setHeader('cache-control', 'no-cache') }, allowedPath: p => !p.endsWith('.html') })
 }

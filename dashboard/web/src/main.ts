@@ -1,6 +1,8 @@
 import { createAlertPanel, type AlertSubject } from './alerts.js'
 import { fetchCameras, fetchMapSettings, fetchSightings, fetchStations } from './api.js'
 import { addBaseLayer } from './basemap.js'
+import { declutterLabels, keepPopupsVisible } from './map-fit.js'
+import { addRivers } from './rivers.js'
 import { createCameraLayer } from './cameras.js'
 import { byId } from './dom.js'
 import { formatLevel } from './format.js'
@@ -62,6 +64,9 @@ async function main (): Promise<void> {
   const map = L.map('map', { center: settings.center, zoom: settings.zoom, zoomControl: true, preferCanvas: false })
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map)
   const base = addBaseLayer(map, settings)
+  const rivers = addRivers(map)
+  keepPopupsVisible(map)
+  declutterLabels(map)
   const legend = addLegend(map)
   const stationLayer = createStationLayer(map)
   const cameraLayer = createCameraLayer(map)
@@ -196,6 +201,7 @@ async function main (): Promise<void> {
     views.relabel()
     header.relabel()
     base.relabel()
+    void rivers.then(r => { r.relabel() })
     legend.relabel()
     stationLayer.relabel()
     cameraLayer.relabel()
