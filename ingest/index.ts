@@ -70,17 +70,43 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     if (inFlight === 0 && drained !== undefined) drained()
   }
 
-  function onMessage (packet: IPublishPacket, ack: (err?: Error) => void): void {
+  /** QoS 1 messages in arrival order; their PUBACKs leave in this order ([MQTT-4.6.0-2]) as the head settles */
+  let unacked: Array<{ messageId: number, settled: boolean }> = []
+
+  function flushAcks (): void {
+    let n = 0
+    while (n < unacked.length && unacked[n]!.settled) {
+      client?.['_sendPacket']({ cmd: 'puback', messageId: unacked[n]!.messageId }, () => {})
+      n++
+    }
+    if (n > 0) unacked = unacked.slice(n)
+  }
+
+  /**
+   * MQTT.js handles the next packet only after this callback; answering it with
+   * PIPELINED lets MQTT.js go on at once without writing its own PUBACK, so many
+   * messages are in the pipeline together (and share a commit). The PUBACK is
+   * written here once the message has settled, in arrival order.
+   */
+  function onMessage (packet: IPublishPacket, next: (err?: Error) => void): void {
     if (!accepting) return // not acked: the broker keeps it for the next session
     inFlight++
+    const entry = packet.qos > 0 && packet.messageId !== undefined ? { messageId: packet.messageId, settled: false } : undefined
+    if (entry !== undefined) unacked.push(entry)
+    const stream = client?.stream
+    next(PIPELINED)
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     void pipeline.handle({ topic: packet.topic, payload, receivedAt: clock(), retain: packet.retain }).then(outcome => {
-      if (outcome === 'settled') ack()
-      else client?.stream.destroy() // the broker redelivers from the persistent session
+      if (outcome === 'retry') {
+        // nothing after this message may be acked either: the broker redelivers from the persistent session
+        if (stream === client?.stream) { unacked = []; stream?.destroy() }
+      } else if (entry !== undefined && stream === client?.stream) {
+        entry.settled = true
+        flushAcks()
+      }
       finishInFlight()
     })
   }
-
   return {
     get stats () { return pipeline.stats },
     get wildlife () { return pipeline.wildlife },
@@ -112,6 +138,8 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
         logger: log
       })
       client.handleMessage = onMessage
+      // messages of a dropped connection are redelivered; their acks must not hold up the next ones
+      client.on('close', () => { unacked = [] })
       await client.subscribeAsync([...INGEST_SUBSCRIPTIONS], { qos: 1 })
       log.info({ url: redactUrl(mqttUrl), topics: INGEST_SUBSCRIPTIONS }, 'ingest subscribed')
     },
@@ -127,6 +155,9 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     }
   }
 }
+
+/** Tells MQTT.js "go on, the PUBACK is ours to send" (its handler skips the ack on an error). */
+const PIPELINED = new Error('mimamori: acknowledged after the durable write')
 
 /** The broker turns this into "no PUBACK, connection closed": the device sends the message again. */
 function unavailable (): MimamoriError {
