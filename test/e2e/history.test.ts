@@ -5,6 +5,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core'
 import type { Reading } from '../../core/types.js'
 import { REPO_ROOT, startTestApp, type TestApp } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
+import { addUser, signInPage } from '../helpers/auth.js'
 
 const MINUTE = 60_000
 const DAY = 1440 * MINUTE
@@ -66,8 +67,12 @@ describe('station page, table, export and API docs in Chromium', () => {
     browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', acceptDownloads: true })
     page = await context.newPage()
+    // a researcher-capable reader: staff see the station page, the table, export and /docs
+    await addUser(t.config, 'bosai', 'staff')
+    await signInPage(page, t.info.dashboardUrl, 'bosai')
     page.on('pageerror', err => { errors.push(err.message) })
-    page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
+    page.on('console', msg => { if (msg.type() === 'error') errors.push(`${msg.text()} ${msg.location().url}`) })
+    page.on('response', r => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${new URL(r.url()).pathname}`) })
     page.on('request', r => { requests.push(new URL(r.url()).pathname + new URL(r.url()).search) })
     cdp = await context.newCDPSession(page)
     await cdp.send('Network.enable')
@@ -81,6 +86,9 @@ describe('station page, table, export and API docs in Chromium', () => {
   })
 
   it('loads the map with one request per resource (figures logged)', async () => {
+    // the sign-in page's own bytes and requests are not the map's
+    firstLoadBytes = 0
+    requests.length = 0
     const started = Date.now()
     await page.goto(t.info.dashboardUrl)
     await page.locator('.station-marker').first().waitFor()
@@ -88,6 +96,7 @@ describe('station page, table, export and API docs in Chromium', () => {
     await page.locator('#live-indicator[data-state="live"]').waitFor()
     await page.waitForFunction(() => document.querySelectorAll('#alert-list li').length > 0)
     await page.waitForTimeout(500)
+    await page.screenshot({ path: join(mkdirSync(SHOTS, { recursive: true }) ?? SHOTS, 'map-rivers.png') })
     const counts = new Map<string, number>()
     for (const r of requests) { const p = r.split('?')[0]!; counts.set(p, (counts.get(p) ?? 0) + 1) }
     console.log(`[figures] first load: ${(firstLoadBytes / 1024).toFixed(1)} kB over the wire, ${requests.length} requests, first marker after ${firstMarkerMs} ms`)
