@@ -46,6 +46,11 @@ export function fetchSightings (limit = 200, signal?: AbortSignal): Promise<Sigh
   return getJson<SightingView[]>(`/api/wildlife/sightings?limit=${limit}`, signal)
 }
 
+/** one hunter's profile with their areas (a hunter reads only their own) */
+export function fetchHunter (id: string, signal?: AbortSignal): Promise<HunterView> {
+  return getJson<HunterView>(`/api/hunters/${encodeURIComponent(id)}`, signal)
+}
+
 export function fetchHunters (signal?: AbortSignal): Promise<HunterView[]> {
   return getJson<HunterView[]>('/api/hunters', signal)
 }

@@ -1,5 +1,5 @@
 import { ta } from './auth-i18n.js'
-import { fetchHunterAlerts, fetchSighting, postFeedback } from './api.js'
+import { fetchHunter, fetchHunterAlerts, fetchSighting, postFeedback } from './api.js'
 import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
@@ -175,6 +175,16 @@ async function main (): Promise<void> {
   }
   onLangChange(() => { explain(); render() })
   explain()
+  if (me.hunterId !== null) {
+    // whose page this is and which areas it covers (names as text: they come from people)
+    const who = byId('hunter-who')
+    try {
+      const profile = await fetchHunter(me.hunterId)
+      who.replaceChildren(h('strong', { class: 'hunter-name' }, profile.name), ...(profile.areas ?? []).map(a => h('span', { class: 'hunter-area' }, a.name === '' ? a.id : a.name)))
+    } catch {
+      who.replaceChildren()
+    }
+  }
   await choose(me.hunterId)
   document.body.dataset.ready = 'true'
 }

@@ -78,6 +78,7 @@ export interface HunterView {
   id: string
   name: string
   contact: string
+  areas?: Array<{ id: string, name: string }>
 }
 
 export interface FeedbackView {
