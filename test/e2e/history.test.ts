@@ -114,8 +114,11 @@ describe('station page, table, export and API docs in Chromium', () => {
     console.log(`[figures] renderer busy ${(((await cpu()) - before) / 10 * 100).toFixed(2)} % of 10 s with an open alert (after the animations stopped)`)
   }, 60_000)
 
-  it('opens a station page and switches the hydrograph between 6 h, 24 h, 7 d and 30 d', async () => {
-    await page.goto(`${t.info.dashboardUrl}/#station=${STATION}`)
+  it('opens a station page from its map popup and switches the hydrograph between 6 h, 24 h, 7 d and 30 d', async () => {
+    if (await page.locator('.leaflet-popup-close-button').count() > 0) await page.locator('.leaflet-popup-close-button').click()
+    await page.locator(`.station-marker[data-station-id="${STATION}"]`).click()
+    await page.locator('.leaflet-popup-content a.popup-history').click()
+    await page.waitForFunction(id => location.hash === `#station=${id}`, STATION)
     const view = page.locator('#station-view')
     await page.waitForFunction(() => document.querySelector('#station-view')?.getAttribute('data-range') === '24h' && document.querySelector('#station-view')?.getAttribute('data-loading') === 'false')
     expect(await view.locator('canvas').count()).toBeGreaterThan(0)

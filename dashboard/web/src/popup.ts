@@ -4,6 +4,7 @@ import { displayName, statusLabel, statusLabelLong, t } from './i18n.js'
 import { STATUS_STYLE, THRESHOLD_BANDS, nextThreshold } from './levels.js'
 import { sparkline, type Point } from './sparkline.js'
 import type { StationStatus, StationView } from './types.js'
+import { tv } from './views-i18n.js'
 
 export const DAY_MS = 86_400_000
 
@@ -103,6 +104,7 @@ export function renderStationPopup (root: HTMLElement, station: StationView, cha
     latest !== null && h('div', { class: 'popup-next' },
       next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),
     chart(station, chartState),
+    h('a', { class: 'popup-history', href: `#station=${encodeURIComponent(station.id)}` }, tv('popup.history')),
     thresholdBox(station),
     backlogLine(station),
     h('div', { class: 'popup-meta' },

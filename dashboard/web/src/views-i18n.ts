@@ -2,6 +2,7 @@ import { lang } from './i18n.js'
 
 /** Messages of the station page, the tables and the export view (Japanese first). */
 const ja = {
+  'popup.history': '水位グラフ・履歴を開く →',
   'nav.map': '地図',
   'nav.table': '一覧',
   'nav.export': 'データ書き出し',
@@ -89,6 +90,7 @@ const ja = {
 export type ViewKey = keyof typeof ja
 
 const en: Record<ViewKey, string> = {
+  'popup.history': 'Open the hydrograph and history →',
   'nav.map': 'Map',
   'nav.table': 'Table',
   'nav.export': 'Export data',
