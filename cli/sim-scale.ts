@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Config } from '../core/config/schema.js'
@@ -25,7 +26,8 @@ Usage:
   (10 min, 観測 mode), spread evenly; frames that cannot go out wait in the client and
   go when the broker is back. --data-step 10m with --interval 5s sends a 10-minute record 120×
   faster than real time (data times from 40 days back: the bench's backlog). A stats line goes to stderr every --stats-every; at exit one
-  JSON line: {"gauges","connected","sent","acked","failed"}.`
+  JSON line: {"gauges","connected","sent","acked","failed"}; --acked-out FILE writes the frames
+  acknowledged per device (what the platform must have stored).`
 
 export async function simScaleCommand (argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -39,6 +41,7 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
       'connect-rate': { type: 'string', default: '500' },
       'stats-every': { type: 'string', default: '10s' },
       'print-config': { type: 'boolean', default: false },
+      'acked-out': { type: 'string' },
       'mqtt-url': { type: 'string' },
       provision: { type: 'boolean' },
       credentials: { type: 'string' },
@@ -75,6 +78,8 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
     return createSimulatedGauge({ station, scenario: t => calm + 0.05 * Math.sin((t - startMs) / 3_600_000 + i), mqttUrl: urlOf(i), logger: log, publishTimeoutMs: 24 * 3_600_000, ...credentials?.('gauge', station.deviceId) })
   })
   const cameras: SimulatedCamera[] = fleet.cameras.map((camera, i) => createSimulatedCamera({ camera, mqttUrl: urlOf(i), logger: log, ...cameraOptionsFrom(config), spoolDir: join(config.dataDir, 'spool', camera.id), ...credentials?.('camera', camera.id) }))
+  /** frames the broker acknowledged (PUBACK), per device: the platform must have stored each of them */
+  const ackedBy = new Map<string, number>()
   const stats = { gauges: gauges.length, cameras: cameras.length, connected: 0, sent: 0, acked: 0, failed: 0 }
   const timers: NodeJS.Timeout[] = []
   let stopping = false
@@ -120,7 +125,7 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
       const time = dataStepMs === undefined ? Date.now() : dataStart + k++ * dataStepMs
       if (time > Date.now()) return
       stats.sent++
-      g.report(time).then(() => { stats.acked++ }, () => { stats.failed++ })
+      g.report(time).then(() => { stats.acked++; ackedBy.set(g.deviceId, (ackedBy.get(g.deviceId) ?? 0) + 1) }, () => { stats.failed++ })
     }
     timers.push(setTimeout(() => { report(); timers.push(setInterval(report, intervalMs)) }, Math.round(i / gauges.length * intervalMs)))
   })
@@ -134,6 +139,7 @@ export async function simScaleCommand (argv: string[]): Promise<number> {
   let closed = false
   await Promise.race([Promise.all(all.map(async d => { await d.close().catch(() => undefined) })).then(() => { closed = true }), new Promise(resolve => setTimeout(resolve, 10_000).unref())])
   process.stdout.write(JSON.stringify(stats) + '\n')
+  if (values['acked-out'] !== undefined) writeFileSync(values['acked-out'], JSON.stringify(Object.fromEntries(ackedBy)) + '\n')
   // clients still retrying an absent broker would keep the process alive
   if (!closed) setTimeout(() => { process.exit(0) }, 100).unref()
   return 0

@@ -20,7 +20,7 @@ import { packageRoot } from '../../core/paths.js'
 import { syntheticFleet } from '../../simulators/synthetic.js'
 
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js')
-const { values } = parseArgs({ options: { gauges: { type: 'string', default: '5000' }, outage: { type: 'string', default: '30' }, window: { type: 'string', default: '30' }, 'connect-rate': { type: 'string', default: '200' }, 'storm-interval': { type: 'string', default: '10' }, only: { type: 'string' } } })
+const { values } = parseArgs({ options: { gauges: { type: 'string', default: '5000' }, outage: { type: 'string', default: '30' }, window: { type: 'string', default: '30' }, 'connect-rate': { type: 'string', default: '200' }, 'storm-interval': { type: 'string', default: '30' }, only: { type: 'string' } } })
 const N = Number(values.gauges)
 const OUTAGE_S = Number(values.outage)
 const WINDOW_S = Number(values.window)
@@ -71,6 +71,19 @@ function usage (pid: number): { rssMB: number, hwmMB: number, cpuS: number } {
   return { rssMB: Math.round(kb('VmRSS') / 1024), hwmMB: Math.round(kb('VmHWM') / 1024), cpuS: (Number(stat[11]) + Number(stat[12])) / 100 }
 }
 
+/** frames acknowledged to a gauge but not stored for its station (each frame has its own data time) */
+function lostFrames (dbFile: string, ackedFile: string, backlog: boolean): number {
+  const acked = JSON.parse(readFileSync(ackedFile, 'utf8')) as Record<string, number>
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true })
+  try {
+    // the backlog phase's frames carry data times from 40 days back; the steady phase's are current
+    const cut = Date.now() - 86_400_000
+    const rows = db.prepare(`SELECT device_id AS d, COUNT(*) AS n FROM readings WHERE time ${backlog ? '<' : '>='} ? GROUP BY device_id`).all(cut) as Array<{ d: string, n: number }>
+    const stored = new Map(rows.map(r => [r.d, r.n]))
+    return Object.entries(acked).reduce((lost, [device, n]) => lost + Math.max(0, n - (stored.get(device) ?? 0)), 0)
+  } finally { db.close() }
+}
+
 function readingsStored (dbFile: string): number {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true })
   try { return (db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n } finally { db.close() }
@@ -109,16 +122,17 @@ async function storm (restart: () => Promise<number>, sim: Proc, dbFile: string,
 }
 
 /** stop the sim, then wait until what it got acked is stored: lost = sent − stored */
-async function finish (sim: Proc, dbFile: string, base: number): Promise<Record<string, number>> {
+async function finish (sim: Proc, dbFile: string, base: number, ackedFile: string, backlog: boolean): Promise<Record<string, number>> {
   await stop(sim)
   const final = JSON.parse(sim.out.filter(l => l.startsWith('{')).pop() ?? '{}') as { sent?: number, acked?: number, failed?: number }
   let stored = 0
   for (let i = 0; i < 60; i++) {
     stored = readingsStored(dbFile) - base
-    if (stored >= (final.sent ?? 0)) break
+    if (stored >= (final.acked ?? 0) && lostFrames(dbFile, ackedFile, backlog) === 0) break
     await sleep(1000)
   }
-  return { sent: final.sent ?? -1, acked: final.acked ?? -1, failed: final.failed ?? -1, stored, lost: (final.sent ?? 0) - stored }
+  // failed = not acknowledged when the simulation stopped (still queued in its clients) or never connected
+  return { sent: final.sent ?? -1, acked: final.acked ?? -1, failed: final.failed ?? -1, stored, lostOfAcked: lostFrames(dbFile, ackedFile, backlog) }
 }
 
 const fleet = syntheticFleet({ gauges: N, cameras: 0, seed: 1 })
@@ -132,10 +146,11 @@ async function allInOne (): Promise<void> {
   const simCfg = join(dir, 'sim.json')
   writeFileSync(simCfg, JSON.stringify({ dataDir: join(dir, 'sim'), log: { level: 'error' } }))
   const dbFile = join(dir, 'data', 'mimamori.db')
+  const ackedFile = join(dir, 'acked.json')
   let platform = start('platform', ['start', '--config', cfg])
   await waitLine(platform, /mimamori is running/, 120_000)
   const idle = usage(platform.child.pid!)
-  const simArgs = (url: string, backlog: boolean): string[] => ['sim', '--gauges', String(N), '--seed', '1', '--connect-rate', values['connect-rate'], '--stats-every', '1s', '--mqtt-url', url, '--config', simCfg,
+  const simArgs = (url: string, backlog: boolean): string[] => ['sim', '--gauges', String(N), '--seed', '1', '--connect-rate', values['connect-rate'], '--stats-every', '1s', '--mqtt-url', url, '--config', simCfg, '--acked-out', ackedFile,
     ...(backlog ? ['--interval', `${STORM_INTERVAL_S}s`, '--data-step', '10m'] : ['--interval', '10m'])]
   let sim = start('sim', simArgs(`mqtt://127.0.0.1:${port}`, false))
   const t0 = Date.now()
@@ -144,7 +159,7 @@ async function allInOne (): Promise<void> {
   log(`all-in-one: ${phase} (${connectSeconds} s)`)
   const steady = await measure([platform, sim], WINDOW_S)
   log(`all-in-one steady: ${JSON.stringify(steady)}`)
-  const steadyEnd = await finish(sim, dbFile, 0)
+  const steadyEnd = await finish(sim, dbFile, 0, ackedFile, false)
   const base = readingsStored(dbFile)
   // the storm: every gauge sends a frame of 10-minute data every STORM_INTERVAL s, so in the outage
   // each one keeps OUTAGE/STORM_INTERVAL frames (its backlog) and sends them when the broker is back
@@ -160,7 +175,7 @@ async function allInOne (): Promise<void> {
     return Date.now()
   }, sim, dbFile, base)
   const afterStorm = usage(platform.child.pid!)
-  const end = await finish(sim, dbFile, base)
+  const end = await finish(sim, dbFile, base, ackedFile, true)
   await stop(platform)
   result.allInOne = { idleRssMB: idle.rssMB, connectSeconds, connected: phase, steady, steadyEnd, storm: { ...storms, platformPeakRssMB: afterStorm.hwmMB }, end }
   log(`all-in-one: ${JSON.stringify(result.allInOne)}`)
@@ -184,12 +199,13 @@ async function cluster (): Promise<void> {
   const simCfg = join(dir, 'sim.json')
   writeFileSync(simCfg, JSON.stringify({ dataDir: join(dir, 'sim'), log: { level: 'error' } }))
   const dbFile = join(dir, 'data', 'mimamori.db')
+  const ackedFile = join(dir, 'acked.json')
   const brokers = [0, 1].map(i => start(`broker${i}`, ['broker', '--config', brokerCfg(i)]))
   await Promise.all(brokers.map(async b => await waitLine(b, /MQTT broker listening/, 60_000)))
   const ingest = start('ingest', ['ingest', '--config', ingestCfg])
   await sleep(3000)
   const urls = ports.map(p => `mqtt://127.0.0.1:${p}`).join(',')
-  const simArgs = (backlog: boolean): string[] => ['sim', '--gauges', String(N), '--seed', '1', '--connect-rate', values['connect-rate'], '--stats-every', '1s', '--mqtt-url', urls, '--config', simCfg,
+  const simArgs = (backlog: boolean): string[] => ['sim', '--gauges', String(N), '--seed', '1', '--connect-rate', values['connect-rate'], '--stats-every', '1s', '--mqtt-url', urls, '--config', simCfg, '--acked-out', ackedFile,
     ...(backlog ? ['--interval', `${STORM_INTERVAL_S}s`, '--data-step', '10m'] : ['--interval', '10m'])]
   let sim = start('sim', simArgs(false))
   const t0 = Date.now()
@@ -198,7 +214,7 @@ async function cluster (): Promise<void> {
   log(`cluster: ${phase} (${connectSeconds} s)`)
   const steady = await measure([brokers[0]!, brokers[1]!, ingest, sim], WINDOW_S)
   log(`cluster steady: ${JSON.stringify(steady)}`)
-  const steadyEnd = await finish(sim, dbFile, 0)
+  const steadyEnd = await finish(sim, dbFile, 0, ackedFile, false)
   const base = readingsStored(dbFile)
   sim = start('sim', simArgs(true))
   await waitLine(sim, /sim: connect phase done/, 900_000)
@@ -211,7 +227,7 @@ async function cluster (): Promise<void> {
     await waitLine(brokers[0], /MQTT broker listening/, 60_000)
     return Date.now()
   }, sim, dbFile, base)
-  const end = await finish(sim, dbFile, base)
+  const end = await finish(sim, dbFile, base, ackedFile, true)
   for (const p of [...brokers, ingest]) await stop(p)
   redis.kill('SIGTERM')
   result.cluster = { connectSeconds, connected: phase, steady, steadyEnd, storm: storms, end }
