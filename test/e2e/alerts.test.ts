@@ -104,9 +104,11 @@ describe('alerts panel in Chromium', () => {
     const jst = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(now))
     expect(text).toContain(jst)
 
-    // the list matches the server's open alerts, worst severity first
+    // one row per station event: every open alert of 内川 is in the danger row, which shows the highest level
     const open = await api<ApiAlert[]>('/api/alerts?state=open')
-    await page.waitForFunction(n => document.querySelectorAll('#alert-list .alert-row').length === n, open.length)
+    await page.waitForFunction(n => document.querySelectorAll('#alert-list .alert-row').length === 1 &&
+      document.querySelector('#alert-list .alert-row[data-rule="threshold.danger"]')?.getAttribute('data-members') === String(n), open.length)
+    expect(await row('threshold.danger').locator('.alert-group-highest').innerText()).toBe('最高 Lv4')
     const rules = await page.locator('#alert-list .alert-row').evaluateAll(els => els.map(e => e.getAttribute('data-severity')))
     const rank = ['minor', 'moderate', 'severe', 'extreme']
     expect(rules.map(s => rank.indexOf(s ?? ''))).toEqual([...rules.map(s => rank.indexOf(s ?? ''))].sort((a, b) => b - a))
@@ -122,26 +124,8 @@ describe('alerts panel in Chromium', () => {
     await page.screenshot({ path: join(tmpdir(), 'mimamori-alerts.png') })
   })
 
-  it('acknowledges as the signed-in user (no name to type), in the UI and on the server', async () => {
-    const danger = row('threshold.danger')
-    const id = await danger.getAttribute('data-alert-id')
-    expect(id).toMatch(/^[0-9a-f-]{36}$/)
-    await danger.locator('.alert-ack').click()
-
-    await page.locator(`.alert-row[data-alert-id="${id}"][data-state="acknowledged"]`).waitFor()
-    expect(await page.locator(`.alert-row[data-alert-id="${id}"]`).innerText()).toContain('対応中')
-    expect(await page.locator(`.alert-row[data-alert-id="${id}"] .alert-ack`).count()).toBe(0)
-    const a = await api<ApiAlert>(`/api/alerts/${id}`)
-    expect(a.state).toBe('acknowledged')
-    expect(a.acknowledgedBy).toBe(OPERATOR)
-    expect(a.history?.some(h => h.to === 'acknowledged' && h.by === OPERATOR)).toBe(true)
-    expect(await page.locator('#operator-dialog').isVisible()).toBe(false)
-    expect(await page.locator('#operator-label').innerText()).toBe(OPERATOR)
-    expect(await page.locator('.account .account-name').innerText()).toBe(OPERATOR)
-  })
-
   it('shows the coded error when the server refuses', async () => {
-    const target = row('threshold.evacuationJudgement')
+    const target = row('threshold.danger')
     expect(await target.getAttribute('data-state')).toBe('firing')
     // The server's answer for an alert resolved elsewhere in the meantime (409).
     await page.route('**/api/alerts/*/ack', route => route.fulfill({
@@ -160,29 +144,57 @@ describe('alerts panel in Chromium', () => {
     await page.unroute('**/api/alerts/*/ack')
     await page.locator('#alert-action-error-close').click()
     expect(await box.isHidden()).toBe(true)
-    expect(await target.getAttribute('data-state')).toBe('firing')
+    await page.waitForFunction(() => document.querySelector('#alert-list .alert-row[data-rule="threshold.danger"]')?.getAttribute('data-state') === 'firing')
   })
 
-  it('resolves: the row leaves the open list and the server records who', async () => {
+  it('acknowledges the station event as the signed-in user (no name to type), in the UI and on the server', async () => {
+    const danger = row('threshold.danger')
+    const id = await danger.getAttribute('data-alert-id')
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    await danger.locator('.alert-ack').click()
+
+    await page.locator(`.alert-row[data-alert-id="${id}"][data-state="acknowledged"]`).waitFor()
+    expect(await page.locator(`.alert-row[data-alert-id="${id}"]`).innerText()).toContain('対応中')
+    expect(await page.locator(`.alert-row[data-alert-id="${id}"] .alert-ack`).count()).toBe(0)
+    const a = await api<ApiAlert>(`/api/alerts/${id}`)
+    expect(a.state).toBe('acknowledged')
+    expect(a.acknowledgedBy).toBe(OPERATOR)
+    expect(a.history?.some(h => h.to === 'acknowledged' && h.by === OPERATOR)).toBe(true)
+    // the whole event is taken: no alert of 内川 is left firing
+    await waitFor(async () => (await api<ApiAlert[]>('/api/alerts?state=firing')).length === 0 ? true : undefined, 'all acknowledged')
+    expect(await page.locator('#operator-dialog').isVisible()).toBe(false)
+    expect(await page.locator('#operator-label').innerText()).toBe(OPERATOR)
+    expect(await page.locator('.account .account-name').innerText()).toBe(OPERATOR)
+  })
+
+  it('resolves after a confirmation: the row leaves the open list and the server records who', async () => {
     const danger = row('threshold.danger')
     const id = (await danger.getAttribute('data-alert-id'))!
     await danger.locator('.alert-resolve').click()
+    // resolving is also sent to people: it asks first, and "やめる" keeps the alerts
+    await page.locator('dialog.confirm-dialog').waitFor()
+    await page.locator('#confirm-no').click()
+    expect(await danger.count()).toBe(1)
+    await danger.locator('.alert-resolve').click()
+    await page.locator('#confirm-yes').click()
     await page.waitForFunction(aid => document.querySelector(`#alert-list .alert-row[data-alert-id="${aid}"]`) === null, id)
     const a = await api<ApiAlert>(`/api/alerts/${id}`)
     expect(a.state).toBe('resolved')
     expect(a.resolvedBy).toBe(OPERATOR)
     const open = await api<ApiAlert[]>('/api/alerts?state=open')
     expect(open.some(x => x.id === id)).toBe(false)
-    expect(await page.locator('#alert-list .alert-row').count()).toBe(open.length)
+    expect(open.some(x => x.subjectId === STATION)).toBe(false) // the whole event
+    expect(await page.locator('#alert-list .alert-row').count()).toBe(new Set(open.map(x => `${x.kind}/${x.subjectId}`)).size)
   })
 
   it('lists the same open alerts after a reload', async () => {
     await page.reload()
     const open = await api<ApiAlert[]>('/api/alerts?state=open')
-    expect(open.length).toBeGreaterThan(0)
-    await page.waitForFunction(n => document.querySelectorAll('#alert-list .alert-row').length === n, open.length)
+    const groups = new Set(open.map(a => `${a.kind}/${a.subjectId}`)).size
+    if (groups === 0) await page.locator('#alert-list .alert-empty').waitFor()
+    await page.waitForFunction(n => document.querySelectorAll('#alert-list .alert-row').length === n, groups)
     const ids = await page.locator('#alert-list .alert-row').evaluateAll(els => els.map(e => e.getAttribute('data-alert-id')))
-    expect(new Set(ids)).toEqual(new Set(open.map(a => a.id)))
+    expect(ids.every(id => open.some(a => a.id === id))).toBe(true)
   })
 
   it('ran without page errors', () => {

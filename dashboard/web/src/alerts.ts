@@ -180,15 +180,17 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     errorText.textContent = message ?? ''
   }
 
-  async function act (a: AlertView, action: AlertAction): Promise<void> {
+  /** true when the server took it */
+  async function act (a: AlertView, action: AlertAction): Promise<boolean> {
     const by = await operator.ask()
-    if (by === null) return
+    if (by === null) return false
     busy.add(a.id)
     render()
     try {
       const updated = await postAlertAction(a.id, action, by)
       showError(null)
       apply(updated)
+      return true
     } catch (err) {
       const e = err instanceof AlertApiError ? err : new AlertApiError(0, 'MIMAMORI_ERR_NETWORK', String(err))
       const what = `${subjectName(a)} ${ruleLabel(a)}`
@@ -196,6 +198,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       showError(t('alert.err.format', { action: t(action === 'ack' ? 'alert.ack' : 'alert.resolve'), what, hint, code: e.code, message: e.message }))
       // the server knows better: pick up the alert's real state
       void load()
+      return false
     } finally {
       busy.delete(a.id)
       render()
@@ -217,7 +220,8 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       })
       if (!ok) return
     }
-    for (const m of action === 'ack' ? members.filter(x => x.state !== 'acknowledged') : members) await act(m, action)
+    // the first refusal stops the rest: its error stays on screen and the list reloads
+    for (const m of action === 'ack' ? members.filter(x => x.state !== 'acknowledged') : members) if (!await act(m, action)) return
   }
 
   /** highest level reached, current level and trend, more alerts of the event, and the advisory button */
