@@ -12,6 +12,7 @@ import { createAuthenticator, type AuthFailure, type Authenticator } from './aut
 import type { UplinkFeed } from './cluster.js'
 import { coalesceWrites } from './coalesce.js'
 import { dollarDeliverable, keepDollarTopicsFromWildcards } from './dollar.js'
+import { boundReads } from './reads.js'
 import { createStatusTracker } from './status.js'
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
@@ -128,7 +129,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     openConnections++
     stream.once('close', () => { openConnections-- })
     coalesceWrites(stream)
-    aedes.handle(stream, req)
+    const client = aedes.handle(stream, req)
+    boundReads(stream, client as unknown as Parameters<typeof boundReads>[1], READ_BATCH_BYTES)
     guardPackets(stream, packetLimits, reason => {
       countClose(reason)
       log.debug({ reason }, 'connection closed by packet guard')
@@ -388,6 +390,13 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
 }
 
 const RESOLVED = Promise.resolve()
+
+/**
+ * Bytes Aedes takes from one connection per batch while more is buffered
+ * (broker/reads.ts): about 25 QoS 1 gauge frames. 4096 / 1024 / 512 in a 100 → 1
+ * QoS 0 flood: broker heap peak 177 / 108 / 54 MB (360 MB unbounded).
+ */
+const READ_BATCH_BYTES = 1024
 
 /**
  * The counted reason a client was closed; undefined for a refused CONNECT whose
