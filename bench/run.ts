@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, ingest: { type: 'string', default: '' }, vision: { type: 'string', default: '' }, scale: { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, ingest: { type: 'string', default: '' }, vision: { type: 'string', default: '' }, scale: { type: 'string', default: '' }, export: { type: 'string', default: '' } } })
 const here = import.meta.dirname
 const root = join(here, '..', '..')
 const shared = process.env.MIMAMORI_SHARED ?? join(root, '..', 'shared')
@@ -31,7 +31,8 @@ const benches: Bench[] = [
     ready: () => existsSync(join(shared, 'images')) && existsSync(join(shared, 'models')) ? null : `no ${join(shared, 'images')} / models (set MIMAMORI_SHARED)`
   },
   // connected gauges, reconnect storm, 2 brokers + Redis (bench/README.md § bench/scale); needs redis-server
-  { name: 'scale', script: join(here, 'scale', 'run.js'), args: split(values.scale), ready: () => null }
+  { name: 'scale', script: join(here, 'scale', 'run.js'), args: split(values.scale), ready: () => null },
+  { name: 'export', script: join(here, 'export', 'run.js'), args: split(values.export), ready: () => null }
 ]
 
 function split (s: string): string[] {
