@@ -109,4 +109,30 @@ describe('names and notes render as text (XSS) in Chromium', () => {
   it('no dialog opened on any page', () => {
     expect(dialogs).toEqual([])
   })
+
+  it('a downlink that silences a gauge asks for confirmation first, and goes to the audit log with who and why', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
+    await signInPage(page, t.info.dashboardUrl, 'xss-staff')
+    await page.goto(t.info.dashboardUrl)
+    const confirms: string[] = []
+    let answer = false
+    page.on('dialog', d => { confirms.push(d.message()); void (answer ? d.accept() : d.dismiss()) })
+    await page.locator(`.station-marker[data-station-id="${station.id}"]`).click()
+    const form = page.locator(`.leaflet-popup-content .downlink-form[data-station-id="${station.id}"]`)
+    await page.locator('.leaflet-popup-content details.downlink summary').click()
+    await form.locator('select.downlink-mode').selectOption('maintenance')
+    await form.locator('input.downlink-reason').fill('橋梁点検')
+    await form.locator('button.downlink-send').click()
+    await waitFor(() => confirms.length === 1 ? true : undefined, 'confirmation asked')
+    expect(confirms[0]).toContain('保守')
+    const audit = async (): Promise<Array<{ action: string, actor: string, detail: { body: { reason: string, mode: string } } }>> =>
+      await (await apiFetch(`${t.info.dashboardUrl}/api/admin/audit?action=downlink.send`)).json() as Array<{ action: string, actor: string, detail: { body: { reason: string, mode: string } } }>
+    expect(await audit()).toEqual([]) // declined: nothing sent
+    answer = true
+    await form.locator('button.downlink-send').click()
+    await form.locator('.downlink-status', { hasText: '送信しました' }).waitFor()
+    expect(confirms).toHaveLength(2)
+    expect(await audit()).toEqual([expect.objectContaining({ actor: 'xss-staff', detail: expect.objectContaining({ body: { mode: 'maintenance', reason: '橋梁点検' } }) })])
+    await page.close()
+  })
 })

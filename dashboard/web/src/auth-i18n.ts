@@ -48,7 +48,18 @@ const ja = {
   'admin.subject': '対象',
   'admin.detail': '内容',
   'admin.error': 'エラー: {message}',
-  'admin.forbidden': 'このページは管理者だけが使えます'
+  'admin.forbidden': 'このページは管理者だけが使えます',
+  'downlink.title': '設定変更 (ダウンリンク)',
+  'downlink.mode': 'モード',
+  'downlink.reason': '理由 (記録に残ります)',
+  'downlink.send': '送信',
+  'downlink.mode.watch': '監視 (自動)',
+  'downlink.mode.observe': '観測 (常時)',
+  'downlink.mode.maintenance': '保守 (通報停止)',
+  'downlink.reasonNeeded': '理由を3文字以上で入力してください',
+  'downlink.confirmMaintenance': '{name} を保守モードにすると、この水位計は通報を止めます (ハートビートのみ)。送信しますか?',
+  'downlink.sent': '送信しました: {mode}',
+  'downlink.failed': '送信できませんでした: {message}'
 }
 
 const en: Record<keyof typeof ja, string> = {
@@ -98,7 +109,18 @@ const en: Record<keyof typeof ja, string> = {
   'admin.subject': 'Subject',
   'admin.detail': 'Detail',
   'admin.error': 'Error: {message}',
-  'admin.forbidden': 'Only admins can use this page'
+  'admin.forbidden': 'Only admins can use this page',
+  'downlink.title': 'Change settings (downlink)',
+  'downlink.mode': 'Mode',
+  'downlink.reason': 'Reason (kept in the log)',
+  'downlink.send': 'Send',
+  'downlink.mode.watch': 'Watch (automatic)',
+  'downlink.mode.observe': 'Observe (always)',
+  'downlink.mode.maintenance': 'Maintenance (reports stop)',
+  'downlink.reasonNeeded': 'Give a reason of at least 3 characters',
+  'downlink.confirmMaintenance': 'Maintenance mode silences {name}: the gauge stops reporting (heartbeat only). Send?',
+  'downlink.sent': 'Sent: {mode}',
+  'downlink.failed': 'Not sent: {message}'
 }
 
 export type AuthKey = keyof typeof ja

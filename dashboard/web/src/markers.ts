@@ -1,4 +1,5 @@
 import { fetchReadings } from './api.js'
+import { createDownlinkForm } from './downlink-form.js'
 import { formatLevel } from './format.js'
 import { displayName, statusLabel } from './i18n.js'
 import { STATUS_STYLE, severity } from './levels.js'
@@ -12,6 +13,8 @@ interface Entry {
   popupEl: HTMLDivElement
   /** the tooltip's content as a node: Leaflet renders a string tooltip as HTML, a node as is */
   labelEl: HTMLSpanElement
+  /** 設定変更 for staff (one node per station, re-attached on every render) */
+  downlinkEl: HTMLElement | null
   chart: ChartState
   /** bumps on each open so a slow fetch from an earlier open is ignored */
   loadSeq: number
@@ -95,6 +98,7 @@ export function createStationLayer (map: L.Map): StationLayer {
 
   function renderPopup (entry: Entry): void {
     renderStationPopup(entry.popupEl, entry.station, entry.chart)
+    if (entry.downlinkEl !== null) entry.popupEl.append(entry.downlinkEl)
     const popup = entry.marker.getPopup()
     if (popup === undefined) return
     // update() pans the grown popup into view; below the alert banner while one is shown
@@ -139,7 +143,8 @@ export function createStationLayer (map: L.Map): StationLayer {
     const popupEl = document.createElement('div')
     const labelEl = document.createElement('span')
     labelEl.textContent = shortLabel(station)
-    const entry: Entry = { station, marker, popupEl, labelEl, chart: { kind: 'loading' }, loadSeq: 0 }
+    const entry: Entry = { station, marker, popupEl, labelEl, downlinkEl: null, chart: { kind: 'loading' }, loadSeq: 0 }
+    entry.downlinkEl = createDownlinkForm(station.id, () => displayName(entry.station))
     marker.bindPopup(popupEl, { minWidth: 260, maxWidth: 320, autoPanPaddingTopLeft: [56, 24], autoPanPaddingBottomRight: [24, 24], className: 'station-popup-wrap' })
     const permanent = entries.size < MAX_PERMANENT_LABELS
     marker.bindTooltip(labelEl, permanent
