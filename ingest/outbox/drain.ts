@@ -32,8 +32,17 @@ export interface DrainStats {
 
 export interface Drainer {
   start(): void
-  /** a new row was committed: send soon (ignored while backing off) */
-  kick(): void
+  /** a new row was committed: send soon (ignored while backing off); `paced`: its place was taken by pace() */
+  kick(paced?: boolean): void
+  /**
+   * Resolves when ingest may commit another row: at once while the backlog is below
+   * two batches or while the database is failing (then the outbox absorbs the outage),
+   * otherwise after the next batch is delivered. Ingest acknowledges no faster than the
+   * database takes readings, so the queue stays on the devices (QoS 1, store-and-forward)
+   * and the database stays within a batch or two of what was acknowledged. Takes the
+   * row's place in the backlog at once, so writers in the same loop turn cannot all slip past.
+   */
+  pace(): Promise<void>
   /** resolves when nothing is pending, or rejects after `timeoutMs` */
   idle(timeoutMs: number): Promise<void>
   /** stops after the batch in flight; pending rows stay in the outbox for the next start */
@@ -52,6 +61,16 @@ export interface Drainer {
 export function createDrainer (o: DrainOptions): Drainer {
   const log = o.logger.child({ component: 'outbox' })
   const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
+  /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
+  let backlog = o.outbox.counts().pending
+  const highWater = 2 * o.batchSize
+  let paced: Array<() => void> = []
+  const releasePaced = (): void => {
+    if (paced.length === 0) return
+    const waiting = paced
+    paced = []
+    for (const resolve of waiting) resolve()
+  }
   let running = false
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
@@ -68,12 +87,18 @@ export function createDrainer (o: DrainOptions): Drainer {
 
   async function sendBatch (): Promise<'empty' | 'sent' | 'failed'> {
     const batch = o.outbox.pending(o.batchSize)
-    if (batch.length === 0) return 'empty'
+    if (batch.length === 0) {
+      backlog = 0
+      releasePaced()
+      return 'empty'
+    }
     try {
       await o.sink.write(batch.map(e => e.reading))
       o.outbox.markDelivered(batch.map(e => e.id), Date.now())
       stats.delivered += batch.length
       stats.batches++
+      backlog = Math.max(0, backlog - batch.length)
+      releasePaced()
       if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
       stats.consecutiveFailures = 0
       return 'sent'
@@ -85,6 +110,7 @@ export function createDrainer (o: DrainOptions): Drainer {
       }
       stats.failedWrites++
       stats.consecutiveFailures++
+      releasePaced() // the database is failing: the outbox takes everything meanwhile
       stats.lastError = message
       o.outbox.markFailedAttempt(batch.map(e => e.id), message)
       const level = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 20 === 0 ? 'warn' : 'debug'
@@ -155,8 +181,15 @@ export function createDrainer (o: DrainOptions): Drainer {
       running = true
       loop = run()
     },
-    kick () {
+    kick (counted = false) {
+      if (!counted) backlog++
       if (!backingOff) wake?.()
+    },
+    async pace () {
+      while (backlog >= highWater && stats.consecutiveFailures === 0 && running) {
+        await new Promise<void>(resolve => { paced.push(resolve) })
+      }
+      backlog++
     },
     async idle (timeoutMs) {
       if (o.outbox.counts().pending === 0) return
@@ -169,6 +202,7 @@ export function createDrainer (o: DrainOptions): Drainer {
     },
     async stop () {
       running = false
+      releasePaced()
       wake?.()
       await loop
     }

@@ -124,8 +124,9 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
 
     async writeReading (r) {
       if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
+      await drainer?.pace()
       const result = await outbox.enqueue(r)
-      if (result === 'inserted') drainer?.kick()
+      if (result === 'inserted') drainer?.kick(true)
       return result
     },
 
