@@ -66,7 +66,7 @@ describe('outbox pacing', () => {
     store = openStore(config(), silentLogger())
   })
   afterAll(async () => {
-    gate.set('pass')
+    gate?.set('pass')
     await store?.close()
     await gate?.close()
     await vm?.close()
