@@ -60,8 +60,8 @@ describe('station page, table, export and API docs in Chromium', () => {
     }
     // one alert resolved yesterday, one open now: both on the hydrograph's time axis
     const alerts = t.app.alerts!
-    alerts.raise({ kind: 'river', subjectId: STATION, rule: 'threshold.caution', severity: 'moderate', title: '赤川 (羽黒橋) 氾濫注意水位 超過', message: 'test', details: {}, time: end - DAY, drill: false })
-    alerts.clear({ kind: 'river', subjectId: STATION, rule: 'threshold.caution' }, { time: end - DAY + 3 * 3_600_000 })
+    alerts.raise({ kind: 'river', subjectId: STATION, rule: 'threshold.caution', severity: 'moderate', title: '赤川 (羽黒橋) 氾濫注意水位 超過', message: 'test', details: {}, time: end - 20 * 3_600_000, drill: false })
+    alerts.clear({ kind: 'river', subjectId: STATION, rule: 'threshold.caution' }, { time: end - 17 * 3_600_000 })
     alerts.raise({ kind: 'river', subjectId: STATION, rule: 'rateOfRise', severity: 'severe', title: '赤川 (羽黒橋) 水位上昇 急', message: 'test', details: {}, time: end - 30 * MINUTE, drill: false })
 
     browser = await launchChromium()
@@ -153,6 +153,14 @@ describe('station page, table, export and API docs in Chromium', () => {
     // pan back half a span
     await view.locator('button[data-pan="left"]').click()
     await page.waitForFunction(() => document.querySelector('#station-view')?.getAttribute('data-loading') === 'false')
+    // an alert of the list as the range: its span ± 6 h
+    await view.locator('button[data-range="30d"]').click()
+    await page.waitForFunction(() => document.querySelector('#station-view')?.getAttribute('data-range') === '30d' && document.querySelector('#station-view')?.getAttribute('data-loading') === 'false')
+    await view.locator('.station-alert[data-state="resolved"] .link-button').click()
+    await page.waitForFunction(() => document.querySelector('#station-view')?.getAttribute('data-range') === 'event' && document.querySelector('#station-view')?.getAttribute('data-loading') === 'false')
+    // the earlier alert (one observation, 20 h ago in data time) ± 6 h of 10-minute readings
+    expect(Number(await view.getAttribute('data-points'))).toBeGreaterThanOrEqual(72)
+    expect(Number(await view.getAttribute('data-points'))).toBeLessThanOrEqual(73)
   }, 60_000)
 
   it('sorts, filters and searches the station table, and a row opens its station page', async () => {
@@ -170,6 +178,12 @@ describe('station page, table, export and API docs in Chromium', () => {
     expect(await page.locator('.station-table th[aria-sort="ascending"]').count()).toBe(1)
     await page.screenshot({ path: join(SHOTS, 'station-table.png'), fullPage: true })
 
+    // 地図 on a row: back on the map with that station's popup open
+    await page.locator('.station-table tr[data-station-id="oyama-oyama"] button.link-button').click()
+    await page.waitForFunction(() => location.hash === '#map')
+    await page.waitForFunction(() => document.querySelector('.leaflet-popup-content .station-popup')?.getAttribute('data-station-id') === 'oyama-oyama')
+    await page.goto(`${t.info.dashboardUrl}/#table`)
+    await page.locator('#table-view[data-ready="true"]').waitFor()
     await page.locator('#table-search').fill('akagawa')
     await page.waitForFunction(() => document.querySelectorAll('.station-table tbody tr').length === 1)
     await page.locator('#table-search').fill('赤川')

@@ -6,6 +6,16 @@ import { tv } from './views-i18n.js'
 import type { AlertView } from './alerts-api.js'
 import type { SeriesPoint, Thresholds } from './types.js'
 
+/**
+ * An alert on the chart's axis, which is data time: from the observation that
+ * raised it to the last one that supported it (still open: to now). Wall-clock
+ * firedAt/resolvedAt differ for a backlog or a replay.
+ */
+export function alertSpan (a: AlertView): [number, number] {
+  const start = Date.parse(a.observedAt)
+  return [start, a.state === 'resolved' ? Math.max(start, Date.parse(a.lastSeenAt)) : Date.now()]
+}
+
 export interface HydrographData {
   points: SeriesPoint[]
   bucketMs: number
@@ -89,8 +99,9 @@ export function createHydrograph (host: HTMLElement): Hydrograph {
       ctx.fillRect(x0, top, x1 - x0, height)
     }
     for (const a of current.alerts) {
-      const start = Date.parse(a.firedAt ?? a.createdAt) / 1000
-      const end = (a.resolvedAt === null ? Date.now() : Date.parse(a.resolvedAt)) / 1000
+      const [startMs, endMs] = alertSpan(a)
+      const start = startMs / 1000
+      const end = endMs / 1000
       const x0 = Math.max(left, u.valToPos(start, 'x', true))
       const x1 = Math.min(left + width, Math.max(x0 + 3, u.valToPos(end, 'x', true)))
       if (x1 <= left || x0 >= left + width) continue

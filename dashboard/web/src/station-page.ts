@@ -1,7 +1,7 @@
 import { byId, h } from './dom.js'
 import { formatDateTime, formatLevel } from './format.js'
 import { displayName, statusLabelLong, t } from './i18n.js'
-import { createHydrograph, type Hydrograph } from './hydrograph.js'
+import { alertSpan, createHydrograph, type Hydrograph } from './hydrograph.js'
 import type { AlertView } from './alerts-api.js'
 import type { StationTrend, StationView } from './types.js'
 import { fetchSeries, fetchStation, fetchSubjectAlerts, fetchTrends } from './views-api.js'
@@ -72,21 +72,19 @@ export function createStationPage (): StationPage {
 
   function alertList (): HTMLElement {
     const inRange = alerts.filter(a => {
-      const start = Date.parse(a.firedAt ?? a.createdAt)
-      const end = a.resolvedAt === null ? Date.now() : Date.parse(a.resolvedAt)
+      const [start, end] = alertSpan(a)
       return end >= range.from && start <= range.to
     })
     if (inRange.length === 0) return h('p', { class: 'station-alerts-empty' }, tv('station.noAlerts'))
     return h('ol', { class: 'station-alerts' }, ...inRange.map(a => {
       const show = h('button', { type: 'button', class: 'link-button' }, tv('station.showEvent'))
       show.addEventListener('click', () => {
-        const start = Date.parse(a.firedAt ?? a.createdAt)
-        const end = a.resolvedAt === null ? Date.now() : Date.parse(a.resolvedAt)
+        const [start, end] = alertSpan(a)
         range = { key: 'event', from: start - EVENT_MARGIN_MS, to: Math.min(Date.now(), end + EVENT_MARGIN_MS) }
         void load()
       })
       return h('li', { class: 'station-alert', 'data-severity': a.severity, 'data-state': a.state },
-        h('span', { class: 'station-alert-time' }, `${formatDateTime(a.firedAt ?? a.createdAt)} – ${a.resolvedAt === null ? '' : formatDateTime(a.resolvedAt)}`),
+        h('span', { class: 'station-alert-time' }, `${formatDateTime(alertSpan(a)[0])} – ${a.state === 'resolved' ? formatDateTime(alertSpan(a)[1]) : ''}`),
         h('span', { class: 'station-alert-title' }, a.title),
         h('span', { class: 'station-alert-state' }, t(`alert.state.${a.state}`)),
         show)
