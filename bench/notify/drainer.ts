@@ -1,0 +1,14 @@
+/**
+ * One notifier process for the crash part of bench/notify/run.ts: started with
+ * a config (JSON in argv[2]) and SIGKILLed by the runner at random moments.
+ */
+import { Agent } from 'node:https'
+import { loadConfig } from '../../core/config/load.js'
+import { silentLogger } from '../../core/logger.js'
+import { createNotifier } from '../../notify/index.js'
+
+const config = loadConfig({ overrides: JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown> })
+// the push peer's certificate is a throwaway one
+const notifier = createNotifier({ config, logger: silentLogger(), pushAgent: new Agent({ rejectUnauthorized: false }) })
+await notifier.start()
+process.send?.('ready')
