@@ -59,7 +59,12 @@ const ja = {
   'downlink.reasonNeeded': '理由を3文字以上で入力してください',
   'downlink.confirmMaintenance': '{name} を保守モードにすると、この水位計は通報を止めます (ハートビートのみ)。送信しますか?',
   'downlink.sent': '送信しました: {mode}',
-  'downlink.failed': '送信できませんでした: {message}'
+  'downlink.failed': '送信できませんでした: {message}',
+  'password.change': 'パスワード変更',
+  'password.current': '現在のパスワード',
+  'password.new': '新しいパスワード (10文字以上)',
+  'password.changed': 'パスワードを変更しました。もう一度ログインしてください。',
+  'password.failed': '変更できませんでした: {message}'
 }
 
 const en: Record<keyof typeof ja, string> = {
@@ -120,7 +125,12 @@ const en: Record<keyof typeof ja, string> = {
   'downlink.reasonNeeded': 'Give a reason of at least 3 characters',
   'downlink.confirmMaintenance': 'Maintenance mode silences {name}: the gauge stops reporting (heartbeat only). Send?',
   'downlink.sent': 'Sent: {mode}',
-  'downlink.failed': 'Not sent: {message}'
+  'downlink.failed': 'Not sent: {message}',
+  'password.change': 'Password',
+  'password.current': 'Current password',
+  'password.new': 'New password (10+ characters)',
+  'password.changed': 'Password changed. Please sign in again.',
+  'password.failed': 'Not changed: {message}'
 }
 
 export type AuthKey = keyof typeof ja

@@ -56,6 +56,26 @@ export async function signOut (): Promise<void> {
   location.assign('/login.html')
 }
 
+/** own password: the current one, then a new one (≥ 10 characters); the session ends, so sign in again */
+async function changePassword (): Promise<void> {
+  const current = prompt(ta('password.current'))
+  if (current === null || current === '') return
+  const next = prompt(ta('password.new'))
+  if (next === null || next === '') return
+  const res = await fetch('/api/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...csrfHeaders() },
+    body: JSON.stringify({ current, password: next })
+  })
+  if (res.ok) {
+    alert(ta('password.changed'))
+    location.assign(loginUrl())
+    return
+  }
+  const body = await res.json().catch(() => ({})) as { message?: string }
+  alert(ta('password.failed', { message: body.message ?? String(res.status) }))
+}
+
 /**
  * The user chip (name, role, sign-out, admin link) in the header, and for the
  * demo a banner nobody can miss: this browser was signed in without a password.
@@ -65,7 +85,10 @@ export function renderAccount (me: Me, tools: Element | null = document.querySel
   const out = h('button', { type: 'button', class: 'account-signout' })
   out.addEventListener('click', () => { void signOut() })
   const admin = me.role === 'admin' ? h('a', { class: 'header-link account-admin', href: '/admin.html' }) : null
-  const chip = h('span', { class: 'account', 'data-role': me.role }, h('span', { class: 'account-name' }, me.username), ' ', roleText, admin, out)
+  // the demo user has no password to change
+  const password = me.via === 'session' ? h('button', { type: 'button', class: 'account-signout account-password' }) : null
+  password?.addEventListener('click', () => { void changePassword() })
+  const chip = h('span', { class: 'account', 'data-role': me.role }, h('span', { class: 'account-name' }, me.username), ' ', roleText, admin, password, out)
   tools?.prepend(chip)
   let banner: HTMLElement | null = null
   if (me.demo) {
@@ -76,6 +99,7 @@ export function renderAccount (me: Me, tools: Element | null = document.querySel
     roleText.textContent = `(${ta(`role.${me.role}`)})`
     out.textContent = ta('signOut')
     if (admin !== null) admin.textContent = ta('admin.link')
+    if (password !== null) password.textContent = ta('password.change')
     if (banner !== null) banner.textContent = ta('demo.banner', { user: me.username })
   }
   relabel()
