@@ -147,6 +147,9 @@ async function start (config: Config, logger: Logger): Promise<Stop> {
     `  MQTT (TCP):        ${info.mqttUrl}   port ${info.mqttPort}`,
     `  MQTT (WebSocket):  ${info.wsUrl}`,
     `  Demo fleet:        ${config.sim.enabled ? `${config.stations.length} gauges, ${config.cameras.length} cameras` : 'off'}`,
+    config.dashboard.auth.demoLogin
+      ? '  Sign-in:           DEMO — this machine\'s browser is signed in as staff user "demo" (never in production)'
+      : '  Sign-in:           /login.html (first admin: mimamori user add NAME --role admin)',
     '  Ctrl-C stops everything gracefully.',
     ''
   ].join('\n') + '\n')
