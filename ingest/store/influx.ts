@@ -97,6 +97,8 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       `SELECT count("seq") AS "frames", count("level") AS "levels" FROM ${m} WHERE ${where} ${group}`
     ].join('; ')
     const [good = [], flagged = [], frames = []] = await influxqlResults(sql)
+    // VictoriaMetrics answers /query with rows that carry no time: that is no InfluxQL, read the ledger instead
+    if ([...good, ...flagged, ...frames].some(r => typeof r.time !== 'number')) throw new MimamoriError('MIMAMORI_ERR_TSDB', 'the query endpoint gave rows without a time (not InfluxQL)')
     const byTime = new Map<number, SeriesBucket>()
     const at = (time: number): SeriesBucket => {
       let b = byTime.get(time)
@@ -146,7 +148,10 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       let remote: Reading[]
       try {
         const sql = `SELECT * FROM ${quoteIdent(cfg.measurement)} WHERE "station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms ORDER BY time ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${q.limit}`
-        remote = (await influxql(sql)).map(rowToReading)
+        const rows = await influxql(sql)
+        // VictoriaMetrics answers /query with rows that carry no time: not InfluxQL, so the ledger answers
+        if (rows.some(r => typeof r.time !== 'number')) throw new MimamoriError('MIMAMORI_ERR_TSDB', 'the query endpoint gave rows without a time (not InfluxQL)')
+        remote = rows.map(rowToReading)
         readFailing = false
       } catch (err) {
         // The database is down: the ledger still holds recent rows (keepSentDays), so answer from it.

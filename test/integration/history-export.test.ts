@@ -6,7 +6,7 @@ import type { InfluxStore } from '../../ingest/store/influx.js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { demoConfigFile, runCli, startTestApp, type TestApp } from '../helpers/app.js'
-import { startInfluxDb1, startV2WriteRewriteProxy } from '../helpers/servers.js'
+import { startInfluxDb1, startV2WriteRewriteProxy, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 import { apiFetch } from '../helpers/auth.js'
 
 const MINUTE = 60_000
@@ -233,5 +233,34 @@ describe('station history on InfluxDB 1.x (InfluxQL GROUP BY time)', () => {
     const objects = await parquetReadObjects({ file: await res.arrayBuffer() }) as Array<Record<string, unknown>>
     expect(objects.length).toBe(readings.filter(r => r.time >= from).length)
     expect(objects.map(o => o.qc_flag)).toEqual(readings.filter(r => r.time >= from).map(r => r.qc!.flag))
+  })
+})
+
+describe('station history on VictoriaMetrics (no InfluxQL: the outbox ledger answers)', () => {
+  let vm: ManagedServer
+  let t: TestApp
+  let readings: Reading[]
+
+  beforeAll(async () => {
+    vm = await startVictoriaMetrics()
+    t = await startTestApp({ store: { backend: 'influxdb', influx: { url: vm.url, bucket: 'river', batchSize: 5000, flushIntervalMs: 50, retryMinMs: 50, retryMaxMs: 400, timeoutMs: 2000 } } })
+    readings = history(STATION, 'gauge-akagawa-01', end, 2)
+    for (const r of readings) await t.app.store!.writeReading(r)
+    await (t.app.store as InfluxStore).flushed(60_000)
+  }, 120_000)
+  afterAll(async () => {
+    await t?.close()
+    await vm?.close()
+  })
+
+  it('buckets the delivered rows kept in the ledger, and exports them', async () => {
+    const from = end - 2 * DAY
+    const body = await getJson<SeriesAnswer>(`${t.info.dashboardUrl}/api/stations/${STATION}/series?from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}&points=100`)
+    const expected = bucketReadings(readings, { from, to: end, bucketMs: body.bucketMs })
+    expect(body.points.length).toBeLessThanOrEqual(100)
+    expect(body.points.map(p => [Date.parse(p.time), p.count, p.flagged, p.missing])).toEqual(expected.map(e => [e.time, e.count, e.flagged, e.missing]))
+    const res = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=csv&ids=${STATION}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
+    const lines = (await res.text()).split('\r\n').filter(l => l !== '')
+    expect(lines.length - 1).toBe(readings.filter(r => r.time >= from).length)
   })
 })
