@@ -140,6 +140,13 @@ describe('station page, table, export and API docs in Chromium', () => {
     expect(points['30d']).toBeGreaterThan(4000)
     console.log(`[figures] hydrograph 30 d at 10 min (${points['30d']} points): ${await view.locator('.station-status').innerText()}`)
     await page.screenshot({ path: join(mkdirSync(SHOTS, { recursive: true }) ?? SHOTS, 'station-page.png'), fullPage: true })
+    // the print layout (水防本部 meeting): chart and figures, no controls
+    await page.emulateMedia({ media: 'print' })
+    expect(await view.locator('button[data-pan="left"]').isVisible()).toBe(false)
+    expect(await view.locator('.station-actions').isVisible()).toBe(false)
+    expect(await view.locator('canvas').first().isVisible()).toBe(true)
+    await page.screenshot({ path: join(SHOTS, 'station-print.png'), fullPage: true })
+    await page.emulateMedia({ media: 'screen' })
     // drag across a fifth of the 30 days: the span is refetched at its own, finer resolution
     const box = (await view.locator('.u-over').boundingBox())!
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2)
