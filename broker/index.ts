@@ -62,7 +62,7 @@ export interface BrokerDeps {
 }
 
 export interface BrokerIntake {
-  take(msg: { topic: string, payload: Buffer }): Promise<void>
+  take(msg: { topic: string, payload: Buffer, qos: 0 | 1 | 2 }): Promise<void>
 }
 
 /**
@@ -197,7 +197,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     if (feed !== undefined) return feed.append(packet)
     if (intake === undefined || !isIngestTopic(packet.topic)) return RESOLVED
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
-    return intake.take({ topic: packet.topic, payload })
+    return intake.take({ topic: packet.topic, payload, qos: packet.qos })
   }
 
   function authorizePublish (client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {

@@ -15,6 +15,8 @@ export interface DrainOptions {
   logger: Logger
   batchSize: number
   flushIntervalMs: number
+  /** target for how far the database may trail ingest while it is healthy, ms (see pace()) */
+  paceTargetMs: number
   retryMinMs: number
   retryMaxMs: number
   /** delivered rows observed longer ago than this are pruned from the ledger */
@@ -63,7 +65,15 @@ export function createDrainer (o: DrainOptions): Drainer {
   const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
   /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
   let backlog = o.outbox.counts().pending
-  const highWater = 2 * o.batchSize
+  /**
+   * How far ingest may run ahead of the database: what the drain delivers in
+   * `paceTargetMs` at its measured speed (lines per ms of the last batch, select to
+   * delivered), at least two small batches, at most two full ones. A row waits about
+   * backlog ÷ speed, so this bounds how stale the database is behind what was acked.
+   */
+  let highWater = 2 * o.batchSize
+  const minBatch = Math.min(100, o.batchSize)
+  const batchLimit = (): number => Math.min(o.batchSize, Math.max(minBatch, Math.ceil(highWater / 2)))
   let paced: Array<() => void> = []
   const releasePaced = (): void => {
     if (paced.length === 0) return
@@ -86,7 +96,8 @@ export function createDrainer (o: DrainOptions): Drainer {
   }
 
   async function sendBatch (): Promise<'empty' | 'sent' | 'failed'> {
-    const batch = o.outbox.pending(o.batchSize)
+    const started = Date.now()
+    const batch = o.outbox.pending(batchLimit())
     if (batch.length === 0) {
       backlog = 0
       releasePaced()
@@ -98,6 +109,8 @@ export function createDrainer (o: DrainOptions): Drainer {
       stats.delivered += batch.length
       stats.batches++
       backlog = Math.max(0, backlog - batch.length)
+      const perMs = batch.length / Math.max(1, Date.now() - started)
+      highWater = Math.min(2 * o.batchSize, Math.max(2 * minBatch, Math.round(perMs * o.paceTargetMs)))
       releasePaced()
       if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
       stats.consecutiveFailures = 0

@@ -45,6 +45,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       logger: o.logger,
       batchSize: cfg.batchSize,
       flushIntervalMs: cfg.flushIntervalMs,
+      paceTargetMs: cfg.paceTargetMs,
       retryMinMs: cfg.retryMinMs,
       retryMaxMs: cfg.retryMaxMs,
       keepSentMs: cfg.keepSentDays * 86_400_000

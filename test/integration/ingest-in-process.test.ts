@@ -55,6 +55,22 @@ describe('all-in-one: PUBACK only after the durable write', () => {
     }
   })
 
+  it('QoS 0 frames are taken ahead of their commit and all stored', async () => {
+    const t = await startTestApp()
+    try {
+      const s = t.config.stations[2]!
+      const device = await mqtt.connectAsync(t.info.mqttUrl, { clientId: s.deviceId, reconnectPeriod: 0 })
+      const N = 200
+      const base = Math.floor(Date.now() / MINUTE) * MINUTE - (N + 5) * MINUTE
+      for (let i = 0; i < N; i++) device.publish(`mmr/v1/gauge/${s.deviceId}/up`, frame(0.3 + (i % 9) / 100, base + i * MINUTE), { qos: 0 })
+      await device.endAsync() // a graceful end flushes what is queued on the socket
+      await waitFor(() => t.app.ingest!.stats.stored === N ? true : undefined, `all ${N} QoS 0 frames stored`)
+      expect((await t.app.store!.readings(s.id, { from: 0, to: Date.now(), limit: 1000 })).length).toBe(N)
+    } finally {
+      await t.close()
+    }
+  })
+
   it('a message ingest cannot store is not acknowledged: the device is disconnected and keeps it', async () => {
     const t = await startTestApp()
     try {
