@@ -65,6 +65,8 @@ interface Platform {
   staleness(): { p50: number, p99: number } | null
   /** readings the time-series DB itself holds (final check) */
   verify(): Promise<number>
+  /** the platform's last output, shown when a case ends with readings missing */
+  log(): string
   stop(): Promise<void>
 }
 
@@ -193,6 +195,7 @@ function ours (backend: 'embedded' | 'influxdb', qos: 0 | 1): Case {
           return lags.length === 0 ? null : { p50: lags[Math.floor(lags.length * 0.5)]!, p99: lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))]! }
         },
         verify: async () => vm === undefined ? (db.prepare(countSql).get() as { n: number }).n : await vm.count(`${MEASUREMENT}_level`),
+        log: () => proc.out(),
         async stop () {
           db.close()
           await stopProc(proc)
@@ -232,6 +235,7 @@ function peer (qos: 0 | 1): Case {
         stored: async () => await vm.count(`${MEASUREMENT}_level`),
         staleness: () => null,
         verify: async () => await vm.count(`${MEASUREMENT}_level`),
+        log: () => red.out(),
         async stop () {
           await stopProc(red)
           await stopProc(mosq)
@@ -257,12 +261,14 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
     // last time the stored count grew; done when it reaches everything sent, or stops growing for STALL_S
     let stored = 0
     let lastGrowth = Date.now()
+    let lastStored = Date.now()
     let load: IngestLoadResult | undefined
-    void genDone.then(r => { load = r }, () => {})
+    // a stall is counted from the end of the load at the earliest: nothing may be stored while it connects
+    void genDone.then(r => { load = r; lastGrowth = Math.max(lastGrowth, Date.now()) }, () => {})
     for (;;) {
       await new Promise(resolve => setTimeout(resolve, 250))
       const n = await p.stored()
-      if (n > stored) { stored = n; lastGrowth = Date.now() }
+      if (n > stored) { stored = n; lastGrowth = lastStored = Date.now() }
       if (gen.child.exitCode !== null && load === undefined) await genDone // surfaces a generator failure
       if (load !== undefined && (stored >= load.sent || Date.now() - lastGrowth > STALL_S * 1000)) break
     }
@@ -271,7 +277,8 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
     const verified = await p.verify()
     const st = p.staleness()
     await stopProc(gen)
-    const seconds = (lastGrowth - l.firstSend) / 1000
+    if (verified < (c.qos === 1 ? l.acked : l.sent)) process.stderr.write(`bench: ${c.name} ended with readings missing; its last output:\n${p.log().slice(-3000)}\n`)
+    const seconds = (lastStored - l.firstSend) / 1000
     return {
       name: c.name,
       qos: c.qos,
@@ -281,7 +288,7 @@ async function runCase (c: Case): Promise<IngestBenchRow> {
       verified,
       perS: Math.round(stored / seconds),
       loss: Math.max(0, (c.qos === 1 ? l.acked : l.sent) - verified),
-      drainLagS: Math.max(0, (lastGrowth - l.lastAck) / 1000),
+      drainLagS: Math.max(0, (lastStored - l.lastAck) / 1000),
       stalenessP50Ms: st?.p50 ?? null,
       stalenessP99Ms: st?.p99 ?? null,
       cpuUsPerReading: Math.round(cpu * 1e6 / Math.max(1, stored))
