@@ -11,4 +11,6 @@ const config = loadConfig({ overrides: JSON.parse(process.argv[2] ?? '{}') as Re
 // the push peer's certificate is a throwaway one
 const notifier = createNotifier({ config, logger: silentLogger(), pushAgent: new Agent({ rejectUnauthorized: false }) })
 await notifier.start()
+// the notifier's timers are unref'd (a service process is held open by its servers); this one has none
+setInterval(() => {}, 60_000)
 process.send?.('ready')

@@ -66,6 +66,8 @@ export async function smtpPeer (): Promise<Peer> {
       })
     }
   })
+  // a client killed mid-session resets its connection: that is the client's problem, not the server's
+  server.on('error', () => {})
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   peer.port = (server.server.address() as AddressInfo).port
   peer.close = async () => { await new Promise<void>(resolve => { server.close(() => { resolve() }) }) }

@@ -111,6 +111,10 @@ describe('notifications in Chromium', () => {
     expect(shown!.title).toContain('サル出没')
     expect(shown!.body).toContain('信頼度: 高')
     expect(shown!.data.url).toBe(`/hunter.html?alert=${alert.id}&sighting=${sightingId}`) // made relative to this origin
+    // a re-send after a notifier crash carries the same key: the phone shows it once
+    await swCdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(base).origin, registrationId: registration.registrationId, data: payload })
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(await probe.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(1)
 
     // the tap opens the sighting
     await probe.goto(base + shown!.data.url)

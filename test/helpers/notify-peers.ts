@@ -139,6 +139,8 @@ export async function startSmtpPeer (port = 0): Promise<SmtpPeer> {
       })
     }
   })
+  // a client killed mid-session resets its connection: that is the client's problem, not the server's
+  server.on('error', () => {})
   await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
   peer.port = (server.server.address() as AddressInfo).port
   return peer

@@ -26,17 +26,25 @@ self.addEventListener('push', event => {
   }
   const title = typeof data.title === 'string' && data.title !== '' ? data.title : '見守り mimamori'
   const urgent = typeof data.level === 'number' && data.level >= 4
-  event.waitUntil(self.registration.showNotification(title, {
+  event.waitUntil(show(title, data, urgent))
+})
+
+/* the notifier sends at least once: a re-send after a crash carries the same key and is not shown twice */
+async function show (title, data, urgent) {
+  const tag = typeof data.tag === 'string' ? data.tag : undefined
+  const shown = await self.registration.getNotifications(tag === undefined ? {} : { tag })
+  if (typeof data.key === 'string' && shown.some(n => n.data && n.data.key === data.key)) return
+  await self.registration.showNotification(title, {
     body: typeof data.body === 'string' ? data.body.split('\n').slice(0, 4).join('\n') : '',
-    tag: typeof data.tag === 'string' ? data.tag : undefined,
-    renotify: true,
+    tag,
+    renotify: tag !== undefined,
     requireInteraction: urgent || data.kind === 'alert.escalated',
     lang: 'ja',
     icon: '/icons/icon-192.png',
     badge: '/icons/badge-96.png',
     data: { url: localUrl(typeof data.url === 'string' ? data.url : '/hunter.html'), key: data.key, alertId: data.alertId, sightingId: data.sightingId }
-  }))
-})
+  })
+}
 
 self.addEventListener('notificationclick', event => {
   event.notification.close()
