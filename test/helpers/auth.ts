@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { Page } from 'playwright-core'
 import type { Config } from '../../core/config/schema.js'
 import type { Role } from '../../dashboard/server/auth/access.js'
 import { openAccounts } from '../../dashboard/server/auth/accounts.js'
@@ -66,4 +67,15 @@ export async function injectLogin (app: FastifyInstance, username: string, passw
 export async function injectAs (app: FastifyInstance, s: TestSession, opts: InjectOptions): Promise<LightMyRequestResponse> {
   const write = opts.method !== undefined && !['GET', 'HEAD'].includes(opts.method.toUpperCase())
   return await app.inject({ ...opts, headers: { ...opts.headers, cookie: s.cookie, ...(write ? { 'x-csrf-token': s.csrf } : {}) } })
+}
+
+/** signs a Chromium page in through the real sign-in page; the context keeps the session cookie */
+export async function signInPage (page: Page, baseUrl: string, username: string, password = TEST_PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/login.html?next=${encodeURIComponent('/login-done')}`)
+  await page.locator('#login-username').fill(username)
+  await page.locator('#login-password').fill(password)
+  await Promise.all([
+    page.waitForURL(u => u.pathname === '/login-done'),
+    page.locator('#login-submit').click()
+  ])
 }
