@@ -115,7 +115,7 @@ describe('station history and export (embedded store)', () => {
     const res = await apiFetch(`${t.info.dashboardUrl}/api/export?dataset=readings&format=csv&ids=${STATION},${OTHER}&from=${new Date(from).toISOString()}&to=${new Date(end).toISOString()}`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
-    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="mimamori-readings-\d{8}\.csv"/)
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="mimamori-readings-\d{8}-\d{8}\.csv"/)
     const bytes = new Uint8Array(await res.arrayBuffer())
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const rows = parseCsv(new TextDecoder().decode(bytes.slice(3)))

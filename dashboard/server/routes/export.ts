@@ -19,6 +19,10 @@ const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vn
  * the reader. `x-mimamori-rows-estimate` lets the page draw a progress bar.
  */
 export const exportRoutes: FastifyPluginAsyncTypebox<{ store: Store, file: string }> = async (app, { store, file }) => {
+  // a client that stops reading without closing its socket would keep an export (and app.close()) waiting
+  // on back-pressure; shutdown cuts the exports still running
+  const running = new Set<{ destroy(): void }>()
+  app.addHook('preClose', async () => { for (const r of running) r.destroy() })
   app.get('/api/export', {
     config: { access: READERS },
     schema: {
@@ -35,13 +39,23 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ store: Store, file: strin
     const ids = q.ids === undefined ? [] : [...new Set(q.ids.split(','))]
     const run = await prepareExport({ dataset: q.dataset, format: q.format, ids, from, to }, { store, file })
     const body = new PassThrough({ highWaterMark: 1 << 20 })
-    const stamp = new Date(from).toISOString().slice(0, 10).replace(/-/g, '')
+    // the file is named by its JST days, as the form and the CSV times are
+    const day = (ms: number): string => new Date(ms + 9 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')
+    const stamp = `${day(from)}-${day(to)}`
     void reply
       .header('content-type', CONTENT_TYPES[q.format])
       .header('content-disposition', `attachment; filename="mimamori-${q.dataset}-${stamp}.${q.format}"`)
       .header('x-mimamori-rows-estimate', String(run.estimate))
       .header('cache-control', 'no-store')
     const started = Date.now()
+    // the client went away: stop reading (the writer's next put() fails, the cursor closes) instead of
+    // waiting on back-pressure forever and holding the server's close
+    const socket = reply.raw
+    running.add(socket)
+    socket.once('close', () => {
+      running.delete(socket)
+      if (!socket.writableFinished) body.destroy()
+    })
     run.pipe(body).then(rows => {
       request.log.info({ dataset: q.dataset, format: q.format, rows, ms: Date.now() - started }, 'export done')
       body.end()
