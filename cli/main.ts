@@ -197,6 +197,10 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
   const store = openStore(config, logger)
   const worker = createStreamIngest({ config, logger, bus, store })
   await worker.start()
+  // every worker may drain: deliveries are claimed with a lease and escalation steps re-checked
+  // inside one transaction of the shared database, so two workers never send the same one
+  const notifier = config.notify.enabled ? (await import('../notify/index.js')).createNotifier({ config, logger, bus, store }) : undefined
+  await notifier?.start()
   // Live events for dashboards go through a broker only when one is named.
   const events = config.ingest.mqttUrl === ''
     ? undefined
@@ -204,6 +208,7 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
   if (events !== undefined) publishBusEvents(bus, events, {})
   return async () => {
     await worker.close()
+    await notifier?.close()
     await endMqtt(events)
     await store.close()
   }

@@ -177,7 +177,8 @@ describe('alerts panel in Chromium', () => {
     expect(await danger.count()).toBe(1)
     await danger.locator('.alert-resolve').click()
     await page.locator('#confirm-yes').click()
-    await page.waitForFunction(aid => document.querySelector(`#alert-list .alert-row[data-alert-id="${aid}"]`) === null, id)
+    // the group's members are resolved one after another: the row shows the next one until the last is done
+    await page.waitForFunction(sid => document.querySelector(`#alert-list .alert-row[data-kind="river"][data-subject-id="${sid}"]`) === null, STATION)
     const a = await api<ApiAlert>(`/api/alerts/${id}`)
     expect(a.state).toBe('resolved')
     expect(a.resolvedBy).toBe(OPERATOR)

@@ -273,6 +273,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       'data-alert-id': a.id,
       'data-state': a.state,
       'data-kind': a.kind,
+      'data-subject-id': a.subjectId,
       'data-rule': a.rule,
       'data-severity': a.severity,
       'data-drill': a.drill ? 'true' : 'false',
