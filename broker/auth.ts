@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Client } from 'aedes'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
@@ -6,6 +6,7 @@ import type { DeviceKind } from '../core/topics.js'
 import { clientIdAllowed, type Identity } from './acl.js'
 import { createFailureLimiter } from './limits.js'
 import type { AccountRole, DeviceRegistry } from './registry.js'
+import { randomSecret } from '../core/secret.js'
 
 /** CONNACK return codes of MQTT 3.1.1 */
 const BAD_CREDENTIALS = 4
@@ -77,7 +78,7 @@ export function createAuthenticator ({ config, registry, logger }: { config: Pic
     },
 
     issueInternal (role, id, kind) {
-      const password = randomBytes(24).toString('base64url')
+      const password = randomSecret(24)
       const identity: Identity = role === 'device'
         ? { role: 'device', id, kind: kind ?? 'gauge' }
         : { role, id }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { randomSecret } from '../core/secret.js'
 
 /**
  * Device and service secrets: random, shown once, stored only as an scrypt
@@ -9,9 +10,9 @@ const DEFAULT_COST = { N: 16_384, r: 8, p: 1 }
 const KEY_BYTES = 32
 const SALT_BYTES = 16
 
-/** 24 random bytes as base64url: 192 bits, safe in a shell and in firmware config. */
+/** 24 random bytes as base64url: 192 bits, safe in a shell, after a CLI option and in firmware config. */
 export function generateSecret (): string {
-  return randomBytes(24).toString('base64url')
+  return randomSecret(24)
 }
 
 async function derive (secret: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {

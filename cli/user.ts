@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -7,6 +6,7 @@ import { ROLES, type Role } from '../dashboard/server/auth/access.js'
 import { openAccounts } from '../dashboard/server/auth/accounts.js'
 import { createAuditLog } from '../dashboard/server/auth/audit.js'
 import { readSecretFile, resolveConfig } from './config-source.js'
+import { randomSecret } from '../core/secret.js'
 
 export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
 
@@ -173,7 +173,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
 
 function passwordFrom (file: string | undefined): { password: string, generated: boolean } {
   if (file !== undefined) return { password: readSecretFile(file), generated: false }
-  return { password: randomBytes(15).toString('base64url'), generated: true }
+  return { password: randomSecret(15), generated: true }
 }
 
 function osUser (): string {

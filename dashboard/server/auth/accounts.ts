@@ -4,6 +4,7 @@ import { dummyHash, hashSecret, verifySecret } from '../../../broker/secrets.js'
 import { MimamoriError } from '../../../core/errors.js'
 import { openSqlite } from '../../../ingest/store/sqlite.js'
 import { ROLES, type Role } from './access.js'
+import { randomSecret } from '../../../core/secret.js'
 
 export interface User {
   id: string
@@ -153,7 +154,7 @@ export function openAccounts (file: string): Accounts {
       if (row.disabled === 1) throw new MimamoriError('MIMAMORI_ERR_DEVICE_REVOKED', `user ${username} is disabled`)
       if (!Number.isFinite(expiresAt) || expiresAt <= Date.now()) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'a token needs an expiry in the future')
       const id = randomBytes(6).toString('hex')
-      const secret = randomBytes(24).toString('base64url')
+      const secret = randomSecret(24)
       q.tokenInsert.run(id, row.id, name, sha256(secret).toString('hex'), scope, Date.now(), expiresAt)
       return { token: `mmr_${id}_${secret}`, info: toToken(q.tokenById.get(id)!) }
     },
