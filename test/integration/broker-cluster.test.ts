@@ -42,7 +42,9 @@ describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedis()
-    const cluster = { redisUrl: redis.url, claimIdleMs: 1000 }
+    // long enough that a live worker stalled by a loaded CI machine is not robbed of entries it is
+    // still storing (that would be a legitimate second processing, not the takeover under test)
+    const cluster = { redisUrl: redis.url, claimIdleMs: 3000 }
     const file = join(dataDir, 'cluster.json')
     const { stations } = loadConfig({ file: demoConfigFile() })
     writeFileSync(file, JSON.stringify({
@@ -123,6 +125,10 @@ describe('cluster: 2 brokers + 2 ingest workers on Redis', () => {
       // still blocked server-side, so they become pending for a consumer that cannot ack them.
       let held: string[] = []
       while (held.length === 0 && next < PER_DEVICE) {
+        // Freeze it only once it has acked all it read: stopped between a commit and its XACK, it would
+        // hold entries it already stored, and the survivor's claim would rightly process them a second
+        // time (at-least-once across a SIGKILL). Entries handed to it while frozen were never processed.
+        await waitFor(async () => (await pendingOf()).length === 0 ? true : undefined, 'the victim acked what it read', 30_000)
         victim.child.kill('SIGSTOP')
         await publishChunk()
         held = await pendingOf()

@@ -1,15 +1,14 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { MimamoriError } from '../../../core/errors.js'
 import { prepareExport } from '../../../ingest/export/run.js'
 import type { Store } from '../../../ingest/store/store.js'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, ExportQuery } from '../schemas.js'
+import { timeRange } from './time-range.js'
 
-const DAY_MS = 86_400_000
 /** a researcher's year plus a margin; longer spans go through `mimamori export` in pieces */
-const MAX_SPAN_MS = 400 * DAY_MS
+const MAX_SPAN_DAYS = 400
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd.apache.parquet' } as const
 
@@ -32,10 +31,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ store: Store, file: strin
     }
   }, async (request, reply) => {
     const q = request.query
-    const from = Date.parse(q.from)
-    const to = Date.parse(q.to)
-    if (from > to) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring.from must not be after querystring.to')
-    if (to - from > MAX_SPAN_MS) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring span from..to must not exceed 400 days')
+    const { from, to } = timeRange(q, MAX_SPAN_DAYS)
     const ids = q.ids === undefined ? [] : [...new Set(q.ids.split(','))]
     const run = await prepareExport({ dataset: q.dataset, format: q.format, ids, from, to }, { store, file })
     const body = new PassThrough({ highWaterMark: 1 << 20 })

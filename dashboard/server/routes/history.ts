@@ -8,9 +8,9 @@ import { usable } from '../../../ingest/store/series.js'
 import type { Store } from '../../../ingest/store/store.js'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../schemas.js'
+import { timeRange } from './time-range.js'
 
-const DAY_MS = 86_400_000
-const MAX_SPAN_MS = 366 * DAY_MS
+const MAX_SPAN_DAYS = 366
 /** narrower buckets than this would only split one reading's minute */
 const MIN_BUCKET_MS = 60_000
 
@@ -38,10 +38,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
   }, async (request) => {
     const station = store.getStation(request.params.id)
     if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
-    const to = request.query.to === undefined ? Date.now() : Date.parse(request.query.to)
-    const from = request.query.from === undefined ? to - DAY_MS : Date.parse(request.query.from)
-    if (from > to) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring.from must not be after querystring.to')
-    if (to - from > MAX_SPAN_MS) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring span from..to must not exceed 366 days')
+    const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
     // +1 bucket: a range that starts mid-bucket touches one more
     const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from + 1) / Math.max(1, request.query.points - 1) / MIN_BUCKET_MS) * MIN_BUCKET_MS)
     const points = await store.readingSeries(station.id, { from, to, bucketMs })

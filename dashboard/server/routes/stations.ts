@@ -9,13 +9,14 @@ import type { Store } from '../../../ingest/store/store.js'
 import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../schemas.js'
 import type { Static } from 'typebox'
 import { OPERATORS, READERS } from '../auth/access.js'
+import { timeRange } from './time-range.js'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
 export type DeviceStatusLookup = (kind: string, deviceId: string) => Static<typeof DeviceStatusBody> | undefined
 
 const DAY_MS = 86_400_000
 /** one query may span at most this long; longer history is the time-series backend's export job */
-const MAX_SPAN_MS = 366 * DAY_MS
+const MAX_SPAN_DAYS = 366
 
 /** `band`: the live band (ingest/rules/band.ts) when the caller knows it; else the latest level's */
 export function stationView (station: Station, latest: Reading | undefined, band?: LevelStatus | 'unknown') {
@@ -85,10 +86,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
   }, async (request) => {
     const station = store.getStation(request.params.id)
     if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
-    const to = request.query.to === undefined ? Date.now() : Date.parse(request.query.to)
-    const from = request.query.from === undefined ? to - DAY_MS : Date.parse(request.query.from)
-    if (from > to) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring.from must not be after querystring.to')
-    if (to - from > MAX_SPAN_MS) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'querystring span from..to must not exceed 366 days')
+    const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
     const rows = await store.readings(station.id, { from, to, limit: request.query.limit })
     return {
       stationId: station.id,

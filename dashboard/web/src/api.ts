@@ -8,7 +8,8 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
+/** GET as JSON; a refusal becomes an ApiError carrying the server's coded message */
+export async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: signal ?? null })
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`

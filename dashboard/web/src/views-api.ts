@@ -1,21 +1,6 @@
-import { ApiError } from './api.js'
+import { getJson } from './api.js'
 import type { AlertView } from './alerts-api.js'
 import type { SeriesResponse, SightingView, StationTrend, StationView } from './types.js'
-
-async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: signal ?? null })
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`
-    try {
-      const body = await res.json() as { message?: unknown }
-      if (typeof body.message === 'string') message = body.message
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(url, res.status, message)
-  }
-  return await res.json() as T
-}
 
 export function fetchStation (id: string, signal?: AbortSignal): Promise<StationView> {
   return getJson<StationView>(`/api/stations/${encodeURIComponent(id)}`, signal)
