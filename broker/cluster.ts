@@ -5,12 +5,12 @@ import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isIngestTopic } from '../core/topics.js'
-import { redisOptions } from './persistence.js'
+import { redisOptions, STREAM_FIELDS } from '../core/redis.js'
+
+export { STREAM_FIELDS }
 
 const require = createRequire(import.meta.url)
 
-/** Stream entry fields written by the broker and read by ingest/cluster. */
-export const STREAM_FIELDS = { topic: 'topic', payload: 'payload', broker: 'broker', receivedAt: 't' } as const
 
 interface ClusterEmitter {
   close(cb: () => void): void

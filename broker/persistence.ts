@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
+import { redisOptions } from '../core/redis.js'
 import type { Logger } from '../core/logger.js'
 
 const require = createRequire(import.meta.url)
@@ -34,20 +35,6 @@ export interface PersistenceChoice {
   persistence: AedesPersistence
   describe: string
   close(): Promise<void>
-}
-
-/** `redis://[:password@]host:port[/db]` as ioredis constructor options. */
-export function redisOptions (url: string): { host: string, port: number, password?: string, username?: string, db: number } {
-  const u = new URL(url)
-  if (u.protocol !== 'redis:') throw new MimamoriError('MIMAMORI_ERR_CONFIG', `broker.cluster.redisUrl must start with redis:// (got ${u.protocol})`)
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
-  return {
-    host: u.hostname,
-    port: u.port === '' ? 6379 : Number(u.port),
-    db,
-    ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),
-    ...(u.username === '' ? {} : { username: decodeURIComponent(u.username) })
-  }
 }
 
 /**

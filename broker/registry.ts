@@ -1,8 +1,8 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
-import { openSqlite } from '../ingest/store/sqlite.js'
-import { dummyHash, generateSecret, hashSecret, verifySecret } from './secrets.js'
+import { openSqlite } from '../store/sqlite.js'
+import { dummyHash, generateSecret, hashSecret, verifySecret } from '../core/secret-hash.js'
 
 /**
  * device: a gauge or camera; ingest / dashboard / chirpstack: service accounts,
@@ -62,7 +62,7 @@ interface Row {
 
 /**
  * MQTT accounts in the embedded database (table mqtt_accounts, migration in
- * ingest/store/embedded.ts), so the CLI, the broker and the dashboard share
+ * store/embedded.ts), so the CLI, the broker and the dashboard share
  * one registry file. Its own connection: SQLite WAL lets the broker read
  * while the CLI adds a device.
  */

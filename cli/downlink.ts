@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util'
 import { isMimamoriError, MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
-import { MODES, type GaugeDownlinkData, type GaugeMode } from '../ingest/codecs/gauge-v1.js'
-import { gaugeDownlink, type GaugeDownlink } from '../ingest/downlink.js'
+import { MODES, type GaugeDownlinkData, type GaugeMode } from '../codecs/gauge-v1.js'
+import { gaugeDownlink, type GaugeDownlink } from '../codecs/downlink.js'
 import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 
 export const DOWNLINK_USAGE = `mimamori device downlink — change a gauge's run-time settings over MQTT
@@ -149,7 +149,7 @@ function parseMode (v: string | undefined): GaugeMode | undefined {
   return v as GaugeMode
 }
 
-/** a plain decimal number; the range is the encoder's to judge (ingest/downlink.ts) */
+/** a plain decimal number; the range is the encoder's to judge (codecs/downlink.ts) */
 function parseNumber (v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)

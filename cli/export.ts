@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
-import { EXPORT_DATASETS, type ExportDataset } from '../ingest/export/datasets.js'
-import { prepareExport, type ExportFormat } from '../ingest/export/run.js'
+import { EXPORT_DATASETS, type ExportDataset } from '../store/export/datasets.js'
+import { prepareExport, type ExportFormat } from '../store/export/run.js'
 import { resolveConfig } from './config-source.js'
 
 export const EXPORT_USAGE = `mimamori export — readings, detections, sightings or alerts to CSV or Parquet
@@ -63,10 +63,10 @@ export async function exportCommand (argv: string[]): Promise<number> {
   // the store modules only, not the all-in-one wiring (app.ts loads the broker, vision and sharp)
   const file = resolve(config.dataDir, config.store.file)
   const logger = silentLogger()
-  const { createEmbeddedStore } = await import('../ingest/store/embedded.js')
+  const { createEmbeddedStore } = await import('../store/embedded.js')
   const embedded = createEmbeddedStore({ file, logger })
   const store = config.store.backend === 'influxdb'
-    ? (await import('../ingest/store/influx.js')).createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain: false })
+    ? (await import('../store/influx.js')).createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain: false })
     : embedded
   try {
     const run = await prepareExport({ dataset, ids, from, to, format }, { store, file })

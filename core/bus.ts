@@ -10,7 +10,7 @@ import type { ErrorCode } from './errors.js'
 export interface BusEvents {
   /**
    * a reading with a level was decoded, QC'd and durably stored; `status` is the station's live band
-   * after it (failed readings and unconfirmed suspect ones do not move it; ingest/rules/band.ts)
+   * after it (failed readings and unconfirmed suspect ones do not move it; core/river/band.ts)
    */
   reading: { reading: Reading, status: LevelStatus | 'unknown' }
   /** a gauge frame without a level (QC flag 9, 欠測) was stored as a gap; `reading.level` is NaN */
@@ -32,9 +32,9 @@ export interface BusEvents {
     lastSeen?: number | null
     backlog?: { sent: number, summarised: number, from: number, to: number } | null
   }
-  /** an alert was created or changed state (ingest/alerts); `from` is null when it was created */
+  /** an alert was created or changed state (alerts); `from` is null when it was created */
   alert: { alert: Alert, from: AlertState | null, to: AlertState }
-  /** a camera frame was analysed for monkeys (ingest/vision) */
+  /** a camera frame was analysed for monkeys (vision) */
   detection: { detection: Detection }
   /** k-of-n positive frames in a burst (ingest/wildlife); `suppressed` within the camera's cooldown */
   sighting: { sighting: Sighting }

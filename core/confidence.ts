@@ -1,7 +1,7 @@
 /**
  * A sighting's monkey score as people read it: 高 / 中 / 低, never the raw
  * ImageNet label of the best view (a "dhole" label on a macaque confuses
- * hunters). Cut points sit above the per-stage thresholds of ingest/vision,
+ * hunters). Cut points sit above the per-stage thresholds of vision,
  * so 低 still means the k-of-n vote passed.
  */
 export type Confidence = 'high' | 'medium' | 'low'

@@ -35,7 +35,7 @@ export const ErrorCodes = {
   MIMAMORI_ERR_RATE_LIMITED: { status: 429, message: 'too many attempts; wait and try again' },
   MIMAMORI_ERR_TOO_MANY_STREAMS: { status: 429, message: 'too many live event streams open' },
   MIMAMORI_ERR_NO_ADMIN: { status: 500, message: 'no admin account exists; create one with `mimamori user add <name> --role admin`' },
-  // wildlife vision (ingest/vision): one code per way an upload can be unusable
+  // wildlife vision (vision): one code per way an upload can be unusable
   MIMAMORI_ERR_IMAGE_EMPTY: { status: 400, message: 'image has no bytes' },
   MIMAMORI_ERR_IMAGE_FORMAT: { status: 415, message: 'not an image in an accepted format (jpeg, png, webp)' },
   MIMAMORI_ERR_IMAGE_CORRUPT: { status: 422, message: 'image data is corrupt or truncated' },

@@ -162,7 +162,7 @@ export interface CameraImage {
   batteryV: number | null
 }
 
-/** Monkey detection result for one camera frame (ingest/vision → ingest/wildlife). */
+/** Monkey detection result for one camera frame (vision → ingest/wildlife). */
 export interface Detection {
   cameraId: string
   time: number

@@ -1,5 +1,5 @@
 import type { Alert } from '../core/types.js'
-import { distanceM } from '../ingest/wildlife/geofence.js'
+import { distanceM } from '../core/geofence.js'
 import { atLeastLevel, mlitLevel, severityRank } from './levels.js'
 import type { Subscription } from './types.js'
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
-import { openSqlite } from '../ingest/store/sqlite.js'
+import { openSqlite } from '../store/sqlite.js'
 import type { Advisory, ChannelName, Subscription, SubscriptionInput } from './types.js'
 
 export interface NotifyEventRow {
@@ -36,7 +36,7 @@ export interface NewDelivery {
 }
 
 /**
- * The notifier's tables in the embedded SQLite file (migration in ingest/store/sqlite.ts).
+ * The notifier's tables in the embedded SQLite file (migration in store/sqlite.ts).
  * No cache: the dashboard process (subscriptions, advisories) and the process that owns
  * alerts (fan-out, drain) see the same rows. Every multi-row change is one transaction.
  */

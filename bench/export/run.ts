@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openSqlite } from '../../ingest/store/sqlite.js'
+import { openSqlite } from '../../store/sqlite.js'
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '5000000' }, stations: { type: 'string', default: '100' }, keep: { type: 'string' } } })
 const ROWS = Number(values.rows)

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util'
 import mqtt, { type MqttClient } from 'mqtt'
-import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
+import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { benchDeviceId } from './fleet.js'
 
 const { values } = parseArgs({

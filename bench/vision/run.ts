@@ -25,12 +25,12 @@ import { createApp } from '../../cli/app.js'
 import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
-import { encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
-import { createVisionEngine } from '../../ingest/vision/engine.js'
-import { engineOptionsFrom } from '../../ingest/vision/index.js'
-import { centreCropView, cropView, decodeImage, letterboxView, squareAround } from '../../ingest/vision/image.js'
-import { loadSession } from '../../ingest/vision/classifier.js'
-import type { MonkeyAnalysis } from '../../ingest/vision/types.js'
+import { encodeCameraEnvelope } from '../../codecs/camera-envelope.js'
+import { createVisionEngine } from '../../vision/engine.js'
+import { engineOptionsFrom } from '../../vision/index.js'
+import { centreCropView, cropView, decodeImage, letterboxView, squareAround } from '../../vision/image.js'
+import { loadSession } from '../../vision/classifier.js'
+import type { MonkeyAnalysis } from '../../vision/types.js'
 
 const { values } = parseArgs({ options: { repeat: { type: 'string', default: '4' }, 'whole-only': { type: 'boolean', default: false }, workers: { type: 'string', default: '0' } } })
 const REPEAT = Number(values.repeat)

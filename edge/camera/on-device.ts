@@ -1,9 +1,9 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
-import type { CameraDetectionMeta, DetectionFrame } from '../../ingest/codecs/camera-detection.js'
-import { createVisionEngine, type EngineOptions, type VisionEngine } from '../../ingest/vision/engine.js'
-import { engineOptionsFrom } from '../../ingest/vision/index.js'
-import { createStaticMemory, DEFAULT_STATIC_OPTIONS, type StaticMemory } from '../../ingest/vision/static-suppression.js'
+import type { CameraDetectionMeta, DetectionFrame } from '../../codecs/camera-detection.js'
+import { createVisionEngine, type EngineOptions, type VisionEngine } from '../../vision/engine.js'
+import { engineOptionsFrom } from '../../vision/index.js'
+import { createStaticMemory, DEFAULT_STATIC_OPTIONS, type StaticMemory } from '../../vision/static-suppression.js'
 
 /**
  * On-device inference for cameras on metered links (`cameras[].onDeviceInference`):

@@ -1,4 +1,4 @@
-import { FRAME_V1_LENGTH } from '../../ingest/codecs/gauge-v1.js'
+import { FRAME_V1_LENGTH } from '../../codecs/gauge-v1.js'
 
 /**
  * Radio and battery model of a gauge (docs/gauge.md). Pure functions: the

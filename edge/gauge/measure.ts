@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/random.js'
-import type { DeviceFlagName, GaugeMode, GaugeUplinkInput } from '../../ingest/codecs/gauge-v1.js'
+import type { DeviceFlagName, GaugeMode, GaugeUplinkInput } from '../../codecs/gauge-v1.js'
 import { DEFAULT_PING_MODEL, filterPings, samplePings, type PingModel } from './sampling.js'
 
 export interface GaugeMount {

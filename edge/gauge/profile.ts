@@ -1,6 +1,6 @@
 import { createRng, seedFrom } from '../../core/random.js'
 import type { Station } from '../../core/types.js'
-import { FRAME_V1_LENGTH } from '../../ingest/codecs/gauge-v1.js'
+import { FRAME_V1_LENGTH } from '../../codecs/gauge-v1.js'
 import { ARIB_T108_AIRTIME_PER_HOUR_MS, estimateBattery, type BatteryEstimate, type EnergyProfile, DEFAULT_ENERGY_PROFILE } from './energy.js'
 import { measure } from './measure.js'
 import { createReportingPolicy, type ReportingSettings } from './reporting.js'

@@ -1,4 +1,4 @@
-import type { FrameType, GaugeDownlinkData, GaugeMode } from '../../ingest/codecs/gauge-v1.js'
+import type { FrameType, GaugeDownlinkData, GaugeMode } from '../../codecs/gauge-v1.js'
 
 /**
  * Adaptive reporting of a gauge (docs/gauge.md):

@@ -1,4 +1,4 @@
-import type { GaugeUplinkInput } from '../../ingest/codecs/gauge-v1.js'
+import type { GaugeUplinkInput } from '../../codecs/gauge-v1.js'
 
 /**
  * Frames the gauge could not send (link or broker down, airtime budget used

@@ -2,13 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MimamoriError } from '../../core/errors.js'
 import type { CameraImage } from '../../core/types.js'
-import { decodeCameraEnvelope } from '../codecs/camera-envelope.js'
-import { probeImage } from '../vision/image.js'
+import { decodeCameraEnvelope } from '../../codecs/camera-envelope.js'
+import { probeImage } from '../../vision/image.js'
+import { imagePath } from '../../store/images.js'
 import type { HandlerContext } from './context.js'
-
-export function imagePath (dataDir: string, cameraId: string, time: number, frameIndex: number): string {
-  return join(dataDir, 'images', cameraId, `${time}-${frameIndex}.jpg`)
-}
 
 /**
  * Accepts a camera frame: size check, envelope, the image header read with

@@ -1,6 +1,6 @@
 import { MimamoriError } from '../../core/errors.js'
 import type { Station } from '../../core/types.js'
-import { encodeDownlink, UPLINK_FPORT, type GaugeDownlinkData } from '../codecs/gauge-v1.js'
+import { encodeDownlink, UPLINK_FPORT, type GaugeDownlinkData } from '../../codecs/gauge-v1.js'
 import type { HandlerContext } from './context.js'
 import { handleGaugeUplink } from './gauge.js'
 

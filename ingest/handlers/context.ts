@@ -2,7 +2,7 @@ import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import type { LevelStatus } from '../../core/types.js'
-import type { Store } from '../store/store.js'
+import type { Store } from '../../store/store.js'
 import type { IngestStats } from '../stats.js'
 
 /** What every message handler may touch; built once by createIngest. */

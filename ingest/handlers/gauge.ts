@@ -1,9 +1,9 @@
 import { MimamoriError } from '../../core/errors.js'
 import type { LevelStatus, Reading, Station } from '../../core/types.js'
-import { decodeGaugeFrame, UPLINK_FPORT, type GaugeUplinkData } from '../codecs/gauge-v1.js'
+import { decodeGaugeFrame, UPLINK_FPORT, type GaugeUplinkData } from '../../codecs/gauge-v1.js'
 import type { HandlerContext } from './context.js'
 import { createQualityControl, type QualityControl } from '../qc/index.js'
-import { createBandTracker, type BandTracker } from '../rules/band.js'
+import { createBandTracker, type BandTracker } from '../../core/river/band.js'
 
 /** QC keeps per-station state; one instance per ingest (keyed by its handler context). */
 const qcByContext = new WeakMap<HandlerContext, QualityControl>()
@@ -16,7 +16,7 @@ function qcFor (ctx: HandlerContext): QualityControl {
   return qc
 }
 
-/** The live band per station, under the alerts' confirmation rule (ingest/rules/band.ts). */
+/** The live band per station, under the alerts' confirmation rule (core/river/band.ts). */
 const bandsByContext = new WeakMap<HandlerContext, Map<string, BandTracker>>()
 function bandFor (ctx: HandlerContext, station: Station): BandTracker {
   let byStation = bandsByContext.get(ctx)

@@ -1,4 +1,7 @@
 import type { QcFlag, ReadingQc } from '../../core/types.js'
+import { CONTEXT_TESTS, QC_FAIL, QC_MISSING, QC_PASS, QC_SUSPECT, valueTrusted } from '../../core/river/qc-flags.js'
+
+export { CONTEXT_TESTS, QC_FAIL, QC_MISSING, QC_PASS, QC_SUSPECT, valueTrusted }
 
 /**
  * QARTOD-style quality control of one gauge series (IOOS QARTOD manual for
@@ -10,17 +13,6 @@ import type { QcFlag, ReadingQc } from '../../core/types.js'
  * sample and returns the verdict plus revisions of earlier readings (a spike
  * is only known for sure when the next reading comes back down).
  */
-export const QC_PASS: QcFlag = 1
-export const QC_SUSPECT: QcFlag = 3
-export const QC_FAIL: QcFlag = 4
-export const QC_MISSING: QcFlag = 9
-
-/**
- * Tests about the circumstances of a reading, not its value. A reading that is
- * suspect only for these may confirm a suspect predecessor (ingest/rules).
- */
-export const CONTEXT_TESTS: ReadonlySet<string> = new Set(['lowBattery', 'late', 'outOfOrder'])
-
 export interface QcSettings {
   minLevel: number
   /** sensor face − maximum range: a level at or below it is the sensor's no-echo value (gross range fail) */
@@ -96,13 +88,6 @@ export function aggregate (tests: Record<string, QcFlag>): QcFlag {
 /** 9 (missing) outranks nothing but pass: a missing value has no value to be bad */
 function rank (f: QcFlag): number {
   return f === 4 ? 4 : f === 3 ? 3 : f === 9 ? 2 : f === 2 ? 1 : 0
-}
-
-/** True when every non-passing test is about context, not the value itself. */
-export function valueTrusted (qc: ReadingQc | undefined): boolean {
-  if (qc === undefined) return true
-  if (qc.flag === QC_FAIL || qc.flag === QC_MISSING) return false
-  return Object.keys(qc.tests).every(t => CONTEXT_TESTS.has(t))
 }
 
 export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResult {

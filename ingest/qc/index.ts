@@ -1,6 +1,6 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Station } from '../../core/types.js'
-import type { Store } from '../store/store.js'
+import type { Store } from '../../store/store.js'
 import { checkSample, createQcState, type QcResult, type QcSample, type QcSettings, type QcState } from './checks.js'
 
 export { checkSample, createQcState, valueTrusted, CONTEXT_TESTS, QC_PASS, QC_SUSPECT, QC_FAIL, QC_MISSING } from './checks.js'

@@ -5,19 +5,19 @@ import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import type { CameraImage, Detection, Sighting } from '../../core/types.js'
-import { createAlerts, type Alerts } from '../alerts/index.js'
-import type { Store } from '../store/store.js'
-import { imagePath } from '../handlers/camera.js'
-import { createVision, type Reservation, type Vision } from '../vision/index.js'
-import type { VisionOutcome } from '../vision/types.js'
-import { contains } from './geofence.js'
-import { openWildlifeRepo, type WildlifeRepo } from './repo.js'
+import { createAlerts, type Alerts } from '../../alerts/index.js'
+import type { Store } from '../../store/store.js'
+import { imagePath } from '../../store/images.js'
+import { createVision, type Reservation, type Vision } from '../../vision/index.js'
+import type { VisionOutcome } from '../../vision/types.js'
+import { contains } from '../../core/geofence.js'
+import { openWildlifeRepo, type WildlifeRepo } from '../../store/wildlife.js'
 import { seedHunters } from './seed.js'
-import { STATUS_FILE, type WildlifeStatus } from './status.js'
+import { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
 import { createBurstVoter, type BurstVote } from './sightings.js'
 import { applyImageRetention } from './retention.js'
 
-export { STATUS_FILE, type WildlifeStatus } from './status.js'
+export { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
 
 export interface Wildlife {
   start(): Promise<{ detection: boolean, reason?: string | undefined }>
@@ -63,7 +63,7 @@ interface Frame { image: CameraImage, bytes: Uint8Array, place: Reservation }
 
 /**
  * Wildlife rules: detection results → stored detections → k-of-n sighting per
- * burst → per-camera cooldown → one alert (ingest/alerts lifecycle) for the
+ * burst → per-camera cooldown → one alert (alerts lifecycle) for the
  * hunters whose areas contain the camera.
  */
 export function createWildlife ({ config, logger, bus, store, alerts: sharedAlerts }: { config: Config, logger: Logger, bus: EventBus, store: Store, alerts?: Alerts }): Wildlife {

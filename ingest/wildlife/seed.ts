@@ -1,6 +1,6 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
-import type { WildlifeRepo } from './repo.js'
+import type { WildlifeRepo } from '../../store/wildlife.js'
 
 /**
  * Registers the hunters of the configuration (`hunters[]`) whose id is not

@@ -1,5 +1,5 @@
 import type { Alert } from '../../core/types.js'
-import type { AlertTransition } from '../../ingest/alerts/repository.js'
+import type { AlertTransition } from '../../alerts/repository.js'
 import type { DrillRun, InjectedAt } from './run.js'
 import type { DrillPlan } from './scenario.js'
 

@@ -1,5 +1,5 @@
 import type { Alert, Reading, Station } from '../../core/types.js'
-import { THRESHOLD_RULES } from '../../ingest/rules/thresholds.js'
+import { THRESHOLD_RULES } from '../../core/river/thresholds.js'
 import type { RecordedPoint } from './csv.js'
 import { upwardCrossings } from './hydrograph.js'
 

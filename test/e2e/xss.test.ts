@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
+import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { readDemoConfig, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { addUser, apiFetch, signInPage, tokenFor } from '../helpers/auth.js'
 import { launchChromium } from '../helpers/browser.js'

@@ -6,7 +6,7 @@ import { openStore } from '../../cli/app.js'
 import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
-import type { InfluxStore } from '../../ingest/store/influx.js'
+import type { InfluxStore } from '../../store/influx.js'
 import { demoConfigFile, waitFor } from '../helpers/app.js'
 import { exportVictoriaMetrics, freePort, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
 import { openStore } from '../../cli/app.js'
-import type { Store } from '../../ingest/store/store.js'
+import type { Store } from '../../store/store.js'
 import { demoConfigFile, waitFor } from '../helpers/app.js'
 import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 

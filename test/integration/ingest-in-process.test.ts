@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import mqtt from 'mqtt'
 import Database from 'better-sqlite3'
-import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
+import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { readDemoConfig, REPO_ROOT, startTestApp, waitFor } from '../helpers/app.js'
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js')

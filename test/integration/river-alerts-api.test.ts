@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
-import { encodeUplink } from '../../ingest/codecs/gauge-v1.js'
+import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { openSse } from '../helpers/sse.js'
 import { apiFetch, tokenFor } from '../helpers/auth.js'

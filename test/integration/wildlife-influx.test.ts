@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../core/logger.js'
-import type { InfluxStore } from '../../ingest/store/influx.js'
+import type { InfluxStore } from '../../store/influx.js'
 import { createSimulatedCamera, type SimulatedCamera } from '../../simulators/camera-device.js'
 import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'

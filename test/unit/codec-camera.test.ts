@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MimamoriError } from '../../core/errors.js'
-import { decodeCameraEnvelope, encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
-import { decodeCameraDetection, encodeCameraDetection, type CameraDetectionMeta } from '../../ingest/codecs/camera-detection.js'
+import { decodeCameraEnvelope, encodeCameraEnvelope } from '../../codecs/camera-envelope.js'
+import { decodeCameraDetection, encodeCameraDetection, type CameraDetectionMeta } from '../../codecs/camera-detection.js'
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9])
 const frame = { capturedAt: '2025-06-01T05:30:00.000Z', burstId: 'b-1', frameIndex: 0, frameCount: 3, batteryV: 7.2 }

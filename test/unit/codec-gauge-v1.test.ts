@@ -4,7 +4,7 @@ import {
   decodeUplink, encodeUplink, encodeDownlink, decodeDownlink,
   DEVICE_FLAGS, FRAME_TYPES, FRAME_V1_LENGTH, MAX_DOWNLINK_BYTES, MODES, UPLINK_FPORT,
   type DeviceFlagName, type GaugeDownlinkData, type GaugeUplinkData, type GaugeUplinkInput
-} from '../../ingest/codecs/gauge-v1.js'
+} from '../../codecs/gauge-v1.js'
 import { MimamoriError } from '../../core/errors.js'
 
 interface UplinkVector {

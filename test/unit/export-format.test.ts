@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { parquetReadObjects } from 'hyparquet'
-import { csvWriter, isoWithOffset, parquetWriter } from '../../ingest/export/format.js'
-import type { Column } from '../../ingest/export/datasets.js'
+import { csvWriter, isoWithOffset, parquetWriter } from '../../store/export/format.js'
+import type { Column } from '../../store/export/datasets.js'
 
 async function collect (write: (sink: PassThrough) => Promise<void>): Promise<Buffer> {
   const sink = new PassThrough()

@@ -3,7 +3,7 @@ import {
   ARIB_T108_AIRTIME_PER_HOUR_MS, AS923_DWELL_LIMIT_MS, as923AirtimeMs, createAirtimeLimiter, DEFAULT_ENERGY_PROFILE,
   estimateBattery, loraAirtimeMs
 } from '../../edge/gauge/energy.js'
-import { FRAME_V1_LENGTH } from '../../ingest/codecs/gauge-v1.js'
+import { FRAME_V1_LENGTH } from '../../codecs/gauge-v1.js'
 
 describe('LoRa AS923 airtime (Semtech formula)', () => {
   it('matches the reference values for the 11-byte frame (24-byte PHY payload) at SF7, SF10 and SF12', () => {

@@ -3,7 +3,7 @@ import { createRng } from '../../core/random.js'
 import { estimateBattery } from '../../edge/gauge/energy.js'
 import { measure } from '../../edge/gauge/measure.js'
 import { createReportingPolicy, type Decision, type ReportingPolicy } from '../../edge/gauge/reporting.js'
-import { decodeDownlink, encodeDownlink, type GaugeDownlinkData } from '../../ingest/codecs/gauge-v1.js'
+import { decodeDownlink, encodeDownlink, type GaugeDownlinkData } from '../../codecs/gauge-v1.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE

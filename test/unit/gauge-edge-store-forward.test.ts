@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createStoreAndForward } from '../../edge/gauge/store-and-forward.js'
-import { decodeGaugeFrame, encodeUplink, type GaugeUplinkInput } from '../../ingest/codecs/gauge-v1.js'
+import { decodeGaugeFrame, encodeUplink, type GaugeUplinkInput } from '../../codecs/gauge-v1.js'
 
 const MINUTE = 60_000
 const T0 = Date.UTC(2025, 8, 1, 3, 0)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Point } from '@influxdata/influxdb-client'
-import { readingToLine } from '../../ingest/store/influx-lines.js'
-import { LineBuilder } from '../../ingest/store/line-protocol.js'
+import { readingToLine } from '../../store/influx-lines.js'
+import { LineBuilder } from '../../store/line-protocol.js'
 import type { Reading } from '../../core/types.js'
 import { createRng } from '../../core/random.js'
 

@@ -4,12 +4,12 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createEventBus, type BusEvents } from '../../core/bus.js'
 import { silentLogger } from '../../core/logger.js'
-import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
+import { createAlerts, type Alerts } from '../../alerts/index.js'
 
 const ref = { kind: 'river', subjectId: 'st-1', rule: 'threshold.danger' }
 const signal = { ...ref, severity: 'severe' as const, title: '氾濫危険水位 超過' }
 
-describe('alert lifecycle (ingest/alerts)', () => {
+describe('alert lifecycle (alerts)', () => {
   let dir: string
   let alerts: Alerts
   let events: Array<BusEvents['alert']>

@@ -6,10 +6,10 @@ import { createEventBus } from '../../core/bus.js'
 import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import type { QcFlag, Reading, Station } from '../../core/types.js'
-import { createAlerts, type Alerts } from '../../ingest/alerts/index.js'
+import { createAlerts, type Alerts } from '../../alerts/index.js'
 import { createRiverRules, stepCrossing, type RiverRules } from '../../ingest/rules/index.js'
-import { createEmbeddedStore } from '../../ingest/store/embedded.js'
-import type { Store } from '../../ingest/store/store.js'
+import { createEmbeddedStore } from '../../store/embedded.js'
+import type { Store } from '../../store/store.js'
 
 const MIN = 60_000
 const station: Station = {

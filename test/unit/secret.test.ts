@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { generateSecret, hashSecret, verifySecret } from '../../broker/secrets.js'
+import { generateSecret, hashSecret, verifySecret } from '../../core/secret-hash.js'
 import { randomSecret } from '../../core/secret.js'
 
 describe('generated secrets', () => {

@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../core/config/load.js'
 import { DEFAULT_JPEG, jpegOptionsFrom, toUploadJpeg } from '../../edge/camera/frame.js'
-import { createVisionEngine, type VisionEngine } from '../../ingest/vision/engine.js'
-import { engineOptionsFrom } from '../../ingest/vision/index.js'
-import type { MonkeyAnalysis } from '../../ingest/vision/types.js'
+import { createVisionEngine, type VisionEngine } from '../../vision/engine.js'
+import { engineOptionsFrom } from '../../vision/index.js'
+import type { MonkeyAnalysis } from '../../vision/types.js'
 import { SHARED } from '../helpers/app.js'
 
 const IMAGES = join(SHARED, 'images')

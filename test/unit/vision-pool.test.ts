@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { silentLogger } from '../../core/logger.js'
 import { loadConfig } from '../../core/config/load.js'
-import { createVision, type Vision } from '../../ingest/vision/index.js'
+import { createVision, type Vision } from '../../vision/index.js'
 import { SHARED } from '../helpers/app.js'
 
 describe('vision worker pool (real model, real images)', () => {

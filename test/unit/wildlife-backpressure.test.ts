@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt, { type MqttClient } from 'mqtt'
 import sharp from 'sharp'
-import { encodeCameraEnvelope } from '../../ingest/codecs/camera-envelope.js'
+import { encodeCameraEnvelope } from '../../codecs/camera-envelope.js'
 import { readDemoConfig, SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { apiFetch } from '../helpers/auth.js'
 

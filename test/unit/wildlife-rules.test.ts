@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Detection } from '../../core/types.js'
-import { contains, distanceM } from '../../ingest/wildlife/geofence.js'
+import { contains, distanceM } from '../../core/geofence.js'
 import { createBurstVoter } from '../../ingest/wildlife/sightings.js'
 
 const det = (frameIndex: number, positive: boolean, o: Partial<Detection> = {}): Detection => ({

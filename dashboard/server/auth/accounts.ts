@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { dummyHash, hashSecret, verifySecret } from '../../../broker/secrets.js'
+import { dummyHash, hashSecret, verifySecret } from '../../../core/secret-hash.js'
 import { MimamoriError } from '../../../core/errors.js'
-import { openSqlite } from '../../../ingest/store/sqlite.js'
+import { openSqlite } from '../../../store/sqlite.js'
 import { ROLES, type Role } from './access.js'
 import { randomSecret } from '../../../core/secret.js'
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
-import type { Alerts } from '../../../ingest/alerts/index.js'
+import type { Alerts } from '../../../alerts/index.js'
 import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../schemas.js'
 import { OPERATORS, READERS } from '../auth/access.js'
 

@@ -3,9 +3,9 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import { classifyLevel } from '../../../core/levels.js'
 import type { LevelStatus, Reading, Station } from '../../../core/types.js'
-import { gaugeDownlink, type PublishDownlink } from '../../../ingest/downlink.js'
-import { liveBand } from '../../../ingest/rules/band.js'
-import type { Store } from '../../../ingest/store/store.js'
+import { gaugeDownlink, type PublishDownlink } from '../../../codecs/downlink.js'
+import { liveBand } from '../../../core/river/band.js'
+import type { Store } from '../../../store/store.js'
 import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../schemas.js'
 import type { Static } from 'typebox'
 import { OPERATORS, READERS } from '../auth/access.js'
@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000
 /** one query may span at most this long; longer history is the time-series backend's export job */
 const MAX_SPAN_DAYS = 366
 
-/** `band`: the live band (ingest/rules/band.ts) when the caller knows it; else the latest level's */
+/** `band`: the live band (core/river/band.ts) when the caller knows it; else the latest level's */
 export function stationView (station: Station, latest: Reading | undefined, band?: LevelStatus | 'unknown') {
   return {
     ...station,

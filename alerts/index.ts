@@ -1,0 +1,230 @@
+/**
+ * Alerts: ONE lifecycle for every kind of alert (river now, wildlife and others later).
+ *
+ *   pending ──confirm──▶ firing ──acknowledge(by)──▶ acknowledged ──resolve(by)──▶ resolved
+ *      │                    │                                                        ▲
+ *      └──────acknowledge───┴──────────── clear (condition gone) / resolve(by) ───────┘
+ *
+ * Interface for rule engines (river: ingest/rules; wildlife: sighting voting):
+ *
+ *   const alerts = createAlerts({ file, bus, logger })          // or app.alerts in the all-in-one
+ *   alerts.raise({ kind: 'wildlife', subjectId: 'cam-01', rule: 'sighting', severity: 'moderate',
+ *                  title: 'サル出没 / monkeys sighted', details: { species: 'macaque', votes: 4 },
+ *                  time: observationMs, drill: false }, { confirmed: true })
+ *   alerts.clear({ kind: 'wildlife', subjectId: 'cam-01', rule: 'sighting' }, { time })
+ *   alerts.acknowledge(id, 'hunter:tanaka');  alerts.resolve(id, 'hunter:tanaka', { note: 'chased off' })
+ *   alerts.list({ state: ['pending', 'firing'], kind: 'wildlife' })
+ *
+ * Guarantees:
+ * - Deduplicated: at most one open (not resolved) alert per key `${kind}/${subjectId}/${rule}` (+ `/drill`).
+ *   Raising again while open refreshes it (occurrences, lastSeenAt, details) and escalates the
+ *   severity if the new one is worse; it never opens a second alert. A DB unique index enforces it.
+ * - Idempotent: raise/clear/acknowledge/resolve repeated give the same result; acknowledging an
+ *   acknowledged alert or resolving a resolved one returns it unchanged. Acknowledging a resolved
+ *   alert is a conflict (MIMAMORI_ERR_ALERT_STATE, HTTP 409); an unknown id is MIMAMORI_ERR_NOT_FOUND.
+ * - `raise(..., { confirmed: false })` opens it as `pending` (e.g. a suspect reading waiting for the
+ *   next one, or a minimum dwell not yet served); a later confirmed raise moves it to `firing`.
+ * - Persisted in the embedded SQLite file with an audit trail of every transition (who, when, note).
+ * - Every creation, transition and severity escalation emits the bus event `alert` { alert, from, to }.
+ * - `drill: true` (訓練) alerts are kept apart by key and flagged; channels must never send them publicly.
+ * - Times: `time` is the data time of the observation driving the change (rules pass the reading's
+ *   time, so a replay or a late backlog gets correct timestamps); human actions use the clock.
+ */
+import { randomUUID } from 'node:crypto'
+import type { EventBus } from '../core/bus.js'
+import { MimamoriError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { ALERT_SEVERITIES, type Alert, type AlertSeverity, type AlertState } from '../core/types.js'
+import { openAlertRepository, type AlertFilter, type AlertRepository, type AlertTransition } from './repository.js'
+
+export type { AlertFilter, AlertTransition }
+
+/** Identifies the one open alert a rule may have for a subject. */
+export interface AlertRef {
+  kind: string
+  subjectId: string
+  rule: string
+  drill?: boolean | undefined
+}
+
+export interface AlertSignal extends AlertRef {
+  severity: AlertSeverity
+  title: string
+  message?: string | undefined
+  details?: Record<string, unknown> | undefined
+  /** data time of the observation (ms); default: the clock */
+  time?: number | undefined
+}
+
+export interface Alerts {
+  /** the condition holds: open (pending/firing) or refresh the open alert with this key */
+  raise(signal: AlertSignal, options?: { confirmed?: boolean }): Alert
+  /** the condition is gone: resolve the open alert with this key, if any (by defaults to 'system') */
+  clear(ref: AlertRef, options?: { time?: number, resolution?: string, by?: string }): Alert | undefined
+  acknowledge(id: string, by: string, options?: { time?: number, note?: string }): Alert
+  resolve(id: string, by: string, options?: { time?: number, note?: string }): Alert
+  get(id: string): Alert | undefined
+  findOpen(ref: AlertRef): Alert | undefined
+  list(filter?: AlertFilter): Alert[]
+  history(id: string): AlertTransition[]
+  close(): Promise<void>
+}
+
+export interface AlertsDeps {
+  /** the embedded SQLite file (same as the store's); ':memory:' for unit tests */
+  file: string
+  logger: Logger
+  bus?: EventBus | undefined
+  /** ms since epoch; the replay passes its data clock */
+  clock?: (() => number) | undefined
+}
+
+export function alertKey (ref: AlertRef): string {
+  return `${ref.kind}/${ref.subjectId}/${ref.rule}${ref.drill === true ? '/drill' : ''}`
+}
+
+export function severityRank (s: AlertSeverity): number {
+  return ALERT_SEVERITIES.indexOf(s)
+}
+
+export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDeps): Alerts {
+  const log = logger.child({ component: 'alerts' })
+  const repo: AlertRepository = openAlertRepository(file)
+  let closed = false
+
+  const emit = (alert: Alert, from: AlertState | null): void => {
+    bus?.emit('alert', { alert, from, to: alert.state })
+    if (from !== alert.state) log.info({ id: alert.id, key: alert.key, from, to: alert.state, drill: alert.drill }, 'alert transition')
+  }
+  const guard = (): void => {
+    if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'alerts are closed')
+  }
+  const mustGet = (id: string): Alert => {
+    const a = repo.get(id)
+    if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${id}`)
+    return a
+  }
+  const validate = (s: AlertSignal): void => {
+    for (const k of ['kind', 'subjectId', 'rule', 'title'] as const) {
+      if (typeof s[k] !== 'string' || s[k] === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `alert ${k} must be a non-empty string`)
+    }
+    if (!ALERT_SEVERITIES.includes(s.severity)) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `alert severity must be one of ${ALERT_SEVERITIES.join(', ')}`)
+  }
+
+  return {
+    raise (signal, { confirmed = true } = {}) {
+      guard()
+      validate(signal)
+      const key = alertKey(signal)
+      const time = signal.time ?? clock()
+      const result = repo.transaction((): { alert: Alert, from: AlertState | null, changed: boolean } => {
+        const open = repo.openByKey(key)
+        if (open === undefined) {
+          const alert: Alert = {
+            id: randomUUID(),
+            key,
+            kind: signal.kind,
+            subjectId: signal.subjectId,
+            rule: signal.rule,
+            severity: signal.severity,
+            state: confirmed ? 'firing' : 'pending',
+            drill: signal.drill === true,
+            title: signal.title,
+            message: signal.message ?? '',
+            details: signal.details ?? {},
+            observedAt: time,
+            lastSeenAt: time,
+            occurrences: 1,
+            createdAt: time,
+            updatedAt: time,
+            firedAt: confirmed ? time : null,
+            acknowledgedAt: null,
+            acknowledgedBy: null,
+            resolvedAt: null,
+            resolvedBy: null,
+            resolution: null
+          }
+          repo.insert(alert, 'system', null)
+          return { alert, from: null, changed: true }
+        }
+        const escalates = severityRank(signal.severity) > severityRank(open.severity)
+        const next: Alert = {
+          ...open,
+          severity: escalates ? signal.severity : open.severity,
+          title: escalates ? signal.title : open.title,
+          message: signal.message ?? open.message,
+          details: signal.details ?? open.details,
+          lastSeenAt: Math.max(open.lastSeenAt, time),
+          occurrences: open.occurrences + 1,
+          updatedAt: time
+        }
+        if (open.state === 'pending' && confirmed) {
+          next.state = 'firing'
+          next.firedAt = time
+          repo.update(next, open.state, 'system', 'confirmed')
+          return { alert: next, from: open.state, changed: true }
+        }
+        repo.refresh(next, escalates ? open.severity : undefined)
+        return { alert: next, from: open.state, changed: escalates }
+      })
+      if (result.changed) emit(result.alert, result.from)
+      return result.alert
+    },
+
+    clear (ref, { time = clock(), resolution = 'cleared', by = 'system' } = {}) {
+      guard()
+      const key = alertKey(ref)
+      const result = repo.transaction(() => {
+        const open = repo.openByKey(key)
+        if (open === undefined) return undefined
+        const next: Alert = { ...open, state: 'resolved', resolvedAt: time, resolvedBy: by, resolution, updatedAt: time }
+        repo.update(next, open.state, by, resolution)
+        return { alert: next, from: open.state }
+      })
+      if (result === undefined) return undefined
+      emit(result.alert, result.from)
+      return result.alert
+    },
+
+    acknowledge (id, by, { time = clock(), note } = {}) {
+      guard()
+      if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'acknowledge needs who (by)')
+      const result = repo.transaction(() => {
+        const a = mustGet(id)
+        if (a.state === 'acknowledged') return { alert: a, from: a.state, changed: false }
+        if (a.state === 'resolved') {
+          throw new MimamoriError('MIMAMORI_ERR_ALERT_STATE', `alert ${id} is already resolved`, { details: { state: a.state } })
+        }
+        const next: Alert = { ...a, state: 'acknowledged', acknowledgedAt: time, acknowledgedBy: by, updatedAt: time }
+        repo.update(next, a.state, by, note ?? null)
+        return { alert: next, from: a.state, changed: true }
+      })
+      if (result.changed) emit(result.alert, result.from)
+      return result.alert
+    },
+
+    resolve (id, by, { time = clock(), note } = {}) {
+      guard()
+      if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'resolve needs who (by)')
+      const result = repo.transaction(() => {
+        const a = mustGet(id)
+        if (a.state === 'resolved') return { alert: a, from: a.state, changed: false }
+        const next: Alert = { ...a, state: 'resolved', resolvedAt: time, resolvedBy: by, resolution: note ?? 'manual', updatedAt: time }
+        repo.update(next, a.state, by, note ?? null)
+        return { alert: next, from: a.state, changed: true }
+      })
+      if (result.changed) emit(result.alert, result.from)
+      return result.alert
+    },
+
+    get: id => { guard(); return repo.get(id) },
+    findOpen: ref => { guard(); return repo.openByKey(alertKey(ref)) },
+    list: (filter = {}) => { guard(); return repo.list(filter) },
+    history: id => { guard(); return repo.history(id) },
+    async close () {
+      if (closed) return
+      closed = true
+      repo.close()
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { randomSecret } from './secret.js'
+
+/**
+ * Device and service secrets: random, shown once, stored only as an scrypt
+ * hash (node:crypto, memory-hard) in a self-describing string
+ * `scrypt$N$r$p$salt$hash` so the cost can be raised later without a migration.
+ */
+const DEFAULT_COST = { N: 16_384, r: 8, p: 1 }
+const KEY_BYTES = 32
+const SALT_BYTES = 16
+
+/** 24 random bytes as base64url: 192 bits, safe in a shell, after a CLI option and in firmware config. */
+export function generateSecret (): string {
+  return randomSecret(24)
+}
+
+async function derive (secret: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {
+  return await new Promise((resolve, reject) => {
+    scrypt(secret, salt, KEY_BYTES, { ...cost, maxmem: 64 * 1024 * 1024 }, (err, key) => { err === null ? resolve(key) : reject(err) })
+  })
+}
+
+export async function hashSecret (secret: string): Promise<string> {
+  const salt = randomBytes(SALT_BYTES)
+  const key = await derive(secret, salt, DEFAULT_COST)
+  return ['scrypt', DEFAULT_COST.N, DEFAULT_COST.r, DEFAULT_COST.p, salt.toString('base64'), key.toString('base64')].join('$')
+}
+
+/** A real hash of nothing, verified against when the account does not exist, so timing does not tell. */
+let dummy: Promise<string> | undefined
+export async function dummyHash (): Promise<string> {
+  dummy ??= hashSecret(generateSecret())
+  return await dummy
+}
+
+export async function verifySecret (secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$')
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false
+  const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string]
+  const expected = Buffer.from(hash, 'base64')
+  const actual = await derive(secret, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) })
+  return actual.length === expected.length && timingSafeEqual(actual, expected)
+}
+
+/** A URL fit for a log line: `mqtt://user:secret@host` → `mqtt://user:***@host`; not a URL → as is. */
+export function redactUrl (url: string): string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return url
+  }
+  if (u.password === '') return url
+  u.password = '***'
+  return u.toString()
+}

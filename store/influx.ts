@@ -1,0 +1,268 @@
+import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client'
+import type { Config } from '../core/config/schema.js'
+import { MimamoriError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { Reading } from '../core/types.js'
+import { createDrainer, type DrainStats, type OutboxSink } from './outbox/drain.js'
+import { openOutbox, type OutboxCounts } from './outbox/outbox.js'
+import { detectionPoint, detectionToLine, isDetectionPoint, readingToLine, rowToReading } from './influx-lines.js'
+import { bucketReadings, mergeBuckets } from './series.js'
+import type { ReadingQuery, SeriesBucket, SeriesQuery, Store } from './store.js'
+
+export type InfluxConfig = Config['store']['influx']
+
+export interface InfluxStoreOptions {
+  /** app state (stations, cameras, images) and the outbox table live here */
+  embedded: Store
+  /** the embedded database file; the outbox opens its own connection to it */
+  file: string
+  influx: InfluxConfig
+  logger: Logger
+  /** run the drainer in this process (ingest); a dashboard-only process reads but never drains */
+  drain: boolean
+}
+
+export interface InfluxStore extends Store {
+  /** resolves when every committed reading has reached the time-series database */
+  flushed(timeoutMs: number): Promise<void>
+  outboxStats(): OutboxCounts & { drain: Readonly<DrainStats> | null }
+}
+
+/**
+ * Time series in InfluxDB (or anything speaking its v2 write API and InfluxQL),
+ * app state in the embedded store. Writes go to the durable outbox first, so
+ * the MQTT ack never waits on the network and an outage loses nothing.
+ */
+export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
+  const cfg = o.influx
+  const log = o.logger.child({ component: 'store', backend: 'influxdb' })
+  const outbox = openOutbox(o.file)
+  const sink = createInfluxSink(cfg)
+  const drainer = o.drain
+    ? createDrainer({
+      outbox,
+      sink,
+      logger: o.logger,
+      batchSize: cfg.batchSize,
+      flushIntervalMs: cfg.flushIntervalMs,
+      paceTargetMs: cfg.paceTargetMs,
+      retryMinMs: cfg.retryMinMs,
+      retryMaxMs: cfg.retryMaxMs,
+      keepSentMs: cfg.keepSentDays * 86_400_000
+    })
+    : undefined
+  drainer?.start()
+  const queryBase = (cfg.queryUrl === '' ? cfg.url : cfg.queryUrl).replace(/\/+$/, '')
+  const database = cfg.database === '' ? cfg.bucket : cfg.database
+  log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain }, 'influxdb store open')
+  let closing: Promise<void> | undefined
+  let readFailing = false
+
+  async function influxql (q: string): Promise<Array<Record<string, unknown>>> {
+    return (await influxqlResults(q)).flat()
+  }
+
+  /** one HTTP request; one row list per statement (a `;`-separated query answers each in order) */
+  async function influxqlResults (q: string): Promise<Array<Array<Record<string, unknown>>>> {
+    const url = `${queryBase}/query?${new URLSearchParams({ db: database, q, epoch: 'ms' }).toString()}`
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (cfg.token !== '') headers.authorization = `Token ${cfg.token}`
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(cfg.timeoutMs) })
+    if (!res.ok) throw new MimamoriError('MIMAMORI_ERR_TSDB', `InfluxQL query failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`)
+    const body = await res.json() as { results?: Array<{ error?: string, series?: Array<{ columns: string[], values: unknown[][] }> }> }
+    const out: Array<Array<Record<string, unknown>>> = []
+    for (const result of body.results ?? []) {
+      if (result.error !== undefined) throw new MimamoriError('MIMAMORI_ERR_TSDB', `InfluxQL: ${result.error}`)
+      const rows: Array<Record<string, unknown>> = []
+      for (const s of result.series ?? []) {
+        for (const values of s.values) rows.push(Object.fromEntries(s.columns.map((c, i) => [c, values[i]])))
+      }
+      out.push(rows)
+    }
+    return out
+  }
+
+  /**
+   * Three statements in one request over the same GROUP BY time() grid (epoch-aligned,
+   * as the embedded backend cuts): usable levels (flag < 4), suspect/failed counts,
+   * and all frames (count of seq) so gaps = frames − levels. Points written before
+   * QC existed have no qc_flag and drop out of the first statement.
+   */
+  async function seriesFromInflux (stationId: string, q: SeriesQuery): Promise<SeriesBucket[]> {
+    const m = quoteIdent(cfg.measurement)
+    const where = `"station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms`
+    const group = `GROUP BY time(${Math.max(1, Math.round(q.bucketMs))}ms) fill(none)`
+    const sql = [
+      `SELECT mean("level") AS "mean", min("level") AS "min", max("level") AS "max", count("level") AS "count" FROM ${m} WHERE ${where} AND "qc_flag" < 4 ${group}`,
+      `SELECT count("level") AS "flagged" FROM ${m} WHERE ${where} AND "qc_flag" >= 3 AND "qc_flag" <= 4 ${group}`,
+      `SELECT count("seq") AS "frames", count("level") AS "levels" FROM ${m} WHERE ${where} ${group}`
+    ].join('; ')
+    const [good = [], flagged = [], frames = []] = await influxqlResults(sql)
+    // VictoriaMetrics answers /query with rows that carry no time: that is no InfluxQL, read the ledger instead
+    if ([...good, ...flagged, ...frames].some(r => typeof r.time !== 'number')) throw new MimamoriError('MIMAMORI_ERR_TSDB', 'the query endpoint gave rows without a time (not InfluxQL)')
+    const byTime = new Map<number, SeriesBucket>()
+    const at = (time: number): SeriesBucket => {
+      let b = byTime.get(time)
+      if (b === undefined) { b = { time, mean: null, min: null, max: null, count: 0, flagged: 0, missing: 0 }; byTime.set(time, b) }
+      return b
+    }
+    for (const r of good) Object.assign(at(Number(r.time)), { mean: num(r.mean), min: num(r.min), max: num(r.max), count: Number(r.count ?? 0) })
+    for (const r of flagged) at(Number(r.time)).flagged = Number(r.flagged ?? 0)
+    for (const r of frames) at(Number(r.time)).missing = Math.max(0, Number(r.frames ?? 0) - Number(r.levels ?? 0))
+    return [...byTime.values()].sort((a, b) => a.time - b.time)
+  }
+
+  const e = o.embedded
+  const store: InfluxStore = {
+    backend: 'influxdb',
+    saveStations: list => { e.saveStations(list) },
+    listStations: () => e.listStations(),
+    getStation: id => e.getStation(id),
+    stationByDevice: id => e.stationByDevice(id),
+    saveCameras: list => { e.saveCameras(list) },
+    listCameras: () => e.listCameras(),
+    getCamera: id => e.getCamera(id),
+    writeCameraImage: async img => await e.writeCameraImage(img),
+    latestCameraImages: async () => await e.latestCameraImages(),
+
+    async writeReading (r) {
+      if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
+      await drainer?.pace()
+      const result = await outbox.enqueue(r)
+      if (result === 'inserted') drainer?.kick(true)
+      return result
+    },
+
+    async writeDetection (d) {
+      if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
+      // same outbox as the readings (committed before this resolves); the sink tells the rows apart by key
+      if ((await outbox.enqueue(detectionPoint(d) as unknown as Reading)) === 'inserted') drainer?.kick()
+    },
+
+    async updateReadingQc (stationId, time, qc) {
+      if (outbox.revise(stationId, time, r => ({ ...r, qc }))) drainer?.kick()
+      else log.warn({ station: stationId, time }, 'QC revision for a reading no longer in the outbox ledger; not applied to InfluxDB')
+    },
+
+    async readings (stationId, q: ReadingQuery) {
+      const local = outbox.inRange(stationId, q.from, q.to, true)
+      let remote: Reading[]
+      try {
+        const sql = `SELECT * FROM ${quoteIdent(cfg.measurement)} WHERE "station" = ${quoteString(stationId)} AND time >= ${Math.floor(q.from)}ms AND time <= ${Math.floor(q.to)}ms ORDER BY time ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${q.limit}`
+        const rows = await influxql(sql)
+        // VictoriaMetrics answers /query with rows that carry no time: not InfluxQL, so the ledger answers
+        if (rows.some(r => typeof r.time !== 'number')) throw new MimamoriError('MIMAMORI_ERR_TSDB', 'the query endpoint gave rows without a time (not InfluxQL)')
+        remote = rows.map(rowToReading)
+        readFailing = false
+      } catch (err) {
+        // The database is down: the ledger still holds recent rows (keepSentDays), so answer from it.
+        if (!readFailing) log.warn({ err: (err as Error).message }, 'InfluxQL read failed; answering from the outbox ledger until it works again')
+        readFailing = true
+        remote = outbox.inRange(stationId, q.from, q.to, false)
+      }
+      const byTime = new Map<number, Reading>()
+      for (const r of remote) byTime.set(r.time, r)
+      for (const r of local) byTime.set(r.time, r)
+      const sign = q.order === 'asc' ? 1 : -1
+      return [...byTime.values()].sort((a, b) => sign * (a.time - b.time)).slice(0, q.limit)
+    },
+
+    async readingSeries (stationId, q) {
+      // undelivered rows are not in the database yet: fold them into the grid
+      const pending = bucketReadings(outbox.inRange(stationId, q.from, q.to, true), q)
+      let remote: SeriesBucket[]
+      try {
+        remote = await seriesFromInflux(stationId, q)
+        readFailing = false
+      } catch (err) {
+        if (!readFailing) log.warn({ err: (err as Error).message }, 'InfluxQL read failed; answering from the outbox ledger until it works again')
+        readFailing = true
+        return bucketReadings(outbox.inRange(stationId, q.from, q.to, false), q)
+      }
+      return pending.length === 0 ? remote : mergeBuckets(remote, pending, q.bucketMs)
+    },
+
+    async latestReadings () {
+      // Each station's newest row is never pruned from the ledger, so this needs no network.
+      const out = new Map<string, Reading>()
+      for (const [id, r] of outbox.latest()) if (e.getStation(id) !== undefined) out.set(id, r)
+      return out
+    },
+
+    async flushed (timeoutMs) {
+      if (drainer === undefined) throw new MimamoriError('MIMAMORI_ERR_INTERNAL', 'this process does not drain the outbox')
+      await drainer.idle(timeoutMs)
+    },
+
+    outboxStats: () => ({ ...outbox.counts(), drain: drainer?.stats ?? null }),
+
+    async close () {
+      closing ??= (async () => {
+        if (drainer !== undefined) {
+          if (cfg.closeFlushMs > 0 && drainer.stats.consecutiveFailures === 0) {
+            await drainer.idle(cfg.closeFlushMs).catch(() => { log.warn('outbox not empty at shutdown; the rest is sent on next start') })
+          }
+          await drainer.stop()
+        }
+        await sink.close()
+        outbox.close()
+        await e.close()
+        log.info('influxdb store closed')
+      })()
+      await closing
+    }
+  }
+  return store
+}
+
+/** `/healthz` figures: pending/delivered/rejected rows and drain state; empty for other backends. */
+export function outboxHealth (store: Store | undefined): { outbox?: ReturnType<InfluxStore['outboxStats']> } {
+  if (store === undefined || !('outboxStats' in store)) return {}
+  try {
+    return { outbox: (store as InfluxStore).outboxStats() }
+  } catch {
+    return {}
+  }
+}
+
+function createInfluxSink (cfg: InfluxConfig): OutboxSink & { close(): Promise<void> } {
+  const client = new InfluxDB({ url: cfg.url, token: cfg.token === '' ? undefined : cfg.token, timeout: cfg.timeoutMs })
+  // The outbox owns retries: the client must report every failure at once and buffer nothing.
+  const api: WriteApi = client.getWriteApi(cfg.org, cfg.bucket, cfg.precision, {
+    batchSize: cfg.batchSize + 1,
+    flushInterval: 0,
+    maxRetries: 0,
+    maxBufferLines: cfg.batchSize + 1,
+    writeFailed: async (error: Error) => { throw error }
+  })
+  return {
+    async write (readings) {
+      let lines: string[]
+      try {
+        lines = readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision))
+      } catch (err) {
+        throw new UnwritableReading((err as Error).message)
+      }
+      api.writeRecords(lines)
+      await api.flush()
+    },
+    isContentError: err => err instanceof UnwritableReading || (err instanceof HttpError && (err.statusCode === 400 || err.statusCode === 422)),
+    async close () {
+      api.dispose()
+    }
+  }
+}
+
+class UnwritableReading extends Error {}
+
+function num (v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+function quoteIdent (s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+function quoteString (s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+}
