@@ -75,8 +75,11 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     return s
   }
 
+  const maxLagMs = config.notify.historical.maxLagMinutes * 60_000
+  /** whether the reading being evaluated is history (received long after its time): set per reading in process() */
+  let historical = false
   const signal = (station: Station, o: RuleSettings, rule: string, rest: Omit<AlertSignal, 'kind' | 'subjectId' | 'rule' | 'drill'>): AlertSignal =>
-    ({ kind: RIVER_KIND, subjectId: station.id, rule, drill: o.drill, ...rest })
+    ({ kind: RIVER_KIND, subjectId: station.id, rule, drill: o.drill, historical, ...rest })
   const ref = (station: Station, o: RuleSettings, rule: string): { kind: string, subjectId: string, rule: string, drill: boolean } =>
     ({ kind: RIVER_KIND, subjectId: station.id, rule, drill: o.drill })
 
@@ -164,6 +167,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     // store and the API, but the current state of the river is about the newest data.
     if (st.lastTime !== null && r.time <= st.lastTime) return
     st.lastTime = r.time
+    historical = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs
     const o = ruleSettings(config, station)
     if (st.silentOpen) {
       alerts.clear(ref(station, o, 'silent'), { time: r.time })
@@ -201,6 +205,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   }
 
   function checkSilence (now = clock()): void {
+    // silence is about now, never history
+    historical = false
     for (const station of store.listStations()) {
       const st = states.get(station.id)
       if (st?.lastTime == null) continue
