@@ -191,6 +191,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     getAlert: id => alertsRef.get(id),
     findOpenAlert: (stationId, rule, drill) => alertsRef.findOpen({ kind: 'river', subjectId: stationId, rule, drill }),
     timezone: n.timezone,
+    trendWindowMs: config.river.rules.trendWindowMinutes * 60_000,
     clock,
     kick
   })

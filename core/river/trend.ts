@@ -26,3 +26,28 @@ export function hoursToReach (level: number, slope: number | null, target: numbe
   if (slope === null || slope <= 0 || level >= target) return null
   return (target - level) / slope
 }
+
+/**
+ * THE trend of a station, for every place that shows or writes one (the rules, the
+ * trends API, the advisory draft): the least-squares slope over the last `windowMs`
+ * of data, or null ("unknown") while less than half a window of data is there —
+ * after a restart, a gap, or a new gauge. Unknown is never "not rising".
+ * `points` sorted by time, usable readings only.
+ */
+export function windowTrend (points: ReadonlyArray<{ time: number, level: number }>, windowMs: number): number | null {
+  const last = points.at(-1)
+  if (last === undefined) return null
+  const recent = points.filter(p => p.time >= last.time - windowMs)
+  const span = last.time - recent[0]!.time
+  return span >= windowMs / 2 ? slopePerHour(recent) : null
+}
+
+export type TrendKey = 'rising' | 'steady' | 'falling' | 'unknown'
+
+/** ±5 cm/h is "steady" (a gauge's noise over an hour) */
+export function trendKey (rate: number | null): TrendKey {
+  if (rate === null) return 'unknown'
+  if (rate > 0.05) return 'rising'
+  if (rate < -0.05) return 'falling'
+  return 'steady'
+}

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Config } from '../../../core/config/schema.js'
 import type { Station } from '../../../core/types.js'
-import { hoursToReach, slopePerHour } from '../../../core/river/trend.js'
+import { hoursToReach, windowTrend } from '../../../core/river/trend.js'
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
@@ -64,9 +64,8 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
       const last = latest.get(s.id)
       if (last === undefined) return { stationId: s.id, level: null, time: null, rateMPerHour: null, next: null, hoursToNext: null }
       const recent = (await store.readings(s.id, { from: last.time - windowMs, to: last.time, limit: 500, order: 'asc' })).filter(usable)
-      const span = recent.length < 2 ? 0 : recent[recent.length - 1]!.time - recent[0]!.time
-      // the rules' own condition: half a window of data before a slope means anything
-      const rate = span >= windowMs / 2 ? slopePerHour(recent) : null
+      // the one trend (core/river/trend.ts): null = unknown until half a window of data is there
+      const rate = windowTrend(recent, windowMs)
       const next = nextThreshold(last.level, s.thresholds)
       return {
         stationId: s.id,
