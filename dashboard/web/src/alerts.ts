@@ -1,6 +1,6 @@
 import { fetchOpenAlerts, isOpen, severityRank, type AlertEvent, type AlertState, type AlertView } from './alerts-api.js'
 import { createAlertActions } from './alerts-actions.js'
-import { BANNER_RANK, createBanner, createMarkerRings } from './alerts-banner.js'
+import { BANNER_RANK, createBanner, createMarkerRings, type AlertSubject } from './alerts-banner.js'
 import { byConcern, renderAlertList, ruleLabel } from './alerts-list.js'
 import { createOperator } from './alerts-operator.js'
 import { groupAlerts, refreshStationNow, type AlertGroup } from './alert-groups.js'
@@ -13,15 +13,7 @@ import { displayName, t } from './i18n.js'
 
 export { SEVERITY_COLOUR, ruleLabel } from './alerts-list.js'
 
-/** What an alert is about, looked up by subjectId in /api/stations and /api/cameras. */
-export interface AlertSubject {
-  type: 'station' | 'camera'
-  id: string
-  name: string
-  nameEn: string
-  lat: number
-  lon: number
-}
+export type { AlertSubject } from './alerts-banner.js'
 
 export interface AlertPanelDeps {
   map: L.Map

@@ -54,3 +54,8 @@ export function compass (bearingDeg: number): string {
   const i = Math.round((((bearingDeg % 360) + 360) % 360) / 45) % 8
   return (lang() === 'en' ? DIRS_EN : DIRS_JA)[i]!
 }
+
+/** every message of one language (the copy test reads them all) */
+export function allNotifyMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(STRINGS).map(([k, v]) => [k, v[l]]))
+}
