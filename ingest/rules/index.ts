@@ -51,6 +51,8 @@ interface StationState {
   missing: number
   /** a `silent` alert may be open: only then does a reading clear it (no alert transaction per reading) */
   silentOpen: boolean
+  /** threshold rules whose open alert was raised from historical data (not announced yet) */
+  historicalOpen: Set<string>
 }
 
 /**
@@ -69,7 +71,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   const stateOf = (stationId: string): StationState => {
     let s = states.get(stationId)
     if (s === undefined) {
-      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0, silentOpen: false }
+      s = { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0, silentOpen: false, historicalOpen: new Set() }
       states.set(stationId, s)
     }
     return s
@@ -98,15 +100,19 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       }
       const step = stepCrossing(cs, x, time, value, o)
       const rule = `threshold.${th.key}`
-      if (step === 'raise' || step === 'pending') {
+      // raised from a back-fill and still above with current data: raise again, now it is news (alerts/index.ts)
+      const confirmsHistory = step === null && cs.active && !historical && x >= value && st.historicalOpen.delete(rule)
+      if (step === 'raise' || step === 'pending' || confirmsHistory) {
+        if (historical && step === 'raise') st.historicalOpen.add(rule)
         alerts.raise(signal(station, o, rule, {
           severity: th.severity,
           title: `${station.name}: ${th.ja} 到達 / ${station.nameEn}: ${th.en} reached`,
           message: `水位 ${x.toFixed(2)} m ≥ ${th.ja} ${value.toFixed(2)} m`,
           details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString() },
           time
-        }), { confirmed: step === 'raise' })
+        }), { confirmed: step !== 'pending' })
       } else if (step === 'clear') {
+        st.historicalOpen.delete(rule)
         alerts.clear(ref(station, o, rule), { time })
       } else if (step === 'cancel') {
         alerts.clear(ref(station, o, rule), { time, resolution: 'unconfirmed' })
@@ -237,8 +243,9 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         const o = ruleSettings(config, station)
         const st = stateOf(station.id)
         for (const th of THRESHOLD_RULES) {
-          const active = alerts.findOpen(ref(station, o, `threshold.${th.key}`)) !== undefined
-          st.crossings.set(th.key, { active, aboveSince: null, belowSince: null })
+          const open = alerts.findOpen(ref(station, o, `threshold.${th.key}`))
+          st.crossings.set(th.key, { active: open !== undefined, aboveSince: null, belowSince: null })
+          if (open?.details.historical === true) st.historicalOpen.add(`threshold.${th.key}`)
         }
         st.rateActive = alerts.findOpen(ref(station, o, 'rateOfRise')) !== undefined
         st.forecastActive = alerts.findOpen(ref(station, o, 'forecast.danger')) !== undefined
