@@ -182,7 +182,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
     const forecast = d.findOpenAlert(station.id, 'forecast.danger', alert?.drill === true)
     const eta = typeof forecast?.details.expectedAt === 'string' ? Date.parse(forecast.details.expectedAt) : NaN
     const parts = [
-      `${station.river}・${stationLabel(station)}の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）を超えています`}。`,
+      `${station.river}・${stationLabel(station)}の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）に達しています`}。`,
       trend,
       Number.isFinite(eta) && key === 'rising' ? `このままでは ${localTime(eta, d.timezone)} 頃に氾濫危険水位（${station.thresholds.danger.toFixed(2)} m）に達する見込みです。` : '',
       `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`,
