@@ -121,7 +121,8 @@ export const ConfigSchema = Type.Object({
       statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
       imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope) and mmr/v1/camera/+/detection (results + thumbnail)' }),
       otherPayloadBytes: Type.Integer({ minimum: 64, default: 65_536, description: 'largest payload on any other topic (service events, ChirpStack)' }),
-      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'failed logins per client address per authWindowMs before further attempts are refused unchecked' }),
+      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'full secret checks that may fail per client address per authWindowMs; each is counted before it runs, further CONNECTs from that address are refused unchecked unless their secret is one that verified before (known-good cache)' }),
+      authDeviceFailures: Type.Integer({ minimum: 1, default: 5, description: 'failed checks per account id before its back-off (1 s doubling up to authWindowMs); the known-good secret still passes' }),
       authWindowMs: Type.Integer({ minimum: 1000, default: 60_000 })
     }, { additionalProperties: false, default: {} }),
     persistence: Type.Object({
