@@ -17,6 +17,14 @@ import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 
 export interface AppInfo {
   dashboardUrl: string
+  /** the demo's one-time sign-in link (dashboard.auth.demoLogin) */
+  demoLink?: string
+  /** the dashboard speaks TLS itself */
+  dashboardSecure: boolean
+  /** the dashboard is bound to a non-loopback address */
+  dashboardNetworkBind: boolean
+  /** an enabled admin account exists */
+  hasAdmin: boolean
   mqttUrl: string
   mqttPort: number
   wsUrl: string
@@ -142,7 +150,15 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           await fleet.start()
         }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
-        return { dashboardUrl: web.url, mqttUrl: localMqtt, mqttPort: ports.port, wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt` }
+        return {
+          dashboardUrl: web.url,
+          ...(web.demoLink === undefined ? {} : { demoLink: web.demoLink }),
+          dashboardSecure: web.secure,
+          dashboardNetworkBind: web.networkBind,
+          hasAdmin: web.hasAdmin,
+          mqttUrl: localMqtt, mqttPort: ports.port,
+          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`
+        }
       } catch (err) {
         await app.close()
         throw err

@@ -198,3 +198,9 @@ export const ExportQuery = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' })
 }, { additionalProperties: false })
+
+/** GET /api/server-info (dashboard/contract/server-info.ts is the browser's type of it) */
+export const ServerInfoBody = Type.Object({
+  secure: Type.Boolean({ description: 'this request arrived over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy)' }),
+  networkBind: Type.Boolean({ description: 'dashboard.host is not loopback' })
+})
