@@ -46,8 +46,14 @@ export interface RiverRulesDeps {
  * (ingest/qc `valueTrusted`).
  */
 export function createRiverRules ({ config, logger, bus, store, alerts, clock = Date.now }: RiverRulesDeps): RiverRules {
+  const alertsNow = alerts
   const log = logger.child({ component: 'rules', kind: RIVER_KIND })
   const states = new Map<string, StationState>()
+  const maxLagMs = config.notify.historical.maxLagMinutes * 60_000
+  /** the same alerts, marking what they raise as history (a reading received long after its time) */
+  const historicalAlerts: Alerts = Object.assign(Object.create(alerts) as Alerts, {
+    raise: ((signal, opts) => alerts.raise({ ...signal, historical: true }, opts)) satisfies Alerts['raise']
+  })
   const key = {}
   let timer: NodeJS.Timeout | undefined
 
@@ -61,7 +67,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   }
 
   /** a frame without a level: the gauge talks but measures nothing, a sensor fault (センサー異常) */
-  function missingLevel (station: Station, st: StationState, r: Reading): void {
+  function missingLevel (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
     const o = ruleSettings(config, station)
     st.missing++
     if (st.missing >= config.river.rules.sensorFaultAfterMissing && alerts.findOpen(refOf(station, o, 'sensorFault')) === undefined) {
@@ -83,6 +89,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     // store and the API, but the current state of the river is about the newest data.
     if (st.lastTime !== null && r.time <= st.lastTime) return
     const o = ruleSettings(config, station)
+    // history (a backlog, a back-fill, a replay without shift) is judged but announced by nobody
+    const alerts = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs ? historicalAlerts : alertsNow
     gapSilence(alerts, station, o, st, r.time)
     if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
     st.lastTime = r.time
@@ -93,7 +101,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
 
     const flag = r.qc?.flag ?? 1
     if (flag === 9 || !Number.isFinite(r.level)) {
-      missingLevel(station, st, r)
+      missingLevel(alerts, station, st, r)
       return
     }
     if (st.missing > 0) {
