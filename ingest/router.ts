@@ -3,6 +3,8 @@ import { parseTopic } from '../core/topics.js'
 import type { HandlerContext } from './handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
 import { handleChirpstackUplink } from './handlers/chirpstack.js'
+import { handleLorawanUplink } from './handlers/lorawan.js'
+import { parseGenericUp, parseTtsUp } from '../codecs/lorawan/uplink.js'
 import { handleCameraImage } from './handlers/camera.js'
 import { handleCameraDetection } from './handlers/camera-detection.js'
 import { handleDeviceStatus } from './handlers/status.js'
@@ -23,6 +25,7 @@ function kindOf (topic: string): Route | undefined {
   const t = parseTopic(topic)
   if (t === null) return undefined
   if (t.type === 'chirpstack') return 'chirpstack'
+  if (t.type !== 'device') return undefined
   if (t.channel === 'status') return 'status'
   if (t.kind === 'gauge' && t.channel === 'up') return 'gauge'
   if (t.kind === 'camera' && t.channel === 'image') return 'image'
@@ -49,7 +52,16 @@ export function createRouter (ctx: HandlerContext): (msg: IngestMessage) => Prom
       if (r === 'inserted' || r === 'duplicate') count(r, 'stored')
       return
     }
-    if (t === null) throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
+    if (t !== null && t.type === 'tts') {
+      const up = parseTtsUp(payload, t.deviceId)
+      if (up !== null) count(await handleLorawanUplink(ctx, up, receivedAt), 'stored')
+      return
+    }
+    if (t !== null && t.type === 'lorawan') {
+      count(await handleLorawanUplink(ctx, parseGenericUp(payload, t.devEui), receivedAt), 'stored')
+      return
+    }
+    if (t === null || t.type !== 'device') throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
     switch (kindOf(topic)) {
       case 'gauge': count(await handleGaugeUplink(ctx, t.deviceId, payload, UPLINK_FPORT, receivedAt), 'stored'); return
       case 'image': count(await handleCameraImage(ctx, t.deviceId, payload, receivedAt), 'images'); return
