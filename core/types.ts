@@ -38,6 +38,10 @@ export interface Station {
   sensorHeight: number
   /** the sensor's maximum range, metres (e.g. 5.0: an ultrasonic sensor reports 5000 mm for no echo); levels at or below sensorHeight − this fail QC gross range */
   sensorRangeM?: number | undefined
+  /** vendor device profile id (codecs/vendor/profiles.ts); unset: the gauge speaks our frame v1 */
+  profile?: string | undefined
+  /** depth / level profiles: the probe's zero above the gauge zero, m (distance profiles use sensorHeight) */
+  installOffsetM?: number | undefined
   thresholds: Thresholds
   /** river gauge (default) or street-depth sensor: picks the QC limits (core/river/qc-limits.ts) */
   type?: 'river' | 'street' | undefined
@@ -208,4 +212,17 @@ export interface Sighting {
   suppressed: boolean
   /** hunters whose areas contain the camera */
   hunters: string[]
+}
+
+/** What a vendor device profile measures: distance down to the water, a level, or a depth above a probe. */
+export type ProfileMeasure = 'distance' | 'level' | 'depth'
+
+/** One device profile as the commissioning form lists it (GET /api/devices/profiles). */
+export interface DeviceProfileSummary {
+  id: string
+  vendor: string
+  model: string
+  measures: ProfileMeasure
+  /** the unit the decoded field is read in (mm, bar, …) */
+  unit: string
 }
