@@ -41,9 +41,9 @@ export interface App {
 export function openStore (config: Config, logger: Logger, { drain = true }: { drain?: boolean } = {}): Store {
   const file = resolve(config.dataDir, config.store.file)
   const embedded = createEmbeddedStore({ file, logger })
-  // Stations and cameras come from config; the database keeps them for other processes.
-  embedded.saveStations(config.stations)
-  embedded.saveCameras(config.cameras)
+  // The configuration file seeds the fleet registry (store/fleet.ts): an entry is added when new and
+  // applied when it changed since the last start; otherwise what staff changed on the fleet page stands.
+  embedded.fleet.seed({ stations: config.stations, cameras: config.cameras })
   if (config.store.backend === 'influxdb') {
     // Only the process that ingests drains the outbox; a dashboard process just reads.
     return createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain })

@@ -43,6 +43,10 @@ export interface Station {
   drill?: boolean | undefined
   /** per-station QC / rule tuning; unset keys use the global `river` config */
   tuning?: StationRiverTuning | undefined
+  /** fleet registry (store/fleet.ts): maintenance = readings stored, alerts suppressed; retired = refused, data kept */
+  state?: import('./fleet/types.js').FleetState | undefined
+  /** payload format: our frame ('mimamori-frame-v1') or a vendor device profile id */
+  profile?: string | undefined
 }
 
 export interface Camera {
@@ -55,6 +59,10 @@ export interface Camera {
   onDeviceInference?: boolean | undefined
   /** 訓練: every wildlife alert of this camera is a drill */
   drill?: boolean | undefined
+  /** fleet registry (store/fleet.ts): maintenance = photos stored, alerts suppressed; retired = refused */
+  state?: import('./fleet/types.js').FleetState | undefined
+  /** a bought trail camera (fleet/ intake: e-mail or HTTP upload) rather than our MQTT camera */
+  trail?: boolean | undefined
 }
 
 export interface Reading {

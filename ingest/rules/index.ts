@@ -9,6 +9,7 @@ import { ruleSettings, type RuleSettings } from './settings.js'
 import { stepCrossing, THRESHOLD_RULES, type CrossingState } from '../../core/river/thresholds.js'
 import { hoursToReach, slopePerHour } from '../../core/river/trend.js'
 import { supports } from '../../core/river/band.js'
+import type { AppliedThresholds } from '../../core/fleet/types.js'
 
 export { ruleSettings, type RuleSettings } from './settings.js'
 export { stepCrossing, THRESHOLD_RULES, type CrossingState } from '../../core/river/thresholds.js'
@@ -16,6 +17,13 @@ export { hoursToReach, slopePerHour } from '../../core/river/trend.js'
 export { createBandTracker, liveBand, supports, type BandTracker } from '../../core/river/band.js'
 
 export const RIVER_KIND = 'river'
+
+/** the revision in force at `time` and what an alert records of it (details.thresholds) */
+function appliedThresholds (store: Store, station: Station, time: number): { thresholds: Station['thresholds'], record: AppliedThresholds } {
+  const rev = store.fleet.thresholdsAt(station.id, time)
+  const thresholds = rev?.thresholds ?? station.thresholds
+  return { thresholds, record: { ...thresholds, revision: rev?.revision ?? 0, validFrom: new Date(rev?.validFrom ?? 0).toISOString(), source: rev?.source ?? 'station document' } }
+}
 
 export interface RiverRules {
   start(): Promise<void>
@@ -81,8 +89,10 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     ({ kind: RIVER_KIND, subjectId: station.id, rule, drill: o.drill })
 
   function evaluate (station: Station, st: StationState, r: Reading): void {
-    const o = ruleSettings(config, station)
-    const t = station.thresholds
+    // the thresholds in force at the reading's time (fleet registry, effective-dated), recorded on every alert
+    const applied = appliedThresholds(store, station, r.time)
+    const t = applied.thresholds
+    const o = ruleSettings(config, { ...station, thresholds: t })
     const x = r.level
     const time = r.time
 
@@ -100,7 +110,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
           severity: th.severity,
           title: `${station.name}: ${th.ja} 到達 / ${station.nameEn}: ${th.en} reached`,
           message: `水位 ${x.toFixed(2)} m ≥ ${th.ja} ${value.toFixed(2)} m`,
-          details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString() },
+          details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString(), thresholds: applied.record },
           time
         }), { confirmed: step === 'raise' })
       } else if (step === 'clear') {
@@ -124,7 +134,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         severity: 'moderate',
         title: `${station.name}: 急激な水位上昇 / ${station.nameEn}: rapid rise`,
         message: `上昇速度 ${slope.toFixed(2)} m/h`,
-        details: { level: x, slopeMPerHour: slope, limitMPerHour: o.rateOfRiseMPerHour },
+        details: { level: x, slopeMPerHour: slope, limitMPerHour: o.rateOfRiseMPerHour, thresholds: applied.record },
         time
       }))
     } else if (st.rateActive && (slope === null || slope < o.rateOfRiseMPerHour / 2 || x < o.gateLevel - o.hysteresisM)) {
@@ -141,7 +151,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
         severity: 'severe',
         title: `${station.name}: 3時間以内に氾濫危険水位到達の見込み / ${station.nameEn}: flood danger level expected within ${(o.forecastHorizonMs / 3_600_000).toFixed(0)} h`,
         message: `約${Math.round(etaMs / 60_000)}分後に ${t.danger.toFixed(2)} m 到達見込み (上昇 ${slope!.toFixed(2)} m/h)`,
-        details: { level: x, target: t.danger, etaMinutes: Math.round(etaMs / 60_000), expectedAt: new Date(time + etaMs).toISOString(), slopeMPerHour: slope },
+        details: { level: x, target: t.danger, etaMinutes: Math.round(etaMs / 60_000), expectedAt: new Date(time + etaMs).toISOString(), slopeMPerHour: slope, thresholds: applied.record },
         time
       }))
     } else if (st.forecastActive) {
@@ -168,6 +178,11 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     if (st.silentOpen) {
       alerts.clear(ref(station, o, 'silent'), { time: r.time })
       st.silentOpen = false
+    }
+    // 点検中 (maintenance): the reading is stored, no alert is raised; the level is the baseline afterwards
+    if (station.state === 'maintenance' || station.state === 'retired') {
+      if (Number.isFinite(r.level) && (r.qc?.flag ?? 1) !== 4) st.lastLevel = r.level
+      return
     }
 
     const flag = r.qc?.flag ?? 1
@@ -204,6 +219,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     for (const station of store.listStations()) {
       const st = states.get(station.id)
       if (st?.lastTime == null) continue
+      if (station.state === 'maintenance' || station.state === 'retired') continue
       const o = ruleSettings(config, station)
       const limit = st.lastLevel !== null && st.lastLevel >= o.gateLevel ? o.silentObserveMs : o.silentAfterMs
       // refreshed here too: in cluster mode another worker may have raised it

@@ -1,0 +1,55 @@
+import type { Thresholds } from '../types.js'
+
+/**
+ * The fleet registry's shared shapes (store/fleet.ts keeps them, the dashboard
+ * and the CLI edit them, ingest reads them). Browser-safe: types and pure code only.
+ */
+
+/** active: normal; maintenance: readings stored, alerts suppressed (点検中); retired: the device is refused, its data stays */
+export const FLEET_STATES = ['active', 'maintenance', 'retired'] as const
+export type FleetState = typeof FLEET_STATES[number]
+
+export type FleetKind = 'gauge' | 'camera'
+
+/** where a device's entry came from: the configuration file (seed) or the fleet page / API / import */
+export type FleetOrigin = 'config' | 'api'
+
+/** One effective-dated set of thresholds: valid from `validFrom` until the next revision's validFrom. */
+export interface ThresholdRevision {
+  stationId: string
+  /** 1, 2, … per station */
+  revision: number
+  /** ms since epoch; the first revision of a station is valid from 0 (always) */
+  validFrom: number
+  thresholds: Thresholds
+  /** where the values came from (e.g. "山形県 河川課 2026-04 告示", "config file") */
+  source: string
+  /** who recorded it (user name, "config", "cli") */
+  by: string
+  reason: string | null
+  recordedAt: number
+}
+
+/** The registry's own facts about a device, beside the station/camera document. */
+export interface FleetEntry {
+  kind: FleetKind
+  /** station id for gauges, camera id for cameras */
+  id: string
+  state: FleetState
+  stateSince: number
+  stateBy: string
+  stateReason: string | null
+  /** payload format: 'mimamori-frame-v1' (our 11-byte frame) or a vendor device profile id */
+  profile: string
+  origin: FleetOrigin
+  createdAt: number
+}
+
+/** What an alert records of the thresholds that applied when it fired (details.thresholds). */
+export interface AppliedThresholds extends Thresholds {
+  revision: number
+  validFrom: string
+  source: string
+}
+
+export const OUR_FRAME_PROFILE = 'mimamori-frame-v1'
