@@ -16,6 +16,10 @@ export interface Thresholds {
   flooding: number
 }
 
+/** fleet registry device state: active; maintenance (点検中) = readings stored, alerts suppressed; retired = refused, data kept */
+export const FLEET_STATES = ['active', 'maintenance', 'retired'] as const
+export type FleetState = typeof FLEET_STATES[number]
+
 /** Ordered from calm to worst; the index is the severity. */
 export const LEVEL_STATUSES = ['normal', 'standby', 'caution', 'evacuationJudgement', 'danger', 'flooding'] as const
 export type LevelStatus = typeof LEVEL_STATUSES[number]
@@ -44,7 +48,7 @@ export interface Station {
   /** per-station QC / rule tuning; unset keys use the global `river` config */
   tuning?: StationRiverTuning | undefined
   /** fleet registry (store/fleet.ts): maintenance = readings stored, alerts suppressed; retired = refused, data kept */
-  state?: import('./fleet/types.js').FleetState | undefined
+  state?: FleetState | undefined
   /** payload format: our frame ('mimamori-frame-v1') or a vendor device profile id */
   profile?: string | undefined
 }
@@ -60,7 +64,7 @@ export interface Camera {
   /** 訓練: every wildlife alert of this camera is a drill */
   drill?: boolean | undefined
   /** fleet registry (store/fleet.ts): maintenance = photos stored, alerts suppressed; retired = refused */
-  state?: import('./fleet/types.js').FleetState | undefined
+  state?: FleetState | undefined
   /** a bought trail camera (fleet/ intake: e-mail or HTTP upload) rather than our MQTT camera */
   trail?: boolean | undefined
 }

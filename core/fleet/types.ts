@@ -1,13 +1,11 @@
-import type { Thresholds } from '../types.js'
+import type { FleetState, Thresholds } from '../types.js'
+export { FLEET_STATES, type FleetState } from '../types.js'
 
 /**
  * The fleet registry's shared shapes (store/fleet.ts keeps them, the dashboard
  * and the CLI edit them, ingest reads them). Browser-safe: types and pure code only.
  */
 
-/** active: normal; maintenance: readings stored, alerts suppressed (点検中); retired: the device is refused, its data stays */
-export const FLEET_STATES = ['active', 'maintenance', 'retired'] as const
-export type FleetState = typeof FLEET_STATES[number]
 
 export type FleetKind = 'gauge' | 'camera'
 
