@@ -51,3 +51,22 @@ export interface AppliedThresholds extends Thresholds {
 }
 
 export const OUR_FRAME_PROFILE = 'mimamori-frame-v1'
+
+/**
+ * MQTT credentials for a commissioned device, from the broker's account registry.
+ * The dashboard gets this from the process wiring (cli/app.ts), as it gets its downlink publisher:
+ * services never import each other.
+ */
+export interface DeviceAccounts {
+  /** registers the device and returns its secret: the only time it exists in clear */
+  add(id: string, kind: FleetKind, stationId?: string): Promise<{ username: string, password: string }>
+  /** the device can no longer connect (retired) */
+  revoke(id: string): void
+}
+
+/** the one-time credentials answer of a commissioning request */
+export interface IssuedCredentials {
+  mqtt?: { username: string, password: string, topic: string } | undefined
+  /** trail cameras: SMTP AUTH user = mailbox, password; HTTP upload: Bearer token = the same secret */
+  intake?: { mailbox: string, password: string, uploadPath: string } | undefined
+}

@@ -66,3 +66,36 @@ export function thresholdProblem (t: Partial<Record<keyof Thresholds, unknown>>)
   }
   return null
 }
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const isText = (v: unknown, max = 200): v is string => typeof v === 'string' && v.trim() !== '' && v.length <= max
+
+/** The fields every device placed on the map has (id, names, position). */
+function placeProblem (x: Record<string, unknown>): FieldProblem | null {
+  if (typeof x.id !== 'string' || !ID.test(x.id)) return problem('id', '英数字と . _ - で64文字以内にしてください', 'letters, digits, . _ - (at most 64)')
+  if (!isText(x.name)) return problem('name', '入力してください', 'is required')
+  if (!isText(x.nameEn)) return problem('nameEn', '入力してください', 'is required')
+  if (!isNum(x.lat) || x.lat < -90 || x.lat > 90) return problem('lat', '-90〜90 の数値にしてください (地図をクリック)', 'must be −90…90 (click the map)')
+  if (!isNum(x.lon) || x.lon < -180 || x.lon > 180) return problem('lon', '-180〜180 の数値にしてください (地図をクリック)', 'must be −180…180 (click the map)')
+  return null
+}
+
+/** A gauge to commission (fleet page, `mimamori fleet import`): the first problem, or null. */
+export function stationProblem (x: Record<string, unknown>): FieldProblem | null {
+  const p = placeProblem(x)
+  if (p !== null) return p
+  if (!isText(x.river)) return problem('river', '入力してください', 'is required')
+  if (typeof x.deviceId !== 'string' || !ID.test(x.deviceId)) return problem('deviceId', '英数字と . _ - で64文字以内にしてください', 'letters, digits, . _ - (at most 64)')
+  if (!isNum(x.datum)) return problem('datum', '数値を入力してください', 'a number is required')
+  if (!isNum(x.sensorHeight) || x.sensorHeight <= 0) return problem('sensorHeight', '0 より大きい数値にしてください', 'must be a number above 0')
+  if (x.profile !== undefined && !isText(x.profile, 100)) return problem('profile', '選択してください', 'choose one')
+  const t = x.thresholds
+  if (t === null || typeof t !== 'object') return problem('caution', '数値を入力してください', 'a number is required')
+  return thresholdProblem(t as Record<string, unknown>)
+}
+
+/** A camera to commission: ours (MQTT) or a bought trail camera (e-mail / upload). */
+export function cameraProblem (x: Record<string, unknown>): FieldProblem | null {
+  return placeProblem(x)
+}
