@@ -50,7 +50,15 @@ export const ErrorCodes = {
   MIMAMORI_ERR_NOTIFY_CHANNEL: { status: 502, message: 'a notification channel could not deliver (peer unreachable or refused)' },
   MIMAMORI_ERR_NOTIFY_GONE: { status: 410, message: 'the notification address no longer exists (push subscription expired, user blocked)' },
   MIMAMORI_ERR_NOTIFY_CONFIG: { status: 503, message: 'the notification channel is not configured' },
-  MIMAMORI_ERR_ADVISORY_STATE: { status: 409, message: 'the evacuation advisory is not in a state that allows this' }
+  MIMAMORI_ERR_ADVISORY_STATE: { status: 409, message: 'the evacuation advisory is not in a state that allows this' },
+  // official disaster information (official/): JMA 防災情報XML is hostile until parsed safely
+  MIMAMORI_ERR_OFFICIAL_TOO_LARGE: { status: 413, message: 'the JMA document exceeds the configured size limit' },
+  MIMAMORI_ERR_OFFICIAL_DTD: { status: 422, message: 'the document declares a DOCTYPE or ENTITY (refused: entity expansion and external entities)' },
+  MIMAMORI_ERR_OFFICIAL_MALFORMED: { status: 422, message: 'the document is not well-formed XML (malformed, truncated or not UTF-8)' },
+  MIMAMORI_ERR_OFFICIAL_NAMESPACE: { status: 422, message: 'the document is not a JMA 防災情報XML telegram or Atom feed (unexpected root or namespace)' },
+  MIMAMORI_ERR_OFFICIAL_UNSUPPORTED: { status: 422, message: 'the telegram is of a kind or structure this parser does not handle' },
+  MIMAMORI_ERR_OFFICIAL_FETCH: { status: 502, message: 'the JMA feed or telegram could not be fetched' },
+  MIMAMORI_ERR_OFFICIAL_CRITERIA: { status: 400, message: 'the decision-support criteria are invalid' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes
