@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { NotifySchema } from './notify-schema.js'
+import { OfficialSchema } from './official-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -259,6 +260,7 @@ export const ConfigSchema = Type.Object({
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   notify: NotifySchema,
+  official: OfficialSchema,
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] }),
   hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })
