@@ -17,6 +17,8 @@ export interface ReceiveResult {
 export interface Receiver {
   /** stores the raw telegram, parses it safely and applies it; a refused document changes nothing */
   receive(bytes: Uint8Array, source: string): ReceiveResult
+  /** records a document refused before its bytes were read (too large on the wire) */
+  refuse(source: string, errorCode: string, size: number): void
   readonly state: ReadonlyMap<string, AreaState>
   onChange(fn: (changed: AreaState[], telegram: Telegram) => void): () => void
 }
@@ -92,8 +94,15 @@ export function createReceiver ({ repo, logger, statuses, relevant, maxBytes, cl
     return { id, outcome, telegram, changed: result.changed }
   }
 
+  function refuse (source: string, errorCode: string, size: number): void {
+    const id = createHash('sha256').update(`refused:${source}`).digest('hex')
+    log.warn({ source, errorCode, size }, 'telegram refused')
+    repo.insertTelegram({ id, receivedAt: clock(), source, bytes: size, product: null, infoKind: null, infoType: null, status: null, office: null, eventId: null, serial: null, reportTime: null, headTitle: null, xml: null, outcome: 'refused', errorCode })
+  }
+
   return {
     receive,
+    refuse,
     state,
     onChange (fn) { listeners.add(fn); return () => { listeners.delete(fn) } }
   }
