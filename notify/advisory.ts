@@ -3,7 +3,7 @@ import { MimamoriError } from '../core/errors.js'
 import type { Alert, Station } from '../core/types.js'
 import type { Store } from '../store/store.js'
 import { suggestAdvisoryLevel } from '../core/river/advisory-level.js'
-import { trendKey, windowTrend, type TrendKey } from '../core/river/trend.js'
+import { trendKey, windowTrend, type TrendKey, type TrendWindow } from '../core/river/trend.js'
 import { THRESHOLD_RULES } from '../core/river/thresholds.js'
 import { ADVISORY_NAMES } from './levels.js'
 import { capIdentifier, localTime, stationLabel } from './message.js'
@@ -38,7 +38,7 @@ export interface AdvisoryDeps {
   findOpenAlert: (stationId: string, rule: string, drill: boolean) => Alert | undefined
   timezone: string
   /** the rules' trend window (river.rules.trendWindowMinutes): the draft states the same trend as the pages */
-  trendWindowMs: number
+  trendWindow: TrendWindow
   clock: () => number
   /** a new outbox event was committed */
   kick: () => void
@@ -162,13 +162,13 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
 
   /** the latest usable level and THE trend (same window and rule as the trends API) */
   async function current (station: Station, alert: Alert | undefined, now: number): Promise<{ levelM: number | null, at: number, rate: number | null }> {
-    const readings = d.store === undefined ? [] : await d.store.readings(station.id, { from: now - d.trendWindowMs * 2, to: now + 60_000, limit: 1000 })
+    const readings = d.store === undefined ? [] : await d.store.readings(station.id, { from: now - d.trendWindow.maxMs, to: now + 60_000, limit: 1000 })
     const usable = readings.filter(r => Number.isFinite(r.level) && (r.qc?.flag ?? 1) !== 4).sort((x, y) => x.time - y.time)
     const latest = usable.at(-1)
     return {
       levelM: latest?.level ?? (typeof alert?.details.level === 'number' ? alert.details.level : null),
       at: latest?.time ?? alert?.observedAt ?? now,
-      rate: windowTrend(usable.map(r => ({ time: r.time, level: r.level })), d.trendWindowMs)
+      rate: windowTrend(usable.map(r => ({ time: r.time, level: r.level })), d.trendWindow)
     }
   }
 

@@ -1,3 +1,4 @@
+import { trendWindowOf } from '../core/river/trend.js'
 import { resolve } from 'node:path'
 import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
@@ -203,7 +204,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     getAlert: id => alertsRef.get(id),
     findOpenAlert: (stationId, rule, drill) => alertsRef.findOpen({ kind: 'river', subjectId: stationId, rule, drill }),
     timezone: n.timezone,
-    trendWindowMs: config.river.rules.trendWindowMinutes * 60_000,
+    trendWindow: trendWindowOf(config.river.rules),
     clock,
     kick
   })

@@ -1,6 +1,6 @@
 import { fetchOpenAlerts, isOpen, severityRank, type AlertEvent, type AlertState, type AlertView } from './alerts-api.js'
 import { createAlertActions } from './alerts-actions.js'
-import { BANNER_RANK, createBanner, createMarkerRings, type AlertSubject } from './alerts-banner.js'
+import { BANNER_RANK, createBanner, createMarkerRings } from './alerts-banner.js'
 import { byConcern, renderAlertList, ruleLabel } from './alerts-list.js'
 import { createOperator } from './alerts-operator.js'
 import { groupAlerts, refreshStationNow, type AlertGroup } from './alert-groups.js'
@@ -12,8 +12,9 @@ import { byId, h } from './dom.js'
 import { displayName, t } from './i18n.js'
 
 export { SEVERITY_COLOUR, ruleLabel } from './alerts-list.js'
+import type { AlertSubject } from './alerts-api.js'
 
-export type { AlertSubject } from './alerts-banner.js'
+export type { AlertSubject } from './alerts-api.js'
 
 export interface AlertPanelDeps {
   map: L.Map
