@@ -114,7 +114,7 @@ describe('Japanese copy', () => {
       await store.writeReading({ stationId: STATION.id, deviceId: 'gauge-01', time, receivedAt: time, level: 0.4 + i * 0.046, batteryV: 3.6, temperatureC: 10, spreadMm: 1, validPings: 10, totalPings: 10, deviceFlags: 0, seq: i } as never)
     }
     nstore = openNotifyStore(file)
-    advisories = createAdvisories({ nstore, store, getAlert: () => undefined, findOpenAlert: () => undefined, timezone: 'Asia/Tokyo', trendWindowMs: 3_600_000, clock: () => now, kick: () => {} })
+    advisories = createAdvisories({ nstore, store, getAlert: () => undefined, findOpenAlert: () => undefined, timezone: 'Asia/Tokyo', trendWindow: { windowMs: 3_600_000, minReadings: 3, maxMs: 3 * 3_600_000 }, clock: () => now, kick: () => {} })
   })
 
   afterAll(async () => {
