@@ -100,7 +100,7 @@ describe('ready for a real night (Chromium)', () => {
     expect(text).toContain('高齢者等避難（警戒レベル3）を発令します')
     expect(text).not.toContain('緊急安全確保')
     expect(text).not.toContain('内川の内川')
-    await page.screenshot({ path: join(SHOTS, 'advisory-dialog.png') })
+    await page.screenshot({ path: join(SHOTS, 'advisory-preselect.png') })
     await dialog.locator('#advisory-next').click()
     await page.locator('#confirm-yes').click()
     const issued = page.locator('#advisory-issued')
