@@ -132,6 +132,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           store,
           alerts,
           sendDownlink,
+          unlockMqtt: target => brokerRef.unlockAuth(target),
           ...(notifier === undefined ? {} : { notifier }),
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })

@@ -39,6 +39,8 @@ export interface Station {
   /** the sensor's maximum range, metres (e.g. 5.0: an ultrasonic sensor reports 5000 mm for no echo); levels at or below sensorHeight − this fail QC gross range */
   sensorRangeM?: number | undefined
   thresholds: Thresholds
+  /** river gauge (default) or street-depth sensor: picks the QC limits (core/river/qc-limits.ts) */
+  type?: 'river' | 'street' | undefined
   /** 訓練局: a drill/replay station; all its alerts are drills (never sent publicly) */
   drill?: boolean | undefined
   /** per-station QC / rule tuning; unset keys use the global `river` config */
@@ -99,6 +101,10 @@ export interface StationRiverTuning {
   maxLevel?: number | undefined
   maxRateMPerHour?: number | undefined
   jumpM?: number | undefined
+  jumpRateMPerHour?: number | undefined
+  noiseM?: number | undefined
+  /** the sensor zero (street surface): threshold hysteresis never reaches it */
+  zeroLevel?: number | undefined
   rateOfRiseMPerHour?: number | undefined
   hysteresisM?: number | undefined
   silentAfterMinutes?: number | undefined

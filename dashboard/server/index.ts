@@ -20,6 +20,7 @@ import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
 import { createMetrics } from './metrics.js'
+import { mqttAdminRoutes, type UnlockMqtt } from './routes/mqtt-admin.js'
 import { READERS, SIGNED_IN } from './auth/access.js'
 import { ensureDemoUser, isLoopbackHost, registerAuth } from './auth/index.js'
 import type { ServerInfo } from '../contract/server-info.js'
@@ -70,13 +71,15 @@ export interface DashboardDeps {
   sendDownlink?: SendDownlink
   /** the all-in-one passes the notifier that drains; a separate dashboard process opens one that only reads and writes rows */
   notifier?: Notifier
+  /** the all-in-one passes its broker's brute-force unlock (POST /api/admin/mqtt-unlock) */
+  unlockMqtt?: UnlockMqtt
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier, unlockMqtt }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
@@ -115,6 +118,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(alertRoutes, { alerts })
   void app.register(notifyRoutes, { notifier, alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
+  void app.register(mqttAdminRoutes, unlockMqtt === undefined ? {} : { unlockMqtt })
   // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)
   const notifyFigures = (): Record<string, Record<string, number>> => Object.fromEntries(notifier.status().map(c =>
     [c.channel, { sent: c.sent, failedAttempts: c.failedAttempts, givenUp: c.givenUp, consecutiveFailures: c.consecutiveFailures, pending: c.pending }]))

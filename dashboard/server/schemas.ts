@@ -155,6 +155,12 @@ export const AlertActionBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000 }))
 }, { additionalProperties: false })
 
+/** one click on a station event: the alerts of the group, the one that speaks for it first */
+export const AlertGroupActionBody = Type.Object({
+  ids: Type.Array(Type.String({ pattern: '^[0-9a-f-]{36}$' }), { minItems: 1, maxItems: 50, uniqueItems: true }),
+  note: Type.Optional(Type.String({ maxLength: 1000 }))
+}, { additionalProperties: false })
+
 export const AlertIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) })
 
 /** hydrograph: `points` bounds the answer; the server picks the bucket width (one query on either store) */
