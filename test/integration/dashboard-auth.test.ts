@@ -392,8 +392,10 @@ describe('dashboard accounts and the access hook', () => {
   it('refuses a network bind while no admin exists, and demo login anywhere but loopback', async () => {
     const accounts = openAccounts(resolve(t.config.dataDir, t.config.store.file))
     try {
-      // the test app's own admins: disable them for this check
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, true)
+      // the test app's own admins: switched off for this check by the flag alone (accounts.setDisabled would also
+      // revoke their API tokens for good, which the other tests of this file still use)
+      const adminsOff = (off: boolean): void => { accounts.db.prepare("UPDATE users SET disabled = ? WHERE role = 'admin'").run(off ? 1 : 0) }
+      adminsOff(true)
       const open = (dashboard: Partial<typeof t.config.dashboard>) => createDashboard({
         config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
       })
@@ -403,12 +405,12 @@ describe('dashboard accounts and the access hook', () => {
       const demo = open({ host: '0.0.0.0', auth: { ...t.config.dashboard.auth, demoLogin: true } })
       await expect(demo.start()).rejects.toMatchObject({ code: 'MIMAMORI_ERR_CONFIG' })
       await demo.close()
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, false)
+      adminsOff(false)
       const served = open({ host: '0.0.0.0' })
       await served.start()
       await served.close()
     } finally {
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, false)
+      accounts.db.prepare("UPDATE users SET disabled = 0 WHERE role = 'admin'").run()
       accounts.close()
     }
   })
