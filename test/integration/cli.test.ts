@@ -98,7 +98,7 @@ describe('mimamori CLI', () => {
       expect(out).not.toContain('DEMO')
       // the same facts for pages: GET /api/server-info (the hunter page warns from it)
       const port = /:(\d+)$/.exec(url!)![1]
-      expect(await (await fetch(`http://127.0.0.1:${port}/api/server-info`)).json()).toEqual({ secure: false, networkBind: true })
+      expect(await (await fetch(`http://127.0.0.1:${port}/api/server-info`)).json()).toEqual({ secure: false, networkBind: true, demo: false })
     } finally {
       r.child.kill('SIGINT')
       expect(await r.exit).toBe(0)

@@ -100,7 +100,7 @@ describe('dashboard accounts and the access hook', () => {
     expect(feed.headers['content-type']).toContain('application/atom+xml')
     const info = await app.inject({ url: '/api/server-info' })
     expect(info.statusCode).toBe(200)
-    expect(info.json()).toEqual({ secure: false, networkBind: false })
+    expect(info.json()).toEqual({ secure: false, networkBind: false, demo: false })
     // behind a trusted proxy the browser's https is what counts; here no proxy is trusted, so the header is ignored
     expect((await app.inject({ url: '/api/server-info', headers: { 'x-forwarded-proto': 'https' } })).json()).toMatchObject({ secure: false })
   })
@@ -424,6 +424,8 @@ describe('dashboard accounts and the access hook', () => {
       const info = await demo.start()
       expect(info.demoLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/auth\/demo\?token=[A-Za-z0-9_-]{43}$/)
       expect(matrixMismatches(demo.app.accessTable, readRoleMatrix(), { demo: true })).toEqual([])
+      // the sign-in page learns that the link, not a password, is the way in
+      expect((await demo.app.inject({ url: '/api/server-info' })).json()).toEqual({ secure: false, networkBind: false, demo: true })
       relays.push(await hostRewritingProxy(info.port), await tcpForwarder(info.port))
       for (const relay of relays) {
         const base = `http://127.0.0.1:${relay.port}`
