@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openAccounts } from '../../dashboard/server/auth/accounts.js'
+import { createAuditLog, type NewAuditEntry } from '../../dashboard/server/auth/audit.js'
 import { createLoginGuard, type Admission } from '../../dashboard/server/auth/login-guard.js'
 
 const MIN = 60_000
@@ -79,5 +84,30 @@ describe('sign-in guard (fake clock)', () => {
     for (let i = 0; i < 4; i++) attempt(g.admit({ username: `user-${i}`, address: '10.0.0.1', device: undefined }))
     expect(g.admit({ username: 'sato', address: '10.0.0.1', device: undefined })).toMatchObject({ ok: false, reason: 'address' })
     expect(g.admit({ username: 'sato', address: '10.0.0.1', device: 'dev-1' }).ok).toBe(true)
+  })
+})
+
+describe('unlocks read from the audit log (real SQLite)', () => {
+  it('count only from the CLI or a successful admin request, never a refused attempt under the same action', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mimamori-guard-'))
+    const accounts = openAccounts(join(dir, 'm.db'))
+    try {
+      const audit = createAuditLog(accounts.db)
+      const row = (e: Partial<NewAuditEntry>): void => { audit.record({ actor: null, role: null, via: null, ip: '192.0.2.1', action: 'user.unlock', subject: 'Sato', detail: {}, at: 2000, ...e }) }
+      // an anonymous and a staff attempt: audited (refused), and nothing more
+      row({ detail: { status: 401 } })
+      row({ actor: 'staff-1', role: 'staff', via: 'session', detail: { status: 403 } })
+      row({ actor: 'admin-1', role: 'admin', via: 'token', detail: { status: 404 } })
+      expect(audit.doneAfter('user.unlock', 'sato', 1000)).toBe(false)
+      row({ actor: 'admin-1', role: 'admin', via: 'session', detail: { status: 200 } })
+      expect(audit.doneAfter('user.unlock', 'sato', 1000)).toBe(true)
+      expect(audit.doneAfter('user.unlock', 'sato', 2000)).toBe(false)
+      row({ via: 'cli:root', ip: null, at: 3000 })
+      expect(audit.doneAfter('user.unlock', 'SATO', 2500)).toBe(true)
+      expect(audit.doneAfter('user.unlock', 'kato', 0)).toBe(false)
+    } finally {
+      accounts.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
