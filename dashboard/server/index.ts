@@ -31,6 +31,8 @@ import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../alerts/index.js'
 import { createNotifier, type Notifier } from '../../notify/index.js'
 import { notifyRoutes } from './routes/notify.js'
+import { fleetRoutes } from './routes/fleet.js'
+import type { DeviceAccounts } from '../../core/fleet/types.js'
 
 /** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
 function atLeast (log: Logger, level: 'warn'): string {
@@ -73,13 +75,15 @@ export interface DashboardDeps {
   notifier?: Notifier
   /** the all-in-one passes its broker's brute-force unlock (POST /api/admin/mqtt-unlock) */
   unlockMqtt?: UnlockMqtt
+  /** MQTT accounts for devices commissioned on the fleet page (the broker's registry, from the process wiring) */
+  deviceAccounts?: DeviceAccounts
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier, unlockMqtt }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
@@ -119,6 +123,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(notifyRoutes, { notifier, alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
   void app.register(mqttAdminRoutes, unlockMqtt === undefined ? {} : { unlockMqtt })
+  void app.register(fleetRoutes, { store, bus, accounts: deviceAccounts })
   // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)
   const notifyFigures = (): Record<string, Record<string, number>> => Object.fromEntries(notifier.status().map(c =>
     [c.channel, { sent: c.sent, failedAttempts: c.failedAttempts, givenUp: c.givenUp, consecutiveFailures: c.consecutiveFailures, pending: c.pending }]))
@@ -170,6 +175,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     deviceStatus.set(key, view)
     hub.broadcast('deviceStatus', { kind: s.kind, deviceId: s.deviceId, ...view })
   })
+  // the map redraws a commissioned, revised, paused or retired device (fleet page or another process)
+  bus.on('fleetChange', busKey, change => { hub.broadcast('fleetChange', { ...change, time: new Date(change.time).toISOString() }) })
   bus.on('alert', busKey, ({ alert, from, to }) => { hub.broadcast('alert', { ...alertView(alert), from, to }) })
   bus.on('cameraImage', busKey, ({ image }) => {
     hub.broadcast('cameraImage', {

@@ -46,6 +46,8 @@ export const StationBody = Type.Object({
   datum: Type.Number(),
   sensorHeight: Type.Number(),
   thresholds: ThresholdsBody,
+  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('maintenance'), Type.Literal('retired')], { description: 'fleet registry: maintenance (点検中) = readings stored, alerts suppressed; retired = no longer reporting, data kept' })),
+  profile: Type.Optional(Type.String({ description: 'payload format: mimamori-frame-v1 or a vendor device profile' })),
   status: LevelStatusSchema,
   device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
@@ -105,6 +107,8 @@ export const CameraBody = Type.Object({
   lat: Type.Number(),
   lon: Type.Number(),
   onDeviceInference: Type.Optional(Type.Boolean()),
+  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('maintenance'), Type.Literal('retired')])),
+  trail: Type.Optional(Type.Boolean({ description: 'a bought trail camera: photos by e-mail or HTTP upload' })),
   device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
     time: Type.String({ format: 'date-time' }),
