@@ -1,3 +1,4 @@
+import type { ServerInfo } from '../../contract/server-info.js'
 import { h } from './dom.js'
 import { tn } from './notify-i18n.js'
 
@@ -13,6 +14,7 @@ export function showHttpsWarning (box: HTMLElement): boolean {
   if (window.isSecureContext) {
     box.hidden = true
     box.replaceChildren()
+    void networkNote(box)
     return true
   }
   box.hidden = false
@@ -27,4 +29,24 @@ export function showHttpsWarning (box: HTMLElement): boolean {
       h('code', {}, 'proxy_pass http://127.0.0.1:…'),
       tn('https.adminEnd')))
   return false
+}
+
+/**
+ * Opened on the server itself (localhost is a secure context) while the server listens
+ * on the network over plain HTTP (GET /api/server-info): this phone works, the
+ * hunters' phones will not. Said quietly, for the operator trying the page.
+ */
+async function networkNote (box: HTMLElement): Promise<void> {
+  try {
+    const res = await fetch('/api/server-info', { headers: { accept: 'application/json' }, cache: 'no-store' })
+    if (!res.ok) return
+    const info = await res.json() as ServerInfo
+    if (info.secure || !info.networkBind) return
+    box.hidden = false
+    box.dataset.kind = 'note'
+    box.setAttribute('role', 'status')
+    box.replaceChildren(h('p', {}, tn('https.networkNote')))
+  } catch {
+    // an older server without the endpoint: nothing to add
+  }
 }
