@@ -276,7 +276,7 @@ describe('ready for a real night (Chromium)', () => {
     // the offline base is drawn: grid lines with real paths, not an empty grey box
     await waitFor(async () => await page.evaluate(() => [...document.querySelectorAll('#sighting-map .graticule-line')].some(p => (p.getAttribute('d') ?? 'M0 0') !== 'M0 0')) ? true : undefined, 'the mini-map grid')
     expect(await focus.locator('.sighting-coords').innerText()).toMatch(/^北緯 \d+\.\d{4}°　東経 \d+\.\d{4}°$/)
-    expect(errors).toEqual([])
+    expect(errors.join('\n')).toBe('')
     await context.close()
   })
 })

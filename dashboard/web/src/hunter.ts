@@ -129,7 +129,7 @@ function connect (hunterId: string): void {
     liveState = 'live'
     renderLive()
     // alerts raised while the stream was away come from the list
-    if (gap) void load(hunterId)
+    if (gap) void load(hunterId).catch(() => { /* the next reconnect tries again */ })
   })
   es.addEventListener('error', () => { liveState = 'reconnecting'; renderLive() })
   es.addEventListener('wildlifeAlert', e => {
