@@ -107,7 +107,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       st.held = undefined
       if (trusted && supports(held.reading.level, held.before, r.level)) evaluateLevel(alerts, station, o, st, held.reading)
     }
-    if (flag === 1) evaluateLevel(alerts, station, o, st, r)
+    // suspect only for its circumstances (late backlog, low battery): the value itself is trusted
+    if (flag === 1 || trusted) evaluateLevel(alerts, station, o, st, r)
     else st.held = { reading: r, before: st.lastLevel }
   }
 
