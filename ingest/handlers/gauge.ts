@@ -60,6 +60,8 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   const result = await ctx.store.writeReading(reading)
   if (result === 'duplicate') return result
   for (const rev of qc.revisions) await ctx.store.updateReadingQc?.(station.id, rev.time, rev.qc)
+  // not stored: the rules learn a station's cadence only from frames of a fixed beat (observe mode)
+  reading.mode = frame.mode
 
   // Late backlog frames must not flip the band back to an older state.
   const latestKnown = ctx.lastTime.get(station.id) ?? Number.NEGATIVE_INFINITY

@@ -84,7 +84,10 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     if (st.lastTime !== null && r.time <= st.lastTime) return
     const o = ruleSettings(config, station)
     gapSilence(alerts, station, o, st, r.time)
-    if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
+    // the cadence is learnt from frames on a beat only: a 監視 (watch) frame is sent on change, and
+    // the interval before a gauge's switch from 観測 back to 監視 is no promise of the next one
+    if (r.mode === 'watch' || r.mode === 'maintenance') st.intervals = []
+    else if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
     st.lastTime = r.time
     if (st.silentOpen) {
       alerts.clear(refOf(station, o, 'silent'), { time: r.time })
