@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { NotifySchema } from './notify-schema.js'
 import { TYPE_DEFAULTS, type TypeLimits } from '../river/qc-limits.js'
+import { OfficialSchema } from './official-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -45,6 +46,8 @@ export const StationSchema = Type.Object({
   datum: Type.Number({ description: 'gauge zero elevation, m T.P.' }),
   sensorHeight: Type.Number({ exclusiveMinimum: 0, description: 'sensor face above gauge zero, m' }),
   sensorRangeM: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'maximum range of the sensor, m (a distance at or beyond it is a no-echo value: the level fails QC gross range)' })),
+  profile: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'vendor device profile (docs/devices.md, `GET /api/devices/profiles`): the LoRaWAN sensor at devEui reports through that profile\'s codec; unset = our gauge frame v1' })),
+  installOffsetM: Type.Optional(Type.Number({ description: 'profile install geometry for a depth (pressure) or level sensor: the probe / zero above the gauge zero, m (default 0); a distance sensor uses sensorHeight (level = sensorHeight − distance)' })),
   thresholds: ThresholdsSchema,
   type: Type.Optional(Type.Union([Type.Literal('river'), Type.Literal('street')], { description: 'station type: river gauge (default) or street-depth sensor; picks the QC limits river.qc.types.<type>' })),
   drill: Type.Optional(Type.Boolean({ description: '訓練局: a station for drills and replays (`mimamori sim replay --drill`); all its river alerts are raised as drills' })),
@@ -71,6 +74,38 @@ export const CameraSchema = Type.Object({
   onDeviceInference: Type.Optional(Type.Boolean({ description: 'metered link: the camera runs the model itself and sends only detections + a thumbnail (mmr/v1/camera/{id}/detection); docs/wildlife.md' })),
   drill: Type.Optional(Type.Boolean({ description: '訓練: a camera for drills and demonstrations; every wildlife alert it raises is a drill' }))
 }, { additionalProperties: false })
+
+/** A vendor device profile beyond the built-in ones (codecs/vendor/profiles.ts); docs/devices.md. */
+export const DeviceProfileSchema = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
+  vendor: Type.String({ minLength: 1 }),
+  model: Type.String({ minLength: 1 }),
+  codec: Type.String({ minLength: 1, description: 'codec id: `<vendor folder>/<name>` of its `<name>-codec.yaml`' }),
+  measures: Type.Union([Type.Literal('distance'), Type.Literal('level'), Type.Literal('depth')]),
+  field: Type.String({ minLength: 1, description: 'decoded field (dotted path); a number, a numeric string with a unit ("2799 mm") or { value, unit }' }),
+  unit: Type.Union([Type.Literal('mm'), Type.Literal('cm'), Type.Literal('m'), Type.Literal('bar'), Type.Literal('mbar'), Type.Literal('kPa')]),
+  battery: Type.Optional(Type.Object({ field: Type.String(), unit: Type.Union([Type.Literal('V'), Type.Literal('mV'), Type.Literal('%')]) }, { additionalProperties: false })),
+  temperature: Type.Optional(Type.Object({ field: Type.String() }, { additionalProperties: false })),
+  discard: Type.Optional(Type.Array(Type.Object({ field: Type.String(), equals: Type.Union([Type.String(), Type.Number(), Type.Boolean()]) }, { additionalProperties: false }), { description: 'a decoded field with this value makes the uplink a gap (QC flag 9), e.g. a tilted sensor' }))
+}, { additionalProperties: false })
+
+export const LorawanSchema = Type.Object({
+  builtInCodecs: Type.Boolean({ default: true, description: 'load our codecs for the supported sensors (codecs/vendor/devices)' }),
+  codecFolders: Type.Array(Type.String(), { default: [], description: 'folders of codec plug-ins in The Things Network device-repository format (`<name>-codec.yaml` with examples + the JS it names); relative to the working directory' }),
+  vendorExamplesDir: Type.Optional(Type.String({ description: 'device-repository YAMLs that a codec\'s `uplinkDecoder.vendorExamples` names; their examples must pass too (e.g. $MIMAMORI_SHARED/devices/lorawan)' })),
+  sandbox: Type.Object({
+    cpuMs: Type.Integer({ minimum: 1, default: 100, description: 'CPU time per decode before the codec is stopped (MIMAMORI_ERR_CODEC_TIMEOUT)' }),
+    memoryMb: Type.Integer({ minimum: 1, default: 16, description: 'heap of each codec\'s sandbox' }),
+    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' })
+  }, { additionalProperties: false, default: {} }),
+  profiles: Type.Array(DeviceProfileSchema, { default: [], description: 'device profiles beyond the built-in ones' }),
+  dedupeDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'an uplink (DevEUI + frame counter + payload) heard again within this long is a duplicate' }),
+  webhook: Type.Object({
+    secrets: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), secret: Type.String({ minLength: 16 }) }, { additionalProperties: false }), { default: [], description: 'generic uplink webhook (POST /api/lorawan/uplink): HMAC-SHA256 keys, chosen by the X-Mimamori-Key header' }),
+    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the Authorization: Bearer value configured as a webhook header' })),
+    replayWindowS: Type.Integer({ minimum: 10, default: 300, description: 'a signed request older or newer than this is refused' })
+  }, { additionalProperties: false, default: {} })
+}, { additionalProperties: false, default: {} })
 
 const Lat = Type.Number({ minimum: -90, maximum: 90 })
 const Lon = Type.Number({ minimum: -180, maximum: 180 })
@@ -121,7 +156,8 @@ export const ConfigSchema = Type.Object({
       statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
       imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope) and mmr/v1/camera/+/detection (results + thumbnail)' }),
       otherPayloadBytes: Type.Integer({ minimum: 64, default: 65_536, description: 'largest payload on any other topic (service events, ChirpStack)' }),
-      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'failed logins per client address per authWindowMs before further attempts are refused unchecked' }),
+      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'full secret checks that may fail per client address per authWindowMs; each is counted before it runs, further CONNECTs from that address are refused unchecked unless their secret is one that verified before (known-good cache)' }),
+      authDeviceFailures: Type.Integer({ minimum: 1, default: 5, description: 'failed checks per account id before its back-off (1 s doubling up to authWindowMs); the known-good secret still passes' }),
       authWindowMs: Type.Integer({ minimum: 1000, default: 60_000 })
     }, { additionalProperties: false, default: {} }),
     persistence: Type.Object({
@@ -285,6 +321,8 @@ export const ConfigSchema = Type.Object({
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   notify: NotifySchema,
+  lorawan: LorawanSchema,
+  official: OfficialSchema,
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] }),
   hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })

@@ -53,3 +53,32 @@ export function trendSlope (points: Array<{ time: number, level: number }>, time
   const span = time - points[0]!.time
   return span >= w.windowMs / 2 ? slopePerHour(points, w.minReadings) : null
 }
+
+/** The trend window of `river.rules` (one place, so the rules, the trends API and the advisory draft agree). */
+export function trendWindowOf (rules: { trendWindowMinutes: number, trendMinReadings: number, trendMaxMinutes: number }): TrendWindow {
+  return { windowMs: rules.trendWindowMinutes * 60_000, minReadings: rules.trendMinReadings, maxMs: rules.trendMaxMinutes * 60_000 }
+}
+
+/**
+ * THE trend of a station, for every place that shows or writes one (the rules, the
+ * trends API, the advisory draft): `trendSlope` over a copy of `points` — the same
+ * cadence-aware window the rules use when given the station's TrendWindow — or null
+ * ("unknown") while there is too little data: after a restart, a gap, or a new gauge.
+ * Unknown is never "not rising". `points` sorted by time, usable readings only.
+ */
+export function windowTrend (points: ReadonlyArray<{ time: number, level: number }>, window: number | TrendWindow): number | null {
+  const last = points.at(-1)
+  if (last === undefined) return null
+  const w = typeof window === 'number' ? { windowMs: window, minReadings: 3, maxMs: window } : window
+  return trendSlope([...points], last.time, w)
+}
+
+export type TrendKey = 'rising' | 'steady' | 'falling' | 'unknown'
+
+/** ±5 cm/h is "steady" (a gauge's noise over an hour) */
+export function trendKey (rate: number | null): TrendKey {
+  if (rate === null) return 'unknown'
+  if (rate > 0.05) return 'rising'
+  if (rate < -0.05) return 'falling'
+  return 'steady'
+}

@@ -45,30 +45,39 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   if (station === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `gauge ${deviceId} is not assigned to a station`)
   }
+  if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
   const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
   const reading = toReading(station, deviceId, frame, receivedAt)
+  return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery'), mode: frame.mode })
+}
 
+/**
+ * QC → store → band → bus for one reading, whatever decoded it (our frame or a
+ * vendor codec through its device profile), so QC, thresholds and alerts are
+ * the same for every device. `level` null: a gap (QC flag 9).
+ */
+export async function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: { level: number | null, deviceLowBattery: boolean, mode?: Reading['mode'] }): Promise<'inserted' | 'duplicate'> {
   // QC before the write, so the flags are stored with the reading.
   const qc = await qcFor(ctx).check(station, {
     time: reading.time,
-    receivedAt,
-    level: frame.levelM,
+    receivedAt: reading.receivedAt,
+    level: m.level,
     batteryV: reading.batteryV,
-    deviceLowBattery: frame.flags.includes('lowBattery')
+    deviceLowBattery: m.deviceLowBattery
   })
   reading.qc = qc.qc
   const result = await ctx.store.writeReading(reading)
   if (result === 'duplicate') return result
   for (const rev of qc.revisions) await ctx.store.updateReadingQc?.(station.id, rev.time, rev.qc)
-  // not stored: the rules learn a station's cadence only from frames of a fixed beat (observe mode)
-  reading.mode = frame.mode
+  // on the bus only, after the write: the rules learn a station's cadence from frames on a beat (not 監視)
+  if (m.mode !== undefined) reading.mode = m.mode
 
   // Late backlog frames must not flip the band back to an older state.
   const latestKnown = ctx.lastTime.get(station.id) ?? Number.NEGATIVE_INFINITY
   const inOrder = reading.time >= latestKnown
   const settled = inOrder ? bandFor(ctx, station).step(reading) : []
   if (inOrder) ctx.lastTime.set(station.id, reading.time)
-  if (frame.levelM === null) {
+  if (m.level === null) {
     ctx.bus.emit('missingReading', { reading })
     return result
   }

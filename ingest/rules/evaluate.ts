@@ -6,8 +6,11 @@ import { hoursToReach, trendSlope } from '../../core/river/trend.js'
 import type { RuleSettings } from './settings.js'
 import { refOf, signalOf, type StationState } from './state.js'
 
+/** what every level alert also records (the thresholds in force when it fired) */
+type Details = Record<string, unknown>
+
 /** the five MLIT thresholds: crossing with hysteresis (never down to the sensor zero) and dwell */
-function thresholds (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number): void {
+function thresholds (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number, extra: Details): void {
   const t = station.thresholds
   for (const th of THRESHOLD_RULES) {
     const value = t[th.key]
@@ -23,7 +26,7 @@ function thresholds (alerts: Alerts, station: Station, o: RuleSettings, st: Stat
         severity: th.severity,
         title: `${station.name}: ${th.ja} 到達 / ${station.nameEn}: ${th.en} reached`,
         message: `水位 ${x.toFixed(2)} m ≥ ${th.ja} ${value.toFixed(2)} m`,
-        details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString() },
+        details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString(), ...extra },
         time
       }), { confirmed: step === 'raise' })
     } else if (step === 'clear') {
@@ -35,7 +38,7 @@ function thresholds (alerts: Alerts, station: Station, o: RuleSettings, st: Stat
 }
 
 /** rate of rise (急激な水位上昇), only once the river is at 観測開始水位 */
-function rateOfRise (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number, slope: number | null): void {
+function rateOfRise (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number, slope: number | null, extra: Details): void {
   const rising = slope !== null && slope >= o.rateOfRiseMPerHour && x >= o.gateLevel
   if (rising && !st.rateActive) {
     st.rateActive = true
@@ -43,7 +46,7 @@ function rateOfRise (alerts: Alerts, station: Station, o: RuleSettings, st: Stat
       severity: 'moderate',
       title: `${station.name}: 急激な水位上昇 / ${station.nameEn}: rapid rise`,
       message: `上昇速度 ${slope.toFixed(2)} m/h`,
-      details: { level: x, slopeMPerHour: slope, limitMPerHour: o.rateOfRiseMPerHour },
+      details: { level: x, slopeMPerHour: slope, limitMPerHour: o.rateOfRiseMPerHour, ...extra },
       time
     }))
   } else if (st.rateActive && (slope === null || slope < o.rateOfRiseMPerHour / 2 || x < o.gateLevel - o.hysteresisM)) {
@@ -53,7 +56,7 @@ function rateOfRise (alerts: Alerts, station: Station, o: RuleSettings, st: Stat
 }
 
 /** forecast: MLIT issues 氾濫危険情報 when 氾濫危険水位 is expected within 3 hours */
-function forecast (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number, slope: number | null): void {
+function forecast (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, x: number, time: number, slope: number | null, extra: Details): void {
   const danger = station.thresholds.danger
   const eta = hoursToReach(x, slope, danger)
   const etaMs = eta === null ? null : eta * 3_600_000
@@ -63,7 +66,7 @@ function forecast (alerts: Alerts, station: Station, o: RuleSettings, st: Statio
       severity: 'severe',
       title: `${station.name}: 3時間以内に氾濫危険水位到達の見込み / ${station.nameEn}: flood danger level expected within ${(o.forecastHorizonMs / 3_600_000).toFixed(0)} h`,
       message: `約${Math.round(etaMs / 60_000)}分後に ${danger.toFixed(2)} m 到達見込み (上昇 ${slope!.toFixed(2)} m/h)`,
-      details: { level: x, target: danger, etaMinutes: Math.round(etaMs / 60_000), expectedAt: new Date(time + etaMs).toISOString(), slopeMPerHour: slope },
+      details: { level: x, target: danger, etaMinutes: Math.round(etaMs / 60_000), expectedAt: new Date(time + etaMs).toISOString(), slopeMPerHour: slope, ...extra },
       time
     }))
   } else if (st.forecastActive) {
@@ -82,12 +85,12 @@ function forecast (alerts: Alerts, station: Station, o: RuleSettings, st: Statio
  * uses the last trendWindowMinutes, widened to trendMinReadings readings at slow
  * cadences, so hourly data have a trend after 3 hours, as 10-minute data after 1.
  */
-export function evaluateLevel (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, r: Pick<Reading, 'level' | 'time'>): void {
+export function evaluateLevel (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, r: Pick<Reading, 'level' | 'time'>, extra: Details = {}): void {
   const x = r.level
-  thresholds(alerts, station, o, st, x, r.time)
+  thresholds(alerts, station, o, st, x, r.time, extra)
   st.trend.push({ time: r.time, level: x })
   const slope = trendSlope(st.trend, r.time, o.trend)
-  rateOfRise(alerts, station, o, st, x, r.time, slope)
-  forecast(alerts, station, o, st, x, r.time, slope)
+  rateOfRise(alerts, station, o, st, x, r.time, slope, extra)
+  forecast(alerts, station, o, st, x, r.time, slope, extra)
   st.lastLevel = x
 }

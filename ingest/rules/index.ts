@@ -11,12 +11,20 @@ import { supports } from '../../core/river/band.js'
 import { evaluateLevel } from './evaluate.js'
 import { checkStationSilence, gapSilence, noteInterval, silenceLimitMs } from './silence.js'
 import { newStationState, refOf, RIVER_KIND, signalOf, type StationState } from './state.js'
+import type { AppliedThresholds } from '../../core/fleet/types.js'
 
 export { ruleSettings, type RuleSettings } from './settings.js'
 export { stepCrossing, THRESHOLD_RULES, type CrossingState } from '../../core/river/thresholds.js'
 export { hoursToReach, slopePerHour, trendSlope } from '../../core/river/trend.js'
 export { createBandTracker, liveBand, supports, type BandTracker } from '../../core/river/band.js'
 export { RIVER_KIND } from './state.js'
+
+/** the revision in force at `time` and what an alert records of it (details.thresholds) */
+function appliedThresholds (store: Store, station: Station, time: number): { thresholds: Station['thresholds'], record: AppliedThresholds } {
+  const rev = store.fleet.thresholdsAt(station.id, time)
+  const thresholds = rev?.thresholds ?? station.thresholds
+  return { thresholds, record: { ...thresholds, revision: rev?.revision ?? 0, validFrom: new Date(rev?.validFrom ?? 0).toISOString(), source: rev?.source ?? 'station document' } }
+}
 
 export interface RiverRules {
   start(): Promise<void>
@@ -46,8 +54,14 @@ export interface RiverRulesDeps {
  * (ingest/qc `valueTrusted`).
  */
 export function createRiverRules ({ config, logger, bus, store, alerts, clock = Date.now }: RiverRulesDeps): RiverRules {
+  const alertsNow = alerts
   const log = logger.child({ component: 'rules', kind: RIVER_KIND })
   const states = new Map<string, StationState>()
+  const maxLagMs = config.notify.historical.maxLagMinutes * 60_000
+  /** the same alerts, marking what they raise as history (a reading received long after its time) */
+  const historicalAlerts: Alerts = Object.assign(Object.create(alerts) as Alerts, {
+    raise: ((signal, opts) => alerts.raise({ ...signal, historical: true }, opts)) satisfies Alerts['raise']
+  })
   const key = {}
   let timer: NodeJS.Timeout | undefined
 
@@ -61,7 +75,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   }
 
   /** a frame without a level: the gauge talks but measures nothing, a sensor fault (センサー異常) */
-  function missingLevel (station: Station, st: StationState, r: Reading): void {
+  function missingLevel (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
     const o = ruleSettings(config, station)
     st.missing++
     if (st.missing >= config.river.rules.sensorFaultAfterMissing && alerts.findOpen(refOf(station, o, 'sensorFault')) === undefined) {
@@ -75,6 +89,13 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     }
   }
 
+  /** the level rules at the thresholds in force at the reading's time (fleet registry, effective-dated), recorded on every alert */
+  function evaluateAt (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
+    const applied = appliedThresholds(store, station, r.time)
+    const s = { ...station, thresholds: applied.thresholds }
+    evaluateLevel(alerts, s, ruleSettings(config, s), st, r, { thresholds: applied.record })
+  }
+
   function process (r: Reading): void {
     const station = store.getStation(r.stationId)
     if (station === undefined) return
@@ -83,6 +104,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     // store and the API, but the current state of the river is about the newest data.
     if (st.lastTime !== null && r.time <= st.lastTime) return
     const o = ruleSettings(config, station)
+    // history (a backlog, a back-fill, a replay without shift) is judged but announced by nobody
+    const alerts = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs ? historicalAlerts : alertsNow
     gapSilence(alerts, station, o, st, r.time)
     // the cadence is learnt from frames on a beat only: a 監視 (watch) frame is sent on change, and
     // the interval before a gauge's switch from 観測 back to 監視 is no promise of the next one
@@ -93,10 +116,15 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       alerts.clear(refOf(station, o, 'silent'), { time: r.time })
       st.silentOpen = false
     }
+    // 点検中 (maintenance): the reading is stored, no alert is raised; the level is the baseline afterwards
+    if (station.state === 'maintenance' || station.state === 'retired') {
+      if (Number.isFinite(r.level) && (r.qc?.flag ?? 1) !== 4) st.lastLevel = r.level
+      return
+    }
 
     const flag = r.qc?.flag ?? 1
     if (flag === 9 || !Number.isFinite(r.level)) {
-      missingLevel(station, st, r)
+      missingLevel(alerts, station, st, r)
       return
     }
     if (st.missing > 0) {
@@ -108,16 +136,17 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     if (st.held !== undefined) {
       const held = st.held
       st.held = undefined
-      if (trusted && supports(held.reading.level, held.before, r.level)) evaluateLevel(alerts, station, o, st, held.reading)
+      if (trusted && supports(held.reading.level, held.before, r.level)) evaluateAt(alerts, station, st, held.reading)
     }
     // suspect only for its circumstances (late backlog, low battery): the value itself is trusted
-    if (flag === 1 || trusted) evaluateLevel(alerts, station, o, st, r)
+    if (flag === 1 || trusted) evaluateAt(alerts, station, st, r)
     else st.held = { reading: r, before: st.lastLevel }
   }
 
   function checkSilence (now = clock()): void {
     for (const station of store.listStations()) {
       const st = states.get(station.id)
+      if (station.state === 'maintenance' || station.state === 'retired') continue
       if (st !== undefined) checkStationSilence(alerts, station, ruleSettings(config, station), st, now)
     }
   }

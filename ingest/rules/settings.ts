@@ -1,7 +1,7 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Station } from '../../core/types.js'
 import { TYPE_DEFAULTS } from '../../core/river/qc-limits.js'
-import type { TrendWindow } from '../../core/river/trend.js'
+import { trendWindowOf, type TrendWindow } from '../../core/river/trend.js'
 
 export interface RuleSettings {
   hysteresisM: number
@@ -31,7 +31,7 @@ export function ruleSettings (config: Config, station: Station): RuleSettings {
     raiseDwellMs: g.raiseDwellMinutes * 60_000,
     clearDwellMs: g.clearDwellMinutes * 60_000,
     rateOfRiseMPerHour: t.rateOfRiseMPerHour ?? g.rateOfRiseMPerHour,
-    trend: { windowMs: g.trendWindowMinutes * 60_000, minReadings: g.trendMinReadings, maxMs: g.trendMaxMinutes * 60_000 },
+    trend: trendWindowOf(g),
     forecastHorizonMs: g.forecastHorizonHours * 3_600_000,
     silentAfterMs: (t.silentAfterMinutes ?? g.silentAfterMinutes) * 60_000,
     silentObserveMs: g.silentObserveMinutes * 60_000,

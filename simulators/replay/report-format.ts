@@ -1,16 +1,5 @@
 import type { ReplayReport } from './report.js'
-
-/** numbers for people: 3.5999999999999996 → 3.6 */
-export function round (x: number, digits = 2): number {
-  const f = 10 ** digits
-  return Math.round(x * f) / f
-}
-
-export const offsetMs = (zone: string): number => {
-  if (zone === 'Z') return 0
-  const m = /^([+-])(\d{2}):(\d{2})$/.exec(zone)
-  return m === null ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000
-}
+import { offsetMs, round } from './numbers.js'
 
 /** a data time in the data's own zone, with JST beside when that differs */
 export function dataTime (t: string, zone: string): string {

@@ -5,9 +5,7 @@ import { obstructionEpisodes } from '../../core/river/episodes.js'
 import type { RecordedPoint } from './csv.js'
 import { upwardCrossings } from './hydrograph.js'
 import { scoreRun } from './score.js'
-import { formatReport, round } from './report-format.js'
-
-export { formatReport } from './report-format.js'
+import { round } from './numbers.js'
 
 /**
  * What a replay showed, scored against the data (score.ts): crossings are

@@ -1,6 +1,6 @@
 import type { RecordedPoint } from './csv.js'
 import type { ReplayReport } from './report.js'
-import { offsetMs } from './report-format.js'
+import { offsetMs } from './numbers.js'
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 

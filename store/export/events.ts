@@ -2,7 +2,10 @@ import type { Reading } from '../../core/types.js'
 import { findGaps } from '../../core/river/gaps.js'
 import { obstructionEpisodes } from '../../core/river/episodes.js'
 import type { Store } from '../store.js'
-import type { Cell, Column } from './datasets.js'
+
+/** as datasets.ts Cell / Column (declared here too: datasets.ts imports this file) */
+type Cell = string | number | boolean | null
+interface Column { name: string, type: 'STRING' | 'DOUBLE' | 'INT32' | 'TIMESTAMP' | 'BOOLEAN' }
 
 /**
  * The `events` dataset: per station, what the readings alone do not say in one
