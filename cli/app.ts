@@ -19,6 +19,14 @@ import type { DeviceAccounts } from '../core/fleet/types.js'
 
 export interface AppInfo {
   dashboardUrl: string
+  /** the demo's one-time sign-in link (dashboard.auth.demoLogin) */
+  demoLink?: string
+  /** the dashboard speaks TLS itself */
+  dashboardSecure: boolean
+  /** the dashboard is bound to a non-loopback address */
+  dashboardNetworkBind: boolean
+  /** an enabled admin account exists */
+  hasAdmin: boolean
   mqttUrl: string
   mqttPort: number
   wsUrl: string
@@ -137,6 +145,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           store,
           alerts,
           sendDownlink,
+          unlockMqtt: target => brokerRef.unlockAuth(target),
           ...(notifier === undefined ? {} : { notifier }),
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
@@ -154,7 +163,15 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           await fleet.start()
         }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
-        return { dashboardUrl: web.url, mqttUrl: localMqtt, mqttPort: ports.port, wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt` }
+        return {
+          dashboardUrl: web.url,
+          ...(web.demoLink === undefined ? {} : { demoLink: web.demoLink }),
+          dashboardSecure: web.secure,
+          dashboardNetworkBind: web.networkBind,
+          hasAdmin: web.hasAdmin,
+          mqttUrl: localMqtt, mqttPort: ports.port,
+          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`
+        }
       } catch (err) {
         await app.close()
         throw err

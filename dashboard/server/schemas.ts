@@ -159,6 +159,12 @@ export const AlertActionBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000 }))
 }, { additionalProperties: false })
 
+/** one click on a station event: the alerts of the group, the one that speaks for it first */
+export const AlertGroupActionBody = Type.Object({
+  ids: Type.Array(Type.String({ pattern: '^[0-9a-f-]{36}$' }), { minItems: 1, maxItems: 50, uniqueItems: true }),
+  note: Type.Optional(Type.String({ maxLength: 1000 }))
+}, { additionalProperties: false })
+
 export const AlertIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) })
 
 /** hydrograph: `points` bounds the answer; the server picks the bucket width (one query on either store) */
@@ -202,3 +208,9 @@ export const ExportQuery = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' })
 }, { additionalProperties: false })
+
+/** GET /api/server-info (dashboard/contract/server-info.ts is the browser's type of it) */
+export const ServerInfoBody = Type.Object({
+  secure: Type.Boolean({ description: 'this request arrived over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy)' }),
+  networkBind: Type.Boolean({ description: 'dashboard.host is not loopback' })
+})
