@@ -71,7 +71,15 @@ export const ErrorCodes = {
   MIMAMORI_ERR_INTAKE_UNKNOWN_CAMERA: { status: 404, message: 'no trail camera with this mailbox or id' },
   MIMAMORI_ERR_INTAKE_NO_PHOTO: { status: 422, message: 'the message carries no JPEG photo' },
   MIMAMORI_ERR_INTAKE_TOO_LARGE: { status: 413, message: 'the message or photo exceeds the size limit' },
-  MIMAMORI_ERR_INTAKE_TOO_MANY_PHOTOS: { status: 413, message: 'the message carries more attachments than allowed' }
+  MIMAMORI_ERR_INTAKE_TOO_MANY_PHOTOS: { status: 413, message: 'the message carries more attachments than allowed' },
+  // official disaster information (official/): JMA 防災情報XML is hostile until parsed safely
+  MIMAMORI_ERR_OFFICIAL_TOO_LARGE: { status: 413, message: 'the JMA document exceeds the configured size limit' },
+  MIMAMORI_ERR_OFFICIAL_DTD: { status: 422, message: 'the document declares a DOCTYPE or ENTITY (refused: entity expansion and external entities)' },
+  MIMAMORI_ERR_OFFICIAL_MALFORMED: { status: 422, message: 'the document is not well-formed XML (malformed, truncated or not UTF-8)' },
+  MIMAMORI_ERR_OFFICIAL_NAMESPACE: { status: 422, message: 'the document is not a JMA 防災情報XML telegram or Atom feed (unexpected root or namespace)' },
+  MIMAMORI_ERR_OFFICIAL_UNSUPPORTED: { status: 422, message: 'the telegram is of a kind or structure this parser does not handle' },
+  MIMAMORI_ERR_OFFICIAL_FETCH: { status: 502, message: 'the JMA feed or telegram could not be fetched' },
+  MIMAMORI_ERR_OFFICIAL_CRITERIA: { status: 400, message: 'the decision-support criteria are invalid' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

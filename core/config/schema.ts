@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { NotifySchema } from './notify-schema.js'
 import { TYPE_DEFAULTS, type TypeLimits } from '../river/qc-limits.js'
+import { OfficialSchema } from './official-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -321,6 +322,7 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   notify: NotifySchema,
   lorawan: LorawanSchema,
+  official: OfficialSchema,
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] }),
   hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })
