@@ -31,6 +31,7 @@ Commands:
               (mimamori export --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
   drill       run | validate scenario.yaml: a 訓練 drill through drill devices (mimamori drill --help)
+  fleet       the fleet registry as YAML/JSON: export | import FILE [--dry-run] (mimamori fleet --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
@@ -87,6 +88,11 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'drill') {
     const { drillCommand } = await import('./drill.js')
     process.exitCode = await drillCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'fleet') {
+    const { fleetCommand } = await import('./fleet.js')
+    process.exitCode = await fleetCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'device') {

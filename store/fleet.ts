@@ -68,6 +68,9 @@ export interface FleetRegistry {
   commissionStation(station: Station, o: { by: string, source: string, profile?: string | undefined }): Station
   commissionCamera(camera: Camera, o: { by: string, profile?: string | undefined }): Camera
   reviseThresholds(stationId: string, input: ThresholdInput): ThresholdRevision
+  /** a new document for an existing station or camera (name, place, device …); thresholds and state are changed by their own calls */
+  updateStation(station: Station): void
+  updateCamera(camera: Camera): void
   setState(kind: FleetKind, id: string, state: FleetState, o: { by: string, reason?: string | null | undefined }): FleetEntry
   /** the configuration file's stations and cameras: added when new, applied when their entry changed since the last seed, else kept */
   seed(fleet: { stations: Station[], cameras: Camera[] }): SeedResult
@@ -207,6 +210,23 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
       }).immediate()
       changed()
       return rev
+    },
+    updateStation (station) {
+      const row = s.station.get(station.id)
+      if (row === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${station.id}`)
+      const other = s.stationByDevice.get(station.deviceId)
+      if (other !== undefined && other.id !== station.id) throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `device "${station.deviceId}" already reports for ${other.id}`, { details: { ...problem('deviceId', 'この機器IDは使用中です', 'this device id is in use') } })
+      const doc: Station = { ...station, thresholds: (JSON.parse(row.doc) as Station).thresholds }
+      delete doc.state
+      s.upsertStation.run(doc.id, doc.deviceId, JSON.stringify(doc), clock())
+      changed()
+    },
+    updateCamera (camera) {
+      if (s.camera.get(camera.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no camera ${camera.id}`)
+      const doc: Camera = { ...camera }
+      delete doc.state
+      s.upsertCamera.run(doc.id, JSON.stringify(doc), clock())
+      changed()
     },
     setState (kind, id, state, o) {
       const row = s.entry.get(kind, id)
