@@ -16,6 +16,7 @@ import { createFleet, type Fleet } from '../simulators/fleet.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createDeviceRegistry, type DeviceRegistry } from '../broker/registry.js'
 import type { DeviceAccounts } from '../core/fleet/types.js'
+import { createTrailCameraIntake, type TrailCameraIntake } from '../fleet/index.js'
 
 export interface AppInfo {
   dashboardUrl: string
@@ -30,6 +31,9 @@ export interface AppInfo {
   mqttUrl: string
   mqttPort: number
   wsUrl: string
+  /** trail camera intake (fleet/): SMTP port and upload base URL, when enabled */
+  smtpPort: number | null
+  intakeUrl: string | null
 }
 
 export interface App {
@@ -46,6 +50,7 @@ export interface App {
   /** Web Push, e-mail, webhook, LINE, CAP (notify/); undefined when notify.enabled is false */
   readonly notifier: Notifier | undefined
   readonly rules: RiverRules | undefined
+  readonly intake: TrailCameraIntake | undefined
 }
 
 export function openStore (config: Config, logger: Logger, { drain = true }: { drain?: boolean } = {}): Store {
@@ -76,6 +81,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
   let registry: DeviceRegistry | undefined
+  let intake: TrailCameraIntake | undefined
   let closing: Promise<void> | undefined
 
   const app: App = {
@@ -87,6 +93,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get alerts () { return alerts },
     get notifier () { return notifier },
     get rules () { return ingest?.rules },
+    get intake () { return intake },
 
     async start () {
       try {
@@ -162,6 +169,13 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           })
           await fleet.start()
         }
+        // trail cameras (mail, upload) enter the same camera pipeline through ingest's intake
+        let intakeInfo: { smtpPort: number | null, httpUrl: string | null } = { smtpPort: null, httpUrl: null }
+        if (config.intake.smtp.enabled || config.intake.http.enabled) {
+          const i = ingestRef
+          intake = createTrailCameraIntake({ config, logger, bus, store, submit: async msg => { await i.take({ ...msg, qos: 1 }) } })
+          intakeInfo = await intake.start()
+        }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
         return {
           dashboardUrl: web.url,
@@ -170,7 +184,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           dashboardNetworkBind: web.networkBind,
           hasAdmin: web.hasAdmin,
           mqttUrl: localMqtt, mqttPort: ports.port,
-          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`
+          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`,
+          smtpPort: intakeInfo.smtpPort,
+          intakeUrl: intakeInfo.httpUrl
         }
       } catch (err) {
         await app.close()
@@ -183,6 +199,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         // Each step is attempted even if an earlier one fails: a stuck dashboard
         // must not keep readings unflushed or the broker port bound.
         const steps: Array<[string, (() => Promise<void>) | undefined]> = [
+          ['trail camera intake', intake?.close],
           ['dashboard', dashboard?.close],
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
           ['demo fleet', fleet?.close],
