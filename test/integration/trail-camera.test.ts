@@ -94,7 +94,7 @@ describe('trail cameras: SMTP intake and HTTP upload', () => {
     expect(await attempt(mailer(other.mailbox, other.password, { tls: false }).sendMail({ ...mail, attachments: [photo] }))).toMatch(/^53\d /)
     const ok = mailer(other.mailbox, other.password)
     expect(await attempt(ok.sendMail({ ...mail, text: 'no photo today' }))).toMatch(/^554 .*MIMAMORI_ERR_INTAKE_NO_PHOTO/)
-    const big = await sharp({ create: { width: 1200, height: 1200, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 100 }).toBuffer()
+    const big = await sharp({ create: { width: 1200, height: 1200, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 100 }).toBuffer()
     expect(await attempt(ok.sendMail({ ...mail, attachments: [{ filename: 'big.jpg', content: big }] }))).toMatch(/^552 .*MIMAMORI_ERR_INTAKE_TOO_LARGE/)
     const small = await sharp(img('none_01.jpg')).resize(64).jpeg().toBuffer()
     expect(await attempt(ok.sendMail({ ...mail, attachments: [0, 1, 2, 3].map(i => ({ filename: `${i}.jpg`, content: small, contentType: 'image/jpeg' })) }))).toMatch(/^552 .*MIMAMORI_ERR_INTAKE_TOO_MANY_PHOTOS/)
