@@ -115,7 +115,7 @@ describe('trail cameras: SMTP intake and HTTP upload', () => {
 
   it('HTTP upload with the camera token: stored with its EXIF time; a wrong token or a non-photo is refused', async () => {
     const url = t.info.intakeUrl! + other.uploadPath
-    const bad = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'image/jpeg' }, body: img('none_01.jpg') })
+    const bad = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'image/jpeg' }, body: new Uint8Array(img('none_01.jpg')) })
     expect(bad.status).toBe(401)
     expect(await bad.json()).toMatchObject({ code: 'MIMAMORI_ERR_INTAKE_AUTH' })
     const text = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${other.password}`, 'content-type': 'text/plain' }, body: 'hello' })
@@ -126,7 +126,7 @@ describe('trail cameras: SMTP intake and HTTP upload', () => {
     const shot = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000)
     const jst = new Date(shot.getTime() + 9 * 3_600_000).toISOString().replace(/-/g, ':').replace('T', ' ').slice(0, 19)
     const withExif = await sharp(img('none_01.jpg')).withExif({ IFD2: { DateTimeOriginal: jst } }).jpeg({ quality: 95 }).toBuffer()
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${other.password}`, 'content-type': 'image/jpeg', 'x-photo-id': 'IMG_0042' }, body: withExif })
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${other.password}`, 'content-type': 'image/jpeg', 'x-photo-id': 'IMG_0042' }, body: new Uint8Array(withExif) })
     expect(res.status).toBe(201)
     expect(await res.json()).toMatchObject({ cameraId: 'trail-02', capturedAt: shot.toISOString() })
     const latest = await waitFor(async () => await imagesOf('trail-02') as { time: string } | null ?? undefined, 'uploaded photo stored')
