@@ -66,6 +66,21 @@ export function openStore (config: Config, logger: Logger, { drain = true }: { d
   return embedded
 }
 
+/** MQTT accounts for devices commissioned on the fleet page: the broker's registry in the same database file */
+export function openDeviceAccounts (config: Config, logger: Logger): { accounts: DeviceAccounts, registry: DeviceRegistry } {
+  const registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
+  return {
+    registry,
+    accounts: {
+      add: async (id, kind, stationId) => {
+        const { account, secret } = await registry.add({ id, role: 'device', kind, ...(stationId === undefined ? {} : { stationId }) })
+        return { username: account.id, password: secret }
+      },
+      revoke: id => { registry.revoke(id) }
+    }
+  }
+}
+
 /**
  * The all-in-one: broker, store, ingest, dashboard and (optionally) the demo
  * fleet in one process, wired by the same factories the separate commands use.
@@ -136,14 +151,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
         }
         // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
-        const reg = registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
-        const deviceAccounts: DeviceAccounts = {
-          add: async (id, kind, stationId) => {
-            const { account, secret } = await reg.add({ id, role: 'device', kind, ...(stationId === undefined ? {} : { stationId }) })
-            return { username: account.id, password: secret }
-          },
-          revoke: id => { reg.revoke(id) }
-        }
+        const accounts = openDeviceAccounts(config, logger)
+        registry = accounts.registry
+        const deviceAccounts = accounts.accounts
         dashboard = createDashboard({
           config,
           deviceAccounts,

@@ -210,7 +210,7 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createDashboard }] = await Promise.all([
+  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore, openDeviceAccounts }, { createDashboard }] = await Promise.all([
     import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js')
   ])
   const bus = createEventBus()
@@ -220,7 +220,9 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   await subscribeBusEvents(bus, events, logger)
   // the same dashboard-role connection carries operator downlinks (ACL: may write …/down)
   const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
-  const d = createDashboard({ config, logger, bus, store, sendDownlink })
+  // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
+  const devices = openDeviceAccounts(config, logger)
+  const d = createDashboard({ config, logger, bus, store, sendDownlink, deviceAccounts: devices.accounts })
   const web = await d.start()
   const { plainHttpWarning } = await import('./banner.js')
   process.stdout.write([
@@ -231,6 +233,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   ].join('\n') + '\n')
   return async () => {
     await d.close()
+    devices.registry.close()
     await endMqtt(events)
     await store.close()
   }
