@@ -112,6 +112,13 @@ describe('fleet page in Chromium', () => {
     expect(alerts.map(a => a.rule).sort()).toEqual(['threshold.caution', 'threshold.evacuationJudgement', 'threshold.standby'])
     expect(alerts.find(a => a.rule === 'threshold.caution')!.details.thresholds).toMatchObject({ revision: 1, evacuationJudgement: 1.5 })
     expect(alerts.find(a => a.rule === 'threshold.evacuationJudgement')!.details.thresholds).toMatchObject({ revision: 2, evacuationJudgement: 1.3 })
+  })
+
+  it('maintenance from the fleet page shows on the open map without a reload', async () => {
+    await fleet.locator(`#fleet-table tr[data-id="${ID}"] button[data-action="maintenance"]`).click()
+    await fleet.locator(`#fleet-table tr[data-id="${ID}"][data-state="maintenance"]`).waitFor()
+    await map.waitForFunction(id => document.querySelector(`.station-marker[data-station-id="${id}"]`)?.getAttribute('data-fleet-state') === 'maintenance', ID)
+    expect(await map.locator(`.station-marker[data-station-id="${ID}"]`).getAttribute('aria-label')).toContain('点検中')
     expect(errors).toEqual([])
   })
 
