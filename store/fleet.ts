@@ -105,6 +105,7 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
     insertRevision: db.prepare('INSERT INTO fleet_thresholds (station_id, revision, valid_from, doc, source, by, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     station: db.prepare<[string], { doc: string }>('SELECT doc FROM stations WHERE id = ?'),
     stationByDevice: db.prepare<[string], { id: string }>('SELECT id FROM stations WHERE device_id = ?'),
+    releaseDevice: db.prepare('UPDATE stations SET device_id = ? WHERE id = ?'),
     upsertStation: db.prepare('INSERT INTO stations (id, device_id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, doc = excluded.doc, updated_at = excluded.updated_at'),
     camera: db.prepare<[string], { doc: string }>('SELECT doc FROM cameras WHERE id = ?'),
     upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
@@ -251,6 +252,15 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
           const hash = seedHash(st)
           const row = s.entry.get('gauge', st.id)
           if (row !== undefined && row.seed_hash === hash) { out.kept.push(st.id); continue }
+          // the file moved this device to another station id: the old station is retired (its data stays)
+          for (const other of s.stationByDevice.all(st.deviceId)) {
+            if (other.id === st.id) continue
+            const entry = s.entry.get('gauge', other.id)
+            if (entry === undefined) s.insertEntry.run('gauge', other.id, now, 'config', OUR_FRAME_PROFILE, 'config', null, now)
+            if (entry?.state !== 'retired') s.setState.run('retired', now, 'config', `device ${st.deviceId} moved to ${st.id}`, 'gauge', other.id)
+            // the column is unique: the retired row lets go of the device id (its document still names it)
+            s.releaseDevice.run(`${st.deviceId}#retired#${other.id}`, other.id)
+          }
           const revisions = s.revisions.all(st.id)
           const before = revisions.at(-1)
           // the file's thresholds win only when they changed since the file last set them: an edit on the fleet page survives restarts
