@@ -65,6 +65,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let notifier: Notifier | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
+  let webhookClient: Promise<MqttClient> | undefined
   let closing: Promise<void> | undefined
 
   const app: App = {
@@ -117,11 +118,19 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
             .catch((err: unknown) => { downlinkClient = undefined; throw err })
           await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
         }
+        // Webhook uplinks (dashboard/server/routes/lorawan.ts) enter as a network-server account, QoS 1:
+        // the PUBACK comes once ingest settled them, so a 202 means taken (stored, duplicate or refused).
+        const forwardUplink = async (topic: string, payload: Buffer): Promise<void> => {
+          webhookClient ??= connectMqtt({ url: localMqtt, clientId: 'lorawan-webhook', ...brokerRef.issueCredentials('chirpstack', 'lorawan-webhook'), logger: logger.child({ component: 'lorawan-webhook' }) })
+            .catch((err: unknown) => { webhookClient = undefined; throw err })
+          await (await webhookClient).publishAsync(topic, payload, { qos: 1 })
+        }
         dashboard = createDashboard({
           config,
           logger,
           bus,
           store,
+          forwardUplink,
           alerts,
           sendDownlink,
           ...(notifier === undefined ? {} : { notifier }),
@@ -155,6 +164,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         const steps: Array<[string, (() => Promise<void>) | undefined]> = [
           ['dashboard', dashboard?.close],
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
+          ['webhook uplinks', webhookClient === undefined ? undefined : async () => { await endMqtt(await webhookClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
           ['notifier', notifier?.close],

@@ -22,6 +22,8 @@ export interface Ingest {
   readonly wildlife: IngestPipeline['wildlife']
   readonly rules: IngestPipeline['rules']
   readonly alerts: Alerts
+  /** vendor codec plug-ins: loaded, refused, per-codec failure counts */
+  readonly codecs: IngestPipeline['codecs']
   /**
    * the in-process intake (broker/index.ts `intake`): settles one message the broker
    * received and resolves once its outcome is durable; rejects when it must come again
@@ -114,6 +116,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     get wildlife () { return pipeline.wildlife },
     get rules () { return pipeline.rules },
     get alerts () { return pipeline.alerts },
+    get codecs () { return pipeline.codecs },
     async take ({ topic, payload, retain = false, qos = 1 }) {
       if (!accepting) throw unavailable()
       inFlight++

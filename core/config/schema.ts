@@ -82,7 +82,7 @@ export const LorawanSchema = Type.Object({
   dedupeDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'an uplink (DevEUI + frame counter + payload) heard again within this long is a duplicate' }),
   webhook: Type.Object({
     secrets: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), secret: Type.String({ minLength: 16 }) }, { additionalProperties: false }), { default: [], description: 'generic uplink webhook (POST /api/lorawan/uplink): HMAC-SHA256 keys, chosen by the X-Mimamori-Key header' }),
-    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the Authorization: Bearer value configured as a webhook header' })),
+    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the X-Mimamori-Token value configured as a webhook header' })),
     replayWindowS: Type.Integer({ minimum: 10, default: 300, description: 'a signed request older or newer than this is refused' })
   }, { additionalProperties: false, default: {} })
 }, { additionalProperties: false, default: {} })
