@@ -1,6 +1,6 @@
 import type { Config } from '../core/config/schema.js'
 import { SERVICE_EVENTS_PREFIX } from '../core/bus-bridge.js'
-import { parseTopic, TOPIC_PREFIX, type DeviceKind } from '../core/topics.js'
+import { parseTopic, topicMatches, TOPIC_PREFIX, type DeviceKind } from '../core/topics.js'
 import type { AccountRole } from './registry.js'
 
 /**
@@ -121,21 +121,6 @@ export function payloadLimit (topic: string, limits: Config['broker']['limits'])
     }
   }
   return { cls: 'other', max: limits.otherPayloadBytes }
-}
-
-/** MQTT filter matching (+ one level, # the rest; `$` topics never match a leading wildcard). */
-export function topicMatches (filter: string, topic: string): boolean {
-  if (filter === topic) return true
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
-  const f = filter.split('/')
-  const t = topic.split('/')
-  for (let i = 0; i < f.length; i++) {
-    const part = f[i]!
-    if (part === '#') return true
-    if (i >= t.length) return false
-    if (part !== '+' && part !== t[i]) return false
-  }
-  return f.length === t.length
 }
 
 /**

@@ -32,15 +32,24 @@ export const SUBSCRIPTIONS = {
 /** Every filter ingest subscribes to; the cluster stream filter (broker/cluster.ts) is derived from the same list. */
 export const INGEST_SUBSCRIPTIONS: readonly string[] = Object.values(SUBSCRIPTIONS)
 
-/** MQTT filter matching ([MQTT-4.7]): `+` one level, `#` the rest; `$` topics never match a leading wildcard. */
+/**
+ * MQTT 3.1.1 filter matching ([MQTT-4.7]), the one implementation for the
+ * broker (ACL, delivery QoS, $-topics) and ingest: `+` matches exactly one
+ * level (an empty one too), `#` the rest including the parent level
+ * (`a/#` matches `a`), and topics starting with `$` never match a filter
+ * whose first level is a wildcard [MQTT-4.7.2-1]. Filters are assumed valid
+ * (the broker refuses invalid ones at SUBSCRIBE).
+ */
 export function topicMatches (filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  if (filter === topic) return true
+  if (topic.charCodeAt(0) === 36 /* $ */ && (filter.charCodeAt(0) === 43 /* + */ || filter.charCodeAt(0) === 35 /* # */)) return false
   const f = filter.split('/')
   const t = topic.split('/')
   for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true
+    const part = f[i]
+    if (part === '#') return true
     if (i >= t.length) return false
-    if (f[i] !== '+' && f[i] !== t[i]) return false
+    if (part !== '+' && part !== t[i]) return false
   }
   return f.length === t.length
 }

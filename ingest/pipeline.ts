@@ -1,3 +1,4 @@
+import { vendorProfileOf } from '../core/types.js'
 import { resolve } from 'node:path'
 import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
@@ -74,7 +75,7 @@ export function createIngestPipeline ({ config, logger, bus, store, alerts: shar
     async start () {
       // codecs prove their examples at load (a refused one is logged, never fatal); a vendor uplink
       // waits for that. Only when a station needs them does start wait too (about a second of WASM work).
-      const needed = store.listStations().some(s => s.profile !== undefined) || config.lorawan.codecFolders.length > 0
+      const needed = store.listStations().some(s => vendorProfileOf(s) !== undefined) || config.lorawan.codecFolders.length > 0
       if (needed) await codecs.start()
       else void codecs.start()
       // Seed the band cache from storage so a restart does not re-announce every station.

@@ -45,6 +45,7 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   if (station === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `gauge ${deviceId} is not assigned to a station`)
   }
+  if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
   const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
   const reading = toReading(station, deviceId, frame, receivedAt)
   return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery') })

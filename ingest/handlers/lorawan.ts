@@ -1,5 +1,5 @@
 import { MimamoriError } from '../../core/errors.js'
-import type { Reading, Station } from '../../core/types.js'
+import { vendorProfileOf, type Reading, type Station } from '../../core/types.js'
 import { UPLINK_FPORT } from '../../codecs/gauge-v1.js'
 import type { LorawanUplink } from '../../codecs/lorawan/uplink.js'
 import { applyProfile } from '../../codecs/vendor/profiles.js'
@@ -20,11 +20,12 @@ export async function handleLorawanUplink (ctx: HandlerContext, up: LorawanUplin
   // the network server's receive time: a queued uplink keeps its observation time
   const arrival = up.time ?? receivedAt
   const work = async (): Promise<'inserted' | 'duplicate'> => {
-    if (station.profile === undefined) {
+    const profile = vendorProfileOf(station)
+    if (profile === undefined) {
       if (up.fPort !== UPLINK_FPORT) throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', `fPort ${up.fPort} is not a gauge uplink port (expected ${UPLINK_FPORT})`)
       return await handleGaugeUplink(ctx, station.deviceId, up.bytes, up.fPort, arrival)
     }
-    return await handleProfiledUplink(ctx, station, station.profile, up, arrival, receivedAt)
+    return await handleProfiledUplink(ctx, station, profile, up, arrival, receivedAt)
   }
   if (ctx.uplinks === undefined) return await work()
   return await ctx.uplinks.once(up, up.via, work)
