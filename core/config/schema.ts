@@ -99,6 +99,11 @@ export const LorawanSchema = Type.Object({
     maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' })
   }, { additionalProperties: false, default: {} }),
   profiles: Type.Array(DeviceProfileSchema, { default: [], description: 'device profiles beyond the built-in ones' }),
+  tts: Type.Object({
+    url: Type.String({ default: '', description: 'The Things Stack MQTT server to subscribe to (e.g. mqtts://eu1.cloud.thethings.network:8883); empty = off. Ingest subscribes to v3/+/devices/+/up' }),
+    username: Type.String({ default: '', description: 'TTS MQTT user name: {application id}@{tenant id} (ttn on The Things Network)' }),
+    password: Type.String({ default: '', description: 'a TTS API key with "read application traffic" rights (MIMAMORI_LORAWAN__TTS_PASSWORD)' })
+  }, { additionalProperties: false, default: {} }),
   dedupeDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'an uplink (DevEUI + frame counter + payload) heard again within this long is a duplicate' }),
   webhook: Type.Object({
     secrets: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), secret: Type.String({ minLength: 16 }) }, { additionalProperties: false }), { default: [], description: 'generic uplink webhook (POST /api/lorawan/uplink): HMAC-SHA256 keys, chosen by the X-Mimamori-Key header' }),

@@ -184,3 +184,39 @@ describe('vendor LoRaWAN sensors through profiles, four network-server paths, ho
     expect((await fetch(`${t.info.dashboardUrl}/api/devices/profiles`)).status).toBe(401)
   })
 })
+
+describe("The Things Stack's own MQTT server (lorawan.tts)", () => {
+  it('subscribes to v3/+/devices/+/up as a client and stores the uplink once, also when bridged copies arrive', async () => {
+    const { Aedes } = await import('aedes')
+    const { createServer } = await import('node:net')
+    // a real MQTT broker standing in for TTS's MQTT server
+    const aedes = await Aedes.createBroker()
+    const users: string[] = []
+    aedes.authenticate = (_client, username, password, done) => { users.push(`${username ?? ''}:${password?.toString() ?? ''}`); done(null, password?.toString() === 'NNSXS.TEST-API-KEY') }
+    const server = createServer(socket => { aedes.handle(socket) })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const base = readDemoConfig().stations[0]!
+    const t = await startTestApp({
+      stations: [{ ...base, id: 'lw-tts', name: 'tts', nameEn: 'tts', deviceId: 'dev-lw-tts', devEui: 'a84041000181c0de', profile: 'dragino-ldds75', sensorHeight: 4 }],
+      lorawan: { tts: { url: `mqtt://127.0.0.1:${port}`, username: 'tsuruoka-river@ttn', password: 'NNSXS.TEST-API-KEY' } }
+    })
+    try {
+      expect(users).toEqual(['tsuruoka-river@ttn:NNSXS.TEST-API-KEY'])
+      const tts = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'tts-server', password: 'NNSXS.TEST-API-KEY' })
+      const msg = JSON.stringify(fixture('tts-up-ldds75.json'))
+      await tts.publishAsync('v3/tsuruoka-river@ttn/devices/ldds75-akagawa/up', msg, { qos: 1 })
+      await tts.publishAsync('v3/tsuruoka-river@ttn/devices/ldds75-akagawa/up', msg, { qos: 1 })
+      await waitFor(() => t.app.ingest!.stats.received >= 2 ? true : undefined, 'both copies settled')
+      const res = await apiFetch(`${t.info.dashboardUrl}/api/stations/lw-tts/readings?from=2025-07-01T03:00:00Z&to=2025-07-01T03:01:00Z`)
+      const got = ((await res.json()) as { readings: ApiReading[] }).readings
+      expect(got).toEqual([expect.objectContaining({ level: 1.5, time: '2025-07-01T03:00:12.520Z' })])
+      expect(t.app.ingest!.stats.duplicates).toBe(1)
+      await tts.endAsync()
+    } finally {
+      await t.close()
+      await new Promise<void>(resolve => { aedes.close(() => { resolve() }) })
+      await new Promise<void>(resolve => server.close(() => { resolve() }))
+    }
+  })
+})
