@@ -156,7 +156,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           sendDownlink,
           unlockMqtt: target => brokerRef.unlockAuth(target),
           ...(notifier === undefined ? {} : { notifier }),
-          health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
+          health: () => ({ ingest: ingestRef.stats, codecs: ingestRef.codecs.health(), broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()
         if (config.sim.enabled) {

@@ -23,6 +23,8 @@ export interface DeviceCodecs {
   readonly loaded: ReadonlyMap<string, LoadedCodec>
   readonly refused: readonly RefusedCodec[]
   readonly stats: ReadonlyMap<string, CodecStats>
+  /** for /healthz (and through it /metrics): codecs loaded and refused, calls and failures per codec */
+  health(): { loaded: number, refused: number, byCodec: Record<string, { calls: number, failures: Record<string, number> }> }
   /**
    * Decodes one uplink with the profile's codec in its sandbox. Throws a coded
    * MimamoriError (MIMAMORI_ERR_CODEC_*) for a codec that is missing, stopped,
@@ -89,6 +91,12 @@ export function createDeviceCodecs ({ config, logger }: { config: Config, logger
     async start () {
       loading ??= load()
       await loading
+    },
+    health () {
+      // failure keys as metric-friendly words (MIMAMORI_ERR_CODEC_TIMEOUT → timeout): /metrics names come from these paths
+      const short = (code: string): string => code.replace(/^MIMAMORI_ERR_(CODEC_)?/, '').toLowerCase()
+      const byCodec = Object.fromEntries([...stats].map(([id, s]) => [id, { calls: s.calls, failures: Object.fromEntries(Object.entries(s.failures).map(([c, n]) => [short(c), n ?? 0])) }]))
+      return { loaded: loaded.size, refused: refused.length, byCodec }
     },
     async ready () {
       loading ??= load()

@@ -163,6 +163,12 @@ describe('vendor LoRaWAN sensors through profiles, four network-server paths, ho
     const perCodec = t.app.ingest!.codecs.stats
     expect(perCodec.get('hostile/loop')!.failures).toEqual({ MIMAMORI_ERR_CODEC_TIMEOUT: 1 })
     expect(perCodec.get('hostile/huge')!.failures).toEqual({ MIMAMORI_ERR_CODEC_MEMORY: 1 })
+    // the same counts for operators: /healthz and, through it, /metrics
+    const health = await (await fetch(`${t.info.dashboardUrl}/healthz`)).json() as { codecs: { refused: number, byCodec: Record<string, { failures: Record<string, number> }> } }
+    expect(health.codecs.refused).toBe(0)
+    expect(health.codecs.byCodec['hostile/loop']!.failures).toEqual({ timeout: 1 })
+    const metrics = await (await apiFetch(`${t.info.dashboardUrl}/metrics`)).text()
+    expect(metrics).toMatch(/^mimamori_codecs_by_codec_hostile_loop_failures_timeout 1$/m)
     // the polluting codec still decodes: its value is stored, its prototypes stay in its sandbox
     const polluted = await waitFor(async () => { const r = await readings('lw-hostile-pollute', base, base + 10_000); return r.length > 0 ? r : undefined }, 'pollute reading')
     expect(polluted[0]!.level).toBe(3)
