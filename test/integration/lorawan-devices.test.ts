@@ -48,6 +48,8 @@ describe('vendor LoRaWAN sensors through profiles, four network-server paths, ho
       stations,
       lorawan: {
         codecFolders: [join(FIXTURES, 'hostile')],
+        // a deadline a loaded CI machine cannot hit before the 100 MB codec hits the heap limit
+        sandbox: { cpuMs: 2000 },
         vendorExamplesDir: join(SHARED, 'devices', 'lorawan'),
         profiles: HOSTILE.map(h => ({ id: `hostile-${h}`, vendor: 'Test', model: h, codec: `hostile/${h}`, measures: 'distance' as const, field: 'distance', unit: 'mm' as const })),
         webhook: { secrets: [{ id: 'town-ns', secret: SECRET }], ttsToken: TTS_TOKEN }
