@@ -96,7 +96,9 @@ export const LorawanSchema = Type.Object({
   sandbox: Type.Object({
     cpuMs: Type.Integer({ minimum: 1, default: 100, description: 'CPU time per decode before the codec is stopped (MIMAMORI_ERR_CODEC_TIMEOUT)' }),
     memoryMb: Type.Integer({ minimum: 1, default: 16, description: 'heap of each codec\'s sandbox' }),
-    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' })
+    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' }),
+    quarantineAfter: Type.Integer({ minimum: 1, default: 3, description: 'a codec stopped (time or memory limit) this many times in a row is paused, so a hostile codec cannot take cpuMs of ingest per uplink' }),
+    quarantineS: Type.Integer({ minimum: 1, default: 600, description: 'how long a paused codec stays paused; its uplinks are refused (MIMAMORI_ERR_CODEC_QUARANTINED) meanwhile' })
   }, { additionalProperties: false, default: {} }),
   profiles: Type.Array(DeviceProfileSchema, { default: [], description: 'device profiles beyond the built-in ones' }),
   tts: Type.Object({
