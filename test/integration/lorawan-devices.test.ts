@@ -181,6 +181,16 @@ describe('vendor LoRaWAN sensors through profiles, four network-server paths, ho
     await waitFor(async () => { const r = await readings('lw-hostile-loop', base, base + 10_000); return r.length > 0 ? r : undefined }, 'loop codec recovered')
   })
 
+  it('refuses uplinks of a retired vendor station (its data stays)', async () => {
+    t.app.store!.fleet.setState('gauge', 'lw-elt', 'retired', { by: 'test' })
+    expect(t.app.store!.getStation('lw-elt')!.state).toBe('retired')
+    const before = t.app.ingest!.stats.rejected.MIMAMORI_ERR_DEVICE_RETIRED ?? 0
+    const d = DEVICES[6]
+    await chirpstack(d.devEui, d.bytes, d.fPort, Date.now())
+    await waitFor(() => (t.app.ingest!.stats.rejected.MIMAMORI_ERR_DEVICE_RETIRED ?? 0) === before + 1 ? true : undefined, 'retired refusal')
+    expect((await readings('lw-elt', Date.now() - 3_600_000, Date.now() + 60_000)).length).toBeGreaterThan(0)
+  })
+
   it('lists the device profiles for staff and admins only', async () => {
     const res = await apiFetch(`${t.info.dashboardUrl}/api/devices/profiles`)
     expect(res.status).toBe(200)
