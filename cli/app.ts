@@ -95,6 +95,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let notifier: Notifier | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
+  let webhookClient: Promise<MqttClient> | undefined
   let registry: DeviceRegistry | undefined
   let intake: TrailCameraIntake | undefined
   let closing: Promise<void> | undefined
@@ -150,6 +151,13 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
             .catch((err: unknown) => { downlinkClient = undefined; throw err })
           await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
         }
+        // Webhook uplinks (dashboard/server/routes/lorawan.ts) enter as a network-server account, QoS 1:
+        // the PUBACK comes once ingest settled them, so a 202 means taken (stored, duplicate or refused).
+        const forwardUplink = async (topic: string, payload: Buffer): Promise<void> => {
+          webhookClient ??= connectMqtt({ url: localMqtt, clientId: 'lorawan-webhook', ...brokerRef.issueCredentials('chirpstack', 'lorawan-webhook'), logger: logger.child({ component: 'lorawan-webhook' }) })
+            .catch((err: unknown) => { webhookClient = undefined; throw err })
+          await (await webhookClient).publishAsync(topic, payload, { qos: 1 })
+        }
         // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
         const accounts = openDeviceAccounts(config, logger)
         registry = accounts.registry
@@ -160,11 +168,12 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           logger,
           bus,
           store,
+          forwardUplink,
           alerts,
           sendDownlink,
           unlockMqtt: target => brokerRef.unlockAuth(target),
           ...(notifier === undefined ? {} : { notifier }),
-          health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
+          health: () => ({ ingest: ingestRef.stats, codecs: ingestRef.codecs.health(), broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()
         if (config.sim.enabled) {
@@ -212,6 +221,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           ['trail camera intake', intake?.close],
           ['dashboard', dashboard?.close],
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
+          ['webhook uplinks', webhookClient === undefined ? undefined : async () => { await endMqtt(await webhookClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
           ['notifier', notifier?.close],

@@ -58,6 +58,7 @@ export const ErrorCodes = {
   MIMAMORI_ERR_CODEC_RESULT: { status: 422, message: 'the codec result is too large or not JSON' },
   MIMAMORI_ERR_CODEC_THREW: { status: 422, message: 'the codec threw an exception' },
   MIMAMORI_ERR_CODEC_DECODE: { status: 422, message: 'the codec reported errors for this uplink' },
+  MIMAMORI_ERR_CODEC_QUARANTINED: { status: 503, message: 'the codec was stopped several times in a row and is paused; its uplinks are refused until the pause ends' },
   MIMAMORI_ERR_CODEC_PROFILE: { status: 422, message: 'the decoded uplink has no usable value for the device profile' },
   // network-server webhooks (generic HMAC uplink, The Things Stack)
   MIMAMORI_ERR_WEBHOOK_SIGNATURE: { status: 401, message: 'webhook signature or token missing or wrong' },

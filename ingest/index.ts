@@ -7,6 +7,7 @@ import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { redactUrl } from '../core/secret-hash.js'
 import type { Alerts } from '../alerts/index.js'
 import { createIngestPipeline, type IngestPipeline } from './pipeline.js'
+import { createTtsIntake } from './tts-intake.js'
 import { INGEST_SUBSCRIPTIONS } from '../core/topics.js'
 import type { Store } from '../store/store.js'
 
@@ -22,6 +23,8 @@ export interface Ingest {
   readonly wildlife: IngestPipeline['wildlife']
   readonly rules: IngestPipeline['rules']
   readonly alerts: Alerts
+  /** vendor codec plug-ins: loaded, refused, per-codec failure counts */
+  readonly codecs: IngestPipeline['codecs']
   /**
    * the in-process intake (broker/index.ts `intake`): settles one message the broker
    * received and resolves once its outcome is durable; rejects when it must come again
@@ -59,6 +62,8 @@ export interface IngestDeps {
 export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clock = Date.now }: IngestDeps): Ingest {
   const log = logger.child({ component: 'ingest' })
   const pipeline = createIngestPipeline({ config, logger, bus, store, alerts, clock })
+  // The Things Stack's own MQTT server, when configured (lorawan.tts): a second intake into the same pipeline
+  const tts = createTtsIntake({ config, logger: log, clock, handle: async msg => await pipeline.handle(msg) })
   let client: MqttClient | undefined
   let inFlight = 0
   let drained: (() => void) | undefined
@@ -114,6 +119,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     get wildlife () { return pipeline.wildlife },
     get rules () { return pipeline.rules },
     get alerts () { return pipeline.alerts },
+    get codecs () { return pipeline.codecs },
     async take ({ topic, payload, retain = false, qos = 1 }) {
       if (!accepting) throw unavailable()
       inFlight++
@@ -135,6 +141,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     async start () {
       await pipeline.start()
       accepting = true
+      await tts.start()
       if (mqttUrl === undefined) {
         log.info('ingest takes messages in-process from the broker')
         return
@@ -156,6 +163,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     async close () {
       closing ??= (async () => {
         accepting = false
+        await tts.close()
         if (inFlight > 0) await new Promise<void>(resolve => { drained = resolve })
         await endMqtt(client)
         await pipeline.close()

@@ -9,6 +9,10 @@ import type { DecodeResult, SandboxLimits, UplinkInput } from './sandbox.js'
 
 export interface CodecStats {
   calls: number
+  /** stops (time / memory limit) since the last good call */
+  consecutiveStops: number
+  /** paused until this time (ms since epoch) after quarantineAfter stops in a row; 0 = running */
+  pausedUntil: number
   /** stopped or failed calls by code (MIMAMORI_ERR_CODEC_TIMEOUT, …) */
   failures: Partial<Record<ErrorCode, number>>
 }
@@ -23,6 +27,8 @@ export interface DeviceCodecs {
   readonly loaded: ReadonlyMap<string, LoadedCodec>
   readonly refused: readonly RefusedCodec[]
   readonly stats: ReadonlyMap<string, CodecStats>
+  /** for /healthz (and through it /metrics): codecs loaded and refused, calls and failures per codec */
+  health(): { loaded: number, refused: number, byCodec: Record<string, { calls: number, paused: number, failures: Record<string, number> }> }
   /**
    * Decodes one uplink with the profile's codec in its sandbox. Throws a coded
    * MimamoriError (MIMAMORI_ERR_CODEC_*) for a codec that is missing, stopped,
@@ -37,7 +43,10 @@ export function sandboxLimits (config: Config): SandboxLimits {
 }
 
 /** The codec plug-ins and device profiles of one process (ingest builds one at start). */
-export function createDeviceCodecs ({ config, logger }: { config: Config, logger: Logger }): DeviceCodecs {
+/** A stop the sandbox enforced (not a codec's own error): the ones that cost ingest time. */
+const STOPS = new Set<ErrorCode>(['MIMAMORI_ERR_CODEC_TIMEOUT', 'MIMAMORI_ERR_CODEC_MEMORY'])
+
+export function createDeviceCodecs ({ config, logger, now = Date.now }: { config: Config, logger: Logger, now?: () => number }): DeviceCodecs {
   const log = logger.child({ component: 'codecs' })
   const cfg = config.lorawan
   const profiles = resolveProfiles(cfg.profiles)
@@ -46,7 +55,7 @@ export function createDeviceCodecs ({ config, logger }: { config: Config, logger
   const stats = new Map<string, CodecStats>()
   const statsOf = (id: string): CodecStats => {
     let s = stats.get(id)
-    if (s === undefined) { s = { calls: 0, failures: {} }; stats.set(id, s) }
+    if (s === undefined) { s = { calls: 0, consecutiveStops: 0, pausedUntil: 0, failures: {} }; stats.set(id, s) }
     return s
   }
 
@@ -90,6 +99,12 @@ export function createDeviceCodecs ({ config, logger }: { config: Config, logger
       loading ??= load()
       await loading
     },
+    health () {
+      // failure keys as metric-friendly words (MIMAMORI_ERR_CODEC_TIMEOUT → timeout): /metrics names come from these paths
+      const short = (code: string): string => code.replace(/^MIMAMORI_ERR_(CODEC_)?/, '').toLowerCase()
+      const byCodec = Object.fromEntries([...stats].map(([id, s]) => [id, { calls: s.calls, paused: s.pausedUntil > now() ? 1 : 0, failures: Object.fromEntries(Object.entries(s.failures).map(([c, n]) => [short(c), n ?? 0])) }]))
+      return { loaded: loaded.size, refused: refused.length, byCodec }
+    },
     async ready () {
       loading ??= load()
       await loading
@@ -105,6 +120,11 @@ export function createDeviceCodecs ({ config, logger }: { config: Config, logger
       const c = loaded.get(profile.codec)
       if (c === undefined) throw new MimamoriError('MIMAMORI_ERR_CODEC_LOAD', `codec ${profile.codec} of profile ${profile.id} is not loaded`)
       const s = statsOf(c.id)
+      // a codec that keeps running into its limits costs cpuMs of ingest per uplink: pause it for a while
+      if (s.pausedUntil > now()) {
+        s.failures.MIMAMORI_ERR_CODEC_QUARANTINED = (s.failures.MIMAMORI_ERR_CODEC_QUARANTINED ?? 0) + 1
+        throw new MimamoriError('MIMAMORI_ERR_CODEC_QUARANTINED', `codec ${c.id} is paused until ${new Date(s.pausedUntil).toISOString()} after ${cfg.sandbox.quarantineAfter} stops in a row`)
+      }
       s.calls++
       try {
         const r = c.codec.decodeUplink(input)
@@ -112,10 +132,20 @@ export function createDeviceCodecs ({ config, logger }: { config: Config, logger
           throw new MimamoriError('MIMAMORI_ERR_CODEC_DECODE', `codec ${c.id}: ${r.errors.map(String).join('; ').slice(0, 200)}`)
         }
         if (r.data === null || typeof r.data !== 'object' || Array.isArray(r.data)) throw new MimamoriError('MIMAMORI_ERR_CODEC_RESULT', `codec ${c.id} returned no data object`)
+        s.consecutiveStops = 0
         return { ...r, data: r.data }
       } catch (err) {
         const e = toMimamoriError(err)
         s.failures[e.code] = (s.failures[e.code] ?? 0) + 1
+        if (STOPS.has(e.code)) {
+          if (++s.consecutiveStops >= cfg.sandbox.quarantineAfter) {
+            s.pausedUntil = now() + cfg.sandbox.quarantineS * 1000
+            s.consecutiveStops = 0
+            log.error({ codec: c.id, until: new Date(s.pausedUntil).toISOString() }, 'codec paused after repeated stops')
+          }
+        } else {
+          s.consecutiveStops = 0
+        }
         if (e.code !== 'MIMAMORI_ERR_CODEC_DECODE') log.warn({ codec: c.id, code: e.code }, e.message)
         throw e
       }

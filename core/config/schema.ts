@@ -96,13 +96,20 @@ export const LorawanSchema = Type.Object({
   sandbox: Type.Object({
     cpuMs: Type.Integer({ minimum: 1, default: 100, description: 'CPU time per decode before the codec is stopped (MIMAMORI_ERR_CODEC_TIMEOUT)' }),
     memoryMb: Type.Integer({ minimum: 1, default: 16, description: 'heap of each codec\'s sandbox' }),
-    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' })
+    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' }),
+    quarantineAfter: Type.Integer({ minimum: 1, default: 3, description: 'a codec stopped (time or memory limit) this many times in a row is paused, so a hostile codec cannot take cpuMs of ingest per uplink' }),
+    quarantineS: Type.Integer({ minimum: 1, default: 600, description: 'how long a paused codec stays paused; its uplinks are refused (MIMAMORI_ERR_CODEC_QUARANTINED) meanwhile' })
   }, { additionalProperties: false, default: {} }),
   profiles: Type.Array(DeviceProfileSchema, { default: [], description: 'device profiles beyond the built-in ones' }),
+  tts: Type.Object({
+    url: Type.String({ default: '', description: 'The Things Stack MQTT server to subscribe to (e.g. mqtts://eu1.cloud.thethings.network:8883); empty = off. Ingest subscribes to v3/+/devices/+/up' }),
+    username: Type.String({ default: '', description: 'TTS MQTT user name: {application id}@{tenant id} (ttn on The Things Network)' }),
+    password: Type.String({ default: '', description: 'a TTS API key with "read application traffic" rights (MIMAMORI_LORAWAN__TTS_PASSWORD)' })
+  }, { additionalProperties: false, default: {} }),
   dedupeDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'an uplink (DevEUI + frame counter + payload) heard again within this long is a duplicate' }),
   webhook: Type.Object({
     secrets: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), secret: Type.String({ minLength: 16 }) }, { additionalProperties: false }), { default: [], description: 'generic uplink webhook (POST /api/lorawan/uplink): HMAC-SHA256 keys, chosen by the X-Mimamori-Key header' }),
-    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the Authorization: Bearer value configured as a webhook header' })),
+    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the X-Mimamori-Token value configured as a webhook header' })),
     replayWindowS: Type.Integer({ minimum: 10, default: 300, description: 'a signed request older or newer than this is refused' })
   }, { additionalProperties: false, default: {} })
 }, { additionalProperties: false, default: {} })

@@ -27,6 +27,7 @@ import type { ServerInfo } from '../contract/server-info.js'
 import { displayHost, loopbackHost } from './bind.js'
 import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
+import { lorawanRoutes, type ForwardUplink } from './routes/lorawan.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../alerts/index.js'
 import { createNotifier, type Notifier } from '../../notify/index.js'
@@ -71,6 +72,8 @@ export interface DashboardDeps {
   alerts?: Alerts
   /** publishes gauge downlinks QoS 1 (POST /api/stations/:id/downlink); the all-in-one passes its MQTT client */
   sendDownlink?: SendDownlink
+  /** forwards network-server webhook uplinks into the broker (routes/lorawan.ts); the all-in-one passes it */
+  forwardUplink?: ForwardUplink
   /** the all-in-one passes the notifier that drains; a separate dashboard process opens one that only reads and writes rows */
   notifier?: Notifier
   /** the all-in-one passes its broker's brute-force unlock (POST /api/admin/mqtt-unlock) */
@@ -83,7 +86,7 @@ export interface DashboardDeps {
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, forwardUplink, notifier: sharedNotifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub()
@@ -122,6 +125,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(alertRoutes, { alerts })
   void app.register(notifyRoutes, { notifier, alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
+  void app.register(lorawanRoutes, { config, forwardUplink })
   void app.register(mqttAdminRoutes, unlockMqtt === undefined ? {} : { unlockMqtt })
   void app.register(fleetRoutes, { store, bus, accounts: deviceAccounts })
   // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)

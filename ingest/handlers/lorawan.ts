@@ -17,6 +17,8 @@ import { handleGaugeUplink, settleReading } from './gauge.js'
 export async function handleLorawanUplink (ctx: HandlerContext, up: LorawanUplink, receivedAt: number): Promise<'inserted' | 'duplicate'> {
   const station = stationByDevEui(ctx, up.devEui)
   if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `DevEUI ${up.devEui} is not assigned to a station`)
+  // a retired station keeps its data and takes no more, whichever path or payload format
+  if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
   // the network server's receive time: a queued uplink keeps its observation time
   const arrival = up.time ?? receivedAt
   const work = async (): Promise<'inserted' | 'duplicate'> => {

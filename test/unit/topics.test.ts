@@ -28,6 +28,14 @@ describe('SUBSCRIPTIONS', () => {
       lorawanUplinks: 'lorawan/+/up'
     })
   })
+
+  it('parses The Things Stack v3 and generic LoRaWAN uplink topics', () => {
+    expect(parseTopic('v3/river@tsuruoka/devices/ldds75-1/up')).toEqual({ type: 'tts', applicationId: 'river', tenant: 'tsuruoka', deviceId: 'ldds75-1' })
+    expect(parseTopic('v3/river/devices/ldds75-1/up')).toEqual({ type: 'tts', applicationId: 'river', tenant: '', deviceId: 'ldds75-1' })
+    expect(parseTopic('v3/river@ttn/devices/ldds75-1/join')).toBeNull()
+    expect(parseTopic('lorawan/A84041000181C0DE/up')).toEqual({ type: 'lorawan', devEui: 'A84041000181C0DE' })
+    expect(parseTopic('lorawan/not-an-eui/up')).toBeNull()
+  })
 })
 
 describe('parseTopic', () => {

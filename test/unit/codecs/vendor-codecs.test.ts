@@ -114,3 +114,23 @@ function readUInt16LE(bytes) { var value = (bytes[1] << 8) + bytes[0]; return va
     await expect(loadCodec('t/x', join(d, 'x-codec.yaml'), { vendorExamplesRoot: VENDOR_ROOT })).rejects.toMatchObject({ code: 'MIMAMORI_ERR_CODEC_LOAD' })
   })
 })
+
+describe('device profiles', () => {
+  it('turns each profile field into a level through the install geometry, or a gap with the reason', async () => {
+    const { applyProfile, resolveProfiles, listDeviceProfiles } = await import('../../../codecs/vendor/profiles.js')
+    const p = resolveProfiles()
+    const at = { sensorHeight: 4 }
+    expect(applyProfile(p.get('dragino-ldds75')!, at, { Bat: 3.387, Distance: '2799 mm' })).toMatchObject({ levelM: 1.201, batteryV: 3.387 })
+    expect(applyProfile(p.get('dragino-ldds75')!, at, { Bat: 3.387, Distance: 'No Sensor' })).toMatchObject({ levelM: null, gap: 'Distance is "No Sensor"' })
+    expect(applyProfile(p.get('milesight-em310-udl')!, at, { battery: 92, distance: 2116, tilt: 'tilt' })).toMatchObject({ levelM: null, gap: 'tilt is tilt', batteryPercent: 92 })
+    expect(applyProfile(p.get('decentlab-dl-mbx')!, at, { distance: { value: 1234, unit: 'mm' }, number_of_valid_samples: { value: 0 } })).toMatchObject({ levelM: null })
+    expect(applyProfile(p.get('decentlab-dl-mbx')!, at, { battery_voltage: { value: 2.993, unit: 'V' } })).toMatchObject({ levelM: null, gap: 'no distance in this uplink', batteryV: 2.993 })
+    expect(applyProfile(p.get('decentlab-dl-pr36')!, { sensorHeight: 4, installOffsetM: -0.2 }, { pressure: { value: 0.1, unit: 'bar' } }).levelM).toBe(0.82)
+    expect(applyProfile(p.get('elsys-elt-ultrasonic')!, { sensorHeight: 10 }, { distance: 8977, vdd: 3600, temperature: 22.6 })).toMatchObject({ levelM: 1.023, batteryV: 3.6, temperatureC: 22.6 })
+    // a configured profile (a level sensor in cm) beside the built-in ones
+    const extra = { id: 'town-level', vendor: 'Town', model: 'L1', codec: 'town/l1', measures: 'level' as const, field: 'level', unit: 'cm' as const }
+    expect(applyProfile(resolveProfiles([extra]).get('town-level')!, { sensorHeight: 1, installOffsetM: 0.5 }, { level: 120 }).levelM).toBe(1.7)
+    expect(listDeviceProfiles([extra]).map(x => x.id)).toContain('town-level')
+    expect(listDeviceProfiles()).toContainEqual({ id: 'elsys-elt-ultrasonic', vendor: 'Elsys', model: 'ELT Ultrasonic', measures: 'distance', unit: 'mm' })
+  })
+})
