@@ -325,9 +325,20 @@ const MIGRATIONS: string[] = [
      detail TEXT NOT NULL
    );
    CREATE INDEX audit_log_by_time ON audit_log (at);`,
+  // LoRaWAN uplinks already taken (store/uplink-dedupe.ts): the same frame heard through several
+  // gateways, network servers or a webhook is stored once; pruned after lorawan.dedupeDays
+  `CREATE TABLE lorawan_uplinks (
+     dev_eui TEXT NOT NULL,
+     f_cnt INTEGER NOT NULL,
+     digest TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     via TEXT NOT NULL,
+     PRIMARY KEY (dev_eui, f_cnt, digest)
+   ) WITHOUT ROWID;
+   CREATE INDEX lorawan_uplinks_by_time ON lorawan_uplinks (at);`,
   // official disaster information (official/, store/official.ts): every JMA telegram as received (the
   // bytes of refused documents are not kept, only why), the state per area, the feeds' conditional-GET
-  // validators, and the 判断補助 criteria per area (changes audited in audit_log).
+  // validators, the 判断補助 criteria per area (changes audited in audit_log) and the suggestions.
   `CREATE TABLE official_telegrams (
      id TEXT PRIMARY KEY,
      received_at INTEGER NOT NULL,
@@ -367,9 +378,9 @@ const MIGRATIONS: string[] = [
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL,
      updated_by TEXT
-   );`,
-  // 判断補助 (official/suggestions.ts): the suggested 警戒レベル per area with its reasons, as last evaluated
-  `CREATE TABLE official_suggestions (
+   );
+   -- 判断補助 (official/suggestions.ts): the suggested 警戒レベル per area with its reasons, as last evaluated
+   CREATE TABLE official_suggestions (
      area_code TEXT PRIMARY KEY,
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL
