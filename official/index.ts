@@ -8,6 +8,7 @@ import { createOfficialRepository, type OfficialRepository } from '../store/offi
 import type { Store } from '../store/store.js'
 import { createPoller, type Poller } from './poller.js'
 import { createReceiver, type Receiver } from './receiver.js'
+import { createReferenceGauges, type ReferenceGauges } from './reference.js'
 import { replayFolder } from './replay.js'
 import { createSuggestionTracker, type SuggestionTracker } from './suggestions.js'
 
@@ -18,6 +19,7 @@ export interface Official {
   readonly repo: OfficialRepository
   readonly suggestions: SuggestionTracker
   readonly poller: Poller | undefined
+  readonly references: ReferenceGauges
   /** reads a folder of telegrams in name order (drills, tests); returns what each did */
   replay(dir: string): ReturnType<typeof replayFolder>
   onSuggestions(fn: (changed: Suggestion[]) => void): () => void
@@ -53,8 +55,9 @@ export function createOfficial ({ config, logger, bus, file, store, clock = Date
   })
   const suggestions = createSuggestionTracker({
     areas: cfg.areas, repo, official: receiver.state, clock,
-    stations: config.stations.map(s => ({ id: s.id, name: s.name, river: s.river }))
+    stations: [...config.stations, ...cfg.referenceStations].map(s => ({ id: s.id, name: s.name, river: s.river }))
   })
+  const references = createReferenceGauges({ stations: cfg.referenceStations, tracker: suggestions, logger, maxBytes: cfg.maxBytes })
   const poller = cfg.feeds.length === 0 || cfg.replayDir !== ''
     ? undefined
     : createPoller({ feeds: cfg.feeds, repo, receiver, logger, dataTypes: cfg.dataTypes, officeCodes: cfg.officeCodes, maxBytes: cfg.maxBytes, backoffMaxS: cfg.backoffMaxS, clock })
@@ -77,6 +80,7 @@ export function createOfficial ({ config, logger, bus, file, store, clock = Date
     repo,
     suggestions,
     poller,
+    references,
     replay: dir => {
       const out = replayFolder(dir, receiver, { maxBytes: cfg.maxBytes })
       evaluate()
@@ -95,6 +99,8 @@ export function createOfficial ({ config, logger, bus, file, store, clock = Date
         suggestions.gaugeBand({ stationId: e.stationId, band: e.to, time: e.time, level: e.level })
         evaluate()
       })
+      await references.refresh()
+      references.start()
       if (cfg.replayDir !== '') this.replay(cfg.replayDir)
       poller?.start()
       evaluate()
@@ -105,6 +111,7 @@ export function createOfficial ({ config, logger, bus, file, store, clock = Date
       closing ??= (async () => {
         bus.removeListeners(busKey)
         if (timer !== undefined) clearInterval(timer)
+        references.close()
         await poller?.close()
         db.close()
       })()

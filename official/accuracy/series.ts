@@ -9,7 +9,11 @@ export interface Point { time: number, level: number }
  * JST unless the time carries an offset). Rows whose value is empty, '-', '閉局' or '欠測' are gaps.
  */
 export function readSeriesCsv (file: string): Point[] {
-  const lines = readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/)
+  return parseSeriesCsv(readFileSync(file, 'utf8'), file)
+}
+
+export function parseSeriesCsv (textIn: string, what: string): Point[] {
+  const lines = textIn.replace(/^\uFEFF/, '').split(/\r?\n/)
   const out: Point[] = []
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim()
@@ -22,7 +26,7 @@ export function readSeriesCsv (file: string): Point[] {
     }
     out.push(p)
   }
-  if (out.length === 0) throw new MimamoriError('MIMAMORI_ERR_DATA_ROW', `${file}: no readable time,level rows`)
+  if (out.length === 0) throw new MimamoriError('MIMAMORI_ERR_DATA_ROW', `${what}: no readable time,level rows`)
   out.sort((a, b) => a.time - b.time)
   return out
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -98,6 +98,31 @@ describe('drill: a real 洪水予報 sequence with a replayed hydrograph', () =>
     // stored for the staff view and the advisory draft
     const stored = official.repo.suggestions()[0]!.doc as Suggestion
     expect(stored.level).toBe(5)
+    await official.close()
+  })
+
+  it('a reference gauge (file import, published thresholds) counts as its own reason, marked 参考観測所', async () => {
+    // the import as it stood at 12:00 on 2026-08-12 (the last reading decides the band)
+    const src = readFileSync(join(SHARED, 'data', 'river', 'kuji_tomioka_2026-08-12_rise_10min.csv'), 'utf8').trim().split('\n')
+    const imported = join(dir, 'tomioka-import.csv')
+    writeFileSync(imported, src.filter((l, i) => i === 0 || Date.parse(l.split(',')[0]!) <= Date.parse('2026-08-12T12:00:00+09:00')).join('\n'))
+    const config = loadConfig({
+      overrides: {
+        dataDir: dir,
+        official: {
+          enabled: true,
+          areas: [{ code: '0620300', name: '鶴岡市', referenceStations: ['ref-tomioka'] }],
+          // drill thresholds for 富岡 (not the published ones): 避難判断 -1.2 m is reached 2026-08-12 06:20
+          referenceStations: [{ id: 'ref-tomioka', name: '富岡', river: '久慈川', lat: 36.6, lon: 140.4, file: imported, thresholds: { standby: -1.6, caution: -1.4, evacuationJudgement: -1.2, danger: -0.5, flooding: 0.5 } }]
+        }
+      } as never
+    })
+    const official = createOfficial({ config, logger: silentLogger(), bus: createEventBus(), file: join(dir, 'ref.db') })
+    await official.start()
+    const s = official.suggestions.current()[0]!
+    expect(s.level).toBe(3)
+    expect(s.reasons).toEqual([expect.objectContaining({ kind: 'reference', subject: 'ref-tomioka', since: Date.parse('2026-08-12T06:20:00+09:00') })])
+    expect(s.reasons[0]!.text).toContain('参考観測所')
     await official.close()
   })
 })
