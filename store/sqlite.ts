@@ -338,7 +338,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX lorawan_uplinks_by_time ON lorawan_uplinks (at);`,
   // official disaster information (official/, store/official.ts): every JMA telegram as received (the
   // bytes of refused documents are not kept, only why), the state per area, the feeds' conditional-GET
-  // validators, the 判断補助 criteria per area (changes audited in audit_log) and the suggestions.
+  // validators, and the 判断補助 criteria per area (changes audited in audit_log).
   `CREATE TABLE official_telegrams (
      id TEXT PRIMARY KEY,
      received_at INTEGER NOT NULL,
@@ -378,9 +378,9 @@ const MIGRATIONS: string[] = [
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL,
      updated_by TEXT
-   );
-   -- 判断補助 (official/suggestions.ts): the suggested 警戒レベル per area with its reasons, as last evaluated
-   CREATE TABLE official_suggestions (
+   );`,
+  // 判断補助 (official/suggestions.ts): the suggested 警戒レベル per area with its reasons, as last evaluated
+  `CREATE TABLE official_suggestions (
      area_code TEXT PRIMARY KEY,
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL

@@ -89,3 +89,13 @@ export function postGroupAction (ids: string[], action: AlertAction, note?: stri
     body: JSON.stringify(body)
   })
 }
+
+/** What an alert is about, looked up by subjectId in /api/stations and /api/cameras. */
+export interface AlertSubject {
+  type: 'station' | 'camera'
+  id: string
+  name: string
+  nameEn: string
+  lat: number
+  lon: number
+}

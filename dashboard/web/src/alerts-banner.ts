@@ -1,9 +1,8 @@
-import { severityRank, type AlertView } from './alerts-api.js'
+import { severityRank, type AlertSubject, type AlertView } from './alerts-api.js'
 import { colourOf, detailText, nowText, ruleLabel } from './alerts-list.js'
 import { byId } from './dom.js'
 import { formatDateTime } from './format.js'
 import { t } from './i18n.js'
-import type { AlertSubject } from './alerts.js'
 
 /** A firing alert this severe or worse also shows the banner over the map (避難判断水位 Lv3 → severe). */
 export const BANNER_RANK = severityRank('severe')

@@ -12,16 +12,9 @@ import { byId, h } from './dom.js'
 import { displayName, t } from './i18n.js'
 
 export { SEVERITY_COLOUR, ruleLabel } from './alerts-list.js'
+import type { AlertSubject } from './alerts-api.js'
 
-/** What an alert is about, looked up by subjectId in /api/stations and /api/cameras. */
-export interface AlertSubject {
-  type: 'station' | 'camera'
-  id: string
-  name: string
-  nameEn: string
-  lat: number
-  lon: number
-}
+export type { AlertSubject } from './alerts-api.js'
 
 export interface AlertPanelDeps {
   map: L.Map
