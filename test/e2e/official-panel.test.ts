@@ -47,4 +47,19 @@ describe('判断補助 in the alerts panel (Chromium)', () => {
     expect(await page.locator('#official-section .official-note').textContent()).toContain('出典：気象庁')
     expect(errors).toEqual([])
   })
+
+  it('避難情報の下書き opens the advisory dialog pre-filled from the suggestion: レベル4, the area, the reasons and the source; nothing is issued', async () => {
+    await page.locator('#official-list li[data-area="0133100"] .official-draft').click()
+    const dialog = page.locator('#advisory-dialog')
+    await dialog.waitFor({ state: 'visible' })
+    await page.waitForFunction(() => (document.querySelector('#advisory-text') as HTMLTextAreaElement | null)?.value.includes('判断の根拠') === true)
+    const text = await page.locator('#advisory-text').inputValue()
+    expect(text).toContain('土砂災害警戒情報')
+    expect(text).toContain('出典：気象庁')
+    expect(await page.locator('input[name="advisory-level"][value="4"]').isChecked()).toBe(true)
+    expect(await page.locator('#advisory-area').inputValue()).toBe('松前町<b>')
+    const advisories = await (await fetch(`${t.info.dashboardUrl}/api/advisories`, { headers: { authorization: `Bearer ${t.token}` } })).json() as Array<{ status: string }>
+    expect(advisories.every(a => a.status === 'draft')).toBe(true)
+    expect(errors).toEqual([])
+  })
 })

@@ -1,5 +1,6 @@
 import { getJson } from './api.js'
 import { byId, h } from './dom.js'
+import { openAdvisoryDialog } from './advisory-dialog.js'
 
 /** what GET /api/official/suggestions returns (dashboard/server/routes/official.ts) */
 interface Reason { level: number, kind: string, text: string, since: number }
@@ -35,7 +36,14 @@ export function createOfficialPanel (): { load(): Promise<void>, close(): void }
         h('strong', {}, s.areaName), ' ',
         s.level === 0 ? '条件に該当なし' : `警戒レベル${s.level} ${NAMES[s.level] ?? ''}（提案）`,
         s.since === null ? null : h('span', { class: 'official-since' }, ` ${time(s.since)}〜`)),
-      h('ul', { class: 'official-reasons' }, ...s.reasons.map(r => h('li', { 'data-kind': r.kind }, `L${r.level} ${r.text}（${time(r.since)}〜）`))))))
+      h('ul', { class: 'official-reasons' }, ...s.reasons.map(r => h('li', { 'data-kind': r.kind }, `L${r.level} ${r.text}（${time(r.since)}〜）`))),
+      s.level === 0 ? null : draftButton(s))))
+  }
+  /** the advisory dialog, pre-filled from this suggestion; the person edits and issues (or not) */
+  function draftButton (s: Suggestion): HTMLButtonElement {
+    const b = h('button', { type: 'button', class: 'official-draft' }, '避難情報の下書き')
+    b.addEventListener('click', () => { void openAdvisoryDialog({ officialArea: s.areaCode }) })
+    return b
   }
   const timer = setInterval(() => { void load() }, REFRESH_MS)
   return { load, close () { clearInterval(timer) } }
