@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js'
 import { createIngest, type Ingest } from '../ingest/index.js'
 import { createAlerts, type Alerts } from '../alerts/index.js'
 import { createNotifier, type Notifier } from '../notify/index.js'
+import { createOfficial, type Official } from '../official/index.js'
 import type { RiverRules } from '../ingest/rules/index.js'
 import { SUBSCRIPTIONS } from '../core/topics.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
@@ -49,6 +50,8 @@ export interface App {
   readonly alerts: Alerts | undefined
   /** Web Push, e-mail, webhook, LINE, CAP (notify/); undefined when notify.enabled is false */
   readonly notifier: Notifier | undefined
+  /** JMA 防災情報XML intake and 判断補助 (official/); undefined unless official.enabled */
+  readonly official: Official | undefined
   readonly rules: RiverRules | undefined
   readonly intake: TrailCameraIntake | undefined
 }
@@ -93,6 +96,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let dashboard: Dashboard | undefined
   let alerts: Alerts | undefined
   let notifier: Notifier | undefined
+  let official: Official | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
   let webhookClient: Promise<MqttClient> | undefined
@@ -108,6 +112,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get broker () { return broker },
     get alerts () { return alerts },
     get notifier () { return notifier },
+    get official () { return official },
     get rules () { return ingest?.rules },
     get intake () { return intake },
 
@@ -119,6 +124,10 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         if (config.notify.enabled) {
           notifier = createNotifier({ config, logger, bus, store, alerts, clock })
           await notifier.start()
+        }
+        if (config.official.enabled) {
+          official = createOfficial({ config, logger, bus, file: resolve(config.dataDir, config.store.file), store, clock })
+          await official.start()
         }
         // In-process by default: the broker hands every ingest topic to the pipeline and PUBACKs
         // after the durable write (ingest/index.ts). A configured ingest broker or account means
@@ -224,6 +233,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           ['webhook uplinks', webhookClient === undefined ? undefined : async () => { await endMqtt(await webhookClient!) }],
           ['demo fleet', fleet?.close],
           ['ingest', ingest?.close],
+          ['official', official?.close],
           ['notifier', notifier?.close],
           ['alerts', alerts?.close],
           ['store', store?.close],

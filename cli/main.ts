@@ -27,6 +27,8 @@ Commands:
               sim --gauges N --cameras M [--seed 1] a seeded fleet of N+M devices, each
               its own MQTT client (mimamori sim --gauges 1 --help)
   record      capture live device traffic to NDJSON (mimamori record --help)
+  evaluate    精度評価: our gauge vs a reference series (bias, RMSE, lag, threshold crossings,
+              missing share) → JSON + SVG (mimamori evaluate --help)
   export      readings, detections, sightings or alerts → CSV/Parquet with a progress bar
               (mimamori export --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
@@ -78,6 +80,11 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => /^--(gauges|cameras)(=|$)/.test(a))) {
     const { simScaleCommand } = await import('./sim-scale.js')
     process.exitCode = await simScaleCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'evaluate') {
+    const { evaluateCommand } = await import('./evaluate.js')
+    process.exitCode = await evaluateCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'export') {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { MimamoriError } from '../core/errors.js'
+import type { Suggestion } from '../core/official-criteria.js'
 import type { Alert, Station } from '../core/types.js'
 import type { Store } from '../store/store.js'
 import { suggestAdvisoryLevel } from '../core/river/advisory-level.js'
@@ -17,12 +18,14 @@ export interface DraftInput {
   level?: AdvisoryLevel | undefined
   area?: string | undefined
   radiusM?: number | undefined
+  /** 判断補助: the 市町村 code whose suggestion (official/, JMA + gauges) pre-fills level, area and reasons */
+  officialArea?: string | undefined
   by: string
 }
 
 export interface Advisories {
   /** pre-filled text from the alert and the station's latest readings; stored as a draft, sent nowhere */
-  draft(input: DraftInput): Promise<Advisory & { suggestion: AdvisorySuggestion | null }>
+  draft(input: DraftInput): Promise<Advisory & { suggestion: AdvisorySuggestion | null, official: Suggestion | null }>
   /** a person confirms: issued once to every public channel and the CAP feed */
   issue(id: string, by: string, edit?: { text?: string | undefined, area?: string | undefined }): Advisory
   update(id: string, by: string, edit: { text?: string | undefined, level?: AdvisoryLevel | undefined, area?: string | undefined }): Advisory
@@ -42,6 +45,8 @@ export interface AdvisoryDeps {
   clock: () => number
   /** a new outbox event was committed */
   kick: () => void
+  /** the stored 判断補助 suggestion for an area (store/official.ts), when official information is followed */
+  officialSuggestion?: ((areaCode: string) => Suggestion | undefined) | undefined
 }
 
 /** what the measurements say now: the level the dialog preselects and why */
@@ -90,11 +95,14 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
       const suggestion: AdvisorySuggestion | null = station === undefined || measured === undefined
         ? null
         : { level: suggestAdvisoryLevel(measured.levelM, measured.rate, station.thresholds), levelM: measured.levelM, at: measured.at, rateMPerHour: measured.rate, trend: trendKey(measured.rate) }
-      const level = validLevel(input.level ?? suggestion?.level ?? 3)
-      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river}流域（${stationLabel(station)}周辺）` : '対象地区'
-      const text = station === undefined || measured === undefined
+      const official = input.officialArea === undefined ? undefined : d.officialSuggestion?.(input.officialArea)
+      if (input.officialArea !== undefined && official === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no 判断補助 suggestion for area ${input.officialArea}`)
+      const officialLevel = official === undefined || official.level === 0 ? undefined : official.level
+      const level = validLevel(input.level ?? officialLevel ?? suggestion?.level ?? 3)
+      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : official !== undefined ? official.areaName : station !== undefined ? `${station.river}流域（${stationLabel(station)}周辺）` : '対象地区'
+      const text = (station === undefined || measured === undefined
         ? `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`
-        : stationText(station, level, area, alert, measured)
+        : stationText(station, level, area, alert, measured)) + (official === undefined ? '' : officialReasons(official))
       const a: Advisory = {
         id: randomUUID(),
         alertId: alert?.id ?? null,
@@ -119,7 +127,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
         cancelledAt: null
       }
       d.nstore.saveAdvisory(a)
-      return { ...a, suggestion }
+      return { ...a, suggestion, official: official ?? null }
     },
 
     issue (id, by, edit = {}) {
@@ -190,4 +198,12 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
     ]
     return parts.filter(p => p !== '').join('')
   }
+}
+
+/** the 判断補助 reasons as the draft states them; the text is the person's to edit before 発令 */
+function officialReasons (s: Suggestion): string {
+  if (s.reasons.length === 0) return ''
+  const lines = s.reasons.slice(0, 6).map(r => `・${r.text}`)
+  const jma = s.reasons.some(r => r.kind === 'flood' || r.kind === 'landslide' || r.kind === 'warning')
+  return `\n判断の根拠（判断補助）:\n${lines.join('\n')}${jma ? '\n出典：気象庁' : ''}`
 }

@@ -18,6 +18,8 @@ import { deliveriesFor, isDrill, isHistorical, notifyKind } from './fanout.js'
 import { mlitLevel } from './levels.js'
 import { advisoryWording, alertWording, stationLabel, type WordingContext } from './message.js'
 import type { Place } from './routing.js'
+import { createOfficialRepository } from '../store/official.js'
+import type { Suggestion } from '../core/official-criteria.js'
 import { openNotifyStore, type DeliveryRow, type NotifyEventRow, type NotifyStore } from './store.js'
 import type { Advisory, Channel, ChannelName, ChannelStatus, Notification } from './types.js'
 import { loadVapidKeys } from './vapid.js'
@@ -72,6 +74,8 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
   const n = config.notify
   const dbFile = file ?? resolve(config.dataDir, config.store.file)
   const nstore = openNotifyStore(dbFile)
+  // 判断補助 suggestions written by official/ (same database): the advisory draft is pre-filled from them
+  const officialRepo = createOfficialRepository(nstore.db)
   // a separate process (mimamori ingest) reads alerts from the same file for escalation and drafts
   const ownAlerts = alerts === undefined ? createAlerts({ file: dbFile, logger, clock }) : undefined
   const alertsRef: Alerts = alerts ?? ownAlerts!
@@ -206,6 +210,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     timezone: n.timezone,
     trendWindow: trendWindowOf(config.river.rules),
     clock,
+    officialSuggestion: code => officialRepo.suggestions().find(r => r.areaCode === code)?.doc as Suggestion | undefined,
     kick
   })
 

@@ -17,6 +17,8 @@ export interface AreaState {
   level: number | null
   /** since when the area has been at this level (report time, ms) */
   levelSince: number | null
+  /** since when the area has been at or above each level (key '2'…'5'), for reasons such as 「氾濫警戒情報以上」 */
+  levelsSince: Record<string, number>
   phase: Phase
   /** the telegram that last set this area: its id, report time and title */
   telegramId: string
@@ -86,6 +88,8 @@ function nextState (before: AreaState | undefined, e: AreaEntry, t: Telegram, te
     ? (wasActive || e.cleared.length > 0 ? '解除' : 'なし')
     : active.every(k => before?.active.some(b => b.code === k.code)) ? '継続' : '発表'
   const levelSince = e.level === null ? null : before?.level === e.level ? before.levelSince : time
+  const levelsSince: Record<string, number> = {}
+  for (let l = 1; e.level !== null && l <= e.level; l++) levelsSince[l] = before?.levelsSince?.[l] ?? time
   const { prev: _drop, ...snapshot } = before ?? { prev: null }
   return {
     product: e.product,
@@ -94,6 +98,7 @@ function nextState (before: AreaState | undefined, e: AreaEntry, t: Telegram, te
     active,
     level: e.level,
     levelSince,
+    levelsSince,
     phase,
     telegramId,
     reportTime: time,
@@ -116,7 +121,7 @@ function withdraw (map: StateMap, t: Telegram, stream: string): AreaState[] {
     const key = stateKey(s.product, s.areaCode)
     if (s.prev === null) {
       map.delete(key)
-      out.push({ ...s, active: [], level: null, levelSince: null, phase: 'なし', infoType: t.head.infoType, prev: null })
+      out.push({ ...s, active: [], level: null, levelSince: null, levelsSince: {}, phase: 'なし', infoType: t.head.infoType, prev: null })
     } else {
       const restored: AreaState = { ...s.prev, prev: null }
       map.set(key, restored)

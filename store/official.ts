@@ -41,6 +41,10 @@ export interface OfficialRepository {
   saveFeed(v: FeedValidators): void
   criteria(): Array<{ areaCode: string, doc: unknown, updatedAt: number, updatedBy: string | null }>
   saveCriteria(areaCode: string, doc: unknown, by: string | null, at: number): void
+  /** back to the guideline's criteria */
+  deleteCriteria(areaCode: string): void
+  suggestions(): Array<{ areaCode: string, doc: unknown, updatedAt: number }>
+  saveSuggestion(areaCode: string, doc: unknown, at: number): void
   transaction<T>(fn: () => T): T
 }
 
@@ -65,6 +69,9 @@ export function createOfficialRepository (db: Database.Database): OfficialReposi
   const saveFeed = db.prepare('INSERT INTO official_feeds (url, etag, last_modified, checked_at, http_status) VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, checked_at = excluded.checked_at, http_status = excluded.http_status')
   const criteria = db.prepare<[], { area_code: string, doc: string, updated_at: number, updated_by: string | null }>('SELECT * FROM official_criteria ORDER BY area_code')
   const saveCriteria = db.prepare('INSERT INTO official_criteria (area_code, doc, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (area_code) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
+  const delCriteria = db.prepare('DELETE FROM official_criteria WHERE area_code = ?')
+  const suggestions = db.prepare<[], { area_code: string, doc: string, updated_at: number }>('SELECT * FROM official_suggestions ORDER BY area_code')
+  const saveSuggestion = db.prepare('INSERT INTO official_suggestions (area_code, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT (area_code) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at')
   return {
     insertTelegram: row => insert.run(row).changes > 0,
     hasTelegram: id => has.get(id) !== undefined,
@@ -97,6 +104,9 @@ export function createOfficialRepository (db: Database.Database): OfficialReposi
     saveFeed: v => { saveFeed.run(v.url, v.etag, v.lastModified, v.checkedAt, v.httpStatus) },
     criteria: () => criteria.all().map(r => ({ areaCode: r.area_code, doc: JSON.parse(r.doc) as unknown, updatedAt: r.updated_at, updatedBy: r.updated_by })),
     saveCriteria: (areaCode, doc, by, at) => { saveCriteria.run(areaCode, JSON.stringify(doc), at, by) },
+    deleteCriteria: areaCode => { delCriteria.run(areaCode) },
+    suggestions: () => suggestions.all().map(r => ({ areaCode: r.area_code, doc: JSON.parse(r.doc) as unknown, updatedAt: r.updated_at })),
+    saveSuggestion: (areaCode, doc, at) => { saveSuggestion.run(areaCode, JSON.stringify(doc), at) },
     transaction: fn => db.transaction(fn)()
   }
 }

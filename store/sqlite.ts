@@ -378,6 +378,12 @@ const MIGRATIONS: string[] = [
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL,
      updated_by TEXT
+   );`,
+  // 判断補助 (official/suggestions.ts): the suggested 警戒レベル per area with its reasons, as last evaluated
+  `CREATE TABLE official_suggestions (
+     area_code TEXT PRIMARY KEY,
+     doc TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
    );`
 ]
 

@@ -12,6 +12,25 @@ export const OfficialAreaSchema = Type.Object({
   referenceStations: Type.Array(Type.String({ maxLength: 64 }), { default: [], description: 'reference (MLIT) gauges whose published thresholds count for this area' })
 }, { additionalProperties: false })
 
+/** An MLIT gauge as a read-only reference station: its published thresholds and where its series comes from. */
+export const ReferenceStationSchema = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+  name: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. 熊出 (MLIT 水位観測所)' }),
+  river: Type.String({ minLength: 1, maxLength: 100 }),
+  lat: Type.Number({ minimum: -90, maximum: 90 }),
+  lon: Type.Number({ minimum: -180, maximum: 180 }),
+  thresholds: Type.Object({
+    standby: Type.Number({ description: '水防団待機水位 as published, m' }),
+    caution: Type.Number({ description: '氾濫注意水位, m' }),
+    evacuationJudgement: Type.Number({ description: '避難判断水位, m' }),
+    danger: Type.Number({ description: '氾濫危険水位, m' }),
+    flooding: Type.Number({ description: '計画高水位 or bank level as published, m' })
+  }, { additionalProperties: false }),
+  file: Type.String({ default: '', description: 'CSV (time,level_m or 水文水質データベース / 川の防災情報 rows), re-read every refreshS' }),
+  url: Type.String({ default: '', description: 'the same CSV over HTTP(S), fetched every refreshS' }),
+  refreshS: Type.Number({ minimum: 60, default: 600 })
+}, { additionalProperties: false })
+
 export const OfficialSchema = Type.Object({
   enabled: Type.Boolean({ default: false, description: 'follow JMA 防災情報XML (PULL feeds or a replay folder)' }),
   feeds: Type.Array(Type.Object({
@@ -24,8 +43,10 @@ export const OfficialSchema = Type.Object({
   maxBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'largest feed or telegram accepted, bytes' }),
   backoffMaxS: Type.Number({ minimum: 1, default: 3600, description: 'after HTTP errors the interval doubles up to this' }),
   replayDir: Type.String({ default: '', description: 'read telegrams from this folder instead of polling (drills, tests)' }),
-  areas: Type.Array(OfficialAreaSchema, { default: [] })
+  areas: Type.Array(OfficialAreaSchema, { default: [] }),
+  referenceStations: Type.Array(ReferenceStationSchema, { default: [], description: 'MLIT gauges, read-only, drawn apart from ours' })
 }, { additionalProperties: false, default: {} })
 
 export type OfficialConfig = Static<typeof OfficialSchema>
 export type OfficialArea = Static<typeof OfficialAreaSchema>
+export type ReferenceStation = Static<typeof ReferenceStationSchema>

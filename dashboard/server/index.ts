@@ -32,6 +32,7 @@ import { wildlifeRoutes } from './routes/wildlife.js'
 import { createAlerts, type Alerts } from '../../alerts/index.js'
 import { createNotifier, type Notifier } from '../../notify/index.js'
 import { notifyRoutes } from './routes/notify.js'
+import { officialRoutes } from './routes/official.js'
 import { fleetRoutes } from './routes/fleet.js'
 import type { DeviceAccounts } from '../../core/fleet/types.js'
 
@@ -124,6 +125,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })
   void app.register(notifyRoutes, { notifier, alerts })
+  void app.register(officialRoutes, { config })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
   void app.register(lorawanRoutes, { config, forwardUplink })
   void app.register(mqttAdminRoutes, unlockMqtt === undefined ? {} : { unlockMqtt })

@@ -8,6 +8,7 @@ import type { Notifier } from '../../../notify/index.js'
 import type { Advisory, Subscription } from '../../../notify/types.js'
 import { HUNTER_OR_OPERATOR, OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
 import { ErrorBody } from '../schemas.js'
+import { OfficialSuggestionBody, type OfficialSuggestionView } from './official.js'
 
 const Iso = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
 
@@ -246,12 +247,12 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
   app.post('/api/advisories/draft', {
     config: { access: OPERATORS, audit: 'advisory.draft' },
     schema: {
-      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Type.Optional(Level), area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })) }, { additionalProperties: false }),
-      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([Suggestion, Type.Null()]) })]), 400: ErrorBody, 404: ErrorBody }
+      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Type.Optional(Level), area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })), officialArea: Type.Optional(Type.String({ pattern: '^[0-9]{7}$' })) }, { additionalProperties: false }),
+      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([Suggestion, Type.Null()]), official: Type.Optional(Type.Union([OfficialSuggestionBody, Type.Null()])) })]), 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
-    const { suggestion, ...draft } = await notifier.advisories.draft({ ...request.body, by: who(request).username })
-    return { ...advisoryView(draft), suggestion: suggestion === null ? null : { ...suggestion, at: iso(suggestion.at) } }
+    const { suggestion, official, ...draft } = await notifier.advisories.draft({ ...request.body, by: who(request).username })
+    return { ...advisoryView(draft), suggestion: suggestion === null ? null : { ...suggestion, at: iso(suggestion.at) }, official: official as OfficialSuggestionView | null }
   })
 
   const Edit = Type.Object({ text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), area: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })

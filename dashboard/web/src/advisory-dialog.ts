@@ -71,9 +71,10 @@ function suggestionText (s: AdvisorySuggestion): string {
  * 判断補助: the dialog drafts an advisory from an alert (the server fills the
  * text from the river, station, level, trend and forecast), lets the person edit
  * level, area and text, then asks once more before it goes out. With `existing`
- * it sends an update of an issued advisory instead.
+ * it sends an update of an issued advisory instead. With `officialArea` the server pre-fills
+ * level, area and reasons from that area's 判断補助 suggestion (official/).
  */
-export async function openAdvisoryDialog (o: { alertId?: string, stationId?: string, existing?: AdvisoryView }): Promise<AdvisoryView | undefined> {
+export async function openAdvisoryDialog (o: { alertId?: string, stationId?: string, existing?: AdvisoryView, officialArea?: string }): Promise<AdvisoryView | undefined> {
   const start = o.existing?.level ?? 3
   const dialog = h('dialog', { class: 'advisory-dialog', id: 'advisory-dialog', 'aria-labelledby': 'advisory-title' })
   const form = h('form', { method: 'dialog' })
@@ -110,7 +111,7 @@ export async function openAdvisoryDialog (o: { alertId?: string, stationId?: str
     const level = chosen ? radios.find(r => r.input.checked)?.l : undefined
     next.disabled = true
     try {
-      const answer = await post<AdvisoryView & { suggestion: AdvisorySuggestion | null }>('/api/advisories/draft', { ...(o.alertId === undefined ? {} : { alertId: o.alertId }), ...(o.stationId === undefined ? {} : { stationId: o.stationId }), ...(level === undefined ? {} : { level }), ...(area.value.trim() === '' ? {} : { area: area.value.trim() }) })
+      const answer = await post<AdvisoryView & { suggestion: AdvisorySuggestion | null }>('/api/advisories/draft', { ...(o.alertId === undefined ? {} : { alertId: o.alertId }), ...(o.stationId === undefined ? {} : { stationId: o.stationId }), ...(o.officialArea === undefined ? {} : { officialArea: o.officialArea }), ...(level === undefined ? {} : { level }), ...(area.value.trim() === '' ? {} : { area: area.value.trim() }) })
       draft = answer
       if (!chosen) for (const r of radios) r.input.checked = r.l === answer.level
       if (answer.suggestion !== null) {
