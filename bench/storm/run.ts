@@ -2,7 +2,8 @@
  * Reconnect-storm bench (bench/README.md § bench/storm): N authenticated gauges, each its own
  * account and secret in the registry, connected to the all-in-one (`mimamori start`, anonymous
  * off); the all-in-one is stopped and started again at once, and the bench measures the time until
- * every gauge is connected again, CONNECTs accepted per second, the platform's CPU, and whether
+ * every gauge is connected again (from the new process's spawn: startup included), CONNECTs
+ * accepted per second (N / that time, and the best one-second rate), the platform's CPU, and whether
  * any frame the broker PUBACKed is missing from the store.
  *
  *   node dist/bench/storm/run.js [--gauges 10000] [--procs 2] [--tree DIR]
@@ -129,7 +130,11 @@ const { createDeviceRegistry } = await import(join(TREE, 'dist', 'broker', 'regi
 const { silentLogger } = await import(join(TREE, 'dist', 'core', 'logger.js')) as typeof import('../../core/logger.js')
 const registry = createDeviceRegistry({ file: dbFile, logger: silentLogger() })
 const creds: Array<[string, string]> = []
-for (const s of fleet.stations) creds.push([s.deviceId, (await registry.add({ id: s.deviceId, role: 'device', kind: 'gauge', stationId: s.id })).secret])
+// 8 at a time: an old (scrypt) tree hashes on the libuv pool
+for (let i = 0; i < fleet.stations.length; i += 8) {
+  const chunk = await Promise.all(fleet.stations.slice(i, i + 8).map(async s => [s.deviceId, (await registry.add({ id: s.deviceId, role: 'device', kind: 'gauge', stationId: s.id })).secret] as [string, string]))
+  creds.push(...chunk)
+}
 registry.close()
 result.provisionSeconds = (Date.now() - t0) / 1000
 log(`provisioned ${N} accounts in ${String(result.provisionSeconds)} s`)
@@ -153,16 +158,17 @@ const r0 = Date.now()
 await stop(platform)
 const stoppedS = (Date.now() - r0) / 1000
 platform = start('platform', CLI, ['start', '--config', cfg])
-await waitLine(platform, /mimamori is running/, 300_000)
-const upAt = Date.now()
-cpu0 = cpuSeconds(platform.child.pid!)
-const storm = await allConnected(clients, upAt)
+// from the new process's spawn: the all-in-one accepts devices before it prints that it is running
+const spawnedAt = Date.now()
+cpu0 = 0
+let runningAt = 0
+void waitLine(platform, /mimamori is running/, 300_000).then(() => { runningAt = Date.now() }, () => undefined)
+const storm = await allConnected(clients, spawnedAt)
 const stormCpu = cpuSeconds(platform.child.pid!) - cpu0
 result.storm = {
   stopSeconds: stoppedS,
-  startSeconds: (upAt - r0) / 1000 - stoppedS,
   reconnectSeconds: storm.seconds,
-  sinceStopSeconds: storm.seconds < 0 ? -1 : (Date.now() - r0) / 1000,
+  runningAfterSeconds: runningAt === 0 ? 'not yet' : (runningAt - spawnedAt) / 1000,
   connectsAcceptedPerS: storm.seconds > 0 ? Math.round(N / storm.seconds) : 0,
   peakConnacksPerS: storm.peakPerS,
   platformCpuS: Math.round(stormCpu * 10) / 10,
@@ -170,6 +176,7 @@ result.storm = {
   platformRssMB: rssMB(platform.child.pid!)
 }
 log(`storm: ${JSON.stringify(result.storm)}`)
+await waitLine(platform, /mimamori is running/, 300_000)
 await sleep(3000)
 
 // lost = per device, frames PUBACKed but not stored
