@@ -6,7 +6,7 @@
  * accepted per second (N / that time, and the best one-second rate), the platform's CPU, and whether
  * any frame the broker PUBACKed is missing from the store.
  *
- *   node dist/bench/storm/run.js [--gauges 10000] [--procs 2] [--tree DIR]
+ *   node dist/bench/storm/run.js [--gauges 10000] [--procs 2] [--tree DIR] [--cpu-prof DIR]
  *
  * --tree: the checkout whose built CLI and registry are measured (default: this one), so a
  * before/after pair runs the same bench code: `--tree /tmp/before-23`.
@@ -21,7 +21,7 @@ import Database from 'better-sqlite3'
 import { packageRoot } from '../../core/paths.js'
 import { syntheticFleet } from '../../simulators/synthetic.js'
 
-const { values } = parseArgs({ options: { gauges: { type: 'string', default: '10000' }, procs: { type: 'string', default: '2' }, tree: { type: 'string' }, timeout: { type: 'string', default: '600' } } })
+const { values } = parseArgs({ options: { gauges: { type: 'string', default: '10000' }, procs: { type: 'string', default: '2' }, tree: { type: 'string' }, timeout: { type: 'string', default: '600' }, 'cpu-prof': { type: 'string' } } })
 const N = Number(values.gauges)
 const PROCS = Number(values.procs)
 const TREE = values.tree ?? packageRoot()
@@ -40,8 +40,8 @@ async function freePort (): Promise<number> {
 
 interface Proc { child: ChildProcess, out: string[], exited: Promise<number | null>, name: string }
 /** through a shell only to raise the file-descriptor limit (the hard limit of this machine: `ulimit -Hn`) */
-function start (name: string, script: string, args: string[], keep = 400): Proc {
-  const quoted = [process.execPath, '--max-old-space-size=4096', script, ...args].map(a => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+function start (name: string, script: string, args: string[], keep = 400, node: string[] = []): Proc {
+  const quoted = [process.execPath, '--max-old-space-size=4096', ...node, script, ...args].map(a => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
   const child = spawn('/bin/sh', ['-c', `ulimit -n "$(ulimit -Hn)"; exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] })
   const out: string[] = []
   let rest = ''
@@ -157,7 +157,8 @@ await sleep(3000)
 const r0 = Date.now()
 await stop(platform)
 const stoppedS = (Date.now() - r0) / 1000
-platform = start('platform', CLI, ['start', '--config', cfg])
+// --cpu-prof DIR: the restarted platform writes a V8 CPU profile there when it stops
+platform = start('platform', CLI, ['start', '--config', cfg], 400, values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`])
 // from the new process's spawn: the all-in-one accepts devices before it prints that it is running
 const spawnedAt = Date.now()
 cpu0 = 0
