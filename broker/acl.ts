@@ -1,6 +1,6 @@
 import type { Config } from '../core/config/schema.js'
 import { SERVICE_EVENTS_PREFIX } from '../core/bus-bridge.js'
-import { parseTopic, TOPIC_PREFIX, type DeviceKind } from '../core/topics.js'
+import { parseTopic, topicMatches, TOPIC_PREFIX, type DeviceKind } from '../core/topics.js'
 import type { AccountRole } from './registry.js'
 
 /**
@@ -22,7 +22,7 @@ const DEVICE_CHANNELS: Record<DeviceKind, ReadonlySet<string>> = {
 /**
  * The ACL model (docs/broker.md):
  * - device: publishes only its own uplink/status topics, subscribes only to its own downlink;
- * - ingest: reads every device topic and ChirpStack uplinks, writes service events and downlinks;
+ * - ingest: reads every device topic and network-server uplinks (ChirpStack, The Things Stack, generic), writes service events and downlinks;
  * - dashboard: reads service events and statuses, writes downlinks (operator configuration);
  * - anonymous (demo only): anything except `$SYS` (isReservedTopic).
  * Other `$` topics are ordinary topics for the ACL ([MQTT-4.7.2]: only wildcard
@@ -42,7 +42,8 @@ export function mayPublish (who: Identity, topic: string): boolean {
     case 'dashboard':
       return isDownlink(topic)
     case 'chirpstack':
-      return isChirpStackEvent(topic)
+      // a network server account: ChirpStack events, a bridged The Things Stack uplink, our generic uplink
+      return isChirpStackEvent(topic) || isNetworkServerUplink(topic)
   }
 }
 
@@ -54,7 +55,7 @@ export function maySubscribe (who: Identity, filter: string): boolean {
     case 'device':
       return filter === `${TOPIC_PREFIX}/${who.kind}/${who.id}/down`
     case 'ingest':
-      return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/')
+      return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/') || filter.startsWith('v3/') || filter.startsWith('lorawan/')
     case 'dashboard':
       return filter.startsWith(SERVICE_EVENTS_PREFIX + '/') || /^mmr\/v1\/[^/#]+\/[^/#]+\/status$/.test(filter)
     case 'chirpstack':
@@ -90,6 +91,10 @@ function isChirpStackEvent (topic: string): boolean {
   const p = topic.split('/')
   return p.length === 6 && p[0] === 'application' && p[1] !== '' && p[2] === 'device' && p[3] !== '' && p[4] === 'event' && CHIRPSTACK_EVENTS.has(p[5]!)
 }
+function isNetworkServerUplink (topic: string): boolean {
+  const t = parseTopic(topic)
+  return t !== null && (t.type === 'tts' || t.type === 'lorawan')
+}
 const CHIRPSTACK_EVENTS = new Set(['up', 'join', 'status', 'ack', 'txack', 'log', 'location', 'integration'])
 
 function isDownlink (topic: string): boolean {
@@ -116,21 +121,6 @@ export function payloadLimit (topic: string, limits: Config['broker']['limits'])
     }
   }
   return { cls: 'other', max: limits.otherPayloadBytes }
-}
-
-/** MQTT filter matching (+ one level, # the rest; `$` topics never match a leading wildcard). */
-export function topicMatches (filter: string, topic: string): boolean {
-  if (filter === topic) return true
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
-  const f = filter.split('/')
-  const t = topic.split('/')
-  for (let i = 0; i < f.length; i++) {
-    const part = f[i]!
-    if (part === '#') return true
-    if (i >= t.length) return false
-    if (part !== '+' && part !== t[i]) return false
-  }
-  return f.length === t.length
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes'
-import { topicMatches } from './acl.js'
+import { topicMatches } from '../core/topics.js'
 
 /** '$' */
 const DOLLAR = 36

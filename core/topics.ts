@@ -22,21 +22,34 @@ export const SUBSCRIPTIONS = {
   /** cameras with on-device inference send detections + a thumbnail instead of images (edge/camera/on-device.ts) */
   cameraDetections: `${TOPIC_PREFIX}/camera/+/detection`,
   status: `${TOPIC_PREFIX}/+/+/status`,
-  chirpstackUplinks: 'application/+/device/+/event/up'
+  chirpstackUplinks: 'application/+/device/+/event/up',
+  /** The Things Stack v3 MQTT integration, bridged into our broker (docs/devices.md) */
+  ttsUplinks: 'v3/+/devices/+/up',
+  /** our generic LoRaWAN uplink JSON (codecs/lorawan/uplink.ts), also what the signed webhook forwards */
+  lorawanUplinks: 'lorawan/+/up'
 } as const
 
 /** Every filter ingest subscribes to; the cluster stream filter (broker/cluster.ts) is derived from the same list. */
 export const INGEST_SUBSCRIPTIONS: readonly string[] = Object.values(SUBSCRIPTIONS)
 
-/** MQTT filter matching ([MQTT-4.7]): `+` one level, `#` the rest; `$` topics never match a leading wildcard. */
+/**
+ * MQTT 3.1.1 filter matching ([MQTT-4.7]), the one implementation for the
+ * broker (ACL, delivery QoS, $-topics) and ingest: `+` matches exactly one
+ * level (an empty one too), `#` the rest including the parent level
+ * (`a/#` matches `a`), and topics starting with `$` never match a filter
+ * whose first level is a wildcard [MQTT-4.7.2-1]. Filters are assumed valid
+ * (the broker refuses invalid ones at SUBSCRIBE).
+ */
 export function topicMatches (filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false
+  if (filter === topic) return true
+  if (topic.charCodeAt(0) === 36 /* $ */ && (filter.charCodeAt(0) === 43 /* + */ || filter.charCodeAt(0) === 35 /* # */)) return false
   const f = filter.split('/')
   const t = topic.split('/')
   for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true
+    const part = f[i]
+    if (part === '#') return true
     if (i >= t.length) return false
-    if (f[i] !== '+' && f[i] !== t[i]) return false
+    if (part !== '+' && part !== t[i]) return false
   }
   return f.length === t.length
 }
@@ -50,6 +63,8 @@ export function isIngestTopic (topic: string): boolean {
 export type ParsedTopic =
   | { type: 'device', kind: DeviceKind, deviceId: string, channel: DeviceChannel }
   | { type: 'chirpstack', applicationId: string, devEui: string }
+  | { type: 'tts', applicationId: string, tenant: string, deviceId: string }
+  | { type: 'lorawan', devEui: string }
 
 const KINDS = new Set<string>(['gauge', 'camera'])
 const CHANNELS = new Set<string>(['up', 'image', 'detection', 'meta', 'status', 'down'])
@@ -63,6 +78,16 @@ export function parseTopic (topic: string): ParsedTopic | null {
   }
   if (parts.length === 6 && parts[0] === 'application' && parts[2] === 'device' && parts[4] === 'event' && parts[5] === 'up') {
     return { type: 'chirpstack', applicationId: parts[1]!, devEui: parts[3]! }
+  }
+  // v3/{application id}@{tenant id}/devices/{device id}/up (The Things Stack; the tenant part is "ttn" on TTN)
+  if (parts.length === 5 && parts[0] === 'v3' && parts[2] === 'devices' && parts[4] === 'up' && parts[3] !== '') {
+    const at = parts[1]!.lastIndexOf('@')
+    const applicationId = at < 0 ? parts[1]! : parts[1]!.slice(0, at)
+    if (applicationId === '') return null
+    return { type: 'tts', applicationId, tenant: at < 0 ? '' : parts[1]!.slice(at + 1), deviceId: parts[3]! }
+  }
+  if (parts.length === 3 && parts[0] === 'lorawan' && parts[2] === 'up' && /^[0-9A-Fa-f]{16}$/.test(parts[1]!)) {
+    return { type: 'lorawan', devEui: parts[1]! }
   }
   return null
 }

@@ -1,8 +1,10 @@
 import { MimamoriError } from '../core/errors.js'
-import { parseTopic } from '../core/topics.js'
+import { parseTopic, type ParsedTopic } from '../core/topics.js'
 import type { HandlerContext } from './handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
 import { handleChirpstackUplink } from './handlers/chirpstack.js'
+import { handleLorawanUplink } from './handlers/lorawan.js'
+import { parseGenericUp, parseTtsUp } from '../codecs/lorawan/uplink.js'
 import { handleCameraImage } from './handlers/camera.js'
 import { handleCameraDetection } from './handlers/camera-detection.js'
 import { handleDeviceStatus } from './handlers/status.js'
@@ -17,12 +19,11 @@ export interface IngestMessage {
   retain?: boolean
 }
 
-type Route = 'gauge' | 'chirpstack' | 'image' | 'detection' | 'status'
+type Route = 'gauge' | 'image' | 'detection' | 'status'
 
-function kindOf (topic: string): Route | undefined {
-  const t = parseTopic(topic)
-  if (t === null) return undefined
-  if (t.type === 'chirpstack') return 'chirpstack'
+/** The handler for an already parsed topic (the topic is parsed once per message). */
+function kindOf (t: ParsedTopic): Route | undefined {
+  if (t.type !== 'device') return undefined
   if (t.channel === 'status') return 'status'
   if (t.kind === 'gauge' && t.channel === 'up') return 'gauge'
   if (t.kind === 'camera' && t.channel === 'image') return 'image'
@@ -43,14 +44,23 @@ export function createRouter (ctx: HandlerContext): (msg: IngestMessage) => Prom
   }
   return async function route ({ topic, payload, receivedAt, retain = false }) {
     const t = parseTopic(topic)
-    if (t !== null && t.type === 'chirpstack') {
+    if (t === null) throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
+    if (t.type === 'chirpstack') {
       const r = await handleChirpstackUplink(ctx, t.devEui, payload, receivedAt)
       // a MAC-only or non-measurement uplink is settled without a reading
       if (r === 'inserted' || r === 'duplicate') count(r, 'stored')
       return
     }
-    if (t === null) throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
-    switch (kindOf(topic)) {
+    if (t.type === 'tts') {
+      const up = parseTtsUp(payload, t.deviceId)
+      if (up !== null) count(await handleLorawanUplink(ctx, up, receivedAt), 'stored')
+      return
+    }
+    if (t.type === 'lorawan') {
+      count(await handleLorawanUplink(ctx, parseGenericUp(payload, t.devEui), receivedAt), 'stored')
+      return
+    }
+    switch (kindOf(t)) {
       case 'gauge': count(await handleGaugeUplink(ctx, t.deviceId, payload, UPLINK_FPORT, receivedAt), 'stored'); return
       case 'image': count(await handleCameraImage(ctx, t.deviceId, payload, receivedAt), 'images'); return
       case 'detection': count(await handleCameraDetection(ctx, t.deviceId, payload), 'stored'); return

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect } from 'node:net'
 import { waitFor } from './app.js'
-import { freePort } from './ports.js'
+import { onFreshPort } from './ports.js'
+import { listensOn } from './proc.js'
 
 export interface ClientRun {
   child: ChildProcess
@@ -40,25 +40,34 @@ export interface TestMosquitto {
 }
 
 /** The Mosquitto broker itself (for side-by-side benchmarks): loopback, anonymous, no persistence. */
-export async function startMosquitto (extra: string[] = []): Promise<TestMosquitto> {
+export async function startMosquitto (extra: string[] = [], options: { choosePort?: () => Promise<number> } = {}): Promise<TestMosquitto> {
+  return await onFreshPort('mosquitto', async port => await startMosquittoOn(port, extra), options.choosePort)
+}
+
+async function startMosquittoOn (port: number, extra: string[]): Promise<TestMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'mimamori-mosquitto-'))
-  const port = await freePort()
   const conf = join(dir, 'mosquitto.conf')
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 100000', ...extra].join('\n') + '\n')
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' })
+  const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-4000) }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
   const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
-  await waitFor(async () => await new Promise<true | undefined>(resolve => {
-    const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
-    s.once('error', () => { resolve(undefined) })
-  }), 'mosquitto listening')
-  return {
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    pid: child.pid,
-    async stop () {
-      child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    }
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM')
+    await exited
+    rmSync(dir, { recursive: true, force: true })
   }
+  try {
+    await Promise.race([
+      // listening, and the listener is this mosquitto's (not whoever took a lost port)
+      waitFor(() => listensOn(child.pid, port) ? true : undefined, 'mosquitto listening'),
+      exited.then(() => { throw new Error(`mosquitto exited during start: ${output}`) })
+    ])
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { port, url: `mqtt://127.0.0.1:${port}`, pid: child.pid, stop }
 }

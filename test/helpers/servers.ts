@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from './app.js'
+import { freePort, onFreshPort } from './ports.js'
+import { listensOn } from './proc.js'
 
 /**
  * Real database servers from Debian packages, started by tests on loopback
@@ -39,32 +40,40 @@ export function requireBinary (path: string, debianPackage: string): void {
   if (!existsSync(path)) throw new Error(`${path} not found: install the Debian package ${debianPackage} (bash .ci/run does) or point MIMAMORI_VM_BIN / MIMAMORI_INFLUXD_BIN at it`)
 }
 
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createNetServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => { resolve(port) })
-    })
-  })
-}
+export { freePort } from './ports.js'
+
+/** Tests of the port retry choose the first port themselves (a taken one). */
+export interface PortChoice { choosePort?: () => Promise<number> }
 
 interface ProcessSpec {
   bin: string
-  args: (port: number, dataDir: string) => string[]
-  env?: (port: number, dataDir: string) => Record<string, string>
+  /** `more` holds `morePorts` further fresh ports (e.g. influxd's RPC port), chosen again on every attempt */
+  args: (port: number, dataDir: string, more: number[]) => string[]
+  env?: (port: number, dataDir: string, more: number[]) => Record<string, string>
+  morePorts?: number
   /** resolves when the server answers; called repeatedly */
   ready: (url: string) => Promise<boolean>
   name: string
 }
 
-async function startManaged (spec: ProcessSpec): Promise<ManagedServer> {
+/** Starts the server, on fresh ports again whenever one was lost between choosing and binding. */
+async function startManaged (spec: ProcessSpec, choose?: () => Promise<number>): Promise<ManagedServer> {
+  return await onFreshPort(spec.name, async port => {
+    const more: number[] = []
+    for (let i = 0; i < (spec.morePorts ?? 0); i++) more.push(await freePort())
+    const server = managed(spec, port, more)
+    try {
+      await server.start()
+    } catch (err) {
+      await server.close()
+      throw err
+    }
+    return server
+  }, choose)
+}
+
+function managed (spec: ProcessSpec, port: number, more: number[]): ManagedServer {
   const dataDir = mkdtempSync(join(tmpdir(), `mimamori-${spec.name}-`))
-  const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logFile = join(dataDir, 'server.log')
   let child: ChildProcess | undefined
@@ -78,18 +87,22 @@ async function startManaged (spec: ProcessSpec): Promise<ManagedServer> {
     async start () {
       if (child !== undefined) return
       const fd = openSync(logFile, 'a')
-      const proc = spawn(spec.bin, spec.args(port, dataDir), {
-        env: { ...process.env, ...(spec.env?.(port, dataDir) ?? {}) },
+      const proc = spawn(spec.bin, spec.args(port, dataDir, more), {
+        env: { ...process.env, ...(spec.env?.(port, dataDir, more) ?? {}) },
         stdio: ['ignore', fd, fd]
       })
       closeSync(fd)
       child = proc
       exited = new Promise(resolve => { proc.once('exit', () => { resolve() }) })
       const died = exited.then(() => { throw new Error(`${spec.name} exited during start:\n${server.log().slice(-2000)}`) })
-      await Promise.race([
-        waitFor(async () => (await spec.ready(url)) ? true : undefined, `${spec.name} ready on ${url}`, 30_000),
-        died
-      ])
+      // ready only once *this* process holds the port: whoever took it meanwhile may answer the same probe
+      const ours = async (): Promise<true | undefined> => (child === proc && listensOn(proc.pid, port) && await spec.ready(url)) ? true : undefined
+      try {
+        await Promise.race([waitFor(ours, `${spec.name} ready on ${url}`, 30_000), died])
+      } catch (err) {
+        await server.stop()
+        throw err
+      }
     },
     async stop () {
       const proc = child
@@ -106,7 +119,6 @@ async function startManaged (spec: ProcessSpec): Promise<ManagedServer> {
     },
     log: () => existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''
   }
-  await server.start()
   return server
 }
 
@@ -121,7 +133,7 @@ const answers = (path: string, status: number[]) => async (url: string): Promise
 }
 
 /** VictoriaMetrics single node: accepts InfluxDB line protocol on /api/v2/write and /write. */
-export async function startVictoriaMetrics (): Promise<ManagedServer> {
+export async function startVictoriaMetrics (options: PortChoice = {}): Promise<ManagedServer> {
   requireBinary(VICTORIA_METRICS_BIN, 'victoria-metrics')
   return await startManaged({
     name: 'victoria-metrics',
@@ -135,19 +147,19 @@ export async function startVictoriaMetrics (): Promise<ManagedServer> {
       '-search.disableCache'
     ],
     ready: answers('/health', [200])
-  })
+  }, options.choosePort)
 }
 
 /** InfluxDB 1.x with auth off; the RPC (backup) port is also ephemeral so two tests never collide. */
-export async function startInfluxDb1 (): Promise<ManagedServer & { createDatabase(name: string): Promise<void> }> {
+export async function startInfluxDb1 (options: PortChoice = {}): Promise<ManagedServer & { createDatabase(name: string): Promise<void> }> {
   requireBinary(INFLUXD_BIN, 'influxdb')
-  const rpcPort = await freePort()
   const s = await startManaged({
     name: 'influxd',
     bin: INFLUXD_BIN,
     args: () => [],
-    env: (port, dir) => ({
-      INFLUXDB_BIND_ADDRESS: `127.0.0.1:${rpcPort}`,
+    morePorts: 1,
+    env: (port, dir, [rpcPort]) => ({
+      INFLUXDB_BIND_ADDRESS: `127.0.0.1:${rpcPort ?? 0}`,
       INFLUXDB_HTTP_BIND_ADDRESS: `127.0.0.1:${port}`,
       INFLUXDB_META_DIR: join(dir, 'meta'),
       INFLUXDB_DATA_DIR: join(dir, 'data'),
@@ -158,7 +170,7 @@ export async function startInfluxDb1 (): Promise<ManagedServer & { createDatabas
       INFLUXDB_MONITOR_STORE_ENABLED: 'false'
     }),
     ready: answers('/ping', [204])
-  })
+  }, options.choosePort)
   return Object.assign(s, {
     async createDatabase (name: string) {
       const res = await fetch(`${s.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${name}"` }) })

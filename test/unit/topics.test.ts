@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deviceTopic, isValidDeviceId, parseTopic, SUBSCRIPTIONS } from '../../core/topics.js'
+import { deviceTopic, isIngestTopic, isValidDeviceId, parseTopic, SUBSCRIPTIONS, topicMatches } from '../../core/topics.js'
 
 describe('deviceTopic', () => {
   it('builds the documented topics', () => {
@@ -55,5 +55,60 @@ describe('isValidDeviceId', () => {
     expect(isValidDeviceId('g/1')).toBe(false)
     expect(isValidDeviceId('g 1')).toBe(false)
     expect(isValidDeviceId('水位計')).toBe(false)
+  })
+})
+
+/** MQTT 3.1.1 section 4.7 (topic names and filters), its normative statements and examples. */
+describe('topicMatches (MQTT 3.1.1 wildcards)', () => {
+  const cases: Array<[filter: string, topic: string, matches: boolean]> = [
+    // exact match, case-sensitive, levels split on '/'
+    ['sport/tennis', 'sport/tennis', true],
+    ['sport/tennis', 'Sport/Tennis', false],
+    ['sport/tennis', 'sport/tennis/player1', false],
+    // 4.7.1.2 multi-level '#': the level itself and everything below, parent included
+    ['sport/tennis/player1/#', 'sport/tennis/player1', true],
+    ['sport/tennis/player1/#', 'sport/tennis/player1/ranking', true],
+    ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon', true],
+    ['sport/#', 'sport', true],
+    ['#', 'sport/tennis/player1', true],
+    ['#', '/', true],
+    ['sport/tennis/#', 'sport/tennisball', false],
+    // 4.7.1.3 single-level '+': exactly one level, an empty level too
+    ['sport/tennis/+', 'sport/tennis/player1', true],
+    ['sport/tennis/+', 'sport/tennis/player2', true],
+    ['sport/tennis/+', 'sport/tennis/player1/ranking', false],
+    ['sport/+', 'sport', false],
+    ['sport/+', 'sport/', true],
+    ['+', 'sport', true],
+    ['+', '/finance', false],
+    ['+/+', '/finance', true],
+    ['/+', '/finance', true],
+    ['+/tennis/#', 'sport/tennis/player1', true],
+    ['sport/+/player1', 'sport/tennis/player1', true],
+    ['sport/+/player1', 'sport/tennis/player2', false],
+    // 4.7.2 topics beginning with '$' are not matched by a leading wildcard
+    ['#', '$SYS/broker/uptime', false],
+    ['+/monitor/Clients', '$SYS/monitor/Clients', false],
+    ['$SYS/#', '$SYS/monitor/Clients', true],
+    ['$SYS/monitor/+', '$SYS/monitor/Clients', true],
+    ['$SYS/broker/uptime', '$SYS/broker/uptime', true],
+    // the project's own subscriptions
+    [SUBSCRIPTIONS.status, 'mmr/v1/gauge/g-1/status', true],
+    [SUBSCRIPTIONS.gaugeUplinks, 'mmr/v1/gauge/g-1/down', false],
+    [SUBSCRIPTIONS.chirpstackUplinks, 'application/7/device/00aa/event/up', true]
+  ]
+  it.each(cases)('%s vs %s → %s', (filter, topic, matches) => {
+    expect(topicMatches(filter, topic)).toBe(matches)
+  })
+
+  it('is the only implementation: the broker uses core/topics', async () => {
+    const acl = await import('../../broker/acl.js') as Record<string, unknown>
+    expect(acl.topicMatches).toBeUndefined()
+  })
+
+  it('routes exactly the ingest subscriptions', () => {
+    expect(isIngestTopic('mmr/v1/camera/c1/image')).toBe(true)
+    expect(isIngestTopic('mmr/v1/camera/c1/down')).toBe(false)
+    expect(isIngestTopic('$SYS/mmr/v1/gauge/g/status')).toBe(false)
   })
 })

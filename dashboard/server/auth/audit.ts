@@ -19,6 +19,8 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: number }
 export interface AuditLog {
   record(e: NewAuditEntry): void
   list(q?: { limit?: number, before?: number, action?: string }): AuditEntry[]
+  /** true when `action` was recorded on `subject` (case-insensitive) after `sinceMs` (another process's too) */
+  recordedAfter(action: string, subject: string, sinceMs: number): boolean
 }
 
 interface Row { id: number, at: number, actor: string | null, role: string | null, via: string | null, ip: string | null, action: string, subject: string | null, detail: string }
@@ -29,7 +31,12 @@ export function createAuditLog (db: Database.Database): AuditLog {
   const select = db.prepare<[number, string | null, string | null, number], Row>(
     'SELECT * FROM audit_log WHERE id < ? AND (? IS NULL OR action = ?) ORDER BY id DESC LIMIT ?'
   )
+  // by time first (audit_log_by_time): only the rows since the moment asked about are read
+  const after = db.prepare<[number, string, string], { n: number }>(
+    'SELECT count(*) AS n FROM audit_log WHERE at > ? AND action = ? AND subject = ? COLLATE NOCASE'
+  )
   return {
+    recordedAfter: (action, subject, sinceMs) => (after.get(sinceMs, action, subject)?.n ?? 0) > 0,
     record (e) {
       insert.run(e.at ?? Date.now(), e.actor, e.role, e.via, e.ip, e.action, e.subject, JSON.stringify(e.detail))
     },

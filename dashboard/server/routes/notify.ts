@@ -85,6 +85,14 @@ const AdvisoryBody = Type.Object({
 })
 const Level = Type.Union([Type.Literal(3), Type.Literal(4), Type.Literal(5)], { description: '3 高齢者等避難 / 4 避難指示 / 5 緊急安全確保' })
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
+/** what the current measurements suggest (never the event's peak): the dialog preselects `level` */
+const Suggestion = Type.Object({
+  level: Type.Integer(),
+  levelM: Type.Union([Type.Number(), Type.Null()]),
+  at: Iso,
+  rateMPerHour: Type.Union([Type.Number(), Type.Null()]),
+  trend: Type.Union([Type.Literal('rising'), Type.Literal('steady'), Type.Literal('falling'), Type.Literal('unknown')])
+})
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
@@ -238,10 +246,13 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
   app.post('/api/advisories/draft', {
     config: { access: OPERATORS, audit: 'advisory.draft' },
     schema: {
-      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Level, area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })) }, { additionalProperties: false }),
-      response: { 200: AdvisoryBody, 400: ErrorBody, 404: ErrorBody }
+      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Type.Optional(Level), area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })) }, { additionalProperties: false }),
+      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([Suggestion, Type.Null()]) })]), 400: ErrorBody, 404: ErrorBody }
     }
-  }, async (request) => advisoryView(await notifier.advisories.draft({ ...request.body, by: who(request).username })))
+  }, async (request) => {
+    const { suggestion, ...draft } = await notifier.advisories.draft({ ...request.body, by: who(request).username })
+    return { ...advisoryView(draft), suggestion: suggestion === null ? null : { ...suggestion, at: iso(suggestion.at) } }
+  })
 
   const Edit = Type.Object({ text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), area: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })
   app.post('/api/advisories/:id/issue', {
