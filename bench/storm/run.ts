@@ -90,7 +90,7 @@ function clientStats (clients: Proc[]): ClientStats {
 }
 
 /** until every gauge is connected: seconds, and the best one-second CONNACK rate seen */
-async function allConnected (clients: Proc[], since: number): Promise<{ seconds: number, peakPerS: number, connacks: number }> {
+async function allConnected (clients: Proc[], since: number, watch?: Proc): Promise<{ seconds: number, peakPerS: number, connacks: number }> {
   const startConnacks = clientStats(clients).connacks
   let last = startConnacks
   let lastAt = Date.now()
@@ -104,6 +104,7 @@ async function allConnected (clients: Proc[], since: number): Promise<{ seconds:
       last = s.connacks
       lastAt = now
     }
+    if (watch !== undefined && watch.child.exitCode !== null) throw new Error(`${watch.name} exited during the storm: ${watch.out.slice(-8).join('\n')}`)
     if (s.connected >= N) return { seconds: (now - since) / 1000, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
     if (now - since > TIMEOUT_MS) return { seconds: -1, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
   }
@@ -148,7 +149,7 @@ for (let p = 0; p < PROCS; p++) {
 }
 const c0 = Date.now()
 let cpu0 = cpuSeconds(platform.child.pid!)
-const first = await allConnected(clients, c0)
+const first = await allConnected(clients, c0, platform)
 result.firstConnect = { ...first, platformCpuS: Math.round((cpuSeconds(platform.child.pid!) - cpu0) * 10) / 10, platformRssMB: rssMB(platform.child.pid!) }
 log(`first connect: ${JSON.stringify(result.firstConnect)}`)
 await sleep(3000)
@@ -164,7 +165,7 @@ const spawnedAt = Date.now()
 cpu0 = 0
 let runningAt = 0
 void waitLine(platform, /mimamori is running/, 300_000).then(() => { runningAt = Date.now() }, () => undefined)
-const storm = await allConnected(clients, spawnedAt)
+const storm = await allConnected(clients, spawnedAt, platform)
 const stormCpu = cpuSeconds(platform.child.pid!) - cpu0
 result.storm = {
   stopSeconds: stoppedS,
