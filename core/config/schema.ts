@@ -222,11 +222,11 @@ export const ConfigSchema = Type.Object({
     }, { additionalProperties: false, default: {} }),
     trustProxy: Type.Union([Type.Boolean(), Type.String()], { default: false, description: 'behind a reverse proxy: true, or the proxy addresses/CIDRs (e.g. "127.0.0.1"); client address and https come from X-Forwarded-* (docs/security.md)' }),
     auth: Type.Object({
-      demoLogin: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): a browser on this machine is signed in as the demo staff user; refused unless dashboard.host is loopback and trustProxy is off' }),
+      demoLogin: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): a one-time link printed at start signs a browser on this machine in as the demo staff user (loopback peer and token both required); refused unless dashboard.host is loopback and trustProxy is off' }),
       sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30, description: 'a session unused this long ends, min' }),
       sessionMaxHours: Type.Integer({ minimum: 1, default: 12, description: 'a session ends this long after sign-in whatever its use, h' }),
       sessionSecretFile: Type.String({ default: '', description: 'file with the cookie-signing secret (≥ 32 characters); empty = dataDir/dashboard-session.key, created on first start' }),
-      loginMaxPerAccount: Type.Integer({ minimum: 1, default: 10, description: 'failed sign-ins per account in loginWindowS before 429' }),
+      loginMaxPerAccount: Type.Integer({ minimum: 1, default: 10, description: 'failed sign-ins per account in loginWindowS before clients the account has not signed in from get 429 (a known device still passes; admins unlock)' }),
       loginMaxPerAddress: Type.Integer({ minimum: 1, default: 30, description: 'failed sign-ins per client address in loginWindowS before 429' }),
       loginWindowS: Type.Integer({ minimum: 1, default: 900, description: 'window of the sign-in counters, s' })
     }, { additionalProperties: false, default: {} }),

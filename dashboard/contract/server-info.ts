@@ -8,4 +8,6 @@ export interface ServerInfo {
   secure: boolean
   /** dashboard.host is not loopback: other machines on the network reach this server directly */
   networkBind: boolean
+  /** dashboard.auth.demoLogin: sign-in is by the one-time link printed on the terminal that started mimamori */
+  demo: boolean
 }

@@ -135,7 +135,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   app.get('/api/server-info', {
     config: { access: 'public' },
     schema: { response: { 200: ServerInfoBody } }
-  }, async (request): Promise<ServerInfo> => ({ secure: request.protocol === 'https', networkBind }))
+  }, async (request): Promise<ServerInfo> => ({ secure: request.protocol === 'https', networkBind, demo: config.dashboard.auth.demoLogin }))
   app.get('/metrics', { config: { access: READERS } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
   app.get('/api/map', { config: { access: SIGNED_IN } }, async () => ({
     center: config.dashboard.map.center,

@@ -212,5 +212,6 @@ export const ExportQuery = Type.Object({
 /** GET /api/server-info (dashboard/contract/server-info.ts is the browser's type of it) */
 export const ServerInfoBody = Type.Object({
   secure: Type.Boolean({ description: 'this request arrived over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy)' }),
-  networkBind: Type.Boolean({ description: 'dashboard.host is not loopback' })
+  networkBind: Type.Boolean({ description: 'dashboard.host is not loopback' }),
+  demo: Type.Boolean({ description: 'demo sign-in by the one-time link printed at start (dashboard.auth.demoLogin)' })
 })

@@ -73,7 +73,7 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
     perAddress: a.loginMaxPerAddress,
     // `mimamori user unlock` runs in another process: it leaves its mark in the shared audit log
     unlockedAfter: (username, since) => {
-      const yes = audit.recordedAfter('user.unlock', username, since)
+      const yes = audit.doneAfter('user.unlock', username, since)
       if (yes) metrics.unlocked('cli')
       return yes
     }
