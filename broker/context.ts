@@ -7,7 +7,8 @@ import type { UplinkFeed } from './cluster.js'
 import type { PacketLimits } from './limits.js'
 import type { PublishOrder } from './ordering.js'
 import type { DeviceRegistry } from './registry.js'
-import type { StatusTracker } from './status.js'
+import { createStatusTracker, type StatusTracker } from './status.js'
+import { payloadLimit } from './acl.js'
 
 export interface BrokerCounters {
   connects: number
@@ -46,6 +47,29 @@ export interface BrokerContext {
   aedes: Aedes | undefined
   order: PublishOrder | undefined
   feed: UplinkFeed | undefined
+}
+
+/** the context of one broker; the started parts (auth, aedes, order, feed) are filled in by start() */
+export function createContext ({ b, log, intake, registry }: { b: Config['broker'], log: Logger, intake: BrokerIntake | undefined, registry: DeviceRegistry | undefined }): BrokerContext {
+  const counters = createCounters()
+  return {
+    b,
+    log,
+    counters,
+    countClose: reason => { counters.closed[reason] = (counters.closed[reason] ?? 0) + 1 },
+    status: createStatusTracker(),
+    intake,
+    packetLimits: {
+      maxBytes: b.maxPacketBytes,
+      payloadLimit: (topic: string): number => payloadLimit(topic, b.limits).max,
+      smallestPayloadLimit: Math.min(b.limits.gaugePayloadBytes, b.limits.statusPayloadBytes, b.limits.imagePayloadBytes, b.limits.otherPayloadBytes)
+    },
+    auth: undefined,
+    registry,
+    aedes: undefined,
+    order: undefined,
+    feed: undefined
+  }
 }
 
 export function createCounters (): BrokerCounters {

@@ -2,21 +2,19 @@ import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { Aedes, type Client, type PublishPacket } from 'aedes'
+import { Aedes, type PublishPacket } from 'aedes'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import type { DeviceKind } from '../core/topics.js'
-import { payloadLimit } from './acl.js'
 import { createAuthenticator, type Authenticator } from './auth.js'
 import { coalesceWrites } from './coalesce.js'
-import { createCounters, type BrokerContext, type BrokerCounters, type BrokerIntake } from './context.js'
+import { createContext, type BrokerContext, type BrokerCounters, type BrokerIntake } from './context.js'
 import { keepDollarTopicsFromWildcards } from './dollar.js'
 import { createConnectHooks } from './hooks/connect.js'
 import { wireEvents } from './hooks/events.js'
 import { createAuthorizePublish } from './hooks/publish.js'
 import { authorizeForward, createAuthorizeSubscribe } from './hooks/subscribe.js'
 import { boundReads } from './reads.js'
-import { createStatusTracker } from './status.js'
 import { guardPackets } from './limits.js'
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners.js'
 import { openPersistence, type PersistenceChoice } from './persistence.js'
@@ -68,25 +66,8 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
   const id = b.id !== '' ? b.id : `mimamori-${hostname()}-${process.pid}`
   const log = logger.child({ component: 'broker', brokerId: id })
   const clusterMode = b.cluster.redisUrl !== ''
-  const counters = createCounters()
-  const ctx: BrokerContext = {
-    b,
-    log,
-    counters,
-    countClose: reason => { counters.closed[reason] = (counters.closed[reason] ?? 0) + 1 },
-    status: createStatusTracker(),
-    intake,
-    packetLimits: {
-      maxBytes: b.maxPacketBytes,
-      payloadLimit: (topic: string): number => payloadLimit(topic, b.limits).max,
-      smallestPayloadLimit: Math.min(b.limits.gaugePayloadBytes, b.limits.statusPayloadBytes, b.limits.imagePayloadBytes, b.limits.otherPayloadBytes)
-    },
-    auth: undefined,
-    registry: sharedRegistry,
-    aedes: undefined,
-    order: undefined,
-    feed: undefined
-  }
+  const ctx = createContext({ b, log, intake, registry: sharedRegistry })
+  const counters = ctx.counters
 
   let listeners: Listener[] = []
   let url = ''
@@ -129,29 +110,6 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     })
   }
 
-  async function createAedes (authenticator: Authenticator): Promise<Aedes> {
-    // ioredis and mqemitter-redis are loaded only in cluster mode
-    const cluster = clusterMode ? await import('./cluster.js') : undefined
-    if (cluster !== undefined) ctx.feed = cluster.createUplinkFeed({ config, logger, brokerId: id })
-    return await Aedes.createBroker({
-      id,
-      persistence: persistence!.persistence,
-      ...(cluster !== undefined ? { mq: cluster.createClusterEmitter(b.cluster.redisUrl, log) } : {}),
-      heartbeatInterval: b.heartbeatMs,
-      connectTimeout: b.limits.connectTimeoutMs,
-      ...(b.limits.keepaliveMaxS > 0 ? { keepaliveLimit: b.limits.keepaliveMaxS } : {}),
-      maxInflightInbound: b.limits.maxInflightInbound,
-      // aedes' default (100) parks every further publish in mqemitter's array queue once one
-      // subscriber socket is full; its shift() then dominated the CPU profile of a fan-in.
-      // Unbounded (0) still back-pressures publishers: a publish completes after its writes.
-      concurrency: b.limits.deliveryConcurrency,
-      ...createConnectHooks(ctx, authenticator),
-      authorizePublish: createAuthorizePublish(ctx),
-      authorizeSubscribe: createAuthorizeSubscribe(ctx),
-      authorizeForward
-    })
-  }
-
   const broker: Broker = {
     id,
     get url () { return url },
@@ -180,7 +138,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
         if (b.tls.enabled) listeners.push(await listenTls(handle, host, b.tls.port, b.tls))
         const authenticator = ensureAuth()
         persistence = await openPersistence(config, logger)
-        ctx.aedes = await createAedes(authenticator)
+        ctx.aedes = await createAedes({ ctx, config, logger, id, persistence, authenticator })
       } catch (err) {
         await broker.close()
         throw err
@@ -220,6 +178,33 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     }
   }
   return broker
+}
+
+/** Aedes with the hooks of broker/hooks/ and, in cluster mode, Redis fan-out and the uplink feed */
+async function createAedes ({ ctx, config, logger, id, persistence, authenticator }: {
+  ctx: BrokerContext, config: BrokerDeps['config'], logger: Logger, id: string, persistence: PersistenceChoice, authenticator: Authenticator
+}): Promise<Aedes> {
+  const b = ctx.b
+  // ioredis and mqemitter-redis are loaded only in cluster mode
+  const cluster = b.cluster.redisUrl !== '' ? await import('./cluster.js') : undefined
+  if (cluster !== undefined) ctx.feed = cluster.createUplinkFeed({ config, logger, brokerId: id })
+  return await Aedes.createBroker({
+    id,
+    persistence: persistence.persistence,
+    ...(cluster !== undefined ? { mq: cluster.createClusterEmitter(b.cluster.redisUrl, ctx.log) } : {}),
+    heartbeatInterval: b.heartbeatMs,
+    connectTimeout: b.limits.connectTimeoutMs,
+    ...(b.limits.keepaliveMaxS > 0 ? { keepaliveLimit: b.limits.keepaliveMaxS } : {}),
+    maxInflightInbound: b.limits.maxInflightInbound,
+    // aedes' default (100) parks every further publish in mqemitter's array queue once one
+    // subscriber socket is full; its shift() then dominated the CPU profile of a fan-in.
+    // Unbounded (0) still back-pressures publishers: a publish completes after its writes.
+    concurrency: b.limits.deliveryConcurrency,
+    ...createConnectHooks(ctx, authenticator),
+    authorizePublish: createAuthorizePublish(ctx),
+    authorizeSubscribe: createAuthorizeSubscribe(ctx),
+    authorizeForward
+  })
 }
 
 /**
