@@ -16,6 +16,7 @@ import { createFleet, type Fleet } from '../simulators/fleet.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createDeviceRegistry, type DeviceRegistry } from '../broker/registry.js'
 import type { DeviceAccounts } from '../core/fleet/types.js'
+import { createTrailCameraIntake, type TrailCameraIntake } from '../fleet/index.js'
 
 export interface AppInfo {
   dashboardUrl: string
@@ -30,6 +31,9 @@ export interface AppInfo {
   mqttUrl: string
   mqttPort: number
   wsUrl: string
+  /** trail camera intake (fleet/): SMTP port and upload base URL, when enabled */
+  smtpPort: number | null
+  intakeUrl: string | null
 }
 
 export interface App {
@@ -46,6 +50,7 @@ export interface App {
   /** Web Push, e-mail, webhook, LINE, CAP (notify/); undefined when notify.enabled is false */
   readonly notifier: Notifier | undefined
   readonly rules: RiverRules | undefined
+  readonly intake: TrailCameraIntake | undefined
 }
 
 export function openStore (config: Config, logger: Logger, { drain = true }: { drain?: boolean } = {}): Store {
@@ -59,6 +64,21 @@ export function openStore (config: Config, logger: Logger, { drain = true }: { d
     return createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain })
   }
   return embedded
+}
+
+/** MQTT accounts for devices commissioned on the fleet page: the broker's registry in the same database file */
+export function openDeviceAccounts (config: Config, logger: Logger): { accounts: DeviceAccounts, registry: DeviceRegistry } {
+  const registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
+  return {
+    registry,
+    accounts: {
+      add: async (id, kind, stationId) => {
+        const { account, secret } = await registry.add({ id, role: 'device', kind, ...(stationId === undefined ? {} : { stationId }) })
+        return { username: account.id, password: secret }
+      },
+      revoke: id => { registry.revoke(id) }
+    }
+  }
 }
 
 /**
@@ -76,6 +96,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
   let registry: DeviceRegistry | undefined
+  let intake: TrailCameraIntake | undefined
   let closing: Promise<void> | undefined
 
   const app: App = {
@@ -87,6 +108,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get alerts () { return alerts },
     get notifier () { return notifier },
     get rules () { return ingest?.rules },
+    get intake () { return intake },
 
     async start () {
       try {
@@ -129,14 +151,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
         }
         // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
-        const reg = registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
-        const deviceAccounts: DeviceAccounts = {
-          add: async (id, kind, stationId) => {
-            const { account, secret } = await reg.add({ id, role: 'device', kind, ...(stationId === undefined ? {} : { stationId }) })
-            return { username: account.id, password: secret }
-          },
-          revoke: id => { reg.revoke(id) }
-        }
+        const accounts = openDeviceAccounts(config, logger)
+        registry = accounts.registry
+        const deviceAccounts = accounts.accounts
         dashboard = createDashboard({
           config,
           deviceAccounts,
@@ -162,6 +179,13 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           })
           await fleet.start()
         }
+        // trail cameras (mail, upload) enter the same camera pipeline through ingest's intake
+        let intakeInfo: { smtpPort: number | null, httpUrl: string | null } = { smtpPort: null, httpUrl: null }
+        if (config.intake.smtp.enabled || config.intake.http.enabled) {
+          const i = ingestRef
+          intake = createTrailCameraIntake({ config, logger, bus, store, submit: async msg => { await i.take({ ...msg, qos: 1 }) } })
+          intakeInfo = await intake.start()
+        }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
         return {
           dashboardUrl: web.url,
@@ -170,7 +194,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           dashboardNetworkBind: web.networkBind,
           hasAdmin: web.hasAdmin,
           mqttUrl: localMqtt, mqttPort: ports.port,
-          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`
+          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`,
+          smtpPort: intakeInfo.smtpPort,
+          intakeUrl: intakeInfo.httpUrl
         }
       } catch (err) {
         await app.close()
@@ -183,6 +209,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
         // Each step is attempted even if an earlier one fails: a stuck dashboard
         // must not keep readings unflushed or the broker port bound.
         const steps: Array<[string, (() => Promise<void>) | undefined]> = [
+          ['trail camera intake', intake?.close],
           ['dashboard', dashboard?.close],
           ['downlinks', downlinkClient === undefined ? undefined : async () => { await endMqtt(await downlinkClient!) }],
           ['demo fleet', fleet?.close],

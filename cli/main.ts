@@ -31,6 +31,7 @@ Commands:
               (mimamori export --help)
   replay      --mqtt FILE [--speed N|max] sends recorded traffic again (mimamori replay --mqtt x --help)
   drill       run | validate scenario.yaml: a 訓練 drill through drill devices (mimamori drill --help)
+  fleet       the fleet registry as YAML/JSON: export | import FILE [--dry-run] (mimamori fleet --help)
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
@@ -87,6 +88,11 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'drill') {
     const { drillCommand } = await import('./drill.js')
     process.exitCode = await drillCommand(process.argv.slice(3))
+    return
+  }
+  if (process.argv[2] === 'fleet') {
+    const { fleetCommand } = await import('./fleet.js')
+    process.exitCode = await fleetCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'device') {
@@ -204,7 +210,7 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
 }
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createDashboard }] = await Promise.all([
+  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore, openDeviceAccounts }, { createDashboard }] = await Promise.all([
     import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js')
   ])
   const bus = createEventBus()
@@ -214,7 +220,9 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   await subscribeBusEvents(bus, events, logger)
   // the same dashboard-role connection carries operator downlinks (ACL: may write …/down)
   const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
-  const d = createDashboard({ config, logger, bus, store, sendDownlink })
+  // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
+  const devices = openDeviceAccounts(config, logger)
+  const d = createDashboard({ config, logger, bus, store, sendDownlink, deviceAccounts: devices.accounts })
   const web = await d.start()
   const { plainHttpWarning } = await import('./banner.js')
   process.stdout.write([
@@ -225,6 +233,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   ].join('\n') + '\n')
   return async () => {
     await d.close()
+    devices.registry.close()
     await endMqtt(events)
     await store.close()
   }

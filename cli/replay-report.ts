@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import { silentLogger } from '../core/logger.js'
@@ -7,6 +7,7 @@ import { openAlertRepository } from '../alerts/repository.js'
 import type { RecordedPoint } from '../simulators/replay/csv.js'
 import { buildReport, type ReplayReport } from '../simulators/replay/report.js'
 import { hydrographSvg } from '../simulators/replay/svg.js'
+import { ruleSettings } from '../ingest/rules/settings.js'
 import { openStore } from './app.js'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -26,6 +27,8 @@ export interface CollectOptions {
   sentTo: number
   /** give up waiting for the platform after this (default 20 s) */
   settleMs?: number
+  /** the data's UTC offset (report times) */
+  zone?: string
 }
 
 /**
@@ -50,6 +53,7 @@ export async function collectReport (o: CollectOptions): Promise<{ report: Repla
     }
     const touched: Alert[] = alerts.list({ subjectId: o.station.id, kind: 'river', limit: 10_000 })
       .filter(a => a.lastSeenAt >= o.sentFrom || a.updatedAt >= o.sentFrom)
+    const rules = ruleSettings(o.config, o.station)
     const report = buildReport({
       station: o.station,
       file: o.file,
@@ -59,13 +63,29 @@ export async function collectReport (o: CollectOptions): Promise<{ report: Repla
       shiftMs: o.shiftMs,
       readings,
       alerts: touched,
-      hysteresisM: o.station.tuning?.hysteresisM ?? o.config.river.rules.hysteresisM
+      zone: o.zone ?? 'Z',
+      hysteresisM: rules.hysteresisM,
+      zeroLevel: rules.zeroLevel,
+      clearDwellMs: rules.clearDwellMs,
+      obstructionQuietMs: o.config.river.qc.obstructionQuietMinutes * 60_000
     })
     return { report, readings }
   } finally {
     alerts.close()
     await store.close()
   }
+}
+
+/**
+ * The run, with the time shift it applied, appended to dataDir/replay-runs.jsonl:
+ * the API and the store hold shifted times, and this is how they map back
+ * (data time = stored time − shiftMs).
+ */
+export function recordRun (config: Config, run: { station: string, file: string, startedAt: number, shiftMs: number, dataFrom: string, dataTo: string, sentFrom: string, sentTo: string, frames: number, resampled: boolean }): string {
+  const file = resolve(config.dataDir, 'replay-runs.jsonl')
+  mkdirSync(dirname(file), { recursive: true })
+  appendFileSync(file, JSON.stringify({ ...run, startedAt: new Date(run.startedAt).toISOString(), mapBack: 'data time = API time − shiftMs' }) + '\n')
+  return file
 }
 
 /** PREFIX.json and PREFIX.svg */

@@ -6,9 +6,10 @@ import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import type { Station } from '../core/types.js'
 import { replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
-import { formatReport, type ReplayReport } from '../simulators/replay/report.js'
+import type { ReplayReport } from '../simulators/replay/report.js'
+import { formatReport } from '../simulators/replay/report-format.js'
 import { readLevelTable, type ColumnMap, type LevelUnit, type TableFormat } from '../simulators/replay/table.js'
-import { collectReport, writeReportFiles } from './replay-report.js'
+import { collectReport, recordRun, writeReportFiles } from './replay-report.js'
 import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
 
@@ -16,8 +17,8 @@ export const REPLAY_USAGE = `mimamori sim replay — replay a recorded hydrograp
 
 Usage:
   mimamori sim replay --file <time,level_m.csv> --station <stationId>
-      [--speed 600|max] [--from ISO] [--to ISO] [--drill] [--adaptive]
-      [--keep-times] [--interval 10] [--mqtt-url URL]
+      [--speed 600|max] [--from ISO] [--to ISO] [--drill] [--resample [--interval 10] | --adaptive]
+      [--keep-times] [--mqtt-url URL] [--battery-column C] [--detail]
       [--password SECRET | --password-file FILE | --credentials FILE]
       [--json] [--config file.json] [--report PREFIX] [--no-report]
       [--format csv|wide|rdb] [--time-col C | --date-col C --clock-col C] [--level-col C]
@@ -27,8 +28,14 @@ Usage:
   --speed      data time per wall time (default 600: a 10-minute step every second);
                "max" sends as fast as the broker acks
   --from/--to  the part of the record to replay (ISO 8601, e.g. 2026-08-12T06:00+09:00)
-  --adaptive   the gauge's 監視/観測 reporting policy decides what is sent (true level
-               measured every minute of data time); default: a frame every --interval min
+  default      each recorded row is sent once, at its own time, with its own value: nothing
+               is invented, a missing row is a gap (欠測) the platform sees as one
+  --resample   DEMO ONLY: interpolate the record and send the gauge model's measurement
+               every --interval min (gaps are bridged: those readings were never measured)
+  --adaptive   DEMO ONLY (resamples): the gauge's 監視/観測 reporting policy decides what
+               is sent (true level measured every minute of data time)
+  --battery-column C  the battery voltage column (V) sent in each frame (default 3.6 V)
+  --detail     the full report (every alert, every artefact); default a compact summary
   --drill      訓練: the station must be a drill station (stations[].drill: true) so every
                alert it raises is a drill and live stations are never touched
   --keep-times send the original data times (only for records of the last 45 days);
@@ -71,9 +78,13 @@ export interface ReplaySummary {
   speedRequested: number | 'max'
   speedup: number
   adaptive: boolean
+  /** the record was interpolated (--resample / --adaptive); false: its rows only, gaps kept */
+  resampled: boolean
+  /** dataDir/replay-runs.jsonl: the run and its shift, so API times map back */
+  runFile: string
   drill: boolean
   /** how the data file was read */
-  input: { format: TableFormat, units: LevelUnit, tz: string, columns: { time: string, level: string }, rows: number, badRows: number, missing: number, flagged: number }
+  input: { format: TableFormat, units: LevelUnit, tz: string, zone: string, columns: { time: string, level: string, battery?: string }, rows: number, badRows: number, missing: number, flagged: number }
   report?: ReplayReport
   reportFiles?: { json: string, svg: string }
 }
@@ -97,7 +108,7 @@ function columnMap (v: Record<string, string | boolean | undefined>): ColumnMap 
   const map: ColumnMap = { onBadRow: onBad }
   if (format !== undefined) map.format = format as TableFormat
   if (units !== undefined) map.units = units as LevelUnit
-  const cols: Array<[keyof ColumnMap, string]> = [['time', 'time-col'], ['date', 'date-col'], ['clock', 'clock-col'], ['level', 'level-col'], ['firstHour', 'first-hour-col']]
+  const cols: Array<[keyof ColumnMap, string]> = [['time', 'time-col'], ['date', 'date-col'], ['clock', 'clock-col'], ['level', 'level-col'], ['firstHour', 'first-hour-col'], ['battery', 'battery-column']]
   for (const [key, flag] of cols) { const c = str(flag); if (c !== undefined) (map as Record<string, unknown>)[key] = c }
   const tz = str('tz')
   if (tz !== undefined) map.tz = tz
@@ -137,6 +148,9 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       to: { type: 'string' },
       drill: { type: 'boolean', default: false },
       adaptive: { type: 'boolean', default: false },
+      resample: { type: 'boolean', default: false },
+      detail: { type: 'boolean', default: false },
+      'battery-column': { type: 'string' },
       'keep-times': { type: 'boolean', default: false },
       interval: { type: 'string', default: '10' },
       'mqtt-url': { type: 'string' },
@@ -189,7 +203,10 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   const table = readLevelTable(values.file, columnMap(values))
   const points = table.points
   for (const b of table.bad) process.stderr.write(`skipped ${basename(values.file)}:${b.line}: ${b.reason}: "${b.text}"\n`)
-  const from = Math.ceil((parseTime(values.from, 'from') ?? points[0]?.time ?? 0) / MIN) * MIN
+  // resampling steps from a whole minute; a native replay starts at the first row itself
+  const from0 = parseTime(values.from, 'from') ?? points[0]?.time ?? 0
+  const resample = values.resample || values.adaptive
+  const from = resample ? Math.ceil(from0 / MIN) * MIN : from0
   const to = parseTime(values.to, 'to') ?? points[points.length - 1]?.time ?? 0
   if (points.length === 0 || to < from) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'nothing to replay (empty record, or --to before --from)')
   if (to - from >= MAX_AGE_MS) {
@@ -232,6 +249,7 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
       mqttUrl,
       logger: silentLogger(),
       intervalMs: intervalMin * MIN,
+      resample: values.resample,
       from,
       to,
       shiftMs,
@@ -249,10 +267,11 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   let report: ReplayReport | undefined
   let reportFiles: { json: string, svg: string } | undefined
   if (!values['no-report']) {
-    const collected = await collectReport({ config, station, file: basename(values.file), points, from, to, shiftMs, frames: result.frames, sentFrom: first + shiftMs, sentTo: last + shiftMs })
+    const collected = await collectReport({ config, station, file: basename(values.file), points, from, to, shiftMs, frames: result.frames, sentFrom: Math.floor((first + shiftMs) / MIN) * MIN, sentTo: last + shiftMs, zone: table.zone })
     report = collected.report
     if (values.report !== undefined) reportFiles = writeReportFiles(values.report, report, points, collected.readings, shiftMs)
   }
+  const runFile = recordRun(config, { station: station.id, file: basename(values.file), startedAt, shiftMs, dataFrom: new Date(result.from).toISOString(), dataTo: new Date(result.to).toISOString(), sentFrom: new Date(first + shiftMs).toISOString(), sentTo: new Date(last + shiftMs).toISOString(), frames: result.frames, resampled: result.resampled })
   const summary: ReplaySummary = {
     station: station.id,
     file: basename(values.file),
@@ -269,8 +288,10 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
     speedRequested: speed,
     speedup: result.speedup,
     adaptive: values.adaptive,
+    resampled: result.resampled,
+    runFile,
     drill: drillStation,
-    input: { format: table.format, units: table.units, tz: table.tz, columns: table.columns, rows: table.points.length, badRows: table.bad.length, missing: table.missing, flagged: table.flagged },
+    input: { format: table.format, units: table.units, tz: table.tz, zone: table.zone, columns: table.columns, rows: table.points.length, badRows: table.bad.length, missing: table.missing, flagged: table.flagged },
     ...(report === undefined ? {} : { report }),
     ...(reportFiles === undefined ? {} : { reportFiles })
   }
@@ -281,18 +302,18 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   const reasons = summary.reasons === undefined ? '' : ` (${summary.measurements} measurements; ${Object.entries(summary.reasons).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`
   process.stdout.write([
     `Replay — ${station.name} (${station.id}) ← ${summary.file}`,
-    `  frames:      ${summary.frames}${summary.adaptive ? ' adaptive 監視/観測' : ` every ${intervalMin} min`}${reasons}`,
+    `  frames:      ${summary.frames}${summary.adaptive ? ' adaptive 監視/観測 (resampled, demo)' : summary.resampled ? ` every ${intervalMin} min (resampled, demo: gaps bridged)` : ' = the recorded rows at their own times (nothing invented, gaps kept)'}${reasons}`,
     `  data:        ${summary.dataFrom} → ${summary.dataTo} (${summary.dataSpanHours.toFixed(1)} h)`,
     shiftMs === 0
       ? '  times:       original data times (--keep-times)'
-      : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back)`,
+      : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back); stored in ${runFile}`,
     `  wall time:   ${summary.wallSeconds.toFixed(1)} s`,
     `  speed-up:    ${Math.round(summary.speedup)}× real time (asked ${speed === 'max' ? 'max' : `${speed}×`})`,
     `  alerts:      ${drillStation ? '【訓練】 drill (drill station)' : 'REAL — this station is not a drill station'}`,
     `  input:       ${table.format}, ${table.columns.time} / ${table.columns.level} in ${table.units}, times ${table.tz}; ${table.bad.length} bad rows skipped, ${table.missing} missing values, ${table.flagged} provisional`,
     ''
   ].join('\n'))
-  if (report !== undefined) process.stdout.write(formatReport(report))
+  if (report !== undefined) process.stdout.write(formatReport(report, values.detail))
   if (reportFiles !== undefined) process.stdout.write(`  files: ${reportFiles.json}, ${reportFiles.svg}\n`)
   return 0
 }

@@ -92,6 +92,8 @@ export interface Reading {
   seq: number
   /** quality control verdict (ingest/qc); absent on readings stored before QC existed */
   qc?: ReadingQc | undefined
+  /** the gauge's reporting mode from the frame, on the bus only (not stored): a 監視 (watch) frame reports on change, not on a beat */
+  mode?: 'watch' | 'observe' | 'maintenance' | undefined
 }
 
 /** QARTOD flag values: 1 pass, 2 not evaluated, 3 suspect, 4 fail, 9 missing. */

@@ -107,7 +107,12 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       return { ...s, ...(rev === undefined ? {} : { thresholds: rev.thresholds }), ...(entry === undefined ? {} : { state: entry.state, profile: entry.profile }) }
     }
     stations = new Map(stmts.listStations.all().map(r => overlay(JSON.parse(r.doc) as Station)).map(s => [s.id, s]))
-    byDevice = new Map([...stations.values()].map(s => [s.deviceId, s]))
+    // a device id is the active station's; a retired station keeps it only while no other has it
+    byDevice = new Map()
+    for (const s of stations.values()) {
+      const had = byDevice.get(s.deviceId)
+      if (had === undefined || had.state === 'retired') byDevice.set(s.deviceId, s)
+    }
     cameras = new Map(stmts.listCameras.all().map(r => JSON.parse(r.doc) as Camera).map(c => {
       const entry = fleet.entry('camera', c.id)
       return [c.id, entry === undefined ? c : { ...c, state: entry.state }]

@@ -68,6 +68,9 @@ export interface FleetRegistry {
   commissionStation(station: Station, o: { by: string, source: string, profile?: string | undefined }): Station
   commissionCamera(camera: Camera, o: { by: string, profile?: string | undefined }): Camera
   reviseThresholds(stationId: string, input: ThresholdInput): ThresholdRevision
+  /** a new document for an existing station or camera (name, place, device …); thresholds and state are changed by their own calls */
+  updateStation(station: Station): void
+  updateCamera(camera: Camera): void
   setState(kind: FleetKind, id: string, state: FleetState, o: { by: string, reason?: string | null | undefined }): FleetEntry
   /** the configuration file's stations and cameras: added when new, applied when their entry changed since the last seed, else kept */
   seed(fleet: { stations: Station[], cameras: Camera[] }): SeedResult
@@ -102,6 +105,7 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
     insertRevision: db.prepare('INSERT INTO fleet_thresholds (station_id, revision, valid_from, doc, source, by, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     station: db.prepare<[string], { doc: string }>('SELECT doc FROM stations WHERE id = ?'),
     stationByDevice: db.prepare<[string], { id: string }>('SELECT id FROM stations WHERE device_id = ?'),
+    releaseDevice: db.prepare('UPDATE stations SET device_id = ? WHERE id = ?'),
     upsertStation: db.prepare('INSERT INTO stations (id, device_id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, doc = excluded.doc, updated_at = excluded.updated_at'),
     camera: db.prepare<[string], { doc: string }>('SELECT doc FROM cameras WHERE id = ?'),
     upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
@@ -208,6 +212,23 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
       changed()
       return rev
     },
+    updateStation (station) {
+      const row = s.station.get(station.id)
+      if (row === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${station.id}`)
+      const other = s.stationByDevice.get(station.deviceId)
+      if (other !== undefined && other.id !== station.id) throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `device "${station.deviceId}" already reports for ${other.id}`, { details: { ...problem('deviceId', 'この機器IDは使用中です', 'this device id is in use') } })
+      const doc: Station = { ...station, thresholds: (JSON.parse(row.doc) as Station).thresholds }
+      delete doc.state
+      s.upsertStation.run(doc.id, doc.deviceId, JSON.stringify(doc), clock())
+      changed()
+    },
+    updateCamera (camera) {
+      if (s.camera.get(camera.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no camera ${camera.id}`)
+      const doc: Camera = { ...camera }
+      delete doc.state
+      s.upsertCamera.run(doc.id, JSON.stringify(doc), clock())
+      changed()
+    },
     setState (kind, id, state, o) {
       const row = s.entry.get(kind, id)
       const doc = kind === 'gauge' ? s.station.get(id) : s.camera.get(id)
@@ -231,6 +252,15 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
           const hash = seedHash(st)
           const row = s.entry.get('gauge', st.id)
           if (row !== undefined && row.seed_hash === hash) { out.kept.push(st.id); continue }
+          // the file moved this device to another station id: the old station is retired (its data stays)
+          for (const other of s.stationByDevice.all(st.deviceId)) {
+            if (other.id === st.id) continue
+            const entry = s.entry.get('gauge', other.id)
+            if (entry === undefined) s.insertEntry.run('gauge', other.id, now, 'config', OUR_FRAME_PROFILE, 'config', null, now)
+            if (entry?.state !== 'retired') s.setState.run('retired', now, 'config', `device ${st.deviceId} moved to ${st.id}`, 'gauge', other.id)
+            // the column is unique: the retired row lets go of the device id (its document still names it)
+            s.releaseDevice.run(`${st.deviceId}#retired#${other.id}`, other.id)
+          }
           const revisions = s.revisions.all(st.id)
           const before = revisions.at(-1)
           // the file's thresholds win only when they changed since the file last set them: an edit on the fleet page survives restarts

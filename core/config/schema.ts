@@ -321,6 +321,26 @@ export const ConfigSchema = Type.Object({
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   notify: NotifySchema,
+  intake: Type.Object({
+    smtp: Type.Object({
+      enabled: Type.Boolean({ default: false, description: 'trail cameras mail their photos here (fleet/ SMTP intake); docs/fleet.md' }),
+      host: Type.String({ default: '127.0.0.1', description: '0.0.0.0 to accept cameras from the network' }),
+      port: Port,
+      cert: Type.String({ default: '', description: 'PEM certificate for STARTTLS; empty = no STARTTLS (then AUTH is refused unless allowInsecureAuth)' }),
+      key: Type.String({ default: '', description: 'PEM private key for STARTTLS' }),
+      allowInsecureAuth: Type.Boolean({ default: false, description: 'accept AUTH without STARTTLS (a closed LAN or a camera without TLS): the password travels in clear' }),
+      maxMessageBytes: Type.Integer({ minimum: 1024, default: 10_485_760, description: 'largest mail accepted (SIZE), bytes' }),
+      maxPhotos: Type.Integer({ minimum: 1, maximum: 64, default: 5, description: 'photo attachments per mail (one mail = one burst)' })
+    }, { additionalProperties: false, default: { port: 2525 } }),
+    http: Type.Object({
+      enabled: Type.Boolean({ default: false, description: 'trail cameras POST photos here: /intake/cameras/{id}/photos, Authorization: Bearer <camera secret>' }),
+      host: Type.String({ default: '127.0.0.1' }),
+      port: Port,
+      cert: Type.String({ default: '', description: 'PEM certificate: set = HTTPS' }),
+      key: Type.String({ default: '', description: 'PEM private key' })
+    }, { additionalProperties: false, default: { port: 8088 } }),
+    exifOffset: Type.String({ default: '+09:00', pattern: '^[+-]\\d{2}:\\d{2}$', description: 'EXIF DateTimeOriginal has no time zone: the cameras\' clock offset (JST)' })
+  }, { additionalProperties: false, default: {}, description: 'trail cameras a town buys: photos by e-mail or HTTP upload into the camera pipeline (fleet/)' }),
   lorawan: LorawanSchema,
   official: OfficialSchema,
   stations: Type.Array(StationSchema, { default: [] }),

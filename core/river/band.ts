@@ -41,7 +41,7 @@ export function createBandTracker (thresholds: () => Thresholds, seed?: LevelSta
         held = undefined
         if (valueTrusted(r.qc) && supports(h.level, h.before, r.level)) settle(h.level)
       }
-      if (flag === 1) settle(r.level)
+      if (flag === 1 || valueTrusted(r.qc)) settle(r.level)
       else held = { level: r.level, before: lastLevel }
       return settled
     }

@@ -189,7 +189,17 @@ export const SeriesBody = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
   bucketMs: Type.Integer({ description: 'bucket width in ms' }),
-  points: Type.Array(SeriesBucketBody)
+  points: Type.Array(SeriesBucketBody),
+  gaps: Type.Array(Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }), { description: '欠測: no frame at all between these data times (longer than 3 of the station\'s usual intervals, at least 40 min); empty when the range holds more than 200 000 readings' }),
+  episodes: Type.Array(Type.Object({
+    kind: Type.String({ description: 'obstruction | dropout' }),
+    start: Type.String({ format: 'date-time' }),
+    end: Type.String({ format: 'date-time' }),
+    echoes: Type.Integer({ description: 'echo readings failed by QC' }),
+    kept: Type.Integer({ description: 'genuine readings between the echoes, kept' }),
+    echoLevel: Type.Number({ description: 'median level of the echoes, m' }),
+    open: Type.Boolean()
+  }), { description: 'obstruction episodes of a distance sensor (core/river/episodes.ts)' })
 })
 
 export const TrendBody = Type.Object({
@@ -202,7 +212,7 @@ export const TrendBody = Type.Object({
 })
 
 export const ExportQuery = Type.Object({
-  dataset: Type.Union([Type.Literal('readings'), Type.Literal('detections'), Type.Literal('sightings'), Type.Literal('alerts')]),
+  dataset: Type.Union([Type.Literal('readings'), Type.Literal('detections'), Type.Literal('sightings'), Type.Literal('alerts'), Type.Literal('events')]),
   format: Type.Union([Type.Literal('csv'), Type.Literal('parquet')], { default: 'csv' }),
   ids: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(,[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$', description: 'comma-separated station ids (readings, alerts) or camera ids (detections, sightings); default: all' })),
   from: Type.String({ format: 'date-time' }),

@@ -48,7 +48,7 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
   const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
   const reading = toReading(station, deviceId, frame, receivedAt)
-  return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery') })
+  return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery'), mode: frame.mode })
 }
 
 /**
@@ -56,7 +56,7 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
  * vendor codec through its device profile), so QC, thresholds and alerts are
  * the same for every device. `level` null: a gap (QC flag 9).
  */
-export async function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: { level: number | null, deviceLowBattery: boolean }): Promise<'inserted' | 'duplicate'> {
+export async function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: { level: number | null, deviceLowBattery: boolean, mode?: Reading['mode'] }): Promise<'inserted' | 'duplicate'> {
   // QC before the write, so the flags are stored with the reading.
   const qc = await qcFor(ctx).check(station, {
     time: reading.time,
@@ -69,6 +69,8 @@ export async function settleReading (ctx: HandlerContext, station: Station, read
   const result = await ctx.store.writeReading(reading)
   if (result === 'duplicate') return result
   for (const rev of qc.revisions) await ctx.store.updateReadingQc?.(station.id, rev.time, rev.qc)
+  // on the bus only, after the write: the rules learn a station's cadence from frames on a beat (not 監視)
+  if (m.mode !== undefined) reading.mode = m.mode
 
   // Late backlog frames must not flip the band back to an older state.
   const latestKnown = ctx.lastTime.get(station.id) ?? Number.NEGATIVE_INFINITY

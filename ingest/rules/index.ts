@@ -6,11 +6,11 @@ import type { Alerts } from '../../alerts/index.js'
 import { valueTrusted } from '../qc/index.js'
 import type { Store } from '../../store/store.js'
 import { ruleSettings } from './settings.js'
-import { THRESHOLD_RULES } from '../../core/river/thresholds.js'
 import { supports } from '../../core/river/band.js'
 import { evaluateLevel } from './evaluate.js'
+import { missingLevel, resume } from './resume.js'
 import { checkStationSilence, gapSilence, noteInterval, silenceLimitMs } from './silence.js'
-import { newStationState, refOf, RIVER_KIND, signalOf, type StationState } from './state.js'
+import { newStationState, refOf, RIVER_KIND, type StationState } from './state.js'
 import type { AppliedThresholds } from '../../core/fleet/types.js'
 
 export { ruleSettings, type RuleSettings } from './settings.js'
@@ -74,21 +74,6 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     return s
   }
 
-  /** a frame without a level: the gauge talks but measures nothing, a sensor fault (センサー異常) */
-  function missingLevel (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
-    const o = ruleSettings(config, station)
-    st.missing++
-    if (st.missing >= config.river.rules.sensorFaultAfterMissing && alerts.findOpen(refOf(station, o, 'sensorFault')) === undefined) {
-      alerts.raise(signalOf(station, o, 'sensorFault', {
-        severity: 'moderate',
-        title: `${station.name}: センサー異常 (欠測) / ${station.nameEn}: sensor fault (no level)`,
-        message: `${st.missing} 回連続で水位なし`,
-        details: { missingFrames: st.missing, deviceFlags: r.deviceFlags, readingTime: new Date(r.time).toISOString() },
-        time: r.time
-      }))
-    }
-  }
-
   /** the level rules at the thresholds in force at the reading's time (fleet registry, effective-dated), recorded on every alert */
   function evaluateAt (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
     const applied = appliedThresholds(store, station, r.time)
@@ -106,8 +91,12 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     const o = ruleSettings(config, station)
     // history (a backlog, a back-fill, a replay without shift) is judged but announced by nobody
     const alerts = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs ? historicalAlerts : alertsNow
+    st.historicalNow = alerts === historicalAlerts
     gapSilence(alerts, station, o, st, r.time)
-    if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
+    // the cadence is learnt from frames on a beat only: a 監視 (watch) frame is sent on change, and
+    // the interval before a gauge's switch from 観測 back to 監視 is no promise of the next one
+    if (r.mode === 'watch' || r.mode === 'maintenance') st.intervals = []
+    else if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
     st.lastTime = r.time
     if (st.silentOpen) {
       alerts.clear(refOf(station, o, 'silent'), { time: r.time })
@@ -121,7 +110,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
 
     const flag = r.qc?.flag ?? 1
     if (flag === 9 || !Number.isFinite(r.level)) {
-      missingLevel(alerts, station, st, r)
+      missingLevel(config, alerts, station, st, r)
       return
     }
     if (st.missing > 0) {
@@ -135,7 +124,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       st.held = undefined
       if (trusted && supports(held.reading.level, held.before, r.level)) evaluateAt(alerts, station, st, held.reading)
     }
-    if (flag === 1) evaluateAt(alerts, station, st, r)
+    // suspect only for its circumstances (late backlog, low battery): the value itself is trusted
+    if (flag === 1 || trusted) evaluateAt(alerts, station, st, r)
     else st.held = { reading: r, before: st.lastLevel }
   }
 
@@ -147,33 +137,11 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     }
   }
 
-  /** Pick up where we left off: open alerts mean their conditions were active, the newest stored reading is the baseline for silence. */
-  async function resume (): Promise<void> {
-    for (const station of store.listStations()) {
-      const o = ruleSettings(config, station)
-      const st = stateOf(station.id)
-      for (const th of THRESHOLD_RULES) {
-        const active = alerts.findOpen(refOf(station, o, `threshold.${th.key}`)) !== undefined
-        st.crossings.set(th.key, { active, aboveSince: null, belowSince: null })
-      }
-      st.rateActive = alerts.findOpen(refOf(station, o, 'rateOfRise')) !== undefined
-      st.forecastActive = alerts.findOpen(refOf(station, o, 'forecast.danger')) !== undefined
-      st.silentOpen = alerts.findOpen(refOf(station, o, 'silent')) !== undefined
-      // an open sensor fault is cleared by the next level, as before the restart
-      if (alerts.findOpen(refOf(station, o, 'sensorFault')) !== undefined) st.missing = config.river.rules.sensorFaultAfterMissing
-    }
-    for (const [stationId, r] of await store.latestReadings()) {
-      const st = stateOf(stationId)
-      st.lastTime = r.time
-      st.lastLevel = r.level
-    }
-  }
-
   return {
     process,
     checkSilence,
     async start () {
-      await resume()
+      await resume(config, store, alerts, stateOf)
       bus.on('reading', key, ({ reading }) => { process(reading) })
       bus.on('missingReading', key, ({ reading }) => { process(reading) })
       timer = setInterval(() => {

@@ -15,7 +15,7 @@ export function noteInterval (st: StationState, time: number): void {
 /**
  * How long the station may stay quiet: 40 min above 観測開始水位, 25 h below (a
  * 監視-mode gauge reports on change and once a day). A station that reports on a
- * regular cadence (two thirds of its last intervals within 20 % of their median: fixed-interval
+ * regular cadence below 観測開始水位 (where an adaptive gauge would not) (two thirds of its last intervals within 20 % of their median: fixed-interval
  * telemetry, a replay of a 10-min or hourly record) is also silent after
  * `silentMissedReports` of its own intervals, never before the 40 min.
  */

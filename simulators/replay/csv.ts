@@ -5,6 +5,8 @@ export interface RecordedPoint {
   time: number
   /** metres on the gauge datum */
   level: number
+  /** battery voltage recorded with it (a mapped CSV column); absent: the replay's fixed value */
+  batteryV?: number | null
 }
 
 /** Reads a normalised `time,level_m` CSV (see ../shared/data/river/PROVENANCE.md), sorted by time. */

@@ -30,7 +30,15 @@ export interface ReplayOptions {
   logger: Logger
   /** the data-time clock of an in-process pipeline (tests); a live platform reads its own wall clock */
   clock?: ReplayClock
-  /** reporting interval in data time (観測 mode: 10 min); with `adaptive`, the 観測 interval */
+  /**
+   * Resample the record for a demo: the true level is interpolated between recorded
+   * points and measured every `intervalMs` by the gauge model (noise, 1 cm), gaps
+   * bridged. Off (default): each recorded row is sent once, at its own time, with its
+   * own value (and battery); missing rows are not sent, so gaps stay gaps.
+   * `adaptive` always resamples (the policy needs a measurement every minute).
+   */
+  resample?: boolean
+  /** resample: reporting interval in data time (観測 mode: 10 min); with `adaptive`, the 観測 interval */
   intervalMs?: number
   /** first / last report time (original data time); default the record's span */
   from?: number
@@ -95,6 +103,8 @@ export interface ReplayResult {
   from: number
   to: number
   shiftMs: number
+  /** true when the record was interpolated (`resample` / `adaptive`); false: the recorded rows only */
+  resampled: boolean
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -129,7 +139,14 @@ export async function replayHydrograph (o: ReplayOptions): Promise<ReplayResult>
       ...(o.adaptive === true ? {} : o.adaptive)
     })
   const step = policy === undefined ? interval : (o.sampleMs ?? 60_000)
-  o.clock?.set(from + shift)
+  const resampled = policy !== undefined || o.resample === true
+  // native: the recorded rows in [from, to] and nothing else
+  const rows = resampled ? [] : o.points.filter(p => p.time >= (o.from ?? first.time) && p.time <= to)
+  const times = function * (): Generator<{ t: number, row?: RecordedPoint }> {
+    if (!resampled) { for (const row of rows) yield { t: row.time, row }; return }
+    for (let t = from; t <= to; t += step) yield { t }
+  }
+  o.clock?.set((resampled ? from : rows[0]?.time ?? from) + shift)
   const client: MqttClient = await connectMqtt({
     url: o.mqttUrl,
     clientId: o.clientId ?? o.station.deviceId,
@@ -141,15 +158,27 @@ export async function replayHydrograph (o: ReplayOptions): Promise<ReplayResult>
   const uplinks: number[] = []
   let measurements = 0
   try {
-    for (let t = from; t <= to; t += step) {
+    const t0 = resampled ? from : rows[0]?.time ?? from
+    for (const { t, row } of times()) {
       if (speed !== 'max') {
-        const due = started + (t - from) / speed
+        const due = started + (t - t0) / speed
         const wait = due - performance.now()
         if (wait > 1) await sleep(wait)
       }
       const time = t + shift
       o.clock?.set(time)
       const mode = policy?.mode ?? o.mode ?? 'observe'
+      if (row !== undefined) {
+        // the recorded value as the gauge reported it: no model noise, no interpolation
+        const input: GaugeUplinkInput = { mode, levelM: row.level, batteryV: row.batteryV === undefined ? (o.batteryV ?? 3.6) : row.batteryV, temperatureC: null, spreadMm: null, validPings: 1, totalPings: 1, time }
+        measurements++
+        const settled = o.settle?.(time)
+        await client.publishAsync(topic, Buffer.from(encodeUplink(input)), { qos: 1 })
+        await settled
+        uplinks.push(t)
+        o.onFrame?.({ time: t, frames: uplinks.length, speedup: (t - t0) / Math.max(performance.now() - started, 1), mode })
+        continue
+      }
       const m = measure({
         mount: { sensorHeight: o.station.sensorHeight },
         trueLevelM: level(t),
@@ -186,9 +215,10 @@ export async function replayHydrograph (o: ReplayOptions): Promise<ReplayResult>
     uplinks,
     measurements,
     ...(policy === undefined ? {} : { reasons: { ...policy.counts } }),
-    from,
+    from: resampled ? from : rows[0]?.time ?? from,
     to,
-    shiftMs: shift
+    shiftMs: shift,
+    resampled
   }
 }
 

@@ -1,5 +1,6 @@
 import type { RecordedPoint } from './csv.js'
 import type { ReplayReport } from './report.js'
+import { offsetMs } from './numbers.js'
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
@@ -8,6 +9,21 @@ const THRESHOLD_COLOUR: Record<string, string> = { standby: '#2f7d32', caution: 
 const QC_COLOUR: Record<string, string> = { 1: '#1565c0', 2: '#90a4ae', 3: '#f9a825', 4: '#d32f2f', 9: '#000000' }
 
 export interface SvgReading { time: number, level: number, flag: number }
+
+/** per whole pixel column (and class), the first, lowest and highest item, in time order */
+export function thin<T extends { time: number }> (items: readonly T[], px: (t: T) => number, value: (t: T) => number, cls: (t: T) => number): T[] {
+  const cols = new Map<string, T[]>()
+  for (const it of items) {
+    const key = `${Math.floor(px(it))}:${cls(it)}`
+    const c = cols.get(key)
+    if (c === undefined) { cols.set(key, [it, it, it]); continue }
+    if (value(it) < value(c[1]!)) c[1] = it
+    if (value(it) > value(c[2]!)) c[2] = it
+  }
+  const out = new Set<T>()
+  for (const c of cols.values()) for (const it of c) out.add(it)
+  return [...out].sort((a, b) => a.time - b.time)
+}
 
 /**
  * The replay as a hydrograph: the record's level (line), the stored readings
@@ -44,13 +60,14 @@ export function hydrographSvg (report: ReplayReport, points: readonly RecordedPo
   }
   const span = to - from
   const tstep = span > 4 * 86_400_000 ? 86_400_000 : span > 86_400_000 ? 6 * 3_600_000 : 3_600_000
-  const JST = 9 * 3_600_000
+  // the time axis in the data's own zone (as the report prints it)
+  const JST = offsetMs(report.zone)
   for (let t = Math.ceil((from + JST) / tstep) * tstep - JST; t <= to; t += tstep) {
     out.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" stroke="#f2f2f2"/>`)
     const label = new Date(t + JST).toISOString().slice(tstep >= 86_400_000 ? 5 : 5, tstep >= 86_400_000 ? 10 : 16).replace('T', ' ')
     out.push(`<text x="${x(t).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${esc(label)}</text>`)
   }
-  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">JST</text>`)
+  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${report.zone === '+09:00' ? 'JST' : report.zone === 'Z' ? 'UTC' : `UTC${report.zone}`}</text>`)
   out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">水位 level (m)</text>`)
   out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`)
   for (const t of shown) {
@@ -58,9 +75,12 @@ export function hydrographSvg (report: ReplayReport, points: readonly RecordedPo
     out.push(`<line class="threshold" data-key="${esc(t.key)}" x1="${m.l}" x2="${W - m.r}" y1="${y(t.level).toFixed(1)}" y2="${y(t.level).toFixed(1)}" stroke="${c}" stroke-dasharray="6 4"/>`)
     out.push(`<text x="${W - m.r + 6}" y="${(y(t.level) + 4).toFixed(1)}" fill="${c}">${esc(`${t.name.replace(/ \(.*\)$/, '')} ${t.level.toFixed(2)}`)}</text>`)
   }
-  if (pts.length > 0) out.push(`<polyline class="record" fill="none" stroke="#1e88e5" stroke-width="1.5" points="${pts.map(p => `${x(p.time).toFixed(1)},${y(p.level).toFixed(1)}`).join(' ')}"/>`)
-  for (const r of readings) {
-    if (!Number.isFinite(r.level) || r.time < from || r.time > to) continue
+  // thinned to the plot's width: per pixel column the lowest and highest value (peaks survive), so
+  // 13 days of 1-minute data draw in a few hundred kB at most, like an hour of them
+  const record = thin(pts, p => x(p.time), p => p.level, () => 0)
+  if (record.length > 0) out.push(`<polyline class="record" fill="none" stroke="#1e88e5" stroke-width="1.5" points="${record.map(p => `${x(p.time).toFixed(1)},${y(p.level).toFixed(1)}`).join(' ')}"/>`)
+  const dots = thin(readings.filter(r => Number.isFinite(r.level) && r.time >= from && r.time <= to), r => x(r.time), r => r.level, r => r.flag)
+  for (const r of dots) {
     out.push(`<circle class="reading" data-flag="${r.flag}" cx="${x(r.time).toFixed(1)}" cy="${y(r.level).toFixed(1)}" r="2" fill="${QC_COLOUR[r.flag] ?? '#555'}"/>`)
   }
   report.alerts.forEach((a, i) => {

@@ -31,6 +31,8 @@ export interface ColumnMap {
   date?: string | number
   clock?: string | number
   level?: string | number
+  /** battery voltage column (V), replayed in each frame instead of a fixed 3.6 V (`--battery-column`) */
+  battery?: string | number
   /** wide: the column of the 1時 value (default: the one after `date`) */
   firstHour?: string | number
   /** `+09:00`, `-05:00`, `Z`/`UTC`; required when the times carry no offset */
@@ -60,7 +62,9 @@ export interface LevelTable {
   format: TableFormat
   units: LevelUnit
   tz: string
-  columns: { time: string, level: string }
+  /** the data's own UTC offset (+09:00, Z, -05:00): the report prints times in it; from --tz, else the first row's written offset, else Z */
+  zone: string
+  columns: { time: string, level: string, battery?: string }
 }
 
 const DEFAULT_MISSING = ['', '-', '--', '---', '欠測', '閉局', '未登録', 'NaN', 'nan', 'NA', 'null', 'Ice', 'Eqp', 'Dis', 'Ssn', '***']
@@ -93,6 +97,13 @@ export function parseTime (text: string, tz: string | undefined): number | undef
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return undefined
   const t = Date.parse(s)
   return Number.isFinite(t) ? t + plusDay : undefined
+}
+
+/** the UTC offset a time is written with (`…+09:00` → +09:00, `…Z` → Z) */
+function writtenOffset (text: string): string | undefined {
+  const m = /(Z|[+-]\d{2}:?\d{2})$/.exec(text.trim())
+  if (m === null) return undefined
+  return m[1] === 'Z' ? 'Z' : normaliseTz(m[1]!)
 }
 
 function splitRow (line: string, sep: string): string[] {
@@ -178,6 +189,8 @@ export function parseLevelTable (text: string, map: ColumnMap = {}, name = 'data
 
   let timeName: string
   let levelName: string
+  let batteryName: string | undefined
+  let zone: string | undefined = tz
   if (format === 'wide') {
     const di = columnIndex(header, map.date ?? map.time, ['date', '日付', '年月日'], 'date')
     const h1 = map.firstHour === undefined ? di + 1 : columnIndex(header, map.firstHour, [], 'first-hour')
@@ -217,6 +230,8 @@ export function parseLevelTable (text: string, map: ColumnMap = {}, name = 'data
       ? header.findIndex(h => /_00065$/.test(h))
       : columnIndex(header, map.level, ['level_m', 'level', 'water_level', 'stage', '水位'], 'level')
     if (li < 0) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${name}: no gauge-height column (…_00065) in the RDB header; name it with --level-col`)
+    const bi = map.battery === undefined ? undefined : columnIndex(header, map.battery, [], 'battery')
+    if (bi !== undefined) batteryName = header[bi]!
     timeName = ci === undefined ? header[ti]! : `${header[ti]} + ${header[ci]}`
     levelName = header[li]!
     for (; i < lines.length; i++) {
@@ -234,7 +249,12 @@ export function parseLevelTable (text: string, map: ColumnMap = {}, name = 'data
       if (v === 'missing') { missingCount++; continue }
       if (v === undefined) { badRow(i + 1, line, `"${cells[li] ?? ''}" is not a number`); continue }
       if (v.flagged || (format === 'rdb' && (cells[li + 1] ?? '').split(':').some(q => q === 'P' || q === 'e'))) flagged++
-      points.push({ time, level: level(v.value) })
+      zone ??= writtenOffset(rawTime) ?? (rowTz === undefined ? undefined : normaliseTz(rowTz))
+      if (bi === undefined) points.push({ time, level: level(v.value) })
+      else {
+        const b = Number(cells[bi] ?? '')
+        points.push({ time, level: level(v.value), batteryV: (cells[bi] ?? '').trim() === '' || !Number.isFinite(b) ? null : b })
+      }
     }
   }
   points.sort((a, b) => a.time - b.time)
@@ -244,5 +264,10 @@ export function parseLevelTable (text: string, map: ColumnMap = {}, name = 'data
     if (unique.length > 0 && unique[unique.length - 1]!.time === p.time) unique[unique.length - 1] = p
     else unique.push(p)
   }
-  return { points: unique, bad, missing: missingCount, flagged, format, units, tz: tz ?? (format === 'rdb' ? 'tz_cd column' : 'from the times'), columns: { time: timeName, level: levelName } }
+  return {
+    points: unique, bad, missing: missingCount, flagged, format, units,
+    tz: tz ?? (format === 'rdb' ? 'tz_cd column' : 'from the times'),
+    zone: zone === undefined || zone === '+00:00' ? 'Z' : zone,
+    columns: { time: timeName, level: levelName, ...(batteryName === undefined ? {} : { battery: batteryName }) }
+  }
 }

@@ -2,8 +2,9 @@ import Database from 'better-sqlite3'
 import { MimamoriError } from '../../core/errors.js'
 import type { Reading } from '../../core/types.js'
 import type { Store } from '../store.js'
+import { EVENT_COLUMNS, stationEvents } from './events.js'
 
-export const EXPORT_DATASETS = ['readings', 'detections', 'sightings', 'alerts'] as const
+export const EXPORT_DATASETS = ['readings', 'detections', 'sightings', 'alerts', 'events'] as const
 export type ExportDataset = typeof EXPORT_DATASETS[number]
 
 export type ColumnType = 'STRING' | 'DOUBLE' | 'INT32' | 'TIMESTAMP' | 'BOOLEAN'
@@ -44,6 +45,7 @@ export function exportSource (req: ExportRequest, deps: SourceDeps): ExportSourc
     case 'detections': return tableSource(deps.file, DETECTIONS, req)
     case 'sightings': return tableSource(deps.file, SIGHTINGS, req)
     case 'alerts': return tableSource(deps.file, ALERTS, req)
+    case 'events': return eventsSource(req, deps.store)
   }
 }
 
@@ -61,6 +63,19 @@ function readingRow (r: Reading): Cell[] {
     Number.isFinite(r.level) ? r.level : null, r.qc?.flag ?? null, r.qc === undefined || Object.keys(r.qc.tests).length === 0 ? null : JSON.stringify(r.qc.tests),
     r.batteryV, r.temperatureC, r.spreadMm, r.validPings, r.totalPings, r.deviceFlags, r.seq
   ]
+}
+
+/** gaps (欠測) and obstruction episodes per station (events.ts) */
+function eventsSource (req: ExportRequest, store: Store): ExportSource {
+  const stations = req.ids.length === 0 ? store.listStations().map(s => s.id) : req.ids
+  for (const id of stations) if (store.getStation(id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${id}`)
+  const rows = async (): Promise<Cell[][]> => (await Promise.all(stations.map(id => stationEvents(store, id, req.from, req.to, 60 * 60_000)))).flat()
+  let cached: Promise<Cell[][]> | undefined
+  return {
+    columns: EVENT_COLUMNS,
+    async estimate () { return (await (cached ??= rows())).length },
+    async * batches () { yield await (cached ??= rows()) }
+  }
 }
 
 /** through the Store, so the InfluxDB backend exports what InfluxQL holds; keyset pages by time */

@@ -47,6 +47,8 @@ describe('river replay: real data through the pipeline', () => {
       mqttUrl: t.info.mqttUrl,
       logger: silentLogger(),
       clock: t.clock,
+      // the gauge model measuring the interpolated record every 10 min (a demo replay, --resample)
+      resample: true,
       intervalMs: TEN_MIN,
       settle: t.settle(station.id)
     })

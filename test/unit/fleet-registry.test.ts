@@ -102,10 +102,15 @@ describe('fleet registry', () => {
     // the file's thresholds changed: a new revision from the file
     store.fleet.seed({ stations: [{ ...station, thresholds: { ...T, danger: 2.3 } }], cameras: [] })
     expect(store.fleet.history('s1').map(r => [r.revision, r.by, r.thresholds.danger])).toEqual([[1, 'config', 2.5], [2, 'staff1', 2.4], [3, 'config', 2.3]])
+    // the file moves the device to a new station id: the old station is retired, its data stays
+    store.fleet.seed({ stations: [{ ...station, id: 's2' }], cameras: [] })
+    expect(store.getStation('s1')?.state).toBe('retired')
+    expect(store.stationByDevice('g1')?.id).toBe('s2')
     // another connection to the same file sees it (the CLI, a separate dashboard process)
     const other = createEmbeddedStore({ file, logger: silentLogger() })
     try {
       expect(other.getStation('s1')?.thresholds.danger).toBe(2.3)
+      expect(other.stationByDevice('g1')?.id).toBe('s2')
     } finally {
       await other.close()
     }

@@ -99,7 +99,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
       // one secret per camera: its SMTP AUTH password and its upload token (fleet/ intake)
       const secret = generateSecret()
       fleet.setIntakeSecretHash(camera.id, await hashSecret(secret))
-      credentials.intake = { mailbox: camera.id, password: secret, uploadPath: `/api/intake/cameras/${camera.id}/photos` }
+      credentials.intake = { mailbox: camera.id, password: secret, uploadPath: `/intake/cameras/${camera.id}/photos` }
     } else if (accounts !== undefined) {
       const c = await accounts.add(camera.id, 'camera')
       credentials.mqtt = { ...c, topic: deviceTopic('camera', camera.id, 'image') }

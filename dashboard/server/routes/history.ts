@@ -4,6 +4,8 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Config } from '../../../core/config/schema.js'
 import type { Station } from '../../../core/types.js'
 import { hoursToReach, trendWindowOf, windowTrend } from '../../../core/river/trend.js'
+import { findGaps, type Gap } from '../../../core/river/gaps.js'
+import { obstructionEpisodes, type ObstructionEpisode } from '../../../core/river/episodes.js'
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
@@ -42,12 +44,15 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
     // +1 bucket: a range that starts mid-bucket touches one more
     const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from + 1) / Math.max(1, request.query.points - 1) / MIN_BUCKET_MS) * MIN_BUCKET_MS)
     const points = await store.readingSeries(station.id, { from, to, bucketMs })
+    const { gaps, episodes } = await gapsAndEpisodes(store, station.id, from, to, config.river.qc.obstructionQuietMinutes * 60_000)
     return {
       stationId: station.id,
       from: iso(from),
       to: iso(to),
       bucketMs,
-      points: points.map(p => ({ ...p, time: iso(p.time) }))
+      points: points.map(p => ({ ...p, time: iso(p.time) })),
+      gaps: gaps.map(g => ({ from: iso(g.from), to: iso(g.to) })),
+      episodes: episodes.map(e => ({ ...e, start: iso(e.start), end: iso(e.end) }))
     }
   })
 
@@ -77,6 +82,19 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
       }
     }))
   })
+}
+
+const MAX_EVENT_READINGS = 200_000
+
+/**
+ * 欠測 and obstruction episodes of the range from the stored frames (data time,
+ * so a replay's hole shows where the data has it). One more bounded read; a range
+ * with more frames than MAX_EVENT_READINGS answers none (zoom in).
+ */
+async function gapsAndEpisodes (store: Store, id: string, from: number, to: number, quietMs: number): Promise<{ gaps: Gap[], episodes: ObstructionEpisode[] }> {
+  const rows = await store.readings(id, { from, to, limit: MAX_EVENT_READINGS + 1, order: 'asc' })
+  if (rows.length > MAX_EVENT_READINGS) return { gaps: [], episodes: [] }
+  return { gaps: findGaps(rows.map(r => r.time)), episodes: obstructionEpisodes(rows, quietMs) }
 }
 
 function iso (ms: number): string {

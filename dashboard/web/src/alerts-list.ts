@@ -46,6 +46,22 @@ export function byConcern (a: AlertView, b: AlertView): number {
     a.id.localeCompare(b.id)
 }
 
+/**
+ * The thresholds that applied when a river alert fired (fleet registry revisions): an alert
+ * raised before a revision keeps showing the values it fired with.
+ */
+function appliedThresholds (a: AlertView): HTMLElement | null {
+  const th = a.details.thresholds
+  if (th === null || typeof th !== 'object') return null
+  const x = th as Record<string, unknown>
+  const n = num(x.revision)
+  if (n === undefined || n === 0) return null
+  const from = str(x.validFrom)
+  const levels = (['caution', 'evacuationJudgement', 'danger'] as const).map(k => num(x[k])).map(v => v === undefined ? '—' : v.toFixed(2)).join(' / ')
+  return h('span', { class: 'alert-thresholds', 'data-revision': n },
+    t('alert.detail.revision', { n, from: from === undefined || Date.parse(from) === 0 ? '' : formatDateTime(from), source: str(x.source) ?? '' }), ` ${levels} m`)
+}
+
 function num (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
 }
@@ -163,6 +179,7 @@ function row (a: AlertView, g: AlertGroup, deps: ListDeps): HTMLLIElement {
   h('div', { class: 'alert-foot' },
     h('div', { class: 'alert-meta' },
       detail === null ? null : h('span', { class: 'alert-detail' }, detail),
+      appliedThresholds(a),
       h('span', { class: 'alert-time' },
         t('alert.observed'), ' ', h('time', { datetime: a.observedAt }, formatDateTime(a.observedAt)),
         latest === null ? null : h('span', { class: 'alert-latest' }, ` · ${t('alert.latest')} `, h('time', { datetime: a.lastSeenAt }, latest))),

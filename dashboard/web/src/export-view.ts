@@ -4,7 +4,7 @@ import type { CameraView, StationView } from './types.js'
 import { download, megabytes } from './download.js'
 import { tv, type ViewKey } from './views-i18n.js'
 
-const DATASETS = ['readings', 'detections', 'sightings', 'alerts'] as const
+const DATASETS = ['readings', 'detections', 'sightings', 'alerts', 'events'] as const
 type Dataset = typeof DATASETS[number]
 
 /** yyyy-mm-dd in Japan time, for <input type="date"> */

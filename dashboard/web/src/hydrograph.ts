@@ -24,6 +24,10 @@ export interface HydrographData {
   to: number
   thresholds: Thresholds
   alerts: AlertView[]
+  /** 欠測: no frame at all between these data times (ms), shaded like missing buckets */
+  gaps?: Array<[number, number]>
+  /** obstruction episodes (ms), a hatched strip at the foot of the chart */
+  episodes?: Array<[number, number]>
   /** latest usable level, its time and the rate (m/h) for the forecast line */
   forecast: { time: number, level: number, rate: number, target: number | null } | null
 }
@@ -39,6 +43,7 @@ export interface Hydrograph {
 const SEVERITY_COLOUR: Record<string, string> = { minor: '#64748b', moderate: '#d4a100', severe: '#ff2800', extreme: '#aa00aa' }
 const MISSING_FILL = 'rgba(120, 120, 120, 0.13)'
 const ALERT_STRIP_PX = 8
+const EPISODE_FILL = 'rgba(234, 88, 12, 0.55)'
 
 /** MLIT line colours: the band's own colour, white standby drawn grey so it shows on white */
 function lineColour (band: keyof typeof STATUS_STYLE): string {
@@ -97,6 +102,20 @@ export function createHydrograph (host: HTMLElement): Hydrograph {
       const x0 = u.valToPos(t0, 'x', true)
       const x1 = Math.max(x0 + 2, u.valToPos(t0 + current.bucketMs / 1000, 'x', true))
       ctx.fillRect(x0, top, x1 - x0, height)
+    }
+    const span = (from: number, to: number): [number, number] | null => {
+      const x0 = Math.max(left, u.valToPos(from / 1000, 'x', true))
+      const x1 = Math.min(left + width, Math.max(x0 + 2, u.valToPos(to / 1000, 'x', true)))
+      return x1 <= left || x0 >= left + width ? null : [x0, x1]
+    }
+    for (const [from, to] of current.gaps ?? []) {
+      const x = span(from, to)
+      if (x !== null) ctx.fillRect(x[0], top, x[1] - x[0], height)
+    }
+    ctx.fillStyle = EPISODE_FILL
+    for (const [from, to] of current.episodes ?? []) {
+      const x = span(from, to)
+      if (x !== null) ctx.fillRect(x[0], top + height - ALERT_STRIP_PX * devicePixelRatio, x[1] - x[0], ALERT_STRIP_PX * devicePixelRatio)
     }
     for (const a of current.alerts) {
       const [startMs, endMs] = alertSpan(a)

@@ -127,6 +127,9 @@ const ja = {
   'alert.ackBy': '確認: {by}（{at}）',
   'alert.showOnMap': '地図で表示',
   'alert.detail.level': '到達時の水位 {level}（基準 {threshold}）',
+  'alert.detail.revision': '発報時の基準: 第{n}版 {from} ({source})',
+  'fleet.maintenance': '点検中・警報停止',
+  'fleet.retired': '廃止',
   'alert.detail.rate': '上昇速度 {rate}・検知時の水位 {level}',
   'alert.detail.forecast': '{at} 頃 到達見込み（約{min}分後）',
   'alert.detail.silent': '最終受信 {at}',
@@ -274,6 +277,9 @@ const en: Record<MessageKey, string> = {
   'alert.ackBy': 'Ack {by} ({at})',
   'alert.showOnMap': 'Show on map',
   'alert.detail.level': 'Level when reached {level} (threshold {threshold})',
+  'alert.detail.revision': 'thresholds when raised: revision {n} {from} ({source})',
+  'fleet.maintenance': 'maintenance, alerts off',
+  'fleet.retired': 'retired',
   'alert.detail.rate': 'Rising {rate} · level {level}',
   'alert.detail.forecast': 'Expected around {at} (in ~{min} min)',
   'alert.detail.silent': 'Last heard {at}',
@@ -377,4 +383,9 @@ export function setLang (next: Lang): void {
 
 export function onLangChange (fn: (lang: Lang) => void): void {
   listeners.add(fn)
+}
+
+/** every message of one language (the copy test reads them all) */
+export function allMessages (l: Lang): Readonly<Record<string, string>> {
+  return messages[l]
 }

@@ -11,6 +11,8 @@ export interface LiveHandlers {
   alert?(event: AlertEvent): void
   /** a monkey sighting at a camera (ingest/wildlife) */
   sighting?(sighting: SightingView): void
+  /** a device was commissioned, revised, put in maintenance or retired (fleet page): reload stations and cameras */
+  fleetChange?(): void
   state(state: LiveState): void
   /** the stream came back after a gap: events may have been missed, reload the snapshot */
   resync(): void
@@ -66,6 +68,7 @@ export function connectLive (url: string, handlers: LiveHandlers): { close(): vo
     es.addEventListener('statusChange', e => { parse<StatusChange>(e, d => { if (typeof d.stationId === 'string') handlers.statusChange(d) }) })
     es.addEventListener('cameraImage', e => { parse<CameraImageEvent>(e, d => { if (typeof d.cameraId === 'string') handlers.cameraImage(d) }) })
     es.addEventListener('sighting', e => { parse<SightingView>(e, d => { if (typeof d.id === 'string' && typeof d.cameraId === 'string') handlers.sighting?.(d) }) })
+    es.addEventListener('fleetChange', () => { handlers.fleetChange?.() })
     es.addEventListener('alert', e => { parse<AlertEvent>(e, d => { if (typeof d.id === 'string' && typeof d.to === 'string') handlers.alert?.(d) }) })
   }
 

@@ -174,6 +174,12 @@ async function main (): Promise<void> {
         void alertPanel.load()
       }
     },
+    fleetChange () {
+      void Promise.all([fetchStations(), fetchCameras()]).then(([fresh, freshCameras]) => {
+        applyStations(fresh)
+        applyCameras(freshCameras)
+      }, () => { /* the next event or reconnect tries again */ })
+    },
     async resync () {
       try {
         const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])

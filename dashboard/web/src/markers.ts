@@ -1,7 +1,7 @@
 import { fetchReadings } from './api.js'
 import { createDownlinkForm } from './downlink-form.js'
 import { formatLevel } from './format.js'
-import { displayName, statusLabel } from './i18n.js'
+import { displayName, statusLabel, t } from './i18n.js'
 import { STATUS_STYLE, severity } from './levels.js'
 import { DAY_MS, renderStationPopup, type ChartState } from './popup.js'
 import type { Point } from './sparkline.js'
@@ -36,13 +36,18 @@ const MAX_PERMANENT_LABELS = 30
 /** below this zoom the labels would pile up */
 const LABEL_MIN_ZOOM = 11
 
+/** 点検中 / 廃止 (fleet registry): alerts are suppressed or the gauge no longer reports */
+function fleetNote (station: StationView): string {
+  return station.state === 'maintenance' ? ` [${t('fleet.maintenance')}]` : station.state === 'retired' ? ` [${t('fleet.retired')}]` : ''
+}
+
 function shortLabel (station: StationView): string {
-  return station.latest === null ? displayName(station) : `${displayName(station)}  ${formatLevel(station.latest.level)}`
+  return (station.latest === null ? displayName(station) : `${displayName(station)}  ${formatLevel(station.latest.level)}`) + fleetNote(station)
 }
 
 function markerLabel (station: StationView): string {
   const level = station.latest === null ? '' : ` ${formatLevel(station.latest.level)}`
-  return `${displayName(station)}: ${statusLabel(station.status)}${level}`
+  return `${displayName(station)}: ${statusLabel(station.status)}${level}${fleetNote(station)}`
 }
 
 function mergePoints (a: readonly Point[], b: readonly Point[], from: number): Point[] {
@@ -79,6 +84,8 @@ export function createStationLayer (map: L.Map): StationLayer {
     const { station } = entry
     el.setAttribute('data-station-id', station.id)
     el.setAttribute('data-status', station.status)
+    el.setAttribute('data-fleet-state', station.state ?? 'active')
+    el.classList.toggle('is-maintenance', station.state === 'maintenance')
     el.setAttribute('role', 'button')
     el.setAttribute('tabindex', '0')
     el.setAttribute('aria-label', markerLabel(station))

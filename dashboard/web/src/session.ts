@@ -1,6 +1,6 @@
 import { ta } from './auth-i18n.js'
 import { h } from './dom.js'
-import { onLangChange } from './i18n.js'
+import { lang, onLangChange } from './i18n.js'
 
 export type Role = 'admin' | 'staff' | 'hunter' | 'researcher'
 
@@ -85,10 +85,11 @@ export function renderAccount (me: Me, tools: Element | null = document.querySel
   const out = h('button', { type: 'button', class: 'account-signout' })
   out.addEventListener('click', () => { void signOut() })
   const admin = me.role === 'admin' ? h('a', { class: 'header-link account-admin', href: '/admin.html' }) : null
+  const fleet = me.role === 'admin' || me.role === 'staff' ? h('a', { class: 'header-link account-fleet', href: '/fleet.html' }) : null
   // the demo user has no password to change
   const password = me.via === 'session' ? h('button', { type: 'button', class: 'account-signout account-password' }) : null
   password?.addEventListener('click', () => { void changePassword() })
-  const chip = h('span', { class: 'account', 'data-role': me.role }, h('span', { class: 'account-name' }, me.username), ' ', roleText, admin, password, out)
+  const chip = h('span', { class: 'account', 'data-role': me.role }, h('span', { class: 'account-name' }, me.username), ' ', roleText, fleet, admin, password, out)
   tools?.prepend(chip)
   let banner: HTMLElement | null = null
   if (me.demo) {
@@ -96,9 +97,10 @@ export function renderAccount (me: Me, tools: Element | null = document.querySel
     document.body.prepend(banner)
   }
   const relabel = (): void => {
-    roleText.textContent = `(${ta(`role.${me.role}`)})`
+    roleText.textContent = lang() === 'en' ? `(${ta(`role.${me.role}`)})` : `（${ta(`role.${me.role}`)}）`
     out.textContent = ta('signOut')
     if (admin !== null) admin.textContent = ta('admin.link')
+    if (fleet !== null) fleet.textContent = ta('fleet.link')
     if (password !== null) password.textContent = ta('password.change')
     if (banner !== null) banner.textContent = ta('demo.banner', { user: me.username })
   }

@@ -5,7 +5,7 @@ import { trendKey } from '../../../core/river/trend.js'
 import { displayName, statusLabelLong, t } from './i18n.js'
 import { alertSpan, createHydrograph, type Hydrograph } from './hydrograph.js'
 import type { AlertView } from './alerts-api.js'
-import type { StationTrend, StationView } from './types.js'
+import type { SeriesResponse, StationTrend, StationView } from './types.js'
 import { fetchSeries, fetchStation, fetchSubjectAlerts, fetchTrends } from './views-api.js'
 import { formatDuration, tv, type ViewKey } from './views-i18n.js'
 
@@ -103,6 +103,23 @@ export function createStationPage (): StationPage {
     }))
   }
 
+  /** 欠測 stretches and obstruction episodes of the range shown (series API, data time) */
+  function eventList (series: SeriesResponse | undefined): HTMLElement {
+    const box = h('div', { class: 'station-events' })
+    if (series === undefined) return box
+    if (series.gaps.length > 0) {
+      box.append(h('p', { class: 'station-gaps', 'data-gaps': String(series.gaps.length) }, tv('station.gaps', { n: series.gaps.length }), ' ',
+        series.gaps.map(g => `${formatDateTime(Date.parse(g.from))} – ${formatDateTime(Date.parse(g.to))}`).join(', ')))
+    }
+    if (series.episodes.length > 0) {
+      box.append(h('h3', {}, tv('station.episodes')), h('ol', { class: 'station-episodes' }, ...series.episodes.map(e =>
+        h('li', { class: 'station-episode', 'data-kind': e.kind }, tv('station.episode', {
+          start: formatDateTime(Date.parse(e.start)), end: formatDateTime(Date.parse(e.end)), kind: e.kind, n: e.echoes, level: e.echoLevel.toFixed(2), kept: e.kept
+        })))))
+    }
+    return box
+  }
+
   function rangeButtons (): HTMLElement {
     const group = h('div', { class: 'range-buttons', role: 'group', 'aria-label': tv('station.range') })
     for (const r of RANGES) {
@@ -151,6 +168,7 @@ export function createStationPage (): StationPage {
       h('div', { class: 'station-controls' }, rangeButtons(), h('span', { class: 'zoom-hint' }, tv('station.zoomHint'))),
       chart,
       status,
+      eventList(undefined),
       h('section', { class: 'station-alert-section', 'aria-labelledby': 'station-alerts-heading' },
         h('h3', { id: 'station-alerts-heading' }, tv('station.alerts')),
         alertList())
@@ -186,12 +204,17 @@ export function createStationPage (): StationPage {
         to: range.to,
         thresholds: station.thresholds,
         alerts,
+        gaps: series.gaps.map(g => [Date.parse(g.from), Date.parse(g.to)] as [number, number]),
+        episodes: series.episodes.map(e => [Date.parse(e.start), Date.parse(e.end)] as [number, number]),
         forecast: latest === null || rate === null || rate <= 0 ? null : { time: Date.parse(latest.time), level: latest.level, rate, target: trend?.next?.value ?? null }
       })
       status.textContent = series.points.length === 0
         ? tv('station.empty')
         : `${tv('station.resolution', { n: series.points.length, w: formatDuration(series.bucketMs / HOUR) })} · ${tv('station.renderMs', { ms: lastRenderMs.toFixed(0) })}`
       root.dataset.points = String(series.points.length)
+      root.dataset.gaps = String(series.gaps.length)
+      root.dataset.episodes = String(series.episodes.length)
+      root.querySelector('.station-events')?.replaceWith(eventList(series))
       root.dataset.range = range.key
       if (!rerender) root.querySelector('.station-alert-section ol, .station-alerts-empty')?.replaceWith(alertList())
     } catch (err) {

@@ -47,6 +47,9 @@ const ja = {
   'station.legend.min': '最低',
   'station.legend.flagged': '要注意の値（QC: 後から届いた値・急変など）',
   'station.legend.missing': '欠測',
+  'station.episodes': '障害物エピソード (エコー読み取りは異常判定、間の実測値は保持)',
+  'station.episode': '{start} – {end}: {kind} エコー {n} 件 ({level} m), 実測 {kept} 件保持',
+  'station.gaps': '欠測 {n} 区間',
   'station.legend.forecast': '予測',
   'station.resolution': '{n} 点・1点あたり {w}',
   'station.renderMs': '描画 {ms} ms',
@@ -77,6 +80,7 @@ const ja = {
   'export.dataset.detections': '検出（カメラ画像ごと）',
   'export.dataset.sightings': '出没（連続撮影ごと）',
   'export.dataset.alerts': 'アラート',
+  'export.dataset.events': '欠測・障害物エピソード',
   'export.subjects': '対象（未選択ならすべて）',
   'export.from': '開始',
   'export.to': '終了',
@@ -140,6 +144,9 @@ const en: Record<ViewKey, string> = {
   'station.legend.min': 'Min',
   'station.legend.flagged': 'Flagged (QC: arrived late, jumps …)',
   'station.legend.missing': 'Missing',
+  'station.episodes': 'Obstruction episodes (echo readings failed, genuine readings between them kept)',
+  'station.episode': '{start} – {end}: {kind}, {n} echoes ({level} m), {kept} genuine readings kept',
+  'station.gaps': '{n} gaps (欠測)',
   'station.legend.forecast': 'Forecast',
   'station.resolution': '{n} points · {w} each',
   'station.renderMs': 'drawn in {ms} ms',
@@ -170,6 +177,7 @@ const en: Record<ViewKey, string> = {
   'export.dataset.detections': 'Detections (per frame)',
   'export.dataset.sightings': 'Sightings (per burst)',
   'export.dataset.alerts': 'Alerts',
+  'export.dataset.events': 'Gaps and obstruction episodes',
   'export.subjects': 'Stations / cameras (none = all)',
   'export.from': 'From',
   'export.to': 'To',
@@ -196,4 +204,9 @@ export function formatDuration (hours: number): string {
   if (totalMin < 60) return tv('dur.min', { m: totalMin })
   if (totalMin >= 48 * 60) return tv('dur.d', { d: Math.round(totalMin / 1440) })
   return tv('dur.hm', { h: Math.floor(totalMin / 60), m: totalMin % 60 })
+}
+
+/** every message of one language (the copy test reads them all) */
+export function allViewMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
+  return l === 'en' ? en : ja
 }
