@@ -10,10 +10,12 @@ import { packageRoot } from '../../core/paths.js'
 import type { Store } from '../../store/store.js'
 import { registerErrorHandling } from './errors.js'
 import { registerAssets } from './assets.js'
-import { registerApiDocs } from './docs.js'
+import { registerApiCollector, registerApiDocs } from './docs.js'
 import { exportRoutes } from './routes/export.js'
 import { historyRoutes } from './routes/history.js'
-import type { BacklogReportBody, DeviceStatusBody } from './schemas.js'
+import { BinaryBody, type BacklogReportBody, type DeviceStatusBody } from '../contract/schemas.js'
+import { MapSettingsBody } from '../contract/misc.js'
+import type { SsePayloads } from '../contract/events.js'
 import { createSseHub } from './sse.js'
 import { stationRoutes, stationView, type DeviceStatusLookup, type SendDownlink } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
@@ -63,7 +65,7 @@ export interface DashboardDeps {
 export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
-  const hub = createSseHub()
+  const hub = createSseHub<SsePayloads>()
   const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
   const notifier = sharedNotifier ?? createNotifier({ config, logger, bus, store, alerts, drain: false })
   const https = httpsOptions(config)
@@ -78,6 +80,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandling(app, log)
+  // OpenAPI collects from here on: every route, the auth routes included, is described (docs.ts)
+  registerApiCollector(app)
   // sessions, the one access hook and security headers, before any route (dashboard/server/auth)
   const auth = registerAuth(app, { config, logger })
   const root = packageRoot()
@@ -105,13 +109,16 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, notify: notifyFigures(), ...health() })
   void app.register(healthRoutes, { startedAt, health: serviceFigures })
   const metrics = createMetrics({ bus, health: serviceFigures })
-  app.get('/metrics', { config: { access: READERS } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
-  app.get('/api/map', { config: { access: SIGNED_IN } }, async () => ({
-    center: config.dashboard.map.center,
-    zoom: config.dashboard.map.zoom,
-    tileUrl: config.dashboard.map.tileUrl,
-    tileAttribution: config.dashboard.map.tileAttribution
-  }))
+  // in a plugin like every other route, so OpenAPI (loaded as a plugin too) sees them
+  void app.register(async scoped => {
+    scoped.get('/metrics', { config: { access: READERS }, schema: { response: { 200: BinaryBody('Prometheus text exposition format') } } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
+    scoped.get('/api/map', { config: { access: SIGNED_IN }, schema: { response: { 200: MapSettingsBody } } }, async () => ({
+      center: config.dashboard.map.center,
+      zoom: config.dashboard.map.zoom,
+      tileUrl: config.dashboard.map.tileUrl,
+      tileAttribution: config.dashboard.map.tileAttribution
+    }))
+  })
 
   const busKey = {}
   // Built only when someone listens, and coalesced per station within one event-loop turn: under

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
 import type { Alerts } from '../../../alerts/index.js'
-import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../schemas.js'
+import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../../contract/schemas.js'
 import { OPERATORS, READERS } from '../auth/access.js'
 
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged']

@@ -7,7 +7,7 @@ import { hoursToReach, slopePerHour } from '../../../core/river/trend.js'
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
-import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../schemas.js'
+import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
 
 const MAX_SPAN_DAYS = 366

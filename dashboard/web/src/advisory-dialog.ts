@@ -1,3 +1,5 @@
+import type { Static } from 'typebox'
+import type { AdvisoryBody } from '../../contract/index.js'
 import { tv2 } from './advisory-i18n.js'
 import { confirmDialog } from './confirm-dialog.js'
 import { h } from './dom.js'
@@ -5,20 +7,7 @@ import { formatDateTime } from './format.js'
 import { csrfHeaders } from './session.js'
 
 /** GET/POST /api/advisories (server: dashboard/server/routes/notify.ts) */
-export interface AdvisoryView {
-  id: string
-  alertId: string | null
-  level: 3 | 4 | 5
-  area: string
-  stationId: string | null
-  status: 'draft' | 'issued' | 'cancelled'
-  version: number
-  headline: string
-  text: string
-  drill: boolean
-  issuedAt: string | null
-  updatedAt: string
-}
+export type AdvisoryView = Static<typeof AdvisoryBody>
 
 async function post<T> (url: string, body: unknown): Promise<T> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeaders() }, body: JSON.stringify(body) })
