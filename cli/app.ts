@@ -35,6 +35,8 @@ export interface App {
   readonly alerts: Alerts | undefined
   /** Web Push, e-mail, webhook, LINE, CAP (notify/); undefined when notify.enabled is false */
   readonly notifier: Notifier | undefined
+  /** the notifier the dashboard works with: the sending one, or with notify off one that only reads and writes rows */
+  readonly notifications: Notifier | undefined
   readonly rules: RiverRules | undefined
 }
 
@@ -74,18 +76,19 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get dashboard () { return dashboard },
     get broker () { return broker },
     get alerts () { return alerts },
-    get notifier () { return notifier },
+    // the dashboard always has one (rows only when notify is off); the app shows it only when it sends
+    get notifier () { return config.notify.enabled ? notifier : undefined },
+    get notifications () { return notifier },
     get rules () { return ingest?.rules },
 
     async start () {
       try {
         store = openStore(config, logger)
         alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
-        // the process that owns alerts drains their notifications (notify/: outbox committed with each transition)
-        if (config.notify.enabled) {
-          notifier = createNotifier({ config, logger, bus, store, alerts, clock })
-          await notifier.start()
-        }
+        // the process that owns alerts drains their notifications (notify/: outbox committed with each transition);
+        // with notify off the dashboard still reads and writes the rows through a notifier that does not drain
+        notifier = createNotifier({ config, logger, bus, store, alerts, clock, drain: config.notify.enabled })
+        if (config.notify.enabled) await notifier.start()
         // In-process by default: the broker hands every ingest topic to the pipeline and PUBACKs
         // after the durable write (ingest/index.ts). A configured ingest broker or account means
         // ingest subscribes over MQTT like a separate `mimamori ingest`.
@@ -124,7 +127,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           store,
           alerts,
           sendDownlink,
-          ...(notifier === undefined ? {} : { notifier }),
+          notifier,
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()

@@ -8,26 +8,9 @@ import { ADVISORY_NAMES } from './levels.js'
 import { capIdentifier, localTime } from './message.js'
 import type { NotifyStore } from './store.js'
 import type { Advisory, AdvisoryLevel } from './types.js'
+import type { Advisories, DraftInput } from '../core/notify-types.js'
 
-export interface DraftInput {
-  alertId?: string | undefined
-  stationId?: string | undefined
-  level: AdvisoryLevel
-  area?: string | undefined
-  radiusM?: number | undefined
-  by: string
-}
-
-export interface Advisories {
-  /** pre-filled text from the alert and the station's latest readings; stored as a draft, sent nowhere */
-  draft(input: DraftInput): Promise<Advisory>
-  /** a person confirms: issued once to every public channel and the CAP feed */
-  issue(id: string, by: string, edit?: { text?: string | undefined, area?: string | undefined }): Advisory
-  update(id: string, by: string, edit: { text?: string | undefined, level?: AdvisoryLevel | undefined, area?: string | undefined }): Advisory
-  cancel(id: string, by: string, note?: string): Advisory
-  get(id: string): Advisory | undefined
-  list(limit?: number): Advisory[]
-}
+export type { Advisories, DraftInput } from '../core/notify-types.js'
 
 export interface AdvisoryDeps {
   nstore: NotifyStore

@@ -27,8 +27,8 @@ import { ensureDemoUser, registerAuth } from './auth/index.js'
 import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
-import { createAlerts, type Alerts } from '../../alerts/index.js'
-import { createNotifier, type Notifier } from '../../notify/index.js'
+import type { Alerts } from '../../alerts/index.js'
+import type { NotificationsPort } from '../../core/notify-types.js'
 import { notifyRoutes } from './routes/notify.js'
 
 /** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
@@ -50,24 +50,25 @@ export interface DashboardDeps {
   bus: EventBus
   store: Store
   health?: HealthSource
-  /** the all-in-one passes its alerts service; a separate dashboard process opens the same database */
-  alerts?: Alerts
+  /** the process's one alerts service (built by the composition root, cli/) */
+  alerts: Alerts
   /** publishes gauge downlinks QoS 1 (POST /api/stations/:id/downlink); the all-in-one passes its MQTT client */
   sendDownlink?: SendDownlink
-  /** the all-in-one passes the notifier that drains; a separate dashboard process opens one that only reads and writes rows */
-  notifier?: Notifier
+  /**
+   * the notifier, typed through core (the dashboard never imports notify/): the all-in-one's drains,
+   * a separate dashboard process's only reads and writes rows; built and closed by the composition root
+   */
+  notifier: NotificationsPort
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, notifier: sharedNotifier }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts, sendDownlink, notifier }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub<SsePayloads>()
-  const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
-  const notifier = sharedNotifier ?? createNotifier({ config, logger, bus, store, alerts, drain: false })
   const https = httpsOptions(config)
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
@@ -184,8 +185,6 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
         hub.close()
         await app.close()
         auth.close()
-        if (sharedNotifier === undefined) await notifier.close()
-        if (sharedAlerts === undefined) await alerts.close()
         log.info('dashboard closed')
       })()
       return await closing

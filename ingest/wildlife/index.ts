@@ -5,7 +5,7 @@ import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import type { CameraImage, Detection, Sighting } from '../../core/types.js'
-import { createAlerts, type Alerts } from '../../alerts/index.js'
+import type { Alerts } from '../../alerts/index.js'
 import type { Store } from '../../store/store.js'
 import { imagePath } from '../../store/images.js'
 import { createVision, type Reservation, type Vision } from '../../vision/index.js'
@@ -66,11 +66,10 @@ interface Frame { image: CameraImage, bytes: Uint8Array, place: Reservation }
  * burst → per-camera cooldown → one alert (alerts lifecycle) for the
  * hunters whose areas contain the camera.
  */
-export function createWildlife ({ config, logger, bus, store, alerts: sharedAlerts }: { config: Config, logger: Logger, bus: EventBus, store: Store, alerts?: Alerts }): Wildlife {
+export function createWildlife ({ config, logger, bus, store, alerts }: { config: Config, logger: Logger, bus: EventBus, store: Store, alerts: Alerts }): Wildlife {
   const log = logger.child({ component: 'wildlife' })
   const file = resolve(config.dataDir, config.store.file)
   const repo = openWildlifeRepo(file)
-  const alerts = sharedAlerts ?? createAlerts({ file, logger, bus })
   const vision = createVision({ config, logger })
   const w = config.wildlife
   const voter = createBurstVoter({ minPositiveFrames: w.minPositiveFrames, burstTimeoutMs: w.burstTimeoutMs })
@@ -372,7 +371,6 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
         await vision.close()
         await recovered
         while (pending.size > 0) await Promise.all([...pending])
-        if (sharedAlerts === undefined) await alerts.close()
         repo.close()
       })()
       return await closing

@@ -244,7 +244,7 @@ describe('dashboard accounts and the access hook', () => {
       // the test app's own admins: disable them for this check
       for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, true)
       const open = (dashboard: Partial<typeof t.config.dashboard>) => createDashboard({
-        config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
+        config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
       })
       const exposed = open({ host: '0.0.0.0' })
       await expect(exposed.start()).rejects.toMatchObject({ code: 'MIMAMORI_ERR_NO_ADMIN', message: expect.stringContaining('mimamori user add') })
@@ -264,7 +264,7 @@ describe('dashboard accounts and the access hook', () => {
 
   it('demo login: loopback clients are the demo staff user; another Host (DNS rebinding) is not', async () => {
     const demo = createDashboard({
-      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
+      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
     })
     try {
       await demo.start()

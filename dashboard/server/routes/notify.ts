@@ -2,10 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
-import { capAtomFeed } from '../../../notify/cap-xml.js'
 import type { Alerts } from '../../../alerts/index.js'
-import type { Notifier } from '../../../notify/index.js'
-import type { Advisory, Subscription } from '../../../notify/types.js'
+import type { Advisory, NotificationsPort, Subscription } from '../../../core/notify-types.js'
 import { HUNTER_OR_OPERATOR, OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
 import { AdvisoryBody, DeliveryBody, EnRouteBody, NotifyStatusBody, SubscriptionBody } from '../../contract/notify.js'
 import { RecipientRoleSchema } from '../../contract/auth.js'
@@ -67,7 +65,7 @@ const isOperator = (p: Principal): boolean => OPERATORS.includes(p.role)
  * everyone's and the public outlets), Web Push registration, evacuation
  * advisories (draft → confirm → issue, update, cancel) and the public CAP feed.
  */
-export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alerts: Alerts }> = async (app, { notifier, alerts }) => {
+export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: NotificationsPort, alerts: Alerts }> = async (app, { notifier, alerts }) => {
   // 向かいます: a hunter takes a sighting in their own area (acknowledges it: escalation stops, others see 対応中)
   app.post('/api/notify/alerts/:id/en-route', {
     config: { access: HUNTER_OR_OPERATOR, audit: 'alert.en-route' },
@@ -210,8 +208,7 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
 
   // the CAP feed is public by design: anyone (Lアラート relays, media, apps) may read it; drills never appear
   app.get('/api/cap/feed.atom', { config: { access: 'public' }, schema: { response: { 200: BinaryBody('the Atom feed of public CAP messages (application/atom+xml)') } } }, async (_request, reply) => {
-    const ctx = { sender: notifier.capSender, senderName: notifier.capSenderName, publicUrl: notifier.publicUrl, timezone: notifier.timezone }
-    return await reply.type('application/atom+xml; charset=utf-8').send(capAtomFeed(notifier.store.capEntries(100, false), ctx))
+    return await reply.type('application/atom+xml; charset=utf-8').send(notifier.capFeed(100))
   })
 
   app.get('/api/cap/:file', {
