@@ -54,6 +54,21 @@ export interface AlertSignal extends AlertRef {
   details?: Record<string, unknown> | undefined
   /** data time of the observation (ms); default: the clock */
   time?: number | undefined
+  /**
+   * the observation was received long after it was made (a back-fill, a replay of old
+   * records, a gauge's backlog): the alert is kept as `details.historical`, and the
+   * notifier stays quiet about it unless `notify.historical.send`. A later signal that is
+   * not historical makes it current and announces it then (a flood still going on).
+   */
+  historical?: boolean | undefined
+}
+
+/** options of a human transition */
+export interface ActionOptions {
+  time?: number
+  note?: string
+  /** one click on a group of alerts (a station event): the notifier sends one message per person for the group */
+  group?: string
 }
 
 export interface Alerts {
@@ -61,8 +76,8 @@ export interface Alerts {
   raise(signal: AlertSignal, options?: { confirmed?: boolean }): Alert
   /** the condition is gone: resolve the open alert with this key, if any (by defaults to 'system') */
   clear(ref: AlertRef, options?: { time?: number, resolution?: string, by?: string }): Alert | undefined
-  acknowledge(id: string, by: string, options?: { time?: number, note?: string }): Alert
-  resolve(id: string, by: string, options?: { time?: number, note?: string }): Alert
+  acknowledge(id: string, by: string, options?: ActionOptions): Alert
+  resolve(id: string, by: string, options?: ActionOptions): Alert
   get(id: string): Alert | undefined
   findOpen(ref: AlertRef): Alert | undefined
   list(filter?: AlertFilter): Alert[]
@@ -85,6 +100,12 @@ export function alertKey (ref: AlertRef): string {
 
 export function severityRank (s: AlertSeverity): number {
   return ALERT_SEVERITIES.indexOf(s)
+}
+
+/** the signal's details, with the historical mark when it has one */
+function detailsOf (signal: AlertSignal): Record<string, unknown> | undefined {
+  if (signal.historical !== true) return signal.details
+  return { ...signal.details, historical: true }
 }
 
 export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDeps): Alerts {
@@ -131,7 +152,7 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
             drill: signal.drill === true,
             title: signal.title,
             message: signal.message ?? '',
-            details: signal.details ?? {},
+            details: detailsOf(signal) ?? {},
             observedAt: time,
             lastSeenAt: time,
             occurrences: 1,
@@ -153,7 +174,7 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
           severity: escalates ? signal.severity : open.severity,
           title: escalates ? signal.title : open.title,
           message: signal.message ?? open.message,
-          details: signal.details ?? open.details,
+          details: detailsOf(signal) ?? open.details,
           lastSeenAt: Math.max(open.lastSeenAt, time),
           occurrences: open.occurrences + 1,
           updatedAt: time
@@ -162,6 +183,12 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
           next.state = 'firing'
           next.firedAt = time
           repo.update(next, open.state, 'system', 'confirmed')
+          return { alert: next, from: open.state, changed: true }
+        }
+        if (open.state === 'firing' && open.details.historical === true && signal.historical !== true) {
+          // it was raised from old data and never announced; current data says it still holds
+          if (next.details.historical === true) next.details = Object.fromEntries(Object.entries(next.details).filter(([k]) => k !== 'historical'))
+          repo.update(next, open.state, 'system', 'current data')
           return { alert: next, from: open.state, changed: true }
         }
         repo.refresh(next, escalates ? open.severity : undefined)
@@ -186,7 +213,7 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
       return result.alert
     },
 
-    acknowledge (id, by, { time = clock(), note } = {}) {
+    acknowledge (id, by, { time = clock(), note, group } = {}) {
       guard()
       if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'acknowledge needs who (by)')
       const result = repo.transaction(() => {
@@ -196,21 +223,21 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
           throw new MimamoriError('MIMAMORI_ERR_ALERT_STATE', `alert ${id} is already resolved`, { details: { state: a.state } })
         }
         const next: Alert = { ...a, state: 'acknowledged', acknowledgedAt: time, acknowledgedBy: by, updatedAt: time }
-        repo.update(next, a.state, by, note ?? null)
+        repo.update(next, a.state, by, note ?? null, group)
         return { alert: next, from: a.state, changed: true }
       })
       if (result.changed) emit(result.alert, result.from)
       return result.alert
     },
 
-    resolve (id, by, { time = clock(), note } = {}) {
+    resolve (id, by, { time = clock(), note, group } = {}) {
       guard()
       if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'resolve needs who (by)')
       const result = repo.transaction(() => {
         const a = mustGet(id)
         if (a.state === 'resolved') return { alert: a, from: a.state, changed: false }
         const next: Alert = { ...a, state: 'resolved', resolvedAt: time, resolvedBy: by, resolution: note ?? 'manual', updatedAt: time }
-        repo.update(next, a.state, by, note ?? null)
+        repo.update(next, a.state, by, note ?? null, group)
         return { alert: next, from: a.state, changed: true }
       })
       if (result.changed) emit(result.alert, result.from)

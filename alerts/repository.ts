@@ -55,7 +55,8 @@ interface AlertRow {
  */
 export interface AlertRepository {
   insert(alert: Alert, by: string | null, note: string | null): void
-  update(alert: Alert, from: AlertState, by: string | null, note: string | null): void
+  /** `group`: the id of one human action on several alerts (carried to the notifier, which sends once for it) */
+  update(alert: Alert, from: AlertState, by: string | null, note: string | null, group?: string): void
   /** severity / details / last seen changed without a state change; `escalatedFrom` when the severity rose (notified) */
   refresh(alert: Alert, escalatedFrom?: AlertSeverity): void
   get(id: string): Alert | undefined
@@ -95,8 +96,8 @@ export function openAlertRepository (file: string): AlertRepository {
     }
   }
   const toParams = (a: Alert): Record<string, unknown> => ({ ...a, drill: a.drill ? 1 : 0, details: JSON.stringify(a.details) })
-  const notify = (a: Alert, kind: string, from: string | null, by: string | null): void => {
-    stmts.notify.run(a.id, kind, JSON.stringify({ alert: a, from, by }), a.updatedAt)
+  const notify = (a: Alert, kind: string, from: string | null, by: string | null, group?: string): void => {
+    stmts.notify.run(a.id, kind, JSON.stringify(group === undefined ? { alert: a, from, by } : { alert: a, from, by, group }), a.updatedAt)
   }
   let closed = false
 
@@ -108,11 +109,11 @@ export function openAlertRepository (file: string): AlertRepository {
         notify(alert, alert.state, null, by)
       })
     },
-    update (alert, from, by, note) {
+    update (alert, from, by, note, group) {
       wrap('update', () => {
         stmts.update.run(toParams(alert))
         stmts.transition.run(alert.id, alert.updatedAt, from, alert.state, by, note)
-        notify(alert, alert.state, from, by)
+        notify(alert, alert.state, from, by, group)
       })
     },
     refresh (alert, escalatedFrom) {

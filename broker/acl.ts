@@ -22,7 +22,7 @@ const DEVICE_CHANNELS: Record<DeviceKind, ReadonlySet<string>> = {
 /**
  * The ACL model (docs/broker.md):
  * - device: publishes only its own uplink/status topics, subscribes only to its own downlink;
- * - ingest: reads every device topic and ChirpStack uplinks, writes service events and downlinks;
+ * - ingest: reads every device topic and network-server uplinks (ChirpStack, The Things Stack, generic), writes service events and downlinks;
  * - dashboard: reads service events and statuses, writes downlinks (operator configuration);
  * - anonymous (demo only): anything except `$SYS` (isReservedTopic).
  * Other `$` topics are ordinary topics for the ACL ([MQTT-4.7.2]: only wildcard
@@ -42,7 +42,8 @@ export function mayPublish (who: Identity, topic: string): boolean {
     case 'dashboard':
       return isDownlink(topic)
     case 'chirpstack':
-      return isChirpStackEvent(topic)
+      // a network server account: ChirpStack events, a bridged The Things Stack uplink, our generic uplink
+      return isChirpStackEvent(topic) || isNetworkServerUplink(topic)
   }
 }
 
@@ -54,7 +55,7 @@ export function maySubscribe (who: Identity, filter: string): boolean {
     case 'device':
       return filter === `${TOPIC_PREFIX}/${who.kind}/${who.id}/down`
     case 'ingest':
-      return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/')
+      return filter.startsWith(`${TOPIC_PREFIX}/`) || filter.startsWith('application/') || filter.startsWith('v3/') || filter.startsWith('lorawan/')
     case 'dashboard':
       return filter.startsWith(SERVICE_EVENTS_PREFIX + '/') || /^mmr\/v1\/[^/#]+\/[^/#]+\/status$/.test(filter)
     case 'chirpstack':
@@ -89,6 +90,10 @@ export function clientIdAllowed (who: Identity, clientId: string): boolean {
 function isChirpStackEvent (topic: string): boolean {
   const p = topic.split('/')
   return p.length === 6 && p[0] === 'application' && p[1] !== '' && p[2] === 'device' && p[3] !== '' && p[4] === 'event' && CHIRPSTACK_EVENTS.has(p[5]!)
+}
+function isNetworkServerUplink (topic: string): boolean {
+  const t = parseTopic(topic)
+  return t !== null && (t.type === 'tts' || t.type === 'lorawan')
 }
 const CHIRPSTACK_EVENTS = new Set(['up', 'join', 'status', 'ack', 'txack', 'log', 'location', 'integration'])
 

@@ -8,7 +8,7 @@ import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isIngestTopic, type DeviceKind } from '../core/topics.js'
 import { deliveryQos, mayPublish, maySubscribe, payloadLimit, type Identity } from './acl.js'
-import { createAuthenticator, type AuthFailure, type Authenticator } from './auth.js'
+import { createAuthenticator, type AuthChecks, type AuthFailure, type Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
 import { coalesceWrites } from './coalesce.js'
 import { dollarDeliverable, keepDollarTopicsFromWildcards } from './dollar.js'
@@ -29,6 +29,8 @@ export interface BrokerCounters {
   deniedPublish: number
   deniedSubscribe: number
   authFailures: Readonly<Record<AuthFailure, number>>
+  /** CONNECT secret checks: full (hash verified), knownGood (cache hit), skippedAddress / skippedDevice (refused unchecked), migrated (old form rewritten) */
+  authChecks: Readonly<AuthChecks>
   /** connections the broker closed or refused, by reason (packet_too_large, payload_too_large, not_authorized, will_not_authorized, malformed, max_connections, keepalive_timeout, keepalive_not_allowed, protocol_error …) */
   closed: Record<string, number>
 }
@@ -46,6 +48,8 @@ export interface Broker {
   issueCredentials(role: AccountRole, id: string, kind?: DeviceKind): { username: string, password: string }
   /** retained messages matching the filters, as a new subscriber would get them (the in-process ingest reads device statuses at start) */
   retained(filters: string[]): AsyncIterable<PublishPacket>
+  /** admin: lifts the CONNECT brute-force limits of an address or account id (all when omitted); entries cleared */
+  unlockAuth(target?: string): number
 }
 
 export interface BrokerDeps {
@@ -86,6 +90,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     deniedPublish: 0,
     deniedSubscribe: 0,
     authFailures: { anonymous_refused: 0, bad_credentials: 0, client_id_mismatch: 0, rate_limited: 0 },
+    authChecks: { full: 0, knownGood: 0, skippedAddress: 0, skippedDevice: 0, migrated: 0 },
     closed: {}
   }
   const countClose = (reason: string): void => { counters.closed[reason] = (counters.closed[reason] ?? 0) + 1 }
@@ -110,6 +115,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
       registry ??= createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
       auth = createAuthenticator({ config, registry, logger })
       counters.authFailures = auth.failures
+      counters.authChecks = auth.checks
     }
     return auth
   }
@@ -238,6 +244,11 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
     get url () { return url },
     get counters () { return counters },
     get connectedClients () { return aedes?.connectedClients ?? 0 },
+    unlockAuth (target) {
+      const n = ensureAuth().unlock(target)
+      log.info({ target: target ?? '(all)', cleared: n }, 'MQTT authentication limits unlocked')
+      return n
+    },
     issueCredentials (role, accountId, kind) {
       return ensureAuth().issueInternal(role, accountId, kind)
     },
@@ -334,7 +345,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
       a.on('clientDisconnect', (client: Client) => {
         counters.disconnects++
         const who = auth?.identityOf(client)
-        if (who?.role === 'device' && registry?.get(who.id) !== undefined) registry.touch(who.id, Date.now())
+        if (who?.role === 'device') registry?.touch(who.id, Date.now())
         auth?.forget(client)
         log.debug({ clientId: client.id }, 'client disconnected')
       })

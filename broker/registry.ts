@@ -2,7 +2,7 @@ import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
 import { openSqlite } from '../store/sqlite.js'
-import { dummyHash, generateSecret, hashSecret, verifySecret } from '../core/secret-hash.js'
+import { dummyFastHash, dummyHash, generateSecret, hashGeneratedSecret, isFastHash, verifyAnySecret, verifyFastSecret } from '../core/secret-hash.js'
 
 /**
  * device: a gauge or camera; ingest / dashboard / chirpstack: service accounts,
@@ -42,11 +42,28 @@ export interface DeviceRegistry {
   revoke(id: string): Account
   get(id: string): Account | undefined
   list(): Account[]
-  /** the account when id and secret match and it is not revoked; same work whether or not the id exists */
-  verify(id: string, secret: string): Promise<Account | undefined>
+  /**
+   * The account when id and secret match and it is not revoked; the same work whether
+   * or not the id exists (an unknown id is checked against a dummy hash of the form
+   * the registry still holds). A match in the old scrypt form is rewritten in the
+   * fast form (`migrated`), the only write a CONNECT makes.
+   */
+  verify(id: string, secret: string): Promise<Verified | undefined>
+  /** an active account and the stored form of its secret, for a cache of verified secrets to compare against */
+  credential(id: string): { account: Account, stored: string } | undefined
+  /** last-seen time; kept in memory and written in batches (one transaction every few seconds, and at close) */
   touch(id: string, time: number): void
+  /** accounts whose secret is still stored in the old scrypt form */
+  legacyCount(): number
+  /** rewrites the old form of every account whose secret is given and matches (`mimamori device migrate-secrets`) */
+  migrate(secrets: Array<{ id: string, secret: string }>): Promise<{ migrated: number, alreadyFast: number, mismatched: string[], unknown: string[] }>
   close(): void
 }
+
+export interface Verified { account: Account, stored: string, migrated: boolean }
+
+/** how long last-seen times wait in memory before one batched write */
+const LAST_SEEN_FLUSH_MS = 2000
 
 interface Row {
   id: string
@@ -75,7 +92,42 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     insert: db.prepare('INSERT INTO mqtt_accounts (id, role, kind, station_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     rotate: db.prepare('UPDATE mqtt_accounts SET secret_hash = ?, rotated_at = ?, revoked_at = NULL WHERE id = ?'),
     revoke: db.prepare('UPDATE mqtt_accounts SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-    touch: db.prepare('UPDATE mqtt_accounts SET last_seen = ? WHERE id = ?')
+    touch: db.prepare('UPDATE mqtt_accounts SET last_seen = ? WHERE id = ?'),
+    upgrade: db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ? AND secret_hash = ?'),
+    legacy: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM mqtt_accounts WHERE secret_hash NOT LIKE 'sha256$%'")
+  }
+  /** while any old-form secret is stored, an unknown id costs what an old-form one does */
+  let legacy = stmts.legacy.get()?.n ?? 0
+  const lastSeen = new Map<string, number>()
+  let flushTimer: NodeJS.Timeout | undefined
+  const flushLastSeen = db.transaction(() => {
+    for (const [id, time] of lastSeen) stmts.touch.run(time, id)
+    lastSeen.clear()
+  })
+  const flush = (): void => {
+    flushTimer = undefined
+    if (!db.open || lastSeen.size === 0) return
+    try {
+      flushLastSeen()
+    } catch (err) {
+      log.warn({ err: (err as Error).message, pending: lastSeen.size }, 'last-seen update failed; retried with the next batch')
+    }
+  }
+  const withLastSeen = (r: Row): Row => {
+    const t = lastSeen.get(r.id)
+    return t === undefined ? r : { ...r, last_seen: t }
+  }
+  /** old form matched: the fast form replaces it, unless it was rotated meanwhile */
+  const upgrade = (row: Row, secret: string): boolean => {
+    if (isFastHash(row.secret_hash)) return false
+    const fast = hashGeneratedSecret(secret)
+    if (stmts.upgrade.run(fast, row.id, row.secret_hash).changes === 1) {
+      legacy = Math.max(0, legacy - 1)
+      row.secret_hash = fast
+      log.info({ id: row.id }, 'account secret migrated to the fast form')
+      return true
+    }
+    return false
   }
   const mustGet = (id: string): Row => {
     const row = stmts.get.get(id)
@@ -89,7 +141,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
       if (a.role === 'device' && a.kind === undefined) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'a device needs a kind (gauge or camera)')
       if (stmts.get.get(a.id) !== undefined) throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `"${a.id}" is already registered`)
       const secret = generateSecret()
-      const hash = await hashSecret(secret)
+      const hash = hashGeneratedSecret(secret)
       stmts.insert.run(a.id, a.role, a.role === 'device' ? a.kind : null, a.stationId ?? null, hash, Date.now())
       log.info({ id: a.id, role: a.role, kind: a.kind }, 'account added')
       return { account: toAccount(mustGet(a.id)), secret }
@@ -99,7 +151,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
         throw new MimamoriError('MIMAMORI_ERR_DEVICE_REVOKED', `"${id}" is revoked; rotate with --reactivate to give it a new secret and let it connect again`)
       }
       const secret = generateSecret()
-      stmts.rotate.run(await hashSecret(secret), Date.now(), id)
+      stmts.rotate.run(hashGeneratedSecret(secret), Date.now(), id)
       log.info({ id, reactivated: reactivate }, 'account secret rotated')
       return { account: toAccount(mustGet(id)), secret }
     },
@@ -111,25 +163,45 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     },
     get (id) {
       const row = stmts.get.get(id)
-      return row === undefined ? undefined : toAccount(row)
+      return row === undefined ? undefined : toAccount(withLastSeen(row))
     },
     list () {
-      return stmts.list.all().map(toAccount)
+      return stmts.list.all().map(r => toAccount(withLastSeen(r)))
     },
     async verify (id, secret) {
       const row = stmts.get.get(id)
-      const ok = await verifySecret(secret, row?.secret_hash ?? await dummyHash())
+      const stored = row?.secret_hash ?? (legacy > 0 ? await dummyHash() : dummyFastHash())
+      const ok = isFastHash(stored) ? verifyFastSecret(secret, stored) : await verifyAnySecret(secret, stored)
       if (!ok || row === undefined || row.revoked_at !== null) return undefined
-      return toAccount(row)
+      const migrated = upgrade(row, secret)
+      return { account: toAccount(withLastSeen(row)), stored: row.secret_hash, migrated }
+    },
+    credential (id) {
+      const row = stmts.get.get(id)
+      return row === undefined || row.revoked_at !== null ? undefined : { account: toAccount(withLastSeen(row)), stored: row.secret_hash }
     },
     touch (id, time) {
-      try {
-        stmts.touch.run(time, id)
-      } catch (err) {
-        log.warn({ id, err: (err as Error).message }, 'last-seen update failed')
+      lastSeen.set(id, time)
+      flushTimer ??= setTimeout(flush, LAST_SEEN_FLUSH_MS).unref()
+    },
+    legacyCount () {
+      return legacy
+    },
+    async migrate (secrets) {
+      const out = { migrated: 0, alreadyFast: 0, mismatched: [] as string[], unknown: [] as string[] }
+      for (const { id, secret } of secrets) {
+        const row = stmts.get.get(id)
+        if (row === undefined) { out.unknown.push(id); continue }
+        if (isFastHash(row.secret_hash)) { out.alreadyFast++; continue }
+        if (!await verifyAnySecret(secret, row.secret_hash)) { out.mismatched.push(id); continue }
+        if (upgrade(row, secret)) out.migrated++
       }
+      legacy = stmts.legacy.get()?.n ?? 0
+      return out
     },
     close () {
+      if (flushTimer !== undefined) clearTimeout(flushTimer)
+      flush()
       if (db.open) db.close()
     }
   }

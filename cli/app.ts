@@ -14,9 +14,19 @@ import { SUBSCRIPTIONS } from '../core/topics.js'
 import { createDashboard, type Dashboard } from '../dashboard/server/index.js'
 import { createFleet, type Fleet } from '../simulators/fleet.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
+import { createDeviceRegistry, type DeviceRegistry } from '../broker/registry.js'
+import type { DeviceAccounts } from '../core/fleet/types.js'
 
 export interface AppInfo {
   dashboardUrl: string
+  /** the demo's one-time sign-in link (dashboard.auth.demoLogin) */
+  demoLink?: string
+  /** the dashboard speaks TLS itself */
+  dashboardSecure: boolean
+  /** the dashboard is bound to a non-loopback address */
+  dashboardNetworkBind: boolean
+  /** an enabled admin account exists */
+  hasAdmin: boolean
   mqttUrl: string
   mqttPort: number
   wsUrl: string
@@ -43,9 +53,9 @@ export interface App {
 export function openStore (config: Config, logger: Logger, { drain = true }: { drain?: boolean } = {}): Store {
   const file = resolve(config.dataDir, config.store.file)
   const embedded = createEmbeddedStore({ file, logger })
-  // Stations and cameras come from config; the database keeps them for other processes.
-  embedded.saveStations(config.stations)
-  embedded.saveCameras(config.cameras)
+  // The configuration file seeds the fleet registry (store/fleet.ts): an entry is added when new and
+  // applied when it changed since the last start; otherwise what staff changed on the fleet page stands.
+  embedded.fleet.seed({ stations: config.stations, cameras: config.cameras })
   if (config.store.backend === 'influxdb') {
     // Only the process that ingests drains the outbox; a dashboard process just reads.
     return createInfluxStore({ embedded, file, influx: config.store.influx, logger, drain })
@@ -67,6 +77,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let notifier: Notifier | undefined
   let fleet: Fleet | undefined
   let downlinkClient: Promise<MqttClient> | undefined
+  let registry: DeviceRegistry | undefined
   let closing: Promise<void> | undefined
 
   const app: App = {
@@ -120,13 +131,24 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
             .catch((err: unknown) => { downlinkClient = undefined; throw err })
           await (await downlinkClient).publishAsync(topic, payload, { qos: 1 })
         }
+        // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
+        const reg = registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger })
+        const deviceAccounts: DeviceAccounts = {
+          add: async (id, kind, stationId) => {
+            const { account, secret } = await reg.add({ id, role: 'device', kind, ...(stationId === undefined ? {} : { stationId }) })
+            return { username: account.id, password: secret }
+          },
+          revoke: id => { reg.revoke(id) }
+        }
         dashboard = createDashboard({
           config,
+          deviceAccounts,
           logger,
           bus,
           store,
           alerts,
           sendDownlink,
+          unlockMqtt: target => brokerRef.unlockAuth(target),
           notifier,
           health: () => ({ ingest: ingestRef.stats, broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
@@ -144,7 +166,15 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           await fleet.start()
         }
         const wsHost = config.broker.host === '0.0.0.0' ? 'localhost' : config.broker.host
-        return { dashboardUrl: web.url, mqttUrl: localMqtt, mqttPort: ports.port, wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt` }
+        return {
+          dashboardUrl: web.url,
+          ...(web.demoLink === undefined ? {} : { demoLink: web.demoLink }),
+          dashboardSecure: web.secure,
+          dashboardNetworkBind: web.networkBind,
+          hasAdmin: web.hasAdmin,
+          mqttUrl: localMqtt, mqttPort: ports.port,
+          wsUrl: `ws://${wsHost}:${ports.wsPort}/mqtt`
+        }
       } catch (err) {
         await app.close()
         throw err
@@ -163,6 +193,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           ['notifier', notifier?.close],
           ['alerts', alerts?.close],
           ['store', store?.close],
+          ['device registry', registry === undefined ? undefined : async () => { registry?.close() }],
           ['broker', broker?.close]
         ]
         for (const [name, step] of steps) {

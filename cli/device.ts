@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MimamoriError } from '../core/errors.js'
@@ -16,13 +17,20 @@ Usage:
                                               new secret; the old one stops working. A revoked
                                               account is refused unless --reactivate
   mimamori device revoke --id ID              refused at the next CONNECT
+  mimamori device migrate-secrets [--credentials FILE] [--json]
+                                              secrets still stored in the old scrypt form: counted;
+                                              with FILE (sim-credentials.json, or lines "id,secret"),
+                                              rewritten in the fast form now instead of at the
+                                              device's next CONNECT
   mimamori device downlink --station ID | --device ID [--mode watch|observe|maintenance]
       [--observe-interval MIN] [--heartbeat H] [--observation-start M] [--json]
                                               send a gauge its run-time settings over MQTT
                                               (mimamori device downlink --help)
   (all take --config file.json like the other commands)
 
-The secret is printed once and stored only as an scrypt hash. A device connects
+The secret is printed once and stored only as a keyed SHA-256 hash (a random
+192-bit secret needs no memory-hard hash; older registries hold scrypt hashes,
+migrated at each device's next good CONNECT or by migrate-secrets). A device connects
 with client id = username = its id; see docs/broker.md. A service account's
 client id is its id or starts with "<id>-". Role chirpstack: a ChirpStack
 network server's MQTT integration (publishes application/+/device/+/event/…).`
@@ -47,6 +55,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
       role: { type: 'string' },
       json: { type: 'boolean' },
       reactivate: { type: 'boolean' },
+      credentials: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -106,6 +115,23 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
         ].join('\t'))].join('\n') + '\n')
         return 0
       }
+      case 'migrate-secrets': {
+        const given = values.credentials === undefined ? [] : readSecretsFile(values.credentials)
+        const result = await registry.migrate(given)
+        const left = registry.legacyCount()
+        if (values.json === true) {
+          out(JSON.stringify({ ...result, legacyLeft: left }) + '\n')
+        } else {
+          out([
+            `migrated ${result.migrated}, already fast ${result.alreadyFast}` +
+              (result.mismatched.length > 0 ? `, secret did not match: ${result.mismatched.join(' ')}` : '') +
+              (result.unknown.length > 0 ? `, not registered: ${result.unknown.join(' ')}` : ''),
+            `${left} account(s) still in the old scrypt form; each is migrated at its next good CONNECT`,
+            ''
+          ].join('\n'))
+        }
+        return result.mismatched.length > 0 ? 1 : 0
+      }
       default:
         out(`unknown device action "${action}"\n\n${DEVICE_USAGE}\n`)
         return 2
@@ -113,6 +139,20 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
   } finally {
     registry.close()
   }
+}
+
+/** id/secret pairs: a sim-credentials.json ({ devices: { id: { username, password } } }) or lines "id,secret" */
+function readSecretsFile (file: string): Array<{ id: string, secret: string }> {
+  const text = readFileSync(file, 'utf8')
+  if (text.trimStart().startsWith('{')) {
+    const parsed = JSON.parse(text) as { devices?: Record<string, { username?: string, password?: string }> }
+    return Object.entries(parsed.devices ?? {}).map(([id, d]) => ({ id: d.username ?? id, secret: d.password ?? '' }))
+  }
+  return text.split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#')).map(l => {
+    const comma = l.indexOf(',')
+    if (comma < 1) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${file}: expected "id,secret" per line`)
+    return { id: l.slice(0, comma).trim(), secret: l.slice(comma + 1).trim() }
+  })
 }
 
 function printSecret (out: (s: string) => void, account: Account, secret: string, json: boolean): void {

@@ -34,7 +34,7 @@ Commands:
   device      MQTT identities: add | list | rotate | revoke (mimamori device --help);
               device downlink --station <id> --mode observe [--observe-interval 5] sends
               a gauge its run-time settings (mimamori device downlink --help)
-  user        dashboard accounts: add | list | passwd | disable | enable (mimamori user --help);
+  user        dashboard accounts: add | list | passwd | disable | enable | unlock (mimamori user --help);
               the first admin: mimamori user add NAME --role admin
   token       API tokens for scripts and Grafana: create | list | revoke (mimamori token --help)
 
@@ -140,19 +140,8 @@ async function start (config: Config, logger: Logger): Promise<Stop> {
   const { createApp } = await import('./app.js')
   const app = createApp({ config, logger })
   const info = await app.start()
-  process.stdout.write([
-    '',
-    '  見守り mimamori is running',
-    `  Dashboard (map):   ${info.dashboardUrl}`,
-    `  MQTT (TCP):        ${info.mqttUrl}   port ${info.mqttPort}`,
-    `  MQTT (WebSocket):  ${info.wsUrl}`,
-    `  Demo fleet:        ${config.sim.enabled ? `${config.stations.length} gauges, ${config.cameras.length} cameras` : 'off'}`,
-    config.dashboard.auth.demoLogin
-      ? '  Sign-in:           DEMO — this machine\'s browser is signed in as staff user "demo" (never in production)'
-      : '  Sign-in:           /login.html (first admin: mimamori user add NAME --role admin)',
-    '  Ctrl-C stops everything gracefully.',
-    ''
-  ].join('\n') + '\n')
+  const { startBanner } = await import('./banner.js')
+  process.stdout.write(startBanner(config, info))
   return app.close
 }
 
@@ -227,8 +216,14 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   // the same dashboard-role connection carries operator downlinks (ACL: may write …/down)
   const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
   const d = createDashboard({ config, logger, bus, store, sendDownlink, alerts: parts.alerts, notifier: parts.notifier! })
-  const { url: web } = await d.start()
-  process.stdout.write(`dashboard: ${web}\n`)
+  const web = await d.start()
+  const { plainHttpWarning } = await import('./banner.js')
+  process.stdout.write([
+    `dashboard: ${web.url}`,
+    ...(web.demoLink === undefined ? [] : [`demo sign-in link (one use, a browser on this machine only): ${web.demoLink}`]),
+    ...(web.hasAdmin ? [] : ['first admin: mimamori user add NAME --role admin']),
+    ...plainHttpWarning(config, { dashboardNetworkBind: web.networkBind, dashboardSecure: web.secure })
+  ].join('\n') + '\n')
   return async () => {
     await d.close()
     await parts.close()

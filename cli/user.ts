@@ -15,7 +15,10 @@ Usage:
                               without --password-file a random password is printed once
   mimamori user list [--json]
   mimamori user passwd NAME [--password-file F]     new password; ends the user's sessions
-  mimamori user disable NAME | enable NAME          a disabled user cannot sign in; sessions and tokens stop
+  mimamori user disable NAME | enable NAME          a disabled user cannot sign in; sessions end and API
+                                                    tokens are revoked (enabling revives none)
+  mimamori user unlock NAME                         lifts the sign-in lock after failed guesses (the running
+                                                    dashboard reads it from the audit log within a second)
   (all take --config file.json like the other commands)
 
 The first admin is created here; further users also from the admin page (/admin.html).`
@@ -96,7 +99,16 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
         const username = need(name, 'NAME')
         const u = accounts.setDisabled(username, action === 'disable')
         record(`user.${action}`, username)
-        out(`${u.username} ${u.disabled ? 'disabled: sign-in, sessions and API tokens refused' : 'enabled'}\n`)
+        out(`${u.username} ${u.disabled ? 'disabled: sign-in and sessions refused, API tokens revoked' : 'enabled (earlier API tokens stay revoked; create new ones)'}\n`)
+        return 0
+      }
+      case 'unlock': {
+        const username = need(name, 'NAME')
+        const u = accounts.byName(username)
+        if (u === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no user ${username}`)
+        // the dashboard keeps its counters in memory; this audit row is what it reads (auth/login-guard.ts)
+        record('user.unlock', u.username)
+        out(`${u.username}: sign-in lock lifted (new clients may sign in again)\n`)
         return 0
       }
       default:

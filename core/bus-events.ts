@@ -37,6 +37,8 @@ export interface BusEvents {
   detection: { detection: Detection }
   /** k-of-n positive frames in a burst (ingest/wildlife); `suppressed` within the camera's cooldown */
   sighting: { sighting: Sighting }
+  /** the fleet registry changed (commissioned, thresholds revised, maintenance, retired, seeded): readers refresh */
+  fleetChange: { kind: 'gauge' | 'camera', id: string, change: 'commissioned' | 'thresholds' | 'state' | 'seeded' | 'updated', time: number }
   /** input was rejected; counted by metrics and shown to operators */
   rejected: { code: ErrorCode, source: string, message: string, time: number }
 }

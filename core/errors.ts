@@ -50,7 +50,36 @@ export const ErrorCodes = {
   MIMAMORI_ERR_NOTIFY_CHANNEL: { status: 502, message: 'a notification channel could not deliver (peer unreachable or refused)' },
   MIMAMORI_ERR_NOTIFY_GONE: { status: 410, message: 'the notification address no longer exists (push subscription expired, user blocked)' },
   MIMAMORI_ERR_NOTIFY_CONFIG: { status: 503, message: 'the notification channel is not configured' },
-  MIMAMORI_ERR_ADVISORY_STATE: { status: 409, message: 'the evacuation advisory is not in a state that allows this' }
+  // vendor codec plug-ins (codecs/vendor/): a codec is refused at load or stopped per call, never trusted
+  MIMAMORI_ERR_CODEC_LOAD: { status: 422, message: 'the codec plug-in could not be loaded (missing file, syntax error, no decodeUplink)' },
+  MIMAMORI_ERR_CODEC_EXAMPLE: { status: 422, message: 'the codec plug-in does not reproduce one of its own examples' },
+  MIMAMORI_ERR_CODEC_TIMEOUT: { status: 422, message: 'the codec ran past its CPU-time limit and was stopped' },
+  MIMAMORI_ERR_CODEC_MEMORY: { status: 422, message: 'the codec ran past its memory limit and was stopped' },
+  MIMAMORI_ERR_CODEC_RESULT: { status: 422, message: 'the codec result is too large or not JSON' },
+  MIMAMORI_ERR_CODEC_THREW: { status: 422, message: 'the codec threw an exception' },
+  MIMAMORI_ERR_CODEC_DECODE: { status: 422, message: 'the codec reported errors for this uplink' },
+  MIMAMORI_ERR_CODEC_PROFILE: { status: 422, message: 'the decoded uplink has no usable value for the device profile' },
+  // network-server webhooks (generic HMAC uplink, The Things Stack)
+  MIMAMORI_ERR_WEBHOOK_SIGNATURE: { status: 401, message: 'webhook signature or token missing or wrong' },
+  MIMAMORI_ERR_WEBHOOK_REPLAY: { status: 401, message: 'webhook timestamp outside the replay window' },
+  MIMAMORI_ERR_ADVISORY_STATE: { status: 409, message: 'the evacuation advisory is not in a state that allows this' },
+  // fleet registry (store/fleet.ts, /api/fleet, mimamori fleet): details.field names the field, details.ja / details.en say what is wrong
+  MIMAMORI_ERR_VALIDATION: { status: 422, message: 'a field is invalid' },
+  MIMAMORI_ERR_DEVICE_RETIRED: { status: 409, message: 'the device is retired; its data stays, it may not report' },
+  // trail cameras a town buys (fleet/: SMTP intake and HTTP upload)
+  MIMAMORI_ERR_INTAKE_AUTH: { status: 401, message: 'wrong camera mailbox password or upload token' },
+  MIMAMORI_ERR_INTAKE_UNKNOWN_CAMERA: { status: 404, message: 'no trail camera with this mailbox or id' },
+  MIMAMORI_ERR_INTAKE_NO_PHOTO: { status: 422, message: 'the message carries no JPEG photo' },
+  MIMAMORI_ERR_INTAKE_TOO_LARGE: { status: 413, message: 'the message or photo exceeds the size limit' },
+  MIMAMORI_ERR_INTAKE_TOO_MANY_PHOTOS: { status: 413, message: 'the message carries more attachments than allowed' },
+  // official disaster information (official/): JMA 防災情報XML is hostile until parsed safely
+  MIMAMORI_ERR_OFFICIAL_TOO_LARGE: { status: 413, message: 'the JMA document exceeds the configured size limit' },
+  MIMAMORI_ERR_OFFICIAL_DTD: { status: 422, message: 'the document declares a DOCTYPE or ENTITY (refused: entity expansion and external entities)' },
+  MIMAMORI_ERR_OFFICIAL_MALFORMED: { status: 422, message: 'the document is not well-formed XML (malformed, truncated or not UTF-8)' },
+  MIMAMORI_ERR_OFFICIAL_NAMESPACE: { status: 422, message: 'the document is not a JMA 防災情報XML telegram or Atom feed (unexpected root or namespace)' },
+  MIMAMORI_ERR_OFFICIAL_UNSUPPORTED: { status: 422, message: 'the telegram is of a kind or structure this parser does not handle' },
+  MIMAMORI_ERR_OFFICIAL_FETCH: { status: 502, message: 'the JMA feed or telegram could not be fetched' },
+  MIMAMORI_ERR_OFFICIAL_CRITERIA: { status: 400, message: 'the decision-support criteria are invalid' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

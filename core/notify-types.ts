@@ -1,6 +1,7 @@
 import type { Static } from 'typebox'
 import type { NOTIFY_CHANNELS, SubscriptionSchema } from './config/notify-schema.js'
 import type { AlertSeverity } from './types.js'
+import type { TrendKey } from './river/trend.js'
 
 /**
  * What the notifier shows other parts, types only: the dashboard's
@@ -94,15 +95,25 @@ export interface DeliveryRow {
 export interface DraftInput {
   alertId?: string | undefined
   stationId?: string | undefined
-  level: AdvisoryLevel
+  /** absent: the level the current measurements suggest (core/river/advisory-level.ts) */
+  level?: AdvisoryLevel | undefined
   area?: string | undefined
   radiusM?: number | undefined
   by: string
 }
 
+/** what the measurements say now: the level the dialog preselects and why */
+export interface AdvisorySuggestion {
+  level: AdvisoryLevel
+  levelM: number | null
+  at: number | null
+  rateMPerHour: number | null
+  trend: TrendKey
+}
+
 export interface Advisories {
   /** pre-filled text from the alert and the station's latest readings; stored as a draft, sent nowhere */
-  draft(input: DraftInput): Promise<Advisory>
+  draft(input: DraftInput): Promise<Advisory & { suggestion: AdvisorySuggestion | null }>
   /** a person confirms: issued once to every public channel and the CAP feed */
   issue(id: string, by: string, edit?: { text?: string | undefined, area?: string | undefined }): Advisory
   update(id: string, by: string, edit: { text?: string | undefined, level?: AdvisoryLevel | undefined, area?: string | undefined }): Advisory

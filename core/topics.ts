@@ -22,7 +22,11 @@ export const SUBSCRIPTIONS = {
   /** cameras with on-device inference send detections + a thumbnail instead of images (edge/camera/on-device.ts) */
   cameraDetections: `${TOPIC_PREFIX}/camera/+/detection`,
   status: `${TOPIC_PREFIX}/+/+/status`,
-  chirpstackUplinks: 'application/+/device/+/event/up'
+  chirpstackUplinks: 'application/+/device/+/event/up',
+  /** The Things Stack v3 MQTT integration, bridged into our broker (docs/devices.md) */
+  ttsUplinks: 'v3/+/devices/+/up',
+  /** our generic LoRaWAN uplink JSON (codecs/lorawan/uplink.ts), also what the signed webhook forwards */
+  lorawanUplinks: 'lorawan/+/up'
 } as const
 
 /** Every filter ingest subscribes to; the cluster stream filter (broker/cluster.ts) is derived from the same list. */
@@ -59,6 +63,8 @@ export function isIngestTopic (topic: string): boolean {
 export type ParsedTopic =
   | { type: 'device', kind: DeviceKind, deviceId: string, channel: DeviceChannel }
   | { type: 'chirpstack', applicationId: string, devEui: string }
+  | { type: 'tts', applicationId: string, tenant: string, deviceId: string }
+  | { type: 'lorawan', devEui: string }
 
 const KINDS = new Set<string>(['gauge', 'camera'])
 const CHANNELS = new Set<string>(['up', 'image', 'detection', 'meta', 'status', 'down'])
@@ -72,6 +78,16 @@ export function parseTopic (topic: string): ParsedTopic | null {
   }
   if (parts.length === 6 && parts[0] === 'application' && parts[2] === 'device' && parts[4] === 'event' && parts[5] === 'up') {
     return { type: 'chirpstack', applicationId: parts[1]!, devEui: parts[3]! }
+  }
+  // v3/{application id}@{tenant id}/devices/{device id}/up (The Things Stack; the tenant part is "ttn" on TTN)
+  if (parts.length === 5 && parts[0] === 'v3' && parts[2] === 'devices' && parts[4] === 'up' && parts[3] !== '') {
+    const at = parts[1]!.lastIndexOf('@')
+    const applicationId = at < 0 ? parts[1]! : parts[1]!.slice(0, at)
+    if (applicationId === '') return null
+    return { type: 'tts', applicationId, tenant: at < 0 ? '' : parts[1]!.slice(at + 1), deviceId: parts[3]! }
+  }
+  if (parts.length === 3 && parts[0] === 'lorawan' && parts[2] === 'up' && /^[0-9A-Fa-f]{16}$/.test(parts[1]!)) {
+    return { type: 'lorawan', devEui: parts[1]! }
   }
   return null
 }

@@ -16,6 +16,10 @@ export interface Thresholds {
   flooding: number
 }
 
+/** fleet registry device state: active; maintenance (点検中) = readings stored, alerts suppressed; retired = refused, data kept */
+export const FLEET_STATES = ['active', 'maintenance', 'retired'] as const
+export type FleetState = typeof FLEET_STATES[number]
+
 /** Ordered from calm to worst; the index is the severity. */
 export const LEVEL_STATUSES = ['normal', 'standby', 'caution', 'evacuationJudgement', 'danger', 'flooding'] as const
 export type LevelStatus = typeof LEVEL_STATUSES[number]
@@ -38,11 +42,19 @@ export interface Station {
   sensorHeight: number
   /** the sensor's maximum range, metres (e.g. 5.0: an ultrasonic sensor reports 5000 mm for no echo); levels at or below sensorHeight − this fail QC gross range */
   sensorRangeM?: number | undefined
+  /** payload format: a vendor device profile id (codecs/vendor/profiles.ts), or unset / 'mimamori-frame-v1' for our frame */
+  profile?: string | undefined
+  /** depth / level profiles: the probe's zero above the gauge zero, m (distance profiles use sensorHeight) */
+  installOffsetM?: number | undefined
   thresholds: Thresholds
+  /** river gauge (default) or street-depth sensor: picks the QC limits (core/river/qc-limits.ts) */
+  type?: 'river' | 'street' | undefined
   /** 訓練局: a drill/replay station; all its alerts are drills (never sent publicly) */
   drill?: boolean | undefined
   /** per-station QC / rule tuning; unset keys use the global `river` config */
   tuning?: StationRiverTuning | undefined
+  /** fleet registry (store/fleet.ts): maintenance = readings stored, alerts suppressed; retired = refused, data kept */
+  state?: FleetState | undefined
 }
 
 export interface Camera {
@@ -55,6 +67,10 @@ export interface Camera {
   onDeviceInference?: boolean | undefined
   /** 訓練: every wildlife alert of this camera is a drill */
   drill?: boolean | undefined
+  /** fleet registry (store/fleet.ts): maintenance = photos stored, alerts suppressed; retired = refused */
+  state?: FleetState | undefined
+  /** a bought trail camera (fleet/ intake: e-mail or HTTP upload) rather than our MQTT camera */
+  trail?: boolean | undefined
 }
 
 export interface Reading {
@@ -99,6 +115,10 @@ export interface StationRiverTuning {
   maxLevel?: number | undefined
   maxRateMPerHour?: number | undefined
   jumpM?: number | undefined
+  jumpRateMPerHour?: number | undefined
+  noiseM?: number | undefined
+  /** the sensor zero (street surface): threshold hysteresis never reaches it */
+  zeroLevel?: number | undefined
   rateOfRiseMPerHour?: number | undefined
   hysteresisM?: number | undefined
   silentAfterMinutes?: number | undefined
@@ -202,4 +222,22 @@ export interface Sighting {
   suppressed: boolean
   /** hunters whose areas contain the camera */
   hunters: string[]
+}
+
+/** What a vendor device profile measures: distance down to the water, a level, or a depth above a probe. */
+export type ProfileMeasure = 'distance' | 'level' | 'depth'
+
+/** One device profile as the commissioning form lists it (GET /api/devices/profiles). */
+export interface DeviceProfileSummary {
+  id: string
+  vendor: string
+  model: string
+  measures: ProfileMeasure
+  /** the unit the decoded field is read in (mm, bar, …) */
+  unit: string
+}
+
+/** The vendor profile a station's uplinks go through, or undefined when it speaks our frame v1. */
+export function vendorProfileOf (station: Pick<Station, 'profile'>): string | undefined {
+  return station.profile === undefined || station.profile === 'mimamori-frame-v1' ? undefined : station.profile
 }

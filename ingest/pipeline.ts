@@ -1,3 +1,4 @@
+import { vendorProfileOf } from '../core/types.js'
 import { resolve } from 'node:path'
 import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
@@ -11,6 +12,8 @@ import { createRouter, type IngestMessage } from './router.js'
 import { countRejection, createStats, type IngestStats } from './stats.js'
 import type { Store } from '../store/store.js'
 import { createWildlife, type Wildlife } from './wildlife/index.js'
+import { createDeviceCodecs, type DeviceCodecs } from '../codecs/vendor/registry.js'
+import { createUplinkDedupe } from '../store/uplink-dedupe.js'
 
 /** `settled`: stored, duplicate or refused for good (ack it); `retry`: storage trouble (leave it for redelivery). */
 export type IngestOutcome = 'settled' | 'retry'
@@ -26,6 +29,8 @@ export interface IngestPipeline {
   readonly alerts: Alerts
   /** undefined when river.rules.enabled is off */
   readonly rules: RiverRules | undefined
+  /** vendor codec plug-ins and device profiles, loaded at start */
+  readonly codecs: DeviceCodecs
 }
 
 export interface IngestPipelineDeps {
@@ -54,7 +59,9 @@ export function createIngestPipeline ({ config, logger, bus, store, alerts, cloc
   const stats = createStats()
   const wildlife = createWildlife({ config, logger, bus, store, alerts })
   const rules = config.river.rules.enabled ? createRiverRules({ config, logger, bus, store, alerts, clock }) : undefined
-  const ctx: HandlerContext = { config, logger: log, bus, store, stats, lastStatus: new Map(), lastTime: new Map(), wildlife }
+  const codecs = createDeviceCodecs({ config, logger })
+  const uplinks = createUplinkDedupe({ file: resolve(config.dataDir, config.store.file), retainMs: config.lorawan.dedupeDays * 86_400_000 })
+  const ctx: HandlerContext = { config, logger: log, bus, store, stats, lastStatus: new Map(), lastTime: new Map(), wildlife, codecs, uplinks }
   const route = createRouter(ctx)
   let closing: Promise<void> | undefined
 
@@ -63,7 +70,13 @@ export function createIngestPipeline ({ config, logger, bus, store, alerts, cloc
     wildlife,
     alerts,
     rules,
+    codecs,
     async start () {
+      // codecs prove their examples at load (a refused one is logged, never fatal); a vendor uplink
+      // waits for that. Only when a station needs them does start wait too (about a second of WASM work).
+      const needed = store.listStations().some(s => vendorProfileOf(s) !== undefined) || config.lorawan.codecFolders.length > 0
+      if (needed) await codecs.start()
+      else void codecs.start()
       // Seed the band cache from storage so a restart does not re-announce every station.
       for (const [stationId, r] of await store.latestReadings()) {
         const s = store.getStation(stationId)
@@ -96,6 +109,8 @@ export function createIngestPipeline ({ config, logger, bus, store, alerts, cloc
       closing ??= (async () => {
         await rules?.close()
         await wildlife.close()
+        await codecs.close()
+        uplinks.close()
       })()
       return await closing
     }

@@ -3,6 +3,8 @@ import { parseTopic, type ParsedTopic } from '../core/topics.js'
 import type { HandlerContext } from './handlers/context.js'
 import { handleGaugeUplink, UPLINK_FPORT } from './handlers/gauge.js'
 import { handleChirpstackUplink } from './handlers/chirpstack.js'
+import { handleLorawanUplink } from './handlers/lorawan.js'
+import { parseGenericUp, parseTtsUp } from '../codecs/lorawan/uplink.js'
 import { handleCameraImage } from './handlers/camera.js'
 import { handleCameraDetection } from './handlers/camera-detection.js'
 import { handleDeviceStatus } from './handlers/status.js'
@@ -17,11 +19,11 @@ export interface IngestMessage {
   retain?: boolean
 }
 
-type Route = 'gauge' | 'chirpstack' | 'image' | 'detection' | 'status'
+type Route = 'gauge' | 'image' | 'detection' | 'status'
 
 /** The handler for an already parsed topic (the topic is parsed once per message). */
 function kindOf (t: ParsedTopic): Route | undefined {
-  if (t.type === 'chirpstack') return 'chirpstack'
+  if (t.type !== 'device') return undefined
   if (t.channel === 'status') return 'status'
   if (t.kind === 'gauge' && t.channel === 'up') return 'gauge'
   if (t.kind === 'camera' && t.channel === 'image') return 'image'
@@ -47,6 +49,15 @@ export function createRouter (ctx: HandlerContext): (msg: IngestMessage) => Prom
       const r = await handleChirpstackUplink(ctx, t.devEui, payload, receivedAt)
       // a MAC-only or non-measurement uplink is settled without a reading
       if (r === 'inserted' || r === 'duplicate') count(r, 'stored')
+      return
+    }
+    if (t.type === 'tts') {
+      const up = parseTtsUp(payload, t.deviceId)
+      if (up !== null) count(await handleLorawanUplink(ctx, up, receivedAt), 'stored')
+      return
+    }
+    if (t.type === 'lorawan') {
+      count(await handleLorawanUplink(ctx, parseGenericUp(payload, t.devEui), receivedAt), 'stored')
       return
     }
     switch (kindOf(t)) {

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto'
 import { MimamoriError } from '../core/errors.js'
 import type { Alert, Station } from '../core/types.js'
 import type { Store } from '../store/store.js'
-import { slopePerHour } from '../core/river/trend.js'
+import { suggestAdvisoryLevel } from '../core/river/advisory-level.js'
+import { trendKey, windowTrend, type TrendKey, type TrendWindow } from '../core/river/trend.js'
 import { THRESHOLD_RULES } from '../core/river/thresholds.js'
 import { ADVISORY_NAMES } from './levels.js'
 import { capIdentifier, localTime } from './message.js'
 import type { NotifyStore } from './store.js'
 import type { Advisory, AdvisoryLevel } from './types.js'
-import type { Advisories, DraftInput } from '../core/notify-types.js'
+import type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
 
-export type { Advisories, DraftInput } from '../core/notify-types.js'
+export type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
 
 export interface AdvisoryDeps {
   nstore: NotifyStore
@@ -18,12 +19,12 @@ export interface AdvisoryDeps {
   getAlert: (id: string) => Alert | undefined
   findOpenAlert: (stationId: string, rule: string, drill: boolean) => Alert | undefined
   timezone: string
+  /** the rules' trend window (river.rules.trendWindowMinutes): the draft states the same trend as the pages */
+  trendWindow: TrendWindow
   clock: () => number
   /** a new outbox event was committed */
   kick: () => void
 }
-
-const TREND_WINDOW_MS = 3_600_000
 
 /**
  * Evacuation advisories (避難情報): 判断補助 — the system drafts the text from
@@ -52,17 +53,21 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
 
   return {
     async draft (input) {
-      const level = validLevel(input.level)
       const alert = input.alertId === undefined ? undefined : d.getAlert(input.alertId)
       if (input.alertId !== undefined && alert === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${input.alertId}`)
       const stationId = input.stationId ?? (alert?.kind === 'river' ? alert.subjectId : undefined)
       const station = stationId === undefined ? undefined : d.store?.getStation(stationId)
       if (stationId !== undefined && station === undefined && d.store !== undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${stationId}`)
       const now = d.clock()
-      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river} 流域 (${station.name} 周辺)` : '対象地区'
-      const text = station === undefined
+      const measured = station === undefined ? undefined : await current(station, alert, now)
+      const suggestion: AdvisorySuggestion | null = station === undefined || measured === undefined
+        ? null
+        : { level: suggestAdvisoryLevel(measured.levelM, measured.rate, station.thresholds), levelM: measured.levelM, at: measured.at, rateMPerHour: measured.rate, trend: trendKey(measured.rate) }
+      const level = validLevel(input.level ?? suggestion?.level ?? 3)
+      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river}流域（${station.name}観測所周辺）` : '対象地区'
+      const text = station === undefined || measured === undefined
         ? `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`
-        : await stationText(station, level, area, alert, now)
+        : stationText(station, level, area, alert, measured)
       const a: Advisory = {
         id: randomUUID(),
         alertId: alert?.id ?? null,
@@ -87,7 +92,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
         cancelledAt: null
       }
       d.nstore.saveAdvisory(a)
-      return a
+      return { ...a, suggestion }
     },
 
     issue (id, by, edit = {}) {
@@ -128,25 +133,44 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
     list: (limit = 100) => d.nstore.advisories(limit)
   }
 
-  async function stationText (station: Station, level: AdvisoryLevel, area: string, alert: Alert | undefined, now: number): Promise<string> {
-    const readings = d.store === undefined ? [] : await d.store.readings(station.id, { from: now - TREND_WINDOW_MS * 2, to: now + 60_000, limit: 500 })
+  /** the latest usable level and THE trend (same window and rule as the trends API) */
+  async function current (station: Station, alert: Alert | undefined, now: number): Promise<{ levelM: number | null, at: number, rate: number | null }> {
+    const readings = d.store === undefined ? [] : await d.store.readings(station.id, { from: now - d.trendWindow.maxMs, to: now + 60_000, limit: 1000 })
     const usable = readings.filter(r => Number.isFinite(r.level) && (r.qc?.flag ?? 1) !== 4).sort((x, y) => x.time - y.time)
     const latest = usable.at(-1)
-    const levelM = latest?.level ?? (typeof alert?.details.level === 'number' ? alert.details.level : null)
-    const at = latest?.time ?? alert?.observedAt ?? now
-    const recent = usable.filter(r => latest !== undefined && r.time >= latest.time - TREND_WINDOW_MS)
-    const slope = recent.length >= 3 ? slopePerHour(recent.map(r => ({ time: r.time, level: r.level }))) : null
-    const trend = slope === null ? '' : slope > 0.05 ? `水位は上昇中です（毎時 +${slope.toFixed(2)} m）。` : slope < -0.05 ? `水位は下降中です（毎時 ${slope.toFixed(2)} m）。` : '水位はほぼ横ばいです。'
+    return {
+      levelM: latest?.level ?? (typeof alert?.details.level === 'number' ? alert.details.level : null),
+      at: latest?.time ?? alert?.observedAt ?? now,
+      rate: windowTrend(usable.map(r => ({ time: r.time, level: r.level })), d.trendWindow)
+    }
+  }
+
+  function stationText (station: Station, level: AdvisoryLevel, area: string, alert: Alert | undefined, m: { levelM: number | null, at: number, rate: number | null }): string {
+    const { levelM, at, rate } = m
+    const key = trendKey(rate)
+    const trend = key === 'unknown'
+      ? '水位の傾向は、観測データが足りないため不明です。'
+      : key === 'rising' ? `水位は上昇中です（1時間あたり約 ${rate!.toFixed(2)} m）。` : key === 'falling' ? '水位は下降傾向です。' : '水位はほぼ横ばいです。'
     const reached = levelM === null ? undefined : [...THRESHOLD_RULES].reverse().find(t => levelM >= station.thresholds[t.key])
     const forecast = d.findOpenAlert(station.id, 'forecast.danger', alert?.drill === true)
     const eta = typeof forecast?.details.expectedAt === 'string' ? Date.parse(forecast.details.expectedAt) : NaN
     const parts = [
-      `${station.river}の${station.name}観測所の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）に達しています`}。`,
+      `${station.river}・${stationLabel(station)}の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）を超えています`}。`,
       trend,
-      Number.isFinite(eta) ? `このままでは ${localTime(eta, d.timezone)} 頃に氾濫危険水位（${station.thresholds.danger.toFixed(2)} m）に達する見込みです。` : '',
+      Number.isFinite(eta) && key === 'rising' ? `このままでは ${localTime(eta, d.timezone)} 頃に氾濫危険水位（${station.thresholds.danger.toFixed(2)} m）に達する見込みです。` : '',
       `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`,
       level === 5 ? '命の危険があります。直ちに身の安全を確保してください。' : level === 4 ? '危険な場所から全員避難してください。' : '高齢者等は危険な場所から避難してください。'
     ]
     return parts.filter(p => p !== '').join('')
   }
+}
+
+/**
+ * 「大泉橋観測所」 from a station named 「内川 (大泉橋)」 on the river 内川: the river is
+ * written once, before the name, so the text never reads 「内川の内川 (大泉橋)観測所」.
+ */
+export function stationLabel (station: Pick<Station, 'name' | 'river'>): string {
+  const m = /^(.*?)\s*[（(]([^()（）]+)[)）]\s*$/.exec(station.name)
+  const place = m === null ? station.name : m[1] === station.river || m[1] === '' ? m[2]! : `${m[1]}・${m[2]!}`
+  return place.endsWith('観測所') ? place : `${place}観測所`
 }

@@ -12,6 +12,23 @@ export interface FanOutContext {
   place: (alert: Alert) => Place | undefined
   timezone: string
   now: number
+  /** notify.historical.send: alerts raised from historical data are sent too */
+  sendHistorical?: boolean
+}
+
+/** raised from back-filled or replayed data and not (yet) confirmed by current data (alerts/index.ts) */
+export function isHistorical (alert: Alert): boolean {
+  return alert.details.historical === true
+}
+
+/**
+ * One human click on a station event (a group of alerts) is one message per
+ * person: every delivery of the group's events shares one idempotency key per
+ * recipient, channel and kind, so the store keeps the first and ignores the rest.
+ */
+function groupKey (e: NotifyEventRow, kind: NotifyKind): string | undefined {
+  const group = e.doc.group
+  return e.source === 'alert' && typeof group === 'string' && group !== '' ? `group:${group}:${kind}` : undefined
 }
 
 /** What an outbox event means for people; null when it is not announced (a pending alert, one cancelled before it fired). */
@@ -51,8 +68,12 @@ export function deliveriesFor (e: NotifyEventRow, ctx: FanOutContext): NewDelive
     return c !== undefined && (!drill || c.drills)
   }
   const out: NewDelivery[] = []
+  const group = groupKey(e, kind)
   const add = (s: Subscription, nextAt: number): void => {
-    if (usable(s.channel)) out.push({ channel: s.channel, recipient: s.id, address: s.address, nextAt })
+    if (!usable(s.channel)) return
+    out.push(group === undefined
+      ? { channel: s.channel, recipient: s.id, address: s.address, nextAt }
+      : { channel: s.channel, recipient: s.id, address: s.address, nextAt, idemKey: `${group}:${s.id}:${s.channel}` })
   }
   if (e.source === 'advisory') {
     for (const s of ctx.subscriptions) if (s.advisories) add(s, ctx.now)
@@ -60,6 +81,8 @@ export function deliveriesFor (e: NotifyEventRow, ctx: FanOutContext): NewDelive
     return out
   }
   const alert = e.doc.alert as Alert
+  // nobody is woken for yesterday's flood replayed today (notify.historical)
+  if (isHistorical(alert) && ctx.sendHistorical !== true) return []
   if (e.source === 'escalation') {
     // a rota step names its users; with no rota the alert's own recipients get it again, never held
     const users = e.doc.users === null ? null : new Set(e.doc.users as string[])

@@ -1,3 +1,4 @@
+import { trendWindowOf } from '../core/river/trend.js'
 import { resolve } from 'node:path'
 import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
@@ -15,7 +16,7 @@ import { createWebhookChannel } from './channels/webhook.js'
 import { createWebPushChannel } from './channels/webpush.js'
 import { createDeliveryDrain } from './drain.js'
 import { escalate } from './escalation.js'
-import { deliveriesFor, isDrill, notifyKind } from './fanout.js'
+import { deliveriesFor, isDrill, isHistorical, notifyKind } from './fanout.js'
 import { mlitLevel } from './levels.js'
 import { advisoryWording, alertWording } from './message.js'
 import type { Place } from './routing.js'
@@ -154,7 +155,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     const subscriptions = nstore.subscriptions()
     for (const e of batch) {
       events.set(e.id, e)
-      const list = deliveriesFor(e, { subscriptions, channels: channelFlags, place, timezone: n.timezone, now: clock() })
+      const list = deliveriesFor(e, { subscriptions, channels: channelFlags, place, timezone: n.timezone, now: clock(), sendHistorical: n.historical.send })
       nstore.fanOut(e.id, list, clock())
     }
     return batch.length
@@ -192,13 +193,16 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     getAlert: id => alertsRef.get(id),
     findOpenAlert: (stationId, rule, drill) => alertsRef.findOpen({ kind: 'river', subjectId: stationId, rule, drill }),
     timezone: n.timezone,
+    trendWindow: trendWindowOf(config.river.rules),
     clock,
     kick
   })
 
   const checkEscalations = (now = clock()): number => {
     if (!n.escalation.enabled) return 0
-    const taken = escalate(nstore, alertsRef.list({ state: 'firing', limit: 1000 }), n.escalation, now)
+    // an alert nobody was told about (historical data) is not escalated either
+    const firing = alertsRef.list({ state: 'firing', limit: 1000 }).filter(a => n.historical.send || !isHistorical(a))
+    const taken = escalate(nstore, firing, n.escalation, now)
     if (taken > 0) kick()
     return taken
   }

@@ -21,6 +21,8 @@ export interface NewDelivery {
   recipient: string
   address: string
   nextAt: number
+  /** duplicates by this key are ignored; default `${eventId}:${recipient}:${channel}` */
+  idemKey?: string
 }
 
 /**
@@ -149,7 +151,7 @@ export function openNotifyStore (file: string): NotifyStore {
     unfanned: limit => wrap('read events', () => s.unfanned.all(limit).map(toEvent)),
     fanOut: (eventId, list, at) => wrap('fan out', () => db.transaction(() => {
       let n = 0
-      for (const d of list) n += s.insertDelivery.run(eventId, d.channel, d.recipient, d.address, `${eventId}:${d.recipient}:${d.channel}`, d.nextAt, at).changes
+      for (const d of list) n += s.insertDelivery.run(eventId, d.channel, d.recipient, d.address, d.idemKey ?? `${eventId}:${d.recipient}:${d.channel}`, d.nextAt, at).changes
       s.fanned.run(at, eventId)
       return n
     }).immediate()),

@@ -4,6 +4,7 @@ import type { Camera, CameraImage, QcFlag, Reading, Station } from '../core/type
 import { openSqlite } from './sqlite.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
+import { createFleetRegistry } from './fleet.js'
 
 interface ReadingRow {
   station_id: string
@@ -93,12 +94,40 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
   let stations = new Map<string, Station>()
   let byDevice = new Map<string, Station>()
   let cameras = new Map<string, Camera>()
+  /** a future-dated threshold revision becomes the current one at this time: the caches are rebuilt then */
+  let nextRevisionAt = Number.POSITIVE_INFINITY
+  // Every reader sees the registry's facts on the documents: state, and the thresholds in force now.
   const refreshCaches = (): void => {
-    stations = new Map(stmts.listStations.all().map(r => JSON.parse(r.doc) as Station).map(s => [s.id, s]))
+    const now = Date.now()
+    nextRevisionAt = Number.POSITIVE_INFINITY
+    const overlay = (s: Station): Station => {
+      const entry = fleet.entry('gauge', s.id)
+      const rev = fleet.thresholdsAt(s.id, now)
+      for (const r of fleet.history(s.id)) if (r.validFrom > now) nextRevisionAt = Math.min(nextRevisionAt, r.validFrom)
+      return { ...s, ...(rev === undefined ? {} : { thresholds: rev.thresholds }), ...(entry === undefined ? {} : { state: entry.state, profile: entry.profile }) }
+    }
+    stations = new Map(stmts.listStations.all().map(r => overlay(JSON.parse(r.doc) as Station)).map(s => [s.id, s]))
     byDevice = new Map([...stations.values()].map(s => [s.deviceId, s]))
-    cameras = new Map(stmts.listCameras.all().map(r => JSON.parse(r.doc) as Camera).map(c => [c.id, c]))
+    cameras = new Map(stmts.listCameras.all().map(r => JSON.parse(r.doc) as Camera).map(c => {
+      const entry = fleet.entry('camera', c.id)
+      return [c.id, entry === undefined ? c : { ...c, state: entry.state }]
+    }))
+    dataVersion = db.pragma('data_version', { simple: true }) as number
   }
+  let dataVersion = -1
+  const fleet = createFleetRegistry(db, { onWrite: () => { refreshCaches() } })
   refreshCaches()
+  // Another process (the CLI's `fleet import`, a separate dashboard) committed to the file, or a
+  // future-dated revision came into force: rebuild. data_version is a cheap read of the WAL header.
+  const watch = setInterval(() => {
+    if (closed) return
+    try {
+      if (db.pragma('data_version', { simple: true }) !== dataVersion || Date.now() >= nextRevisionAt) refreshCaches()
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'registry refresh failed')
+    }
+  }, 2000)
+  watch.unref()
 
   let closed = false
   const guard = (): void => {
@@ -115,6 +144,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
 
   return {
     backend: 'embedded',
+    fleet,
     saveStations (list) {
       wrap('save stations', () => db.transaction(() => {
         const now = Date.now()
@@ -176,6 +206,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     async close () {
       if (closed) return
       closed = true
+      clearInterval(watch)
       db.close()
       log.info('embedded store closed')
     }

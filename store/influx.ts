@@ -115,6 +115,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   const e = o.embedded
   const store: InfluxStore = {
     backend: 'influxdb',
+    fleet: e.fleet,
     saveStations: list => { e.saveStations(list) },
     listStations: () => e.listStations(),
     getStation: id => e.getStation(id),

@@ -324,7 +324,61 @@ const MIGRATIONS: string[] = [
      subject TEXT,
      detail TEXT NOT NULL
    );
-   CREATE INDEX audit_log_by_time ON audit_log (at);`
+   CREATE INDEX audit_log_by_time ON audit_log (at);`,
+  // LoRaWAN uplinks already taken (store/uplink-dedupe.ts): the same frame heard through several
+  // gateways, network servers or a webhook is stored once; pruned after lorawan.dedupeDays
+  `CREATE TABLE lorawan_uplinks (
+     dev_eui TEXT NOT NULL,
+     f_cnt INTEGER NOT NULL,
+     digest TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     via TEXT NOT NULL,
+     PRIMARY KEY (dev_eui, f_cnt, digest)
+   ) WITHOUT ROWID;
+   CREATE INDEX lorawan_uplinks_by_time ON lorawan_uplinks (at);`,
+  // official disaster information (official/, store/official.ts): every JMA telegram as received (the
+  // bytes of refused documents are not kept, only why), the state per area, the feeds' conditional-GET
+  // validators, and the 判断補助 criteria per area (changes audited in audit_log).
+  `CREATE TABLE official_telegrams (
+     id TEXT PRIMARY KEY,
+     received_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     product TEXT,
+     info_kind TEXT,
+     info_type TEXT,
+     status TEXT,
+     office TEXT,
+     event_id TEXT,
+     serial TEXT,
+     report_time INTEGER,
+     head_title TEXT,
+     bytes INTEGER NOT NULL,
+     xml TEXT,
+     outcome TEXT NOT NULL,
+     error_code TEXT
+   );
+   CREATE INDEX official_telegrams_by_report ON official_telegrams (report_time);
+   CREATE INDEX official_telegrams_by_source ON official_telegrams (source);
+   CREATE TABLE official_state (
+     product TEXT NOT NULL,
+     area_code TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     report_time INTEGER NOT NULL,
+     PRIMARY KEY (product, area_code)
+   ) WITHOUT ROWID;
+   CREATE TABLE official_feeds (
+     url TEXT PRIMARY KEY,
+     etag TEXT,
+     last_modified TEXT,
+     checked_at INTEGER NOT NULL,
+     http_status INTEGER NOT NULL
+   );
+   CREATE TABLE official_criteria (
+     area_code TEXT PRIMARY KEY,
+     doc TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     updated_by TEXT
+   );`
 ]
 
 /**

@@ -1,4 +1,5 @@
 import type { Camera, CameraImage, Detection, Reading, ReadingQc, Station } from '../core/types.js'
+import type { FleetRegistry } from './fleet.js'
 
 export interface ReadingQuery {
   /** inclusive, ms since epoch */
@@ -44,6 +45,12 @@ export interface SeriesBucket {
  */
 export interface Store {
   readonly backend: string
+  /**
+   * The fleet registry (store/fleet.ts): device states, effective-dated thresholds. Stations and
+   * cameras read through this store carry its state and the thresholds in force now.
+   */
+  readonly fleet: FleetRegistry
+  /** raw upsert of station documents (tests, old callers); the app seeds through `fleet.seed` */
   saveStations(stations: Station[]): void
   listStations(): Station[]
   getStation(id: string): Station | undefined

@@ -87,5 +87,9 @@ export const NotifySchema = Type.Object({
       users: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1 })
     }, { additionalProperties: false }), { default: [], description: 'steps in order (e.g. 当番 → 係長 → 課長); after the last step it repeats the last one' })
   }, { additionalProperties: false, default: {} }),
+  historical: Type.Object({
+    send: Type.Boolean({ default: false, description: 'send alerts raised from historical data (a back-fill, a replay of old records, a gauge backlog); off = they are kept and shown, but nobody is notified or escalated until current data confirms them' }),
+    maxLagMinutes: Type.Number({ minimum: 0, default: 60, description: 'a reading received more than this long after its own time is historical' })
+  }, { additionalProperties: false, default: {} }),
   subscriptions: Type.Array(SubscriptionSchema, { default: [], description: 'registered at start when absent (same user, channel and address); later changes go through the API' })
 }, { additionalProperties: false, default: {} })

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { NotifySchema } from './notify-schema.js'
+import { TYPE_DEFAULTS, type TypeLimits } from '../river/qc-limits.js'
+import { OfficialSchema } from './official-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -16,6 +18,20 @@ export const ThresholdsSchema = Type.Object({
   flooding: Type.Number({ description: '氾濫発生 (Lv5) bank level, m' })
 }, { additionalProperties: false })
 
+/** QC limits of one station type; defaults from core/river/qc-limits.ts TYPE_DEFAULTS */
+function TypeLimitsSchema (d: TypeLimits, what: string) {
+  const finite = (x: number): { default: number } | Record<string, never> => Number.isFinite(x) ? { default: x } : {}
+  return Type.Object({
+    noiseM: Type.Number({ minimum: 0, default: d.noiseM, description: 'steps up to this are range noise whatever the interval, m' }),
+    maxRateMPerHour: Type.Number({ exclusiveMinimum: 0, default: d.maxRateMPerHour, description: 'rate of change: a step beyond noiseM + this × Δt is suspect, m/h' }),
+    jumpM: Type.Number({ exclusiveMinimum: 0, default: d.jumpM, description: 'jump: a step beyond jumpM + jumpRateMPerHour × Δt opens a spike / obstruction episode, m' }),
+    jumpRateMPerHour: Type.Number({ minimum: 0, default: d.jumpRateMPerHour, description: 'how fast the jump limit grows with the time since the last good reading, m/h' }),
+    obstructionMaxMinutes: Type.Number({ minimum: 0, default: d.obstructionMaxMinutes, description: 'a jump whose level keeps moving (not a fixed echo) this long is accepted as real water, min' }),
+    minLevel: Type.Optional(Type.Number({ ...finite(d.minLevel), description: 'gross range lower limit when the station sets none, m' })),
+    zeroLevel: Type.Optional(Type.Number({ ...finite(d.zeroLevel), description: 'sensor zero: threshold hysteresis never reaches it, m' }))
+  }, { additionalProperties: false, default: {}, description: what })
+}
+
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 
 export const StationSchema = Type.Object({
@@ -30,13 +46,19 @@ export const StationSchema = Type.Object({
   datum: Type.Number({ description: 'gauge zero elevation, m T.P.' }),
   sensorHeight: Type.Number({ exclusiveMinimum: 0, description: 'sensor face above gauge zero, m' }),
   sensorRangeM: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'maximum range of the sensor, m (a distance at or beyond it is a no-echo value: the level fails QC gross range)' })),
+  profile: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'vendor device profile (docs/devices.md, `GET /api/devices/profiles`): the LoRaWAN sensor at devEui reports through that profile\'s codec; unset = our gauge frame v1' })),
+  installOffsetM: Type.Optional(Type.Number({ description: 'profile install geometry for a depth (pressure) or level sensor: the probe / zero above the gauge zero, m (default 0); a distance sensor uses sensorHeight (level = sensorHeight − distance)' })),
   thresholds: ThresholdsSchema,
+  type: Type.Optional(Type.Union([Type.Literal('river'), Type.Literal('street')], { description: 'station type: river gauge (default) or street-depth sensor; picks the QC limits river.qc.types.<type>' })),
   drill: Type.Optional(Type.Boolean({ description: '訓練局: a station for drills and replays (`mimamori sim replay --drill`); all its river alerts are raised as drills' })),
   tuning: Type.Optional(Type.Object({
     minLevel: Type.Optional(Type.Number({ description: 'QC gross range: lower limit, m (river bed / street surface)' })),
     maxLevel: Type.Optional(Type.Number({ description: 'QC gross range: upper limit, m; default sensor height − river.qc.blankingM' })),
     maxRateMPerHour: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     jumpM: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    jumpRateMPerHour: Type.Optional(Type.Number({ minimum: 0 })),
+    noiseM: Type.Optional(Type.Number({ minimum: 0 })),
+    zeroLevel: Type.Optional(Type.Number({ description: 'the sensor zero (street surface for a depth sensor): threshold hysteresis never reaches it, m' })),
     rateOfRiseMPerHour: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     hysteresisM: Type.Optional(Type.Number({ minimum: 0 })),
     silentAfterMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 }))
@@ -52,6 +74,38 @@ export const CameraSchema = Type.Object({
   onDeviceInference: Type.Optional(Type.Boolean({ description: 'metered link: the camera runs the model itself and sends only detections + a thumbnail (mmr/v1/camera/{id}/detection); docs/wildlife.md' })),
   drill: Type.Optional(Type.Boolean({ description: '訓練: a camera for drills and demonstrations; every wildlife alert it raises is a drill' }))
 }, { additionalProperties: false })
+
+/** A vendor device profile beyond the built-in ones (codecs/vendor/profiles.ts); docs/devices.md. */
+export const DeviceProfileSchema = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
+  vendor: Type.String({ minLength: 1 }),
+  model: Type.String({ minLength: 1 }),
+  codec: Type.String({ minLength: 1, description: 'codec id: `<vendor folder>/<name>` of its `<name>-codec.yaml`' }),
+  measures: Type.Union([Type.Literal('distance'), Type.Literal('level'), Type.Literal('depth')]),
+  field: Type.String({ minLength: 1, description: 'decoded field (dotted path); a number, a numeric string with a unit ("2799 mm") or { value, unit }' }),
+  unit: Type.Union([Type.Literal('mm'), Type.Literal('cm'), Type.Literal('m'), Type.Literal('bar'), Type.Literal('mbar'), Type.Literal('kPa')]),
+  battery: Type.Optional(Type.Object({ field: Type.String(), unit: Type.Union([Type.Literal('V'), Type.Literal('mV'), Type.Literal('%')]) }, { additionalProperties: false })),
+  temperature: Type.Optional(Type.Object({ field: Type.String() }, { additionalProperties: false })),
+  discard: Type.Optional(Type.Array(Type.Object({ field: Type.String(), equals: Type.Union([Type.String(), Type.Number(), Type.Boolean()]) }, { additionalProperties: false }), { description: 'a decoded field with this value makes the uplink a gap (QC flag 9), e.g. a tilted sensor' }))
+}, { additionalProperties: false })
+
+export const LorawanSchema = Type.Object({
+  builtInCodecs: Type.Boolean({ default: true, description: 'load our codecs for the supported sensors (codecs/vendor/devices)' }),
+  codecFolders: Type.Array(Type.String(), { default: [], description: 'folders of codec plug-ins in The Things Network device-repository format (`<name>-codec.yaml` with examples + the JS it names); relative to the working directory' }),
+  vendorExamplesDir: Type.Optional(Type.String({ description: 'device-repository YAMLs that a codec\'s `uplinkDecoder.vendorExamples` names; their examples must pass too (e.g. $MIMAMORI_SHARED/devices/lorawan)' })),
+  sandbox: Type.Object({
+    cpuMs: Type.Integer({ minimum: 1, default: 100, description: 'CPU time per decode before the codec is stopped (MIMAMORI_ERR_CODEC_TIMEOUT)' }),
+    memoryMb: Type.Integer({ minimum: 1, default: 16, description: 'heap of each codec\'s sandbox' }),
+    maxResultKb: Type.Integer({ minimum: 1, default: 64, description: 'largest decoded result (JSON) accepted' })
+  }, { additionalProperties: false, default: {} }),
+  profiles: Type.Array(DeviceProfileSchema, { default: [], description: 'device profiles beyond the built-in ones' }),
+  dedupeDays: Type.Number({ exclusiveMinimum: 0, default: 7, description: 'an uplink (DevEUI + frame counter + payload) heard again within this long is a duplicate' }),
+  webhook: Type.Object({
+    secrets: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), secret: Type.String({ minLength: 16 }) }, { additionalProperties: false }), { default: [], description: 'generic uplink webhook (POST /api/lorawan/uplink): HMAC-SHA256 keys, chosen by the X-Mimamori-Key header' }),
+    ttsToken: Type.Optional(Type.String({ minLength: 16, description: 'The Things Stack webhook (POST /api/lorawan/tts): the Authorization: Bearer value configured as a webhook header' })),
+    replayWindowS: Type.Integer({ minimum: 10, default: 300, description: 'a signed request older or newer than this is refused' })
+  }, { additionalProperties: false, default: {} })
+}, { additionalProperties: false, default: {} })
 
 const Lat = Type.Number({ minimum: -90, maximum: 90 })
 const Lon = Type.Number({ minimum: -180, maximum: 180 })
@@ -102,7 +156,8 @@ export const ConfigSchema = Type.Object({
       statusPayloadBytes: Type.Integer({ minimum: 16, default: 1024, description: 'largest payload on .../status and .../meta' }),
       imagePayloadBytes: Type.Integer({ minimum: 1024, default: 2_200_000, description: 'largest payload on mmr/v1/camera/+/image (JPEG + envelope) and mmr/v1/camera/+/detection (results + thumbnail)' }),
       otherPayloadBytes: Type.Integer({ minimum: 64, default: 65_536, description: 'largest payload on any other topic (service events, ChirpStack)' }),
-      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'failed logins per client address per authWindowMs before further attempts are refused unchecked' }),
+      authFailures: Type.Integer({ minimum: 1, default: 10, description: 'full secret checks that may fail per client address per authWindowMs; each is counted before it runs, further CONNECTs from that address are refused unchecked unless their secret is one that verified before (known-good cache)' }),
+      authDeviceFailures: Type.Integer({ minimum: 1, default: 5, description: 'failed checks per account id before its back-off (1 s doubling up to authWindowMs); the known-good secret still passes' }),
       authWindowMs: Type.Integer({ minimum: 1000, default: 60_000 })
     }, { additionalProperties: false, default: {} }),
     persistence: Type.Object({
@@ -167,11 +222,11 @@ export const ConfigSchema = Type.Object({
     }, { additionalProperties: false, default: {} }),
     trustProxy: Type.Union([Type.Boolean(), Type.String()], { default: false, description: 'behind a reverse proxy: true, or the proxy addresses/CIDRs (e.g. "127.0.0.1"); client address and https come from X-Forwarded-* (docs/security.md)' }),
     auth: Type.Object({
-      demoLogin: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): a browser on this machine is signed in as the demo staff user; refused unless dashboard.host is loopback and trustProxy is off' }),
+      demoLogin: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): a one-time link printed at start signs a browser on this machine in as the demo staff user (loopback peer and token both required); refused unless dashboard.host is loopback and trustProxy is off' }),
       sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30, description: 'a session unused this long ends, min' }),
       sessionMaxHours: Type.Integer({ minimum: 1, default: 12, description: 'a session ends this long after sign-in whatever its use, h' }),
       sessionSecretFile: Type.String({ default: '', description: 'file with the cookie-signing secret (≥ 32 characters); empty = dataDir/dashboard-session.key, created on first start' }),
-      loginMaxPerAccount: Type.Integer({ minimum: 1, default: 10, description: 'failed sign-ins per account in loginWindowS before 429' }),
+      loginMaxPerAccount: Type.Integer({ minimum: 1, default: 10, description: 'failed sign-ins per account in loginWindowS before clients the account has not signed in from get 429 (a known device still passes; admins unlock)' }),
       loginMaxPerAddress: Type.Integer({ minimum: 1, default: 30, description: 'failed sign-ins per client address in loginWindowS before 429' }),
       loginWindowS: Type.Integer({ minimum: 1, default: 900, description: 'window of the sign-in counters, s' })
     }, { additionalProperties: false, default: {} }),
@@ -200,10 +255,14 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   river: Type.Object({
     qc: Type.Object({
-      maxRateMPerHour: Type.Number({ exclusiveMinimum: 0, default: 2, description: 'rate of change test: faster is suspect, m/h' }),
-      minDeltaM: Type.Number({ minimum: 0, default: 0.1, description: 'rate of change test ignores steps smaller than this, m (sensor noise)' }),
-      jumpM: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'a step this large opens a spike / obstruction episode, m' }),
-      obstructionMaxMinutes: Type.Number({ minimum: 0, default: 60, description: 'a jump that neither returns nor is contradicted within this is accepted as real water, min' }),
+      types: Type.Object({
+        river: TypeLimitsSchema(TYPE_DEFAULTS.river, 'river gauge (MLIT 水位, 10-min / hourly)'),
+        street: TypeLimitsSchema(TYPE_DEFAULTS.street, 'street-depth sensor (FloodNet-class ultrasonic, ~1 min; level = depth above the street, zero = the street surface)')
+      }, { additionalProperties: false, default: {}, description: 'QC limits per station type (stations[].type); steps are judged as allowance + rate × the time since the last good reading, so the verdicts do not depend on the reporting interval' }),
+      maxRateMPerHour: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'override of types.*.maxRateMPerHour for every type (older configs), m/h' })),
+      jumpM: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'override of types.*.jumpM for every type (older configs), m' })),
+      echoToleranceM: Type.Number({ exclusiveMinimum: 0, default: 0.05, description: 'distance sensors: readings within this of an obstruction echo level belong to the echo, m' }),
+      obstructionQuietMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'an obstruction episode ends when no echo was seen for this long (data time), min' }),
       flatLineMinutes: Type.Number({ exclusiveMinimum: 0, default: 720, description: 'identical levels for this long are suspect (stuck sensor), min' }),
       flatLineMinReadings: Type.Integer({ minimum: 2, default: 6 }),
       batterySuspectV: Type.Number({ default: 3.3, description: 'below: suspect' }),
@@ -216,7 +275,10 @@ export const ConfigSchema = Type.Object({
       raiseDwellMinutes: Type.Number({ minimum: 0, default: 0, description: 'level must stay above a threshold this long before firing (pending meanwhile), min' }),
       clearDwellMinutes: Type.Number({ minimum: 0, default: 30, description: 'level must stay below threshold − hysteresis this long before clearing, min' }),
       rateOfRiseMPerHour: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'rate-of-rise alert above this, m/h (only above 観測開始水位)' }),
-      trendWindowMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'readings used for rate of rise and forecast, min' }),
+      trendWindowMinutes: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'readings used for rate of rise and forecast, min; widened to hold trendMinReadings at slow cadences' }),
+      trendMinReadings: Type.Integer({ minimum: 2, default: 3, description: 'rate of rise and forecast need at least this many trusted readings (hourly data: the last 3 hours)' }),
+      trendMaxMinutes: Type.Number({ exclusiveMinimum: 0, default: 240, description: 'the trend never reaches further back than this, whatever the cadence, min' }),
+      silentMissedReports: Type.Number({ minimum: 1, default: 3, description: 'silent also when this many of the station\'s usual reporting intervals (median of its recent readings, data time) passed without a frame, but never before silentObserveMinutes' }),
       forecastHorizonHours: Type.Number({ exclusiveMinimum: 0, default: 3, description: 'warn when 氾濫危険水位 is forecast within this, h (MLIT: 3 h)' }),
       silentAfterMinutes: Type.Number({ exclusiveMinimum: 0, default: 1500, description: 'station silent alert in 監視 mode (daily heartbeat + 1 h), min' }),
       silentObserveMinutes: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'station silent alert when last level was above 観測開始水位 (10-min reporting), min' }),
@@ -259,6 +321,8 @@ export const ConfigSchema = Type.Object({
     drill: Type.Boolean({ default: false, description: '訓練 mode: wildlife alerts are raised as drills' })
   }, { additionalProperties: false, default: {} }),
   notify: NotifySchema,
+  lorawan: LorawanSchema,
+  official: OfficialSchema,
   stations: Type.Array(StationSchema, { default: [] }),
   cameras: Type.Array(CameraSchema, { default: [] }),
   hunters: Type.Array(HunterSchema, { default: [], description: 'hunters (猟友会) registered at start when their id is not registered yet; later changes go through the API (docs/wildlife.md §5)' })

@@ -27,7 +27,8 @@ export const UserBody = Type.Object({
   hunterId: NullableString,
   disabled: Type.Boolean(),
   createdAt: Time,
-  updatedAt: Time
+  updatedAt: Time,
+  locked: Type.Optional(Type.Boolean({ description: 'refusing sign-in from clients the account has not used before (failed guesses); the admin list and unlock say' }))
 })
 
 export const TokenBody = Type.Object({

@@ -46,6 +46,14 @@ export const SightingEvent = SightingBody
 /** bus `sighting`, not suppressed → one hunter's stream, `hunters` only that hunter */
 export const WildlifeAlertEvent = SightingBody
 
+/** bus `fleetChange` → the map redraws a commissioned, revised, paused or retired device */
+export const FleetChangeEvent = Type.Object({
+  kind: Type.Union([Type.Literal('gauge'), Type.Literal('camera')]),
+  id: Type.String(),
+  change: Type.Union([Type.Literal('commissioned'), Type.Literal('thresholds'), Type.Literal('state'), Type.Literal('seeded'), Type.Literal('updated')]),
+  time: Time
+})
+
 /** GET /api/events: every event name and its payload */
 export const SseEvents = {
   reading: ReadingEvent,
@@ -53,7 +61,8 @@ export const SseEvents = {
   deviceStatus: DeviceStatusEvent,
   alert: AlertEvent,
   cameraImage: CameraImageEvent,
-  sighting: SightingEvent
+  sighting: SightingEvent,
+  fleetChange: FleetChangeEvent
 } satisfies Record<string, TSchema>
 
 /** GET /api/hunters/:id/events */
@@ -91,5 +100,7 @@ export type DeviceStatusFields = Assert<Same<Exclude<keyof BusEvents['deviceStat
 export type AlertFields = Assert<Same<Exclude<keyof BusEvents['alert'], 'alert'>, Exclude<keyof Static<typeof AlertEvent>, keyof Static<typeof AlertBody>>>>
 /** cameraImage: the bus image's identity and size, plus where to fetch it */
 export type CameraImageFields = Assert<Same<keyof Static<typeof CameraImageEvent>, 'cameraId' | 'time' | 'width' | 'height' | 'imageUrl'>>
+/** fleetChange carries exactly the bus event's fields */
+export type FleetChangeFields = Assert<Same<keyof Static<typeof FleetChangeEvent>, keyof BusEvents['fleetChange']>>
 /** sighting: every field of the bus sighting is in its view */
 export type SightingFields = Assert<keyof BusEvents['sighting']['sighting'] extends keyof Static<typeof SightingBody> ? true : false>

@@ -61,3 +61,13 @@ export const DeliveryBody = Type.Object({ id: Type.Integer(), eventId: Type.Inte
 
 /** 向かいます: the alert after a hunter took it */
 export const EnRouteBody = Type.Object({ id: Type.String(), state: Type.String(), acknowledgedBy: Type.Union([Type.String(), Type.Null()]) })
+
+/** what the current measurements suggest (never the event's peak): the dialog preselects `level` */
+export const AdvisorySuggestionBody = Type.Object({
+  level: Type.Union([Type.Literal(3), Type.Literal(4), Type.Literal(5)]),
+  levelM: Type.Union([Type.Number(), Type.Null()]),
+  at: Iso,
+  rateMPerHour: Type.Union([Type.Number(), Type.Null()]),
+  trend: Type.Union([Type.Literal('rising'), Type.Literal('steady'), Type.Literal('falling'), Type.Literal('unknown')])
+})
+

@@ -52,6 +52,8 @@ export const StationBody = Type.Object({
   datum: Type.Number(),
   sensorHeight: Type.Number(),
   thresholds: ThresholdsBody,
+  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('maintenance'), Type.Literal('retired')], { description: 'fleet registry: maintenance (点検中) = readings stored, alerts suppressed; retired = no longer reporting, data kept' })),
+  profile: Type.Optional(Type.String({ description: 'payload format: mimamori-frame-v1 or a vendor device profile' })),
   status: LevelStatusSchema,
   device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
@@ -111,6 +113,8 @@ export const CameraBody = Type.Object({
   lat: Type.Number(),
   lon: Type.Number(),
   onDeviceInference: Type.Optional(Type.Boolean()),
+  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('maintenance'), Type.Literal('retired')])),
+  trail: Type.Optional(Type.Boolean({ description: 'a bought trail camera: photos by e-mail or HTTP upload' })),
   device: Type.Optional(Type.Union([Type.Null(), DeviceStatusBody])),
   latest: Type.Union([Type.Null(), Type.Object({
     time: Type.String({ format: 'date-time' }),
@@ -161,6 +165,12 @@ export const AlertActionBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000 }))
 }, { additionalProperties: false })
 
+/** one click on a station event: the alerts of the group, the one that speaks for it first */
+export const AlertGroupActionBody = Type.Object({
+  ids: Type.Array(Type.String({ pattern: '^[0-9a-f-]{36}$' }), { minItems: 1, maxItems: 50, uniqueItems: true }),
+  note: Type.Optional(Type.String({ maxLength: 1000 }))
+}, { additionalProperties: false })
+
 export const AlertIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) })
 
 /** hydrograph: `points` bounds the answer; the server picks the bucket width (one query on either store) */
@@ -204,3 +214,10 @@ export const ExportQuery = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' })
 }, { additionalProperties: false })
+
+/** GET /api/server-info (dashboard/contract/server-info.ts is the browser's type of it) */
+export const ServerInfoBody = Type.Object({
+  secure: Type.Boolean({ description: 'this request arrived over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy)' }),
+  networkBind: Type.Boolean({ description: 'dashboard.host is not loopback' }),
+  demo: Type.Boolean({ description: 'demo sign-in by the one-time link printed at start (dashboard.auth.demoLogin)' })
+})

@@ -13,7 +13,7 @@ import { registerAssets } from './assets.js'
 import { registerApiCollector, registerApiDocs } from './docs.js'
 import { exportRoutes } from './routes/export.js'
 import { historyRoutes } from './routes/history.js'
-import { BinaryBody, type BacklogReportBody, type DeviceStatusBody } from '../contract/schemas.js'
+import { BinaryBody, ServerInfoBody, type BacklogReportBody, type DeviceStatusBody } from '../contract/schemas.js'
 import { MapSettingsBody } from '../contract/misc.js'
 import type { SsePayloads } from '../contract/events.js'
 import { createSseHub } from './sse.js'
@@ -22,22 +22,41 @@ import { cameraRoutes } from './routes/cameras.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes, type HealthSource } from './routes/health.js'
 import { createMetrics } from './metrics.js'
+import { mqttAdminRoutes, type UnlockMqtt } from './routes/mqtt-admin.js'
 import { READERS, SIGNED_IN } from './auth/access.js'
-import { ensureDemoUser, registerAuth } from './auth/index.js'
+import { ensureDemoUser, isLoopbackHost, registerAuth } from './auth/index.js'
+import type { ServerInfo } from '../contract/server-info.js'
+import { displayHost, loopbackHost } from './bind.js'
 import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
 import type { Alerts } from '../../alerts/index.js'
 import type { NotificationsPort } from '../../core/notify-types.js'
 import { notifyRoutes } from './routes/notify.js'
+import { fleetRoutes } from './routes/fleet.js'
+import type { DeviceAccounts } from '../../core/fleet/types.js'
 
 /** a child logger may be quieter than its parent, never louder (a silent test logger stays silent) */
 function atLeast (log: Logger, level: 'warn'): string {
   return log.levelVal > log.levels.values[level]! ? log.level : level
 }
 
+export interface DashboardInfo {
+  /** the address to open: the bound host, or this machine's network address for a wildcard bind */
+  url: string
+  port: number
+  /** the demo's one-time sign-in link (loopback URL), when dashboard.auth.demoLogin is on */
+  demoLink?: string
+  /** served over TLS by this process */
+  secure: boolean
+  /** bound to a non-loopback address */
+  networkBind: boolean
+  /** an enabled admin account exists */
+  hasAdmin: boolean
+}
+
 export interface Dashboard {
-  start(): Promise<{ url: string, port: number }>
+  start(): Promise<DashboardInfo>
   close(): Promise<void>
   /** for `inject()` in tests */
   readonly app: FastifyInstance
@@ -59,13 +78,17 @@ export interface DashboardDeps {
    * a separate dashboard process's only reads and writes rows; built and closed by the composition root
    */
   notifier: NotificationsPort
+  /** the all-in-one passes its broker's brute-force unlock (POST /api/admin/mqtt-unlock) */
+  unlockMqtt?: UnlockMqtt
+  /** MQTT accounts for devices commissioned on the fleet page (the broker's registry, from the process wiring) */
+  deviceAccounts?: DeviceAccounts
 }
 
 /**
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts, sendDownlink, notifier }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts, sendDownlink, notifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
   const hub = createSseHub<SsePayloads>()
@@ -104,14 +127,22 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(alertRoutes, { alerts })
   void app.register(notifyRoutes, { notifier, alerts })
   void app.register(wildlifeRoutes, { config, bus, hub, alerts })
+  void app.register(mqttAdminRoutes, unlockMqtt === undefined ? {} : { unlockMqtt })
+  void app.register(fleetRoutes, { store, bus, accounts: deviceAccounts })
   // per-channel notification figures: /healthz and, through it, /metrics (mimamori_notify_<channel>_sent …)
   const notifyFigures = (): Record<string, Record<string, number>> => Object.fromEntries(notifier.status().map(c =>
     [c.channel, { sent: c.sent, failedAttempts: c.failedAttempts, givenUp: c.givenUp, consecutiveFailures: c.consecutiveFailures, pending: c.pending }]))
   const serviceFigures: HealthSource = () => ({ store: store.backend, sseClients: hub.clients, notify: notifyFigures(), ...health() })
   void app.register(healthRoutes, { startedAt, health: serviceFigures })
-  const metrics = createMetrics({ bus, health: serviceFigures })
+  const metrics = createMetrics({ bus, health: serviceFigures, extra: [auth.metrics.registry] })
+  const networkBind = !isLoopbackHost(config.dashboard.host)
   // in a plugin like every other route, so OpenAPI (loaded as a plugin too) sees them
   void app.register(async scoped => {
+    // public: the sign-in and hunter pages warn before a password or a push subscription crosses plain HTTP
+    scoped.get('/api/server-info', {
+      config: { access: 'public' },
+      schema: { response: { 200: ServerInfoBody } }
+    }, async (request): Promise<ServerInfo> => ({ secure: request.protocol === 'https', networkBind, demo: config.dashboard.auth.demoLogin }))
     scoped.get('/metrics', { config: { access: READERS }, schema: { response: { 200: BinaryBody('Prometheus text exposition format') } } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
     scoped.get('/api/map', { config: { access: SIGNED_IN }, schema: { response: { 200: MapSettingsBody } } }, async () => ({
       center: config.dashboard.map.center,
@@ -152,6 +183,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
     deviceStatus.set(key, view)
     hub.broadcast('deviceStatus', { kind: s.kind, deviceId: s.deviceId, ...view })
   })
+  // the map redraws a commissioned, revised, paused or retired device (fleet page or another process)
+  bus.on('fleetChange', busKey, change => { hub.broadcast('fleetChange', { ...change, time: new Date(change.time).toISOString() }) })
   bus.on('alert', busKey, ({ alert, from, to }) => { hub.broadcast('alert', { ...alertView(alert), from, to }) })
   bus.on('cameraImage', busKey, ({ image }) => {
     hub.broadcast('cameraImage', {
@@ -173,9 +206,23 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
       const address = await app.listen({ host: config.dashboard.host, port: config.dashboard.port })
       const port = app.server.address()
       const bound = typeof port === 'object' && port !== null ? port.port : config.dashboard.port
-      const host = config.dashboard.host === '0.0.0.0' ? 'localhost' : config.dashboard.host
+      const scheme = https === undefined ? 'http' : 'https'
       log.info({ address }, 'dashboard listening')
-      return { url: `${https === undefined ? 'http' : 'https'}://${host}:${bound}`, port: bound }
+      let demoLink: string | undefined
+      if (auth.demoLink !== undefined) {
+        const base = `${scheme}://${loopbackHost(config.dashboard.host)}:${bound}`
+        demoLink = `${base}/api/auth/demo?token=${auth.demoLink.current()}`
+        // the next links (each one is spent on use) go to the log, which is this terminal too
+        auth.announceDemoLinks(base)
+      }
+      return {
+        url: `${scheme}://${displayHost(config.dashboard.host)}:${bound}`,
+        port: bound,
+        ...(demoLink === undefined ? {} : { demoLink }),
+        secure: https !== undefined,
+        networkBind,
+        hasAdmin: auth.accounts.hasAdmin()
+      }
     },
     async close () {
       closing ??= (async () => {

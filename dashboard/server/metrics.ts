@@ -16,17 +16,17 @@ const SNAKE = /[A-Z]/g
  * counters fed by bus events, plus every number the services already report
  * on /healthz exposed as a gauge at scrape time, so no stage is instrumented twice.
  */
-export function createMetrics ({ bus, health }: { bus: EventBus, health: HealthSource }): Metrics {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'mimamori_' })
+export function createMetrics ({ bus, health, extra = [] }: { bus: EventBus, health: HealthSource, extra?: Registry[] }): Metrics {
+  const own = new Registry()
+  collectDefaultMetrics({ register: own, prefix: 'mimamori_' })
   const key = {}
 
-  const readings = new Counter({ name: 'mimamori_readings_total', help: 'readings stored, by station', labelNames: ['station'], registers: [registry] })
-  const level = new Gauge({ name: 'mimamori_station_level_metres', help: 'latest water level (m on the gauge datum), by station', labelNames: ['station'], registers: [registry] })
-  const rejected = new Counter({ name: 'mimamori_rejected_total', help: 'inputs refused, by MIMAMORI_ERR_* code', labelNames: ['code'], registers: [registry] })
-  const alerts = new Counter({ name: 'mimamori_alert_transitions_total', help: 'alert lifecycle transitions, by kind and new state', labelNames: ['kind', 'state', 'drill'], registers: [registry] })
-  const images = new Counter({ name: 'mimamori_camera_images_total', help: 'camera frames accepted, by camera', labelNames: ['camera'], registers: [registry] })
-  const sightings = new Counter({ name: 'mimamori_sightings_total', help: 'wildlife sightings decided, by camera', labelNames: ['camera'], registers: [registry] })
+  const readings = new Counter({ name: 'mimamori_readings_total', help: 'readings stored, by station', labelNames: ['station'], registers: [own] })
+  const level = new Gauge({ name: 'mimamori_station_level_metres', help: 'latest water level (m on the gauge datum), by station', labelNames: ['station'], registers: [own] })
+  const rejected = new Counter({ name: 'mimamori_rejected_total', help: 'inputs refused, by MIMAMORI_ERR_* code', labelNames: ['code'], registers: [own] })
+  const alerts = new Counter({ name: 'mimamori_alert_transitions_total', help: 'alert lifecycle transitions, by kind and new state', labelNames: ['kind', 'state', 'drill'], registers: [own] })
+  const images = new Counter({ name: 'mimamori_camera_images_total', help: 'camera frames accepted, by camera', labelNames: ['camera'], registers: [own] })
+  const sightings = new Counter({ name: 'mimamori_sightings_total', help: 'wildlife sightings decided, by camera', labelNames: ['camera'], registers: [own] })
 
   bus.on('reading', key, ({ reading }) => {
     readings.inc({ station: reading.stationId })
@@ -45,7 +45,7 @@ export function createMetrics ({ bus, health }: { bus: EventBus, health: HealthS
       const name = `mimamori_${path.map(p => p.replace(SNAKE, c => `_${c.toLowerCase()}`)).join('_')}`.replace(/[^a-zA-Z0-9_]/g, '_')
       let gauge = dynamic.get(name)
       if (gauge === undefined) {
-        gauge = new Gauge({ name, help: `/healthz ${path.join('.')}`, registers: [registry] })
+        gauge = new Gauge({ name, help: `/healthz ${path.join('.')}`, registers: [own] })
         dynamic.set(name, gauge)
       }
       gauge.set(value)
@@ -53,10 +53,13 @@ export function createMetrics ({ bus, health }: { bus: EventBus, health: HealthS
   }
 
   return {
-    contentType: registry.contentType,
+    contentType: own.contentType,
     async render () {
       refresh()
-      return await registry.metrics()
+      // other parts' registries (the sign-in counters of auth/metrics.ts) are read at the same scrape;
+      // concatenated, not merged once, because gauges are added to ours as /healthz grows
+      const texts = await Promise.all([own, ...extra].map(async r => await r.metrics()))
+      return texts.map(t => t.endsWith('\n') || t === '' ? t : t + '\n').join('')
     },
     close () { bus.removeListeners(key) }
   }

@@ -19,9 +19,11 @@ export async function handleCameraImage (ctx: HandlerContext, cameraId: string, 
   if (payload.length > ctx.config.ingest.maxImageBytes) {
     throw new MimamoriError('MIMAMORI_ERR_PAYLOAD_TOO_LARGE', `image of ${payload.length} bytes exceeds ${ctx.config.ingest.maxImageBytes}`)
   }
-  if (ctx.store.getCamera(cameraId) === undefined) {
+  const camera = ctx.store.getCamera(cameraId)
+  if (camera === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `camera ${cameraId} is not registered`)
   }
+  if (camera.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `camera ${cameraId} is retired`)
   const { meta, image } = decodeCameraEnvelope(payload)
   let info: { format: string, width: number, height: number }
   try {

@@ -18,4 +18,8 @@ export interface HandlerContext {
   lastTime: Map<string, number>
   /** camera frames go on to monkey detection (ingest/wildlife); absent in handler unit tests */
   wildlife?: import('../wildlife/index.js').Wildlife | undefined
+  /** vendor codec plug-ins and device profiles (codecs/vendor); absent: only our frame is understood */
+  codecs?: import('../../codecs/vendor/registry.js').DeviceCodecs | undefined
+  /** LoRaWAN uplinks already stored (store/uplink-dedupe.ts); absent in handler unit tests */
+  uplinks?: import('../../store/uplink-dedupe.js').UplinkDedupe | undefined
 }

@@ -45,16 +45,25 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   if (station === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `gauge ${deviceId} is not assigned to a station`)
   }
+  if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
   const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
   const reading = toReading(station, deviceId, frame, receivedAt)
+  return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery') })
+}
 
+/**
+ * QC → store → band → bus for one reading, whatever decoded it (our frame or a
+ * vendor codec through its device profile), so QC, thresholds and alerts are
+ * the same for every device. `level` null: a gap (QC flag 9).
+ */
+export async function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: { level: number | null, deviceLowBattery: boolean }): Promise<'inserted' | 'duplicate'> {
   // QC before the write, so the flags are stored with the reading.
   const qc = await qcFor(ctx).check(station, {
     time: reading.time,
-    receivedAt,
-    level: frame.levelM,
+    receivedAt: reading.receivedAt,
+    level: m.level,
     batteryV: reading.batteryV,
-    deviceLowBattery: frame.flags.includes('lowBattery')
+    deviceLowBattery: m.deviceLowBattery
   })
   reading.qc = qc.qc
   const result = await ctx.store.writeReading(reading)
@@ -66,7 +75,7 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
   const inOrder = reading.time >= latestKnown
   const settled = inOrder ? bandFor(ctx, station).step(reading) : []
   if (inOrder) ctx.lastTime.set(station.id, reading.time)
-  if (frame.levelM === null) {
+  if (m.level === null) {
     ctx.bus.emit('missingReading', { reading })
     return result
   }

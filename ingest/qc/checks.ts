@@ -1,5 +1,6 @@
 import type { QcFlag, ReadingQc } from '../../core/types.js'
 import { CONTEXT_TESTS, QC_FAIL, QC_MISSING, QC_PASS, QC_SUSPECT, valueTrusted } from '../../core/river/qc-flags.js'
+import { jumpLimitM, rateLimitM } from '../../core/river/qc-limits.js'
 
 export { CONTEXT_TESTS, QC_FAIL, QC_MISSING, QC_PASS, QC_SUSPECT, valueTrusted }
 
@@ -18,10 +19,16 @@ export interface QcSettings {
   /** sensor face − maximum range: a level at or below it is the sensor's no-echo value (gross range fail) */
   noEchoLevel?: number
   maxLevel: number
+  /** physical limits of the station type (core/river/qc-limits.ts): steps are judged per time since the last good reading */
+  noiseM: number
   maxRateMPerHour: number
-  minDeltaM: number
   jumpM: number
+  jumpRateMPerHour: number
   obstructionMaxMinutes: number
+  /** readings within this of an episode's echo level belong to the echo, m */
+  echoToleranceM: number
+  /** an episode ends when no echo was seen for this long, min */
+  obstructionQuietMinutes: number
   flatLineMinutes: number
   flatLineMinReadings: number
   batterySuspectV: number
@@ -54,12 +61,26 @@ export interface QcResult {
 
 interface Point { time: number, level: number }
 
-/** An open jump: the level left `baseline` by ≥ jumpM in one step and has not come back. */
+/**
+ * An open jump: the level left `baseline` by more than the jump limit and has
+ * not come back. Distance sensors with something under them alternate between
+ * the true (dry) distance and a fixed short echo: once the level has come back
+ * while echoes go on, the episode is `confirmed` and every later reading at the
+ * echo level fails at once, while the genuine readings in between pass.
+ */
 interface Episode {
   baseline: Point
   direction: 1 | -1
   startTime: number
-  readings: Array<{ time: number, level: number, qc: ReadingQc }>
+  /** the level the echo sits at (first reading of the jump) */
+  echoLevel: number
+  lastEchoTime: number
+  /** the level came back to the baseline at least once while the echo went on */
+  confirmed: boolean
+  /** echo readings not yet decided (suspect), for the revisions */
+  pending: Array<{ time: number, level: number, qc: ReadingQc }>
+  /** every echo reading stayed at the echo level: an object, not water */
+  fixed: boolean
 }
 
 export interface QcState {
@@ -90,15 +111,14 @@ function rank (f: QcFlag): number {
   return f === 4 ? 4 : f === 3 ? 3 : f === 9 ? 2 : f === 2 ? 1 : 0
 }
 
+const MIN = 60_000
+
 export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResult {
   if (state.lastResult !== undefined && state.lastResult.time === s.time) {
     return { ...state.lastResult.result, revisions: [], duplicate: true }
   }
   const tests: Record<string, QcFlag> = {}
-  const done = (revisions: QcRevision[] = []): QcResult => {
-    const result: QcResult = { qc: { flag: aggregate(tests), tests }, revisions, duplicate: false }
-    return result
-  }
+  const done = (revisions: QcRevision[] = []): QcResult => ({ qc: { flag: aggregate(tests), tests }, revisions, duplicate: false })
   if (s.level === null || !Number.isFinite(s.level)) {
     tests.missing = QC_MISSING
     return done()
@@ -124,70 +144,97 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   if (tests.grossRange !== undefined) return remember(state, s.time, done())
 
   const revisions: QcRevision[] = []
-  const ep = state.episode
-  const here: Point = { time: s.time, level }
   let ref = state.lastGood
   let mayOpen = true
-  if (ep !== undefined) {
-    if (Math.abs(level - ep.baseline.level) < q.jumpM / 2) {
-      // Back where it was: the whole excursion was an artefact, not water.
-      const name = ep.readings.length === 1 ? 'spike' : ep.direction > 0 ? 'obstruction' : 'dropout'
-      for (const r of ep.readings) {
-        const t: Record<string, QcFlag> = { ...r.qc.tests }
-        delete t.obstruction
-        delete t.dropout
-        t[name] = QC_FAIL
-        revisions.push({ time: r.time, qc: { flag: aggregate(t), tests: t } })
-      }
-      state.episode = undefined
-    } else if (s.time - ep.startTime > q.obstructionMaxMinutes * 60_000) {
-      // It stayed: real water (or a lasting change an operator must look at). Accept it
-      // and measure rates from the last reading of the episode, not the old baseline.
-      state.episode = undefined
-      const last = ep.readings.at(-1)!
-      ref = { time: last.time, level: last.level }
-      mayOpen = false
-    } else {
-      tests[ep.direction > 0 ? 'obstruction' : 'dropout'] = QC_SUSPECT
-      const result = done()
-      ep.readings.push({ time: s.time, level, qc: result.qc })
+  const ep = state.episode
+  if (ep !== undefined && s.time - ep.lastEchoTime > q.obstructionQuietMinutes * MIN && ep.pending.length === 0) state.episode = undefined
+  else if (ep !== undefined) {
+    const echo = episodeStep(state, ep, level, s.time, q, revisions)
+    if (echo === 'echo') {
+      tests[ep.direction > 0 ? 'obstruction' : 'dropout'] = ep.confirmed ? QC_FAIL : QC_SUSPECT
+      const result = done(revisions)
+      if (!ep.confirmed) ep.pending.push({ time: s.time, level, qc: result.qc })
       return remember(state, s.time, result)
     }
+    if (echo === 'accepted') {
+      // It stayed and kept moving: real water (or a lasting change an operator must look
+      // at). Measure rates from the last reading of the episode, not the old baseline.
+      ref = state.lastGood
+      mayOpen = false
+    }
+    // 'genuine': the reading is the true level between echoes; judged as any other below
   }
 
   if (ref !== undefined && s.time > ref.time) {
     const delta = level - ref.level
-    const hours = (s.time - ref.time) / 3_600_000
-    if (Math.abs(delta) >= q.minDeltaM && Math.abs(delta) / hours > q.maxRateMPerHour) tests.rateOfChange = QC_SUSPECT
-    if (Math.abs(delta) >= q.jumpM && mayOpen) {
-      // A single step this large: water does not do that at a gauge site; objects and echoes do.
+    const dt = s.time - ref.time
+    if (Math.abs(delta) > rateLimitM(dt, q)) tests.rateOfChange = QC_SUSPECT
+    if (Math.abs(delta) > jumpLimitM(dt, q) && mayOpen) {
+      // A step this large for the time it took: water does not do that at a gauge site;
+      // objects, echoes and telemetry faults do.
       const direction = delta > 0 ? 1 : -1
       tests[direction > 0 ? 'obstruction' : 'dropout'] = QC_SUSPECT
       const result = done(revisions)
-      state.episode = { baseline: ref, direction, startTime: s.time, readings: [{ time: s.time, level, qc: result.qc }] }
+      state.episode = { baseline: ref, direction, startTime: s.time, echoLevel: level, lastEchoTime: s.time, confirmed: false, pending: [{ time: s.time, level, qc: result.qc }], fixed: true }
       return remember(state, s.time, result)
     }
   }
 
   // flat line: a stuck sensor repeats itself to the millimetre
-  const windowStart = s.time - q.flatLineMinutes * 60_000
+  const windowStart = s.time - q.flatLineMinutes * MIN
   const inWindow = state.recent.filter(p => p.time >= windowStart)
   const oldest = inWindow[0]
-  if (oldest !== undefined && inWindow.length + 1 >= q.flatLineMinReadings && s.time - oldest.time >= q.flatLineMinutes * 60_000 * 0.9 &&
+  if (oldest !== undefined && inWindow.length + 1 >= q.flatLineMinReadings && s.time - oldest.time >= q.flatLineMinutes * MIN * 0.9 &&
       inWindow.every(p => Math.round(p.level * 1000) === Math.round(level * 1000))) {
     tests.flatLine = QC_SUSPECT
   }
 
   const result = done(revisions)
   if (result.qc.flag !== QC_FAIL) {
+    const here: Point = { time: s.time, level }
     state.recent.push(here)
-    const cutoff = s.time - q.flatLineMinutes * 60_000 * 1.1
+    const cutoff = s.time - q.flatLineMinutes * MIN * 1.1
     while (state.recent.length > 2 && (state.recent[0]!.time < cutoff || state.recent.length > 2000)) state.recent.shift()
     // a fast but plausible change (rate of change only) still becomes the new reference,
     // otherwise a real steep rise would be compared with an ever older level
     state.lastGood = here
   }
   return remember(state, s.time, result)
+}
+
+/**
+ * One in-order reading while an episode is open: `echo` (at the echo level, or not
+ * explainable from the true level), `genuine` (the true level: back at the baseline
+ * or a plausible step from the last good reading) or `accepted` (the jump stayed and
+ * moved like water for obstructionMaxMinutes: the episode becomes the new level).
+ */
+function episodeStep (state: QcState, ep: Episode, level: number, time: number, q: QcSettings, revisions: QcRevision[]): 'echo' | 'genuine' | 'accepted' {
+  const good = state.lastGood ?? ep.baseline
+  const atEcho = Math.abs(level - ep.echoLevel) <= q.echoToleranceM
+  const fromGood = Math.abs(level - good.level) <= jumpLimitM(time - good.time, q)
+  if (!atEcho && fromGood && Math.abs(level - good.level) < Math.abs(level - ep.echoLevel)) {
+    // Back at the true level: the pending echoes were artefacts, not water.
+    const name = !ep.confirmed && ep.pending.length === 1 ? 'spike' : ep.direction > 0 ? 'obstruction' : 'dropout'
+    for (const r of ep.pending) {
+      const t: Record<string, QcFlag> = { ...r.qc.tests }
+      delete t.obstruction
+      delete t.dropout
+      t[name] = QC_FAIL
+      revisions.push({ time: r.time, qc: { flag: aggregate(t), tests: t } })
+    }
+    ep.pending = []
+    ep.confirmed = true
+    return 'genuine'
+  }
+  if (!atEcho) ep.fixed = false
+  if (!ep.confirmed && !ep.fixed && time - ep.startTime > q.obstructionMaxMinutes * MIN) {
+    // never came back and did not sit at one echo distance: water, not an object
+    state.episode = undefined
+    state.lastGood = { time, level }
+    return 'accepted'
+  }
+  ep.lastEchoTime = time
+  return 'echo'
 }
 
 function remember (state: QcState, time: number, result: QcResult): QcResult {

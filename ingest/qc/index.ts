@@ -1,24 +1,46 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Station } from '../../core/types.js'
 import type { Store } from '../../store/store.js'
+import { TYPE_DEFAULTS, type TypeLimits } from '../../core/river/qc-limits.js'
 import { checkSample, createQcState, type QcResult, type QcSample, type QcSettings, type QcState } from './checks.js'
 
 export { checkSample, createQcState, valueTrusted, CONTEXT_TESTS, QC_PASS, QC_SUSPECT, QC_FAIL, QC_MISSING } from './checks.js'
 export type { QcResult, QcSample, QcSettings, QcState, QcRevision } from './checks.js'
 
-/** Global `river.qc` settings with the station's own tuning on top. */
+/** The station type's limits (`river.qc.types`), the older global overrides, then the station's own tuning. */
+export function typeLimits (config: Config, station: Station): TypeLimits {
+  const type = station.type ?? 'river'
+  const c = config.river.qc.types[type]
+  const t = station.tuning ?? {}
+  const d = TYPE_DEFAULTS[type]
+  return {
+    noiseM: t.noiseM ?? c.noiseM,
+    maxRateMPerHour: t.maxRateMPerHour ?? config.river.qc.maxRateMPerHour ?? c.maxRateMPerHour,
+    jumpM: t.jumpM ?? config.river.qc.jumpM ?? c.jumpM,
+    jumpRateMPerHour: t.jumpRateMPerHour ?? c.jumpRateMPerHour,
+    obstructionMaxMinutes: c.obstructionMaxMinutes,
+    minLevel: t.minLevel ?? c.minLevel ?? d.minLevel,
+    zeroLevel: t.zeroLevel ?? c.zeroLevel ?? d.zeroLevel
+  }
+}
+
+/** Global `river.qc` settings for the station's type with the station's own tuning on top. */
 export function qcSettings (config: Config, station: Station): QcSettings {
   const g = config.river.qc
   const t = station.tuning ?? {}
+  const l = typeLimits(config, station)
   return {
-    minLevel: t.minLevel ?? Number.NEGATIVE_INFINITY,
+    minLevel: l.minLevel,
     // geometry: a distance at the sensor's maximum range is its no-echo value, never water
     noEchoLevel: station.sensorRangeM === undefined ? Number.NEGATIVE_INFINITY : station.sensorHeight - station.sensorRangeM,
     maxLevel: t.maxLevel ?? station.sensorHeight - g.blankingM,
-    maxRateMPerHour: t.maxRateMPerHour ?? g.maxRateMPerHour,
-    minDeltaM: g.minDeltaM,
-    jumpM: t.jumpM ?? g.jumpM,
-    obstructionMaxMinutes: g.obstructionMaxMinutes,
+    noiseM: l.noiseM,
+    maxRateMPerHour: l.maxRateMPerHour,
+    jumpM: l.jumpM,
+    jumpRateMPerHour: l.jumpRateMPerHour,
+    obstructionMaxMinutes: l.obstructionMaxMinutes,
+    echoToleranceM: g.echoToleranceM,
+    obstructionQuietMinutes: g.obstructionQuietMinutes,
     flatLineMinutes: g.flatLineMinutes,
     flatLineMinReadings: g.flatLineMinReadings,
     batterySuspectV: g.batterySuspectV,

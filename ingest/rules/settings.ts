@@ -1,15 +1,20 @@
 import type { Config } from '../../core/config/schema.js'
 import type { Station } from '../../core/types.js'
+import { TYPE_DEFAULTS } from '../../core/river/qc-limits.js'
+import { trendWindowOf, type TrendWindow } from '../../core/river/trend.js'
 
 export interface RuleSettings {
   hysteresisM: number
+  /** the sensor zero: a threshold's hysteresis never reaches it (core/river/qc-limits.ts effectiveHysteresis) */
+  zeroLevel: number
   raiseDwellMs: number
   clearDwellMs: number
   rateOfRiseMPerHour: number
-  trendWindowMs: number
+  trend: TrendWindow
   forecastHorizonMs: number
   silentAfterMs: number
   silentObserveMs: number
+  silentMissedReports: number
   /** rate of rise, forecast and the short silence limit apply only at or above this level (観測開始水位) */
   gateLevel: number
   drill: boolean
@@ -19,15 +24,18 @@ export interface RuleSettings {
 export function ruleSettings (config: Config, station: Station): RuleSettings {
   const g = config.river.rules
   const t = station.tuning ?? {}
+  const type = station.type ?? 'river'
   return {
     hysteresisM: t.hysteresisM ?? g.hysteresisM,
+    zeroLevel: t.zeroLevel ?? config.river.qc.types[type].zeroLevel ?? TYPE_DEFAULTS[type].zeroLevel,
     raiseDwellMs: g.raiseDwellMinutes * 60_000,
     clearDwellMs: g.clearDwellMinutes * 60_000,
     rateOfRiseMPerHour: t.rateOfRiseMPerHour ?? g.rateOfRiseMPerHour,
-    trendWindowMs: g.trendWindowMinutes * 60_000,
+    trend: trendWindowOf(g),
     forecastHorizonMs: g.forecastHorizonHours * 3_600_000,
     silentAfterMs: (t.silentAfterMinutes ?? g.silentAfterMinutes) * 60_000,
     silentObserveMs: g.silentObserveMinutes * 60_000,
+    silentMissedReports: g.silentMissedReports,
     gateLevel: station.thresholds.observationStart ?? station.thresholds.standby,
     // a drill station (訓練局) raises drills whatever the global setting
     drill: g.drill || station.drill === true

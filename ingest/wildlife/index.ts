@@ -160,7 +160,8 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
     // cooldown on data time from the last sighting that ALERTED (not the last one, which may itself be
     // suppressed: that would let every other burst of a lingering troop alert again), so replays behave like live
     const lastAlerting = repo.lastAlertingSighting(cameraId)
-    const suppressed = lastAlerting !== undefined && Math.abs(best.time - lastAlerting.time) < w.cooldownMs
+    // 点検中 (maintenance, fleet registry): the sighting is kept, no alert
+    const suppressed = camera.state === 'maintenance' || (lastAlerting !== undefined && Math.abs(best.time - lastAlerting.time) < w.cooldownMs)
     const s: Sighting = {
       id: randomUUID(),
       cameraId,

@@ -88,7 +88,7 @@ describe('alerts panel in Chromium', () => {
     // rate limits even without 内川's demo tuning), all within the last hour so none is late.
     const levels = [1.05, 1.34, 1.62, 1.88, 2.12, 2.38]
     expect(classifyLevel(levels.at(-1)!, th)).toBe('danger') // 氾濫危険 2.3 m ≤ 2.38 < 氾濫発生 2.9 m
-    expect(levels.every((l, i) => i === 0 || l - levels[i - 1]! < t.config.river.qc.jumpM)).toBe(true)
+    expect(levels.every((l, i) => i === 0 || l - levels[i - 1]! < t.config.river.qc.types.river.jumpM)).toBe(true)
     const now = Math.floor(Date.now() / MINUTE) * MINUTE
     for (const [i, level] of levels.entries()) await report(level, now - (levels.length - 1 - i) * 10 * MINUTE)
 

@@ -52,7 +52,7 @@ describe('broker: device identity and ACLs (anonymous off)', () => {
     // WAL mode: recent rows live in the -wal file until a checkpoint
     const raw = readFileSync(file).toString('latin1') + readFileSync(file + '-wal').toString('latin1')
     expect(raw).not.toContain(gauge.password)
-    expect(raw).toContain('scrypt$')
+    expect(raw).toContain('sha256$')
   })
 
   it('refuses anonymous clients, wrong passwords and a client id that is not the device id', async () => {

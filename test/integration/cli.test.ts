@@ -38,15 +38,25 @@ describe('mimamori CLI', () => {
     })
     const url = await waitFor(() => /Dashboard \(map\):\s+(http:\/\/\S+)/.exec(r.out())?.[1], 'dashboard URL printed', 30_000)
     expect(r.out()).toMatch(/MQTT \(TCP\):\s+mqtt:\/\/127\.0\.0\.1:\d+/)
-    // The demo fleet reports at start: every station has a level within seconds. No credentials: the demo
-    // signs in a client on this machine as its staff user (dashboard.auth.demoLogin, loopback only).
+    // no admin in a fresh data dir: the banner says how to make one; loopback bind: no plain-HTTP warning
+    expect(r.out()).toContain('First admin:       mimamori user add NAME --role admin')
+    expect(r.out()).not.toContain('WARNING')
+    // The demo (config/demo.json, dashboard.auth.demoLogin) signs nobody in by itself any more: the terminal
+    // shows a one-time link, and opening it on this machine gives an ordinary session cookie.
+    expect((await fetch(url + '/api/stations')).status).toBe(401)
+    const link = /Sign-in \(DEMO\):[^\n]*\n\s+(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/demo\?token=\S+)/.exec(r.out())?.[1]
+    expect(link).toBeDefined()
+    const signIn = await fetch(link!, { redirect: 'manual' })
+    expect(signIn.status).toBe(303)
+    const cookie = signIn.headers.getSetCookie().map(c => c.split(';')[0]!).find(c => c.startsWith('mimamori_sid='))!
+    // The demo fleet reports at start: every station has a level within seconds.
     const stations = await waitFor(async () => {
-      const body = await (await fetch(url + '/api/stations')).json() as Array<{ latest: unknown }>
+      const body = await (await fetch(url + '/api/stations', { headers: { cookie } })).json() as Array<{ latest: unknown }>
       return body.length === 6 && body.every(s => s.latest !== null) ? body : undefined
     }, 'all demo stations reporting', 30_000)
     expect(stations).toHaveLength(6)
     const cams = await waitFor(async () => {
-      const body = await (await fetch(url + '/api/cameras')).json() as Array<{ latest: unknown }>
+      const body = await (await fetch(url + '/api/cameras', { headers: { cookie } })).json() as Array<{ latest: unknown }>
       return body.length === 2 && body.every(c => c.latest !== null) ? body : undefined
     }, 'both demo cameras sent a burst', 30_000)
     expect(cams).toHaveLength(2)
@@ -58,6 +68,41 @@ describe('mimamori CLI', () => {
       .map(step => r.out().indexOf(`"step":"${step}","msg":"shutdown step"`))
     expect(order.every(i => i >= 0)).toBe(true)
     expect([...order].sort((a, b) => a - b), r.out().slice(-3000)).toEqual(order)
+  })
+
+  it('start on a network address over plain HTTP: the banner warns with both ways out, prints the real URL and no first-admin hint once an admin exists', async () => {
+    const dir = tmp()
+    const env = { MIMAMORI_DATA_DIR: dir, MIMAMORI_LOG__PRETTY: 'false' }
+    const add = run(['user', 'add', 'admin-tanaka', '--role', 'admin'], env)
+    expect(await add.exit).toBe(0)
+    const r = run(['start'], {
+      ...env,
+      MIMAMORI_BROKER__PORT: '0',
+      MIMAMORI_BROKER__WS_PORT: '0',
+      MIMAMORI_DASHBOARD__PORT: '0',
+      MIMAMORI_DASHBOARD__HOST: '0.0.0.0',
+      MIMAMORI_DASHBOARD__AUTH__DEMO_LOGIN: 'false',
+      MIMAMORI_SIM__ENABLED: 'false'
+    })
+    try {
+      await waitFor(() => r.out().includes('Ctrl-C stops everything') ? true : undefined, 'banner printed', 30_000)
+      const out = r.out()
+      const url = /Dashboard \(map\):\s+(http:\/\/\S+)/.exec(out)?.[1]
+      expect(url).toBeDefined()
+      expect(url).not.toMatch(/localhost|0\.0\.0\.0/)
+      expect(out).toContain('WARNING: the dashboard is on the network (dashboard.host "0.0.0.0") over plain HTTP')
+      expect(out).toContain('MIMAMORI_DASHBOARD__TLS__ENABLED=true MIMAMORI_DASHBOARD__TLS__CERT=cert.pem MIMAMORI_DASHBOARD__TLS__KEY=key.pem')
+      expect(out).toContain('MIMAMORI_DASHBOARD__HOST=127.0.0.1 MIMAMORI_DASHBOARD__TRUST_PROXY=127.0.0.1')
+      expect(out).toContain(`Sign-in:           ${url}/login.html`)
+      expect(out).not.toContain('First admin:')
+      expect(out).not.toContain('DEMO')
+      // the same facts for pages: GET /api/server-info (the hunter page warns from it)
+      const port = /:(\d+)$/.exec(url!)![1]
+      expect(await (await fetch(`http://127.0.0.1:${port}/api/server-info`)).json()).toEqual({ secure: false, networkBind: true, demo: false })
+    } finally {
+      r.child.kill('SIGINT')
+      expect(await r.exit).toBe(0)
+    }
   })
 
   it('refuses a bad config with a message naming the key, exit code 1', async () => {

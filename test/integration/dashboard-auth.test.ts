@@ -1,4 +1,7 @@
-import { resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http'
+import { connect, createServer as createTcpServer } from 'node:net'
+import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../core/logger.js'
@@ -8,6 +11,54 @@ import { createDashboard } from '../../dashboard/server/index.js'
 import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { addUser, injectAs, injectLogin, TEST_PASSWORD, tokenFor } from '../helpers/auth.js'
 import { openSse } from '../helpers/sse.js'
+import { matrixMismatches, readRoleMatrix } from '../helpers/role-matrix.js'
+import { userCommand } from '../../cli/user.js'
+
+/** nginx without `proxy_set_header Host`: every request reaches the dashboard from loopback with Host 127.0.0.1:port */
+async function hostRewritingProxy (target: number): Promise<{ port: number, close(): Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    const up = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${target}` } }, r => {
+      res.writeHead(r.statusCode ?? 502, r.headers)
+      r.pipe(res)
+    })
+    up.on('error', () => { res.destroy() })
+    req.pipe(up)
+  })
+  return await listening(server)
+}
+
+/** a TCP forwarder (socat, ssh -L, a port-forwarding router rule): bytes only, the peer is loopback */
+async function tcpForwarder (target: number): Promise<{ port: number, close(): Promise<void> }> {
+  const open = new Set<import('node:net').Socket>()
+  const server = createTcpServer(socket => {
+    const up = connect(target, '127.0.0.1')
+    for (const s of [socket, up]) {
+      open.add(s)
+      s.on('close', () => { open.delete(s) })
+    }
+    socket.pipe(up).pipe(socket)
+    up.on('error', () => { socket.destroy() })
+    socket.on('error', () => { up.destroy() })
+  })
+  const l = await listening(server)
+  // keep-alive connections of the client would hold close() open
+  return { port: l.port, close: async () => { for (const s of open) s.destroy(); await l.close() } }
+}
+
+async function listening (server: Server | ReturnType<typeof createTcpServer>): Promise<{ port: number, close(): Promise<void> }> {
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+    close: async () => {
+      if ('closeAllConnections' in server) server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => { resolve() }))
+    }
+  }
+}
+
+/** the session cookie a fetch() answer set, as a Cookie header value */
+const sessionCookie = (res: Response): string | undefined => res.headers.getSetCookie().map(c => c.split(';')[0]!).find(c => c.startsWith('mimamori_sid='))
 
 /** a concrete URL for a route pattern: every parameter becomes "x" */
 const concrete = (url: string): string => url.replace(/:[A-Za-z]+/g, 'x').replace(/\*$/, 'x')
@@ -35,6 +86,23 @@ describe('dashboard accounts and the access hook', () => {
     const undeclared = app.accessTable.filter(r => r.access === undefined).map(r => `${r.method} ${r.url}`)
     expect(undeclared).toEqual([])
     expect(app.accessTable.length).toBeGreaterThan(30)
+  })
+
+  it("docs/api.md's role matrix is the access every registered route declares (and lists no route that does not exist)", () => {
+    const rows = readRoleMatrix()
+    expect(rows.length).toBeGreaterThan(30)
+    expect(matrixMismatches(app.accessTable, rows, { demo: false })).toEqual([])
+  })
+
+  it('the CAP feed is public (as CAP feeds are: relays, media and apps read it without an account); server-info says how this server is reached', async () => {
+    const feed = await app.inject({ url: '/api/cap/feed.atom' })
+    expect(feed.statusCode).toBe(200)
+    expect(feed.headers['content-type']).toContain('application/atom+xml')
+    const info = await app.inject({ url: '/api/server-info' })
+    expect(info.statusCode).toBe(200)
+    expect(info.json()).toEqual({ secure: false, networkBind: false, demo: false })
+    // behind a trusted proxy the browser's https is what counts; here no proxy is trusted, so the header is ignored
+    expect((await app.inject({ url: '/api/server-info', headers: { 'x-forwarded-proto': 'https' } })).json()).toMatchObject({ secure: false })
   })
 
   it('401 without credentials on every non-public route, 403 for every role the route does not list', async () => {
@@ -159,6 +227,22 @@ describe('dashboard accounts and the access hook', () => {
     expect((await app.inject({ url: '/api/stations', headers: { authorization: 'Basic Zm9vOmJhcg==' } })).statusCode).toBe(401)
   })
 
+  it('a disabled then re-enabled user gets none of their old API tokens back', async () => {
+    const old = await tokenFor(t.config, 'revived', 'staff')
+    expect((await app.inject({ url: '/api/stations', headers: bearer(old) })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'POST', url: '/api/admin/users/revived/disable', headers: bearer(tokens.admin) })).statusCode).toBe(200)
+    expect((await app.inject({ url: '/api/stations', headers: bearer(old) })).statusCode).toBe(401)
+    expect((await app.inject({ method: 'POST', url: '/api/admin/users/revived/enable', headers: bearer(tokens.admin) })).statusCode).toBe(200)
+    const after = await app.inject({ url: '/api/stations', headers: bearer(old) })
+    expect(after.statusCode).toBe(401)
+    expect(after.json()).toMatchObject({ code: 'MIMAMORI_ERR_UNAUTHENTICATED' })
+    const listed = (await app.inject({ url: '/api/admin/tokens', headers: bearer(tokens.admin) })).json() as Array<{ id: string, revoked: boolean }>
+    expect(listed.find(x => x.id === /^mmr_([0-9a-f]{12})_/.exec(old)![1])).toMatchObject({ revoked: true })
+    // a token issued after re-enabling works
+    const fresh = await tokenFor(t.config, 'revived', 'staff')
+    expect((await app.inject({ url: '/api/stations', headers: bearer(fresh) })).statusCode).toBe(200)
+  })
+
   it('brute force on sign-in: the same answer for an unknown user and a wrong password, then 429 per account and per address', async () => {
     await addUser(t.config, 'target', 'staff')
     const login = async (username: string, password: string, ip = '10.0.0.1') =>
@@ -184,6 +268,73 @@ describe('dashboard accounts and the access hook', () => {
     const failed = (audit.json() as Array<{ ip: string, detail: { status: number, body: { username: string, password: string } } }>).filter(e => e.detail.status === 401)
     expect(failed.length).toBeGreaterThan(10)
     expect(failed.every(e => e.detail.body.password === '***')).toBe(true)
+  })
+
+  it("an attacker's 50 guesses lock the account for new clients only: a browser that signed in before still signs in; an admin unlocks (audited, counted)", async () => {
+    await addUser(t.config, 'bosai-sato', 'staff')
+    const login = async (password: string, ip: string, cookies: Record<string, string> = {}) =>
+      await app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, cookies, payload: { username: 'bosai-sato', password } })
+    // yesterday: 防災担当 signed in from the office PC, which keeps the known-device cookie
+    const first = await login(TEST_PASSWORD, '10.20.0.5')
+    expect(first.statusCode).toBe(200)
+    const kd = first.cookies.find(c => c.name.startsWith('mimamori_kd_'))!
+    expect(kd).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth/login' })
+    expect(kd.maxAge).toBeGreaterThan(86_400 * 300)
+    const office = { [kd.name]: kd.value }
+    // a botnet: 50 guesses, one per address (the per-address limit never trips); limit 5 per account here
+    const answers: number[] = []
+    for (let i = 0; i < 50; i++) answers.push((await login(`guess-${i}-password`, `198.51.100.${i + 1}`)).statusCode)
+    expect(answers.filter(c => c === 401)).toHaveLength(5)
+    expect(answers.filter(c => c === 429)).toHaveLength(45)
+    // a new client with the right password waits (no password check happens at all) …
+    const stranger = await login(TEST_PASSWORD, '10.20.0.99')
+    expect(stranger.statusCode).toBe(429)
+    expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0)
+    // … the office PC does not, even from an address the attacker shares (one NAT for the town hall)
+    expect((await login(TEST_PASSWORD, '10.20.0.5', office)).statusCode).toBe(200)
+    expect((await login(TEST_PASSWORD, '198.51.100.1', office)).statusCode).toBe(200)
+    // a forged or another account's cookie is just a new client
+    expect((await login(TEST_PASSWORD, '10.20.0.98', { [kd.name]: kd.value.slice(0, -2) + 'xx' })).statusCode).toBe(429)
+    // the admin sees the lock, a staff member cannot lift it
+    const users = (await app.inject({ url: '/api/admin/users', headers: bearer(tokens.admin) })).json() as Array<{ username: string, locked: boolean }>
+    expect(users.find(u => u.username === 'bosai-sato')).toMatchObject({ locked: true })
+    const metrics = (await app.inject({ url: '/metrics', headers: bearer(tokens.researcher) })).body
+    expect(Number(/^mimamori_dashboard_login_throttled_total\{reason="account"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(46)
+    expect(Number(/^mimamori_dashboard_login_known_device_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2)
+    expect(Number(/^mimamori_dashboard_locked_accounts (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+    expect((await app.inject({ method: 'POST', url: '/api/admin/users/bosai-sato/unlock', headers: bearer(tokens.staff) })).statusCode).toBe(403)
+    const unlock = await app.inject({ method: 'POST', url: '/api/admin/users/bosai-sato/unlock', remoteAddress: '10.20.0.1', headers: bearer(tokens.admin) })
+    expect(unlock.statusCode).toBe(200)
+    expect(unlock.json()).toMatchObject({ username: 'bosai-sato', locked: false })
+    expect((await app.inject({ method: 'POST', url: '/api/admin/users/nobody-here/unlock', headers: bearer(tokens.admin) })).statusCode).toBe(404)
+    expect((await login(TEST_PASSWORD, '10.20.0.99')).statusCode).toBe(200)
+    const audit = (await app.inject({ url: '/api/admin/audit?action=user.unlock', headers: bearer(tokens.admin) })).json() as Array<{ actor: string, subject: string, ip: string, detail: { status: number } }>
+    expect(audit.find(e => e.subject === 'bosai-sato' && e.detail.status === 200)).toMatchObject({ actor: 'u-admin', ip: '10.20.0.1' })
+    expect(Number(/^mimamori_dashboard_account_unlocks_total\{via="admin"\} (\d+)/m.exec((await app.inject({ url: '/metrics', headers: bearer(tokens.researcher) })).body)?.[1])).toBe(1)
+  })
+
+  it('`mimamori user unlock NAME` lifts the lock of the running dashboard (through the audit log), audited as the OS user', async () => {
+    await addUser(t.config, 'bosai-kato', 'staff')
+    const login = async (password: string, ip: string) => await app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, payload: { username: 'bosai-kato', password } })
+    for (let i = 0; i < 8; i++) await login(`guess-${i}-password`, `203.0.113.${i + 1}`)
+    expect((await login(TEST_PASSWORD, '10.30.0.1')).statusCode).toBe(429)
+    const file = join(t.dataDir, 'cli-config.json')
+    writeFileSync(file, JSON.stringify({ dataDir: t.dataDir, store: { file: t.config.store.file } }))
+    let printed = ''
+    expect(await userCommand(['unlock', 'bosai-kato', '--config', file], s => { printed += s })).toBe(0)
+    expect(printed).toContain('bosai-kato')
+    // the dashboard reads the audit log at most once a second per locked account
+    await waitFor(async () => (await login(TEST_PASSWORD, '10.30.0.1')).statusCode === 200 ? true : undefined, 'sign-in after the CLI unlock')
+    const audit = (await app.inject({ url: '/api/admin/audit?action=user.unlock', headers: bearer(tokens.admin) })).json() as Array<{ actor: string | null, via: string, subject: string }>
+    expect(audit.find(e => e.subject === 'bosai-kato')).toMatchObject({ actor: null, via: expect.stringMatching(/^cli:/) })
+  })
+
+  it('failures are counted before the password check: 20 parallel guesses get at most the limit of password checks', async () => {
+    await addUser(t.config, 'bosai-ito', 'staff')
+    const answers = await Promise.all(Array.from({ length: 20 }, async (_, i) =>
+      (await app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: `192.0.2.${100 + i}`, payload: { username: 'bosai-ito', password: `parallel-guess-${i}` } })).statusCode))
+    expect(answers.filter(c => c === 401)).toHaveLength(5)
+    expect(answers.filter(c => c === 429)).toHaveLength(15)
   })
 
   it('hunters reach only their own profile; researchers cannot act', async () => {
@@ -241,8 +392,10 @@ describe('dashboard accounts and the access hook', () => {
   it('refuses a network bind while no admin exists, and demo login anywhere but loopback', async () => {
     const accounts = openAccounts(resolve(t.config.dataDir, t.config.store.file))
     try {
-      // the test app's own admins: disable them for this check
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, true)
+      // the test app's own admins: switched off for this check by the flag alone (accounts.setDisabled would also
+      // revoke their API tokens for good, which the other tests of this file still use)
+      const adminsOff = (off: boolean): void => { accounts.db.prepare("UPDATE users SET disabled = ? WHERE role = 'admin'").run(off ? 1 : 0) }
+      adminsOff(true)
       const open = (dashboard: Partial<typeof t.config.dashboard>) => createDashboard({
         config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
       })
@@ -252,32 +405,72 @@ describe('dashboard accounts and the access hook', () => {
       const demo = open({ host: '0.0.0.0', auth: { ...t.config.dashboard.auth, demoLogin: true } })
       await expect(demo.start()).rejects.toMatchObject({ code: 'MIMAMORI_ERR_CONFIG' })
       await demo.close()
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, false)
+      adminsOff(false)
       const served = open({ host: '0.0.0.0' })
       await served.start()
       await served.close()
     } finally {
-      for (const u of accounts.listUsers().filter(x => x.role === 'admin')) accounts.setDisabled(u.username, false)
+      accounts.db.prepare("UPDATE users SET disabled = 0 WHERE role = 'admin'").run()
       accounts.close()
     }
   })
 
-  it('demo login: loopback clients are the demo staff user; another Host (DNS rebinding) is not', async () => {
+  it('demo sign-in: a Host-rewriting proxy and a TCP forwarder get no session and cannot write; the one-time link from this machine signs in, once', async () => {
     const demo = createDashboard({
       config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
     })
+    const relays: Array<{ port: number, close(): Promise<void> }> = []
     try {
-      await demo.start()
-      const me = await demo.app.inject({ url: '/api/auth/me', headers: { host: 'localhost:3000' } })
-      expect(me.statusCode).toBe(200)
-      expect(me.json()).toMatchObject({ username: 'demo', role: 'staff', demo: true })
-      const rebound = await demo.app.inject({ url: '/api/auth/me', headers: { host: 'attacker.example:3000' } })
-      expect(rebound.statusCode).toBe(401)
-      const remote = await demo.app.inject({ url: '/api/auth/me', remoteAddress: '192.0.2.1', headers: { host: 'localhost:3000' } })
-      expect(remote.statusCode).toBe(401)
-      // a write still needs the session's CSRF token
-      expect((await demo.app.inject({ method: 'POST', url: '/api/hunters', headers: { host: 'localhost:3000' }, payload: { name: 'x' } })).statusCode).toBe(403)
+      const info = await demo.start()
+      expect(info.demoLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/auth\/demo\?token=[A-Za-z0-9_-]{43}$/)
+      expect(matrixMismatches(demo.app.accessTable, readRoleMatrix(), { demo: true })).toEqual([])
+      // the sign-in page learns that the link, not a password, is the way in
+      expect((await demo.app.inject({ url: '/api/server-info' })).json()).toEqual({ secure: false, networkBind: false, demo: true })
+      relays.push(await hostRewritingProxy(info.port), await tcpForwarder(info.port))
+      for (const relay of relays) {
+        const base = `http://127.0.0.1:${relay.port}`
+        // what the remote browser sees: pages, but no session and no data
+        const page = await fetch(`${base}/`)
+        expect(page.status).toBe(200)
+        expect(sessionCookie(page)).toBeUndefined()
+        const me = await fetch(`${base}/api/auth/me`)
+        expect(me.status).toBe(401)
+        expect(sessionCookie(me)).toBeUndefined()
+        const write = await fetch(`${base}/api/hunters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'proxied', name: 'x' }) })
+        expect(write.status).toBe(401)
+        // guessing the link gets nowhere either
+        const guess = await fetch(`${base}/api/auth/demo?token=${'A'.repeat(43)}`, { redirect: 'manual' })
+        expect(guess.status).toBe(403)
+        expect(sessionCookie(guess)).toBeUndefined()
+        expect((await fetch(`${base}/api/auth/demo`, { redirect: 'manual' })).status).toBe(400)
+      }
+      // the link as printed, opened in a browser on this machine: an ordinary session cookie
+      const signIn = await fetch(info.demoLink!, { redirect: 'manual' })
+      expect(signIn.status).toBe(303)
+      expect(signIn.headers.get('location')).toBe('/')
+      const cookie = sessionCookie(signIn)!
+      expect(signIn.headers.getSetCookie().find(c => c.startsWith('mimamori_sid='))).toMatch(/HttpOnly/i)
+      const origin = `http://127.0.0.1:${info.port}`
+      const me = await fetch(`${origin}/api/auth/me`, { headers: { cookie } })
+      expect(me.status).toBe(200)
+      const who = await me.json() as { username: string, role: string, demo: boolean, csrfToken: string }
+      expect(who).toMatchObject({ username: 'demo', role: 'staff', demo: true })
+      const created = await fetch(`${origin}/api/hunters`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json', 'x-csrf-token': who.csrfToken }, body: JSON.stringify({ id: 'demo-made', name: 'デモ' }) })
+      expect(created.status).toBe(201)
+      // spent: the same link signs nobody in again
+      const again = await fetch(info.demoLink!, { redirect: 'manual' })
+      expect(again.status).toBe(403)
+      expect(sessionCookie(again)).toBeUndefined()
+      // the demo cookie counts only from this machine (a copied cookie from elsewhere is nothing)
+      expect((await demo.app.inject({ url: '/api/auth/me', remoteAddress: '192.0.2.1', headers: { cookie } })).statusCode).toBe(401)
+      // the link from another machine is refused without spending anything (the token is checked only from loopback)
+      expect((await demo.app.inject({ url: new URL(info.demoLink!).pathname + new URL(info.demoLink!).search, remoteAddress: '192.0.2.1' })).statusCode).toBe(403)
+      const audit = (await app.inject({ url: '/api/admin/audit?action=login.demo', headers: bearer(tokens.admin) })).json() as Array<{ actor: string | null, detail: { status: number } }>
+      expect(audit.filter(e => e.detail.status === 303)).toHaveLength(1)
+      expect(audit.find(e => e.detail.status === 303)).toMatchObject({ actor: 'demo' })
+      expect(audit.filter(e => e.detail.status === 403).length).toBeGreaterThanOrEqual(4)
     } finally {
+      for (const r of relays) await r.close()
       await demo.close()
     }
   })

@@ -11,10 +11,14 @@ const RIVER = join(SHARED, 'data', 'river')
 const defaults: QcSettings = {
   minLevel: Number.NEGATIVE_INFINITY,
   maxLevel: 5,
+  // river gauge defaults (core/river/qc-limits.ts TYPE_DEFAULTS.river)
+  noiseM: 0.1,
   maxRateMPerHour: 2,
-  minDeltaM: 0.1,
   jumpM: 0.5,
+  jumpRateMPerHour: 2,
   obstructionMaxMinutes: 60,
+  echoToleranceM: 0.05,
+  obstructionQuietMinutes: 60,
   flatLineMinutes: 720,
   flatLineMinReadings: 6,
   batterySuspectV: 3.3,

@@ -23,7 +23,9 @@ describe('SUBSCRIPTIONS', () => {
       cameraImages: 'mmr/v1/camera/+/image',
       cameraDetections: 'mmr/v1/camera/+/detection',
       status: 'mmr/v1/+/+/status',
-      chirpstackUplinks: 'application/+/device/+/event/up'
+      chirpstackUplinks: 'application/+/device/+/event/up',
+      ttsUplinks: 'v3/+/devices/+/up',
+      lorawanUplinks: 'lorawan/+/up'
     })
   })
 })

@@ -35,6 +35,7 @@ export interface Accounts {
   byName(username: string): User | undefined
   listUsers(): User[]
   setPassword(username: string, password: string): Promise<User>
+  /** disabling ends the user's sessions and revokes all their API tokens (re-enabling revives none) */
   setDisabled(username: string, disabled: boolean): User
   /** true when an enabled admin exists (the dashboard refuses a non-loopback bind without one) */
   hasAdmin(): boolean
@@ -85,6 +86,7 @@ export function openAccounts (file: string): Accounts {
     tokens: db.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY created_at'),
     tokensOf: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at'),
     tokenRevoke: db.prepare('UPDATE api_tokens SET revoked = 1 WHERE id = ?'),
+    tokensRevokeOf: db.prepare('UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0'),
     tokenUsed: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
   }
   const need = (username: string): UserRow => {
@@ -138,7 +140,12 @@ export function openAccounts (file: string): Accounts {
       const row = need(username)
       db.transaction(() => {
         q.disabled.run(disabled ? 1 : 0, Date.now(), row.id)
-        if (disabled) q.dropSessions.run(row.id)
+        // disabling ends sessions and revokes tokens for good: re-enabling must not revive a token
+        // that leaked while the account was off (the admin issues new ones)
+        if (disabled) {
+          q.dropSessions.run(row.id)
+          q.tokensRevokeOf.run(row.id)
+        }
       })()
       return toUser(q.byId.get(row.id)!)
     },

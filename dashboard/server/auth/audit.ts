@@ -19,6 +19,12 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: number }
 export interface AuditLog {
   record(e: NewAuditEntry): void
   list(q?: { limit?: number, before?: number, action?: string }): AuditEntry[]
+  /**
+   * true when `action` was done on `subject` (case-insensitive) after `sinceMs`, by the CLI or by an admin whose
+   * request succeeded (another process's too). Refused attempts are audited under the same action name, so
+   * they must never count: an anonymous POST …/unlock would otherwise unlock.
+   */
+  doneAfter(action: string, subject: string, sinceMs: number): boolean
 }
 
 interface Row { id: number, at: number, actor: string | null, role: string | null, via: string | null, ip: string | null, action: string, subject: string | null, detail: string }
@@ -29,7 +35,13 @@ export function createAuditLog (db: Database.Database): AuditLog {
   const select = db.prepare<[number, string | null, string | null, number], Row>(
     'SELECT * FROM audit_log WHERE id < ? AND (? IS NULL OR action = ?) ORDER BY id DESC LIMIT ?'
   )
+  // by time first (audit_log_by_time): only the rows since the moment asked about are read
+  const after = db.prepare<[number, string, string], { n: number }>(
+    `SELECT count(*) AS n FROM audit_log WHERE at > ? AND action = ? AND subject = ? COLLATE NOCASE
+       AND (via LIKE 'cli:%' OR (role = 'admin' AND json_extract(detail, '$.status') BETWEEN 200 AND 299))`
+  )
   return {
+    doneAfter: (action, subject, sinceMs) => (after.get(sinceMs, action, subject)?.n ?? 0) > 0,
     record (e) {
       insert.run(e.at ?? Date.now(), e.actor, e.role, e.via, e.ip, e.action, e.subject, JSON.stringify(e.detail))
     },

@@ -9,7 +9,6 @@ import type { StreamLimits } from './limiter.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
 /** body fields never written to the audit log */
 const SECRET_FIELD = /pass|secret|token/i
 
@@ -18,8 +17,11 @@ export interface AuthHookDeps {
   audit: AuditLog
   streams: StreamLimits
   logger: Logger
-  /** the demo user when demo login is on (loopback only, checked at start) */
-  demoUser?: () => User | undefined
+}
+
+/** the TCP peer is this machine (the socket's own address: never X-Forwarded-For, never Host) */
+export function isLoopbackPeer (address: string | undefined): boolean {
+  return address !== undefined && LOOPBACK_PEERS.has(address)
 }
 
 export function principalOf (user: User, via: Principal['via'], scope: Principal['scope'] = 'write'): Principal {
@@ -41,7 +43,7 @@ function sameToken (a: string, b: string): boolean {
  * (auth/access.ts), read before the body is parsed. Also the CSRF check for
  * cookie-authorised writes, the SSE caps and the audit of every write.
  */
-export function registerAuthHook (app: FastifyInstance, { accounts, audit, streams, logger, demoUser }: AuthHookDeps): void {
+export function registerAuthHook (app: FastifyInstance, { accounts, audit, streams, logger }: AuthHookDeps): void {
   const log = logger.child({ component: 'auth' })
   app.decorateRequest('principal', null)
 
@@ -94,17 +96,12 @@ export function registerAuthHook (app: FastifyInstance, { accounts, audit, strea
     const userId = session.get('userId')
     if (userId !== undefined) {
       const user = accounts.getUser(userId)
-      if (user !== undefined && !user.disabled) return principalOf(user, session.get('demo') === true ? 'demo' : 'session')
+      const demo = session.get('demo') === true
+      // a demo session (from the one-time link, demo-routes.ts) counts only in a browser on this machine
+      if (demo && !isLoopbackPeer(request.socket.remoteAddress)) return null
+      if (user !== undefined && !user.disabled) return principalOf(user, demo ? 'demo' : 'session')
       void session.destroy().catch(() => { /* gone already */ })
       return null
-    }
-    if (demoUser !== undefined && isLoopback(request)) {
-      const demo = demoUser()
-      if (demo === undefined) return null
-      session.set('userId', demo.id)
-      session.set('demo', true)
-      session.set('csrf', newCsrfToken())
-      return principalOf(demo, 'demo')
     }
     return null
   }
@@ -127,13 +124,6 @@ export function registerAuthHook (app: FastifyInstance, { accounts, audit, strea
       log.error({ err }, 'audit record failed')
     }
   })
-}
-
-/** demo sign-in: the peer and the Host header are both this machine (a rebinding page on another name is not) */
-function isLoopback (request: FastifyRequest): boolean {
-  const peer = request.socket.remoteAddress ?? ''
-  const host = request.hostname.toLowerCase()
-  return LOOPBACK_PEERS.has(peer) && LOOPBACK_HOSTS.has(host)
 }
 
 function subjectOf (params: unknown): string | null {

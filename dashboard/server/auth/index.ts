@@ -12,7 +12,11 @@ import type { Access } from './access.js'
 import { openAccounts, type Accounts, type User } from './accounts.js'
 import { createAuditLog, type AuditLog } from './audit.js'
 import { registerAuthHook } from './hook.js'
-import { createAttemptLimiter, createStreamLimits, type StreamLimits } from './limiter.js'
+import { createDemoLink, type DemoLink } from './demo-link.js'
+import { createKnownDevices } from './known-device.js'
+import { createStreamLimits, type StreamLimits } from './limiter.js'
+import { createLoginGuard } from './login-guard.js'
+import { createAuthMetrics, type AuthMetrics } from './metrics.js'
 import { authRoutes } from './routes.js'
 import { createSqliteSessionStore } from './session-store.js'
 
@@ -33,7 +37,13 @@ export interface Auth {
   readonly accounts: Accounts
   readonly audit: AuditLog
   readonly streams: StreamLimits
-  /** refuses a network bind without an admin, and demo login anywhere but loopback */
+  /** sign-in counters for /metrics */
+  readonly metrics: AuthMetrics
+  /** the demo's one-time sign-in token (undefined unless dashboard.auth.demoLogin) */
+  readonly demoLink: DemoLink | undefined
+  /** where a freshly minted demo link is announced (set once the dashboard knows its URL) */
+  announceDemoLinks(base: string): void
+  /** refuses a network bind without an admin, and demo login anywhere but loopback (defence in depth: the link needs its token too) */
   checkBind(): void
   close(): void
 }
@@ -57,7 +67,23 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
   const streams = createStreamLimits(config.dashboard.sse)
-  const limiter = createAttemptLimiter({ windowMs: a.loginWindowS * 1000 })
+  const secret = sessionSecret(config)
+  const guard = createLoginGuard({
+    windowMs: a.loginWindowS * 1000,
+    perAccount: a.loginMaxPerAccount,
+    perAddress: a.loginMaxPerAddress,
+    // `mimamori user unlock` runs in another process: it leaves its mark in the shared audit log
+    unlockedAfter: (username, since) => {
+      const yes = audit.doneAfter('user.unlock', username, since)
+      if (yes) metrics.unlocked('cli')
+      return yes
+    }
+  })
+  const metrics = createAuthMetrics({ lockedAccounts: () => guard.lockedAccounts() })
+  let demoBase: string | undefined
+  const demoLink = a.demoLogin
+    ? createDemoLink({ onMint: token => { if (demoBase !== undefined) log.warn(`demo sign-in link (one use, this machine only): ${demoBase}/api/auth/demo?token=${token}`) } })
+    : undefined
   const idleMs = a.sessionIdleMinutes * 60_000
   // every route with its declared access, for the role-matrix tests and docs (HEAD routes mirror GET)
   // read when asked: onRoute hooks registered later (docs.ts) still set the config of the same route object
@@ -102,7 +128,7 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
   })
   void app.register(fastifyCookie)
   void app.register(fastifySession, {
-    secret: sessionSecret(config),
+    secret,
     cookieName: 'mimamori_sid',
     store: createSqliteSessionStore(accounts.db, { idleMs, absoluteMs: a.sessionMaxHours * 3_600_000 }),
     saveUninitialized: false,
@@ -110,28 +136,32 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
     // secure: 'auto' follows request.protocol, which honours X-Forwarded-Proto only under trustProxy
     cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/', maxAge: idleMs }
   })
-  const demoUser = a.demoLogin ? () => demoAccount(accounts) : undefined
   void app.register(rootPlugin(async (root) => {
-    registerAuthHook(root, { accounts, audit, streams, logger, ...(demoUser === undefined ? {} : { demoUser }) })
+    registerAuthHook(root, { accounts, audit, streams, logger })
   }))
   void app.register(authRoutes, {
     accounts,
     audit,
-    limiter,
-    limits: { perAccount: a.loginMaxPerAccount, perAddress: a.loginMaxPerAddress }
+    guard,
+    known: createKnownDevices(secret),
+    metrics,
+    ...(demoLink === undefined ? {} : { demo: { link: demoLink, user: () => demoAccount(accounts), audit } })
   })
 
   return {
     accounts,
     audit,
     streams,
+    metrics,
+    demoLink,
+    announceDemoLinks (base) { demoBase = base },
     checkBind () {
       const host = config.dashboard.host
       if (a.demoLogin) {
         if (!isLoopbackHost(host) || config.dashboard.trustProxy !== false) {
           throw new MimamoriError('MIMAMORI_ERR_CONFIG', `dashboard.auth.demoLogin signs in every browser on this machine; it is refused with dashboard.host "${host}"${config.dashboard.trustProxy !== false ? ' and trustProxy on' : ''}. Turn demoLogin off to serve the network.`)
         }
-        log.warn('!!! DEMO LOGIN ON: every browser on this machine is signed in as the demo staff user (dashboard.auth.demoLogin). Never use this configuration for a real deployment. !!!')
+        log.warn('!!! DEMO LOGIN ON: the one-time link printed at start signs a browser on this machine in as the demo staff user (dashboard.auth.demoLogin). Never use this configuration for a real deployment. !!!')
       }
       if (!isLoopbackHost(host) && !accounts.hasAdmin()) {
         throw new MimamoriError('MIMAMORI_ERR_NO_ADMIN', `dashboard.host is "${host}" (the network) but no admin account exists. Create one first: mimamori user add <name> --role admin`)

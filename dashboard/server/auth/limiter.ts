@@ -7,6 +7,10 @@ export interface AttemptLimiter {
   /** seconds until the key may try again; 0 when it may try now */
   blockedFor(key: string, max: number): number
   fail(key: string): void
+  /** takes back one failure counted before a check that then succeeded */
+  undo(key: string): void
+  /** when the key's window began (ms), or undefined when it has no count */
+  since(key: string): number | undefined
   reset(key: string): void
 }
 
@@ -37,6 +41,13 @@ export function createAttemptLimiter ({ windowMs, now = Date.now }: { windowMs: 
       if (c === undefined) counts.set(key, { n: 1, since: now() })
       else c.n++
     },
+    undo (key) {
+      const c = current(key)
+      if (c === undefined) return
+      if (c.n <= 1) counts.delete(key)
+      else c.n--
+    },
+    since: (key) => current(key)?.since,
     reset (key) { counts.delete(key) }
   }
 }

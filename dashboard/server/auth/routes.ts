@@ -8,13 +8,19 @@ import { ErrorBody, NoContent } from '../../contract/schemas.js'
 import { MAX_PASSWORD, type Accounts, type User } from './accounts.js'
 import type { AuditLog } from './audit.js'
 import { newCsrfToken } from './hook.js'
-import type { AttemptLimiter } from './limiter.js'
+import { demoRoutes, type DemoRouteOptions } from './demo-routes.js'
+import type { KnownDevices } from './known-device.js'
+import type { LoginGuard } from './login-guard.js'
+import type { AuthMetrics } from './metrics.js'
 
 export interface AuthRouteOptions {
   accounts: Accounts
   audit: AuditLog
-  limiter: AttemptLimiter
-  limits: { perAccount: number, perAddress: number }
+  guard: LoginGuard
+  known: KnownDevices
+  metrics: AuthMetrics
+  /** the one-time sign-in link, when dashboard.auth.demoLogin is on */
+  demo?: DemoRouteOptions
 }
 
 const Username = Type.String({ minLength: 1, maxLength: 64 })
@@ -44,27 +50,32 @@ function me (request: FastifyRequest) {
 }
 
 /** Sign-in, sign-out, who am I, own password; user and token administration for admins. */
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { accounts, audit, limiter, limits }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { accounts, audit, guard, known, metrics, demo }) => {
   app.post('/api/auth/login', {
     config: { access: 'public', audit: 'login' },
     schema: { body: Type.Object({ username: Username, password: Password }, { additionalProperties: false }), response: { 200: MeBody, 401: ErrorBody, 429: ErrorBody } }
   }, async (request, reply) => {
     const { username, password } = request.body
-    const addrKey = `addr:${request.ip}`
-    const userKey = `user:${username.toLowerCase()}`
-    // checked before the password, so a throttled guess costs no scrypt and tells nothing
-    const wait = Math.max(limiter.blockedFor(addrKey, limits.perAddress), limiter.blockedFor(userKey, limits.perAccount))
-    if (wait > 0) {
-      void reply.header('retry-after', String(wait))
-      throw new MimamoriError('MIMAMORI_ERR_RATE_LIMITED', `too many failed sign-ins; try again in ${wait} s`, { details: { retryAfterS: wait } })
+    // the account's known-device cookie, if this browser signed in to it before (a name lookup, no scrypt)
+    const existing = accounts.byName(username)
+    const device = existing === undefined ? undefined : known.read(request, existing.id)
+    // decided before the password, so a throttled guess costs no scrypt and tells nothing
+    const admission = guard.admit({ username, address: request.ip, device })
+    if (!admission.ok) {
+      metrics.login('throttled')
+      metrics.throttled(admission.reason)
+      void reply.header('retry-after', String(admission.waitS))
+      throw new MimamoriError('MIMAMORI_ERR_RATE_LIMITED', `too many failed sign-ins; try again in ${admission.waitS} s`, { details: { retryAfterS: admission.waitS } })
     }
     const user = await accounts.verifyLogin(username, password)
+    admission.settle(user !== undefined)
     if (user === undefined) {
-      limiter.fail(addrKey)
-      limiter.fail(userKey)
+      metrics.login('failure')
       throw new MimamoriError('MIMAMORI_ERR_LOGIN')
     }
-    limiter.reset(userKey)
+    metrics.login('success')
+    if (admission.bypassedLock) metrics.knownDevicePassed()
+    known.remember(request, reply, user.id)
     // a new id at sign-in: an id planted before (fixation) never becomes a signed-in session
     await request.session.regenerate()
     request.session.set('userId', user.id)
@@ -72,6 +83,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     request.principal = { userId: user.id, username: user.username, role: user.role, hunterId: user.hunterId, via: 'session', scope: 'write' }
     return me(request)
   })
+
+  if (demo !== undefined) await app.register(demoRoutes, demo)
 
   app.post('/api/auth/logout', { config: { access: SIGNED_IN, audit: 'logout' }, schema: { response: { 204: NoContent } } }, async (request, reply) => {
     await request.session.destroy()
@@ -93,7 +106,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
   })
 
   // ---- admin: users, tokens, audit log ----
-  app.get('/api/admin/users', { config: { access: ADMIN }, schema: { response: { 200: Type.Array(UserBody) } } }, async () => accounts.listUsers().map(userView))
+  // `locked`: refusing sign-in from clients the account has not used before (failed guesses; unlock below)
+  app.get('/api/admin/users', { config: { access: ADMIN }, schema: { response: { 200: Type.Array(UserBody) } } }, async () => accounts.listUsers().map(u => ({ ...userView(u), locked: guard.isLocked(u.username) })))
 
   app.post('/api/admin/users', {
     config: { access: ADMIN, audit: 'user.add' },
@@ -116,6 +130,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     config: { access: ADMIN, audit: 'user.enable' },
     schema: { params: Type.Object({ username: Username }), response: { 200: UserBody, 404: ErrorBody } }
   }, async (request) => userView(accounts.setDisabled(request.params.username, false)))
+
+  // lifts the sign-in lock of an account under attack (the CLI's `mimamori user unlock` does it through the audit log)
+  app.post('/api/admin/users/:username/unlock', {
+    config: { access: ADMIN, audit: 'user.unlock' },
+    schema: { params: Type.Object({ username: Username }), response: { 200: UserBody, 404: ErrorBody } }
+  }, async (request) => {
+    const u = accounts.byName(request.params.username)
+    if (u === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no user ${request.params.username}`)
+    guard.unlock(u.username)
+    metrics.unlocked('admin')
+    return { ...userView(u), locked: false }
+  })
 
   app.post('/api/admin/users/:username/password', {
     config: { access: ADMIN, audit: 'user.password' },

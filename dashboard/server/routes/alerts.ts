@@ -4,7 +4,8 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
 import type { Alerts } from '../../../alerts/index.js'
-import { AlertActionBody, AlertBody, AlertIdParams, AlertsQuery, ErrorBody } from '../../contract/schemas.js'
+import { randomUUID } from 'node:crypto'
+import { AlertActionBody, AlertBody, AlertGroupActionBody, AlertIdParams, AlertsQuery, ErrorBody } from '../../contract/schemas.js'
 import { OPERATORS, READERS } from '../auth/access.js'
 
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged']
@@ -38,6 +39,31 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
     config: { access: OPERATORS, audit: 'alert.resolve' },
     schema: { params: AlertIdParams, body: AlertActionBody, response: { 200: AlertBody, 400: ErrorBody, 404: ErrorBody } }
   }, async (request) => alertView(alerts.resolve(request.params.id, actor(request), { note: request.body.note })))
+
+  // One click on an event card: every alert of the group changes, and the notifier sends one
+  // message per person for the group (the shared `group` id), not one per alert.
+  app.post('/api/alerts/group/ack', {
+    config: { access: OPERATORS, audit: 'alert.ack' },
+    schema: { body: AlertGroupActionBody, response: { 200: Type.Array(AlertBody), 400: ErrorBody, 404: ErrorBody } }
+  }, async (request) => {
+    const group = randomUUID()
+    const by = actor(request)
+    return request.body.ids.flatMap(id => {
+      const a = alerts.get(id)
+      if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${id}`)
+      // a member resolved meanwhile (the river fell) is not a reason to refuse the others
+      return a.state === 'resolved' ? [] : [alertView(alerts.acknowledge(id, by, { note: request.body.note, group }))]
+    })
+  })
+
+  app.post('/api/alerts/group/resolve', {
+    config: { access: OPERATORS, audit: 'alert.resolve' },
+    schema: { body: AlertGroupActionBody, response: { 200: Type.Array(AlertBody), 400: ErrorBody, 404: ErrorBody } }
+  }, async (request) => {
+    const group = randomUUID()
+    const by = actor(request)
+    return request.body.ids.map(id => alertView(alerts.resolve(id, by, { note: request.body.note, group })))
+  })
 }
 
 /** who acts is the signed-in user, never what the body claims (the body's `by` is ignored) */

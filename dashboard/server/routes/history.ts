@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import type { Config } from '../../../core/config/schema.js'
 import type { Station } from '../../../core/types.js'
-import { hoursToReach, slopePerHour } from '../../../core/river/trend.js'
+import { hoursToReach, trendWindowOf, windowTrend } from '../../../core/river/trend.js'
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
@@ -58,15 +58,14 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
       response: { 200: Type.Array(TrendBody) }
     }
   }, async () => {
-    const windowMs = config.river.rules.trendWindowMinutes * 60_000
+    const window = trendWindowOf(config.river.rules)
     const latest = await store.latestReadings()
     return await Promise.all(store.listStations().map(async s => {
       const last = latest.get(s.id)
       if (last === undefined) return { stationId: s.id, level: null, time: null, rateMPerHour: null, next: null, hoursToNext: null }
-      const recent = (await store.readings(s.id, { from: last.time - windowMs, to: last.time, limit: 500, order: 'asc' })).filter(usable)
-      const span = recent.length < 2 ? 0 : recent[recent.length - 1]!.time - recent[0]!.time
-      // the rules' own condition: half a window of data before a slope means anything
-      const rate = span >= windowMs / 2 ? slopePerHour(recent) : null
+      const recent = (await store.readings(s.id, { from: last.time - window.maxMs, to: last.time, limit: 500, order: 'asc' })).filter(usable)
+      // the one trend (core/river/trend.ts), the rules' own window: null = unknown while there is too little data
+      const rate = windowTrend(recent, window)
       const next = nextThreshold(last.level, s.thresholds)
       return {
         stationId: s.id,

@@ -5,7 +5,7 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Alerts } from '../../../alerts/index.js'
 import type { Advisory, NotificationsPort, Subscription } from '../../../core/notify-types.js'
 import { HUNTER_OR_OPERATOR, OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
-import { AdvisoryBody, DeliveryBody, EnRouteBody, NotifyStatusBody, SubscriptionBody } from '../../contract/notify.js'
+import { AdvisoryBody, AdvisorySuggestionBody, DeliveryBody, EnRouteBody, NotifyStatusBody, SubscriptionBody } from '../../contract/notify.js'
 import { RecipientRoleSchema } from '../../contract/auth.js'
 import { BinaryBody, ErrorBody } from '../../contract/schemas.js'
 
@@ -32,7 +32,6 @@ const PushSubscriptionBody = Type.Object({
 
 const Level = Type.Union([Type.Literal(3), Type.Literal(4), Type.Literal(5)], { description: '3 高齢者等避難 / 4 避難指示 / 5 緊急安全確保' })
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
-
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
 function advisoryView (a: Advisory) {
@@ -185,10 +184,13 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: NotificationsPo
   app.post('/api/advisories/draft', {
     config: { access: OPERATORS, audit: 'advisory.draft' },
     schema: {
-      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Level, area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })) }, { additionalProperties: false }),
-      response: { 200: AdvisoryBody, 400: ErrorBody, 404: ErrorBody }
+      body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Type.Optional(Level), area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })) }, { additionalProperties: false }),
+      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([AdvisorySuggestionBody, Type.Null()]) })]), 400: ErrorBody, 404: ErrorBody }
     }
-  }, async (request) => advisoryView(await notifier.advisories.draft({ ...request.body, by: who(request).username })))
+  }, async (request) => {
+    const { suggestion, ...draft } = await notifier.advisories.draft({ ...request.body, by: who(request).username })
+    return { ...advisoryView(draft), suggestion: suggestion === null ? null : { ...suggestion, at: iso(suggestion.at) } }
+  })
 
   const Edit = Type.Object({ text: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })), area: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })
   app.post('/api/advisories/:id/issue', {

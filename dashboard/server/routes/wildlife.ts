@@ -148,6 +148,11 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     if (repo.getHunter(hunterId) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${hunterId}`)
     if (s.suppressed || s.alertId === null || !s.hunters.includes(hunterId)) throw new MimamoriError('MIMAMORI_ERR_FORBIDDEN', 'this alert was not delivered to you')
     repo.putFeedback({ sightingId: s.id, hunterId, verdict: request.body.verdict, note: request.body.note, at: Date.now() })
+    // a hunter answered: someone is on it, so the escalation stops (as with 向かいます)
+    const alert = alerts.get(s.alertId)
+    if (alert !== undefined && (alert.state === 'firing' || alert.state === 'pending')) {
+      alerts.acknowledge(alert.id, request.principal?.username ?? hunterId, { note: request.body.verdict === 'confirm' ? 'サルでした / monkeys confirmed' : '誤報 / false alarm' })
+    }
     return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).filter(f => f.hunterId === hunterId).map(f => ({ ...f, at: iso(f.at) })) }
   })
 

@@ -66,10 +66,18 @@ function renderUsers (users: UserRow[]): void {
         const password = prompt(ta('admin.newPassword', { user: u.username }))
         if (password !== null && password !== '') void run(async () => await api(`/api/admin/users/${encodeURIComponent(u.username)}/password`, { method: 'POST', body: { password } }))
       })
+      // a sign-in lock after failed guesses: only new clients are refused; the admin lifts it here (audited)
+      const lock = u.locked ? [' ', ta('admin.state.locked'), ' ', unlockButton(u.username)] : []
       return h('tr', { 'data-username': u.username },
         h('td', {}, u.username), h('td', {}, ta(`role.${u.role}`)), h('td', {}, u.hunterId ?? ''),
-        h('td', {}, ta(u.disabled ? 'admin.state.disabled' : 'admin.state.enabled'), ' ', toggle, ' ', reset))
+        h('td', {}, ta(u.disabled ? 'admin.state.disabled' : 'admin.state.enabled'), ...lock, ' ', toggle, ' ', reset))
     })))
+}
+
+function unlockButton (username: string): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'unlock' }, ta('admin.unlock'))
+  b.addEventListener('click', () => { void run(async () => await api(`/api/admin/users/${encodeURIComponent(username)}/unlock`, { method: 'POST' })) })
+  return b
 }
 
 function renderUserForm (): void {

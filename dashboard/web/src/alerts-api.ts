@@ -72,3 +72,27 @@ export function postAlertAction (id: string, action: AlertAction, by: string, no
     body: JSON.stringify(body)
   })
 }
+
+/**
+ * POST /api/alerts/group/ack | resolve { ids }: one click on a station event; the
+ * server changes every member and the notifier sends one message per person for it.
+ */
+export function postGroupAction (ids: string[], action: AlertAction, note?: string): Promise<AlertView[]> {
+  const body: { ids: string[], note?: string } = { ids }
+  if (note !== undefined && note !== '') body.note = note
+  return request<AlertView[]>(`/api/alerts/group/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...csrfHeaders() },
+    body: JSON.stringify(body)
+  })
+}
+
+/** What an alert is about, looked up by subjectId in /api/stations and /api/cameras. */
+export interface AlertSubject {
+  type: 'station' | 'camera'
+  id: string
+  name: string
+  nameEn: string
+  lat: number
+  lon: number
+}

@@ -38,7 +38,15 @@ export function createOperator (): Operator {
   const signedIn = currentUser()?.username
   let name = signedIn ?? readStored()
   let waiting: ((value: string | null) => void) | undefined
-  if (signedIn !== undefined) edit.disabled = true
+  if (signedIn !== undefined) {
+    // the signed-in account acts, whatever is typed: a pencil that edits nothing is replaced by plain text
+    const caption = edit.querySelector('.operator-caption')
+    const fixed = document.createElement('span')
+    fixed.id = 'operator-static'
+    fixed.className = 'operator-static'
+    fixed.append(...[caption, label].filter((n): n is Element => n !== null).flatMap((n, i) => i === 0 ? [n] : [' ', n]))
+    edit.replaceWith(fixed)
+  }
 
   input.maxLength = MAX_LEN
 

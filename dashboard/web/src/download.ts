@@ -1,11 +1,14 @@
+import { parquetRows } from './parquet-rows.js'
+
 export interface DownloadProgress { bytes: number, rows: number, estimate: number }
 
 /**
  * Fetches an export and saves it, reporting progress as it arrives. The file
  * is assembled as a Blob (the browser may keep it on disk); rows are counted
- * from CSV line ends, for Parquet the bytes stand in.
+ * from CSV line ends while it arrives; for Parquet the footer says how many rows
+ * were written (the estimate is only for the progress bar).
  */
-export async function download (url: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ bytes: number, rows: number, file: string }> {
+export async function download (url: string, onProgress: (p: DownloadProgress) => void, signal: AbortSignal): Promise<{ bytes: number, rows: number | null, file: string }> {
   const res = await fetch(url, { signal, cache: 'no-store' })
   if (!res.ok || res.body === null) {
     let message = `${res.status} ${res.statusText}`
@@ -41,7 +44,12 @@ export async function download (url: string, onProgress: (p: DownloadProgress) =
   a.click()
   a.remove()
   setTimeout(() => { URL.revokeObjectURL(href) }, 60_000)
-  return { bytes, rows: csv ? Math.max(0, lines - 1) : estimate, file }
+  return { bytes, rows: csv ? Math.max(0, lines - 1) : parquetRows(await footer(blob)), file }
+}
+
+/** the last 1 MiB holds a Parquet footer of any export we write */
+async function footer (blob: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await blob.slice(Math.max(0, blob.size - 1_048_576)).arrayBuffer())
 }
 
 export function megabytes (bytes: number): string {

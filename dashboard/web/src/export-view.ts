@@ -94,7 +94,8 @@ export function createExportView (): ExportView {
         message.textContent = tv('export.progress', { rows: p.rows.toLocaleString(), total: p.estimate.toLocaleString(), mb: megabytes(p.bytes) })
       }, running.signal)
       progress.value = 1
-      message.textContent = tv('export.done', { rows: done.rows.toLocaleString(), mb: megabytes(done.bytes), file: done.file })
+      message.textContent = tv('export.done', { rows: done.rows === null ? '—' : done.rows.toLocaleString(), mb: megabytes(done.bytes), file: done.file })
+      root.dataset.rows = done.rows === null ? '' : String(done.rows)
       root.dataset.export = 'done'
     } catch (err) {
       message.textContent = tv('export.failed', { msg: (err as Error).message })

@@ -35,3 +35,15 @@ export function formatClock (value: string | number | Date): string {
 export function formatLevel (metres: number): string {
   return `${metres.toFixed(2)} m`
 }
+
+/** the number of a rate with its sign, never `-0.00`: a rate that rounds to zero is `0.00` */
+export function formatRateNumber (metresPerHour: number): string {
+  const fixed = metresPerHour.toFixed(2)
+  if (Number(fixed) === 0) return '0.00'
+  return metresPerHour > 0 ? `+${fixed}` : fixed
+}
+
+/** `+0.42 m/h`, `-0.10 m/h`, `0.00 m/h` */
+export function formatRate (metresPerHour: number): string {
+  return `${formatRateNumber(metresPerHour)} m/h`
+}

@@ -176,7 +176,8 @@ export function createHydrograph (host: HTMLElement): Hydrograph {
         { stroke: '#334155', grid: { stroke: '#e2e8f0' }, label: 'm', values: (_u, splits) => splits.map(v => v.toFixed(2)) }
       ],
       series: [
-        {},
+        // uPlot's default x label is the English "Time"
+        { label: tv('chart.time') },
         { label: tv('station.legend.level'), stroke: '#1d4ed8', width: 2, spanGaps: false, points: { show: false } },
         { label: tv('station.legend.max'), stroke: 'rgba(29, 78, 216, 0.25)', width: 1, points: { show: false } },
         { label: tv('station.legend.min'), stroke: 'rgba(29, 78, 216, 0.25)', width: 1, points: { show: false } },

@@ -1,3 +1,4 @@
+import type { ServerInfo } from '../../contract/server-info.js'
 import { ta } from './auth-i18n.js'
 import { byId } from './dom.js'
 import { onLangChange, setLang } from './i18n.js'
@@ -12,8 +13,18 @@ function target (): string {
   return /^\/(?![/\\])/.test(next) ? next : '/'
 }
 
+/** how this server is reached (GET /api/server-info); undefined until known */
+let info: ServerInfo | undefined
+
 function relabel (): void {
   document.title = `見守り mimamori — ${ta('login.title')}`
+  // a password about to cross the network in clear, and the demo's link instead of a password
+  const insecure = byId('login-insecure')
+  insecure.hidden = !(info?.networkBind === true && !info.secure)
+  insecure.textContent = insecure.hidden ? '' : ta('login.insecure')
+  const demo = byId('login-demo')
+  demo.hidden = info?.demo !== true
+  demo.textContent = demo.hidden ? '' : ta('login.demo')
   byId('login-title').textContent = ta('login.title')
   byId('login-username-label').textContent = ta('login.username')
   byId('login-password-label').textContent = ta('login.password')
@@ -36,6 +47,9 @@ function main (): void {
   onLangChange(relabel)
   relabel()
   username.focus()
+  void fetch('/api/server-info', { headers: { accept: 'application/json' } })
+    .then(async res => { if (res.ok) { info = await res.json() as ServerInfo; relabel() } })
+    .catch(() => { /* the form works without it */ })
 
   form.addEventListener('submit', ev => {
     ev.preventDefault()

@@ -99,7 +99,10 @@ export function renderStationPopup (root: HTMLElement, station: StationView, cha
     ),
     latest !== null && h('div', { class: 'popup-time' },
       `${t('popup.observed')} `,
-      h('time', { datetime: latest.time }, formatDateTime(latest.time))
+      h('time', { datetime: latest.time }, formatDateTime(latest.time)),
+      // when the last reading arrived (a back-filled one arrives long after its own time)
+      ` · ${t('popup.received')} `,
+      h('time', { class: 'popup-received', datetime: latest.receivedAt }, formatDateTime(latest.receivedAt))
     ),
     latest !== null && h('div', { class: 'popup-next' },
       next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),

@@ -31,8 +31,8 @@ export function loginUrl (): string {
 
 /**
  * Who is signed in; without a session the page goes to the sign-in page
- * (resolves undefined, the caller stops). The demo's loopback sign-in
- * happens on this request too.
+ * (resolves undefined, the caller stops). The demo signs in only through the
+ * one-time link printed on the terminal (GET /api/auth/demo), never here.
  */
 export async function requireSignIn (): Promise<Me | undefined> {
   const res = await fetch('/api/auth/me', { cache: 'no-store', headers: { accept: 'application/json' } })

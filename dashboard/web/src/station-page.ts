@@ -1,5 +1,7 @@
 import { byId, h } from './dom.js'
-import { formatDateTime, formatLevel } from './format.js'
+import { formatDateTime, formatLevel, formatRate } from './format.js'
+import { ruleLabel } from './alerts-list.js'
+import { trendKey } from '../../../core/river/trend.js'
 import { displayName, statusLabelLong, t } from './i18n.js'
 import { alertSpan, createHydrograph, type Hydrograph } from './hydrograph.js'
 import type { AlertView } from './alerts-api.js'
@@ -18,6 +20,15 @@ const RANGES: Array<{ key: string, label: ViewKey, ms: number }> = [
 const POINTS = 5000
 /** an event is shown with this much before its start and after its end */
 const EVENT_MARGIN_MS = 6 * HOUR
+
+/**
+ * 最終受信: when the last READING arrived — what people mean by it. A gauge's status
+ * message (device.lastSeen) comes far less often and made every station look silent.
+ */
+export function lastReceived (s: StationView): string {
+  if (s.latest !== null) return formatDateTime(s.latest.receivedAt)
+  return s.device?.lastSeen != null ? formatDateTime(s.device.lastSeen) : '—'
+}
 
 export interface StationPage {
   open(id: string): Promise<void>
@@ -50,7 +61,8 @@ export function createStationPage (): StationPage {
   function figures (s: StationView): HTMLElement {
     const d = s.device ?? null
     const rate = trend?.rateMPerHour ?? null
-    let eta = tv('station.etaNone')
+    // unknown (too little data since a restart or a gap) is never "not rising"
+    let eta = rate === null ? tv('station.etaUnknown') : tv('station.etaNone')
     if (trend?.next === null) eta = tv('station.etaTop')
     else if (trend?.hoursToNext != null && trend.next != null) {
       eta = tv('station.etaValue', {
@@ -62,10 +74,10 @@ export function createStationPage (): StationPage {
     return h('dl', { class: 'station-figures' },
       figure('station.level', s.latest === null ? '—' : formatLevel(s.latest.level)),
       figure('station.band', statusLabelLong(s.status), { 'data-status': s.status }),
-      figure('station.rate', rate === null ? '—' : `${rate >= 0 ? '+' : ''}${rate.toFixed(2)} m/h`),
+      figure('station.rate', rate === null ? tv('station.rateUnknown') : formatRate(rate), { 'data-trend': trendKey(rate) }),
       figure('station.eta', eta),
       figure('station.battery', d?.batteryV != null ? `${d.batteryV.toFixed(2)} V` : s.latest?.batteryV != null ? `${s.latest.batteryV.toFixed(2)} V` : '—'),
-      figure('station.lastSeen', d?.lastSeen != null ? formatDateTime(d.lastSeen) : s.latest !== null ? formatDateTime(s.latest.receivedAt) : '—'),
+      figure('station.lastSeen', lastReceived(s)),
       figure('station.online', d === null ? tv('station.unknown') : d.online ? tv('station.onlineYes') : tv('station.onlineNo'), { 'data-online': d === null ? 'unknown' : String(d.online) })
     )
   }
@@ -85,7 +97,7 @@ export function createStationPage (): StationPage {
       })
       return h('li', { class: 'station-alert', 'data-severity': a.severity, 'data-state': a.state },
         h('span', { class: 'station-alert-time' }, `${formatDateTime(alertSpan(a)[0])} – ${a.state === 'resolved' ? formatDateTime(alertSpan(a)[1]) : ''}`),
-        h('span', { class: 'station-alert-title' }, a.title),
+        h('span', { class: 'station-alert-title' }, ruleLabel(a)),
         h('span', { class: 'station-alert-state' }, t(`alert.state.${a.state}`)),
         show)
     }))

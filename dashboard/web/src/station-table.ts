@@ -1,5 +1,5 @@
 import { byId, h } from './dom.js'
-import { formatDateTime, formatLevel } from './format.js'
+import { formatDateTime, formatLevel, formatRateNumber } from './format.js'
 import { displayName, lang, statusLabel, t } from './i18n.js'
 import { STATUS_ORDER, severity } from './levels.js'
 import type { CameraView, StationStatus, StationTrend, StationView } from './types.js'
@@ -24,9 +24,19 @@ const COLUMNS: Array<{ key: SortKey, label: ViewKey, numeric?: boolean }> = [
   { key: 'lastSeen', label: 'table.lastSeen' }
 ]
 
+/** ▲ +0.42 / ▼ -0.10 / → 0.00, or 不明 while there is too little data for a trend (never "—", never -0.00) */
+function trendCell (rate: number | null): HTMLTableCellElement {
+  if (rate === null) return h('td', { class: 'num', 'data-trend': 'unknown', title: tv('station.rateUnknownTitle') }, tv('table.trendUnknown'))
+  const n = formatRateNumber(rate)
+  const dir = n.startsWith('+') ? 'up' : n.startsWith('-') ? 'down' : 'flat'
+  return h('td', { class: 'num', 'data-trend': dir }, `${dir === 'up' ? '▲' : dir === 'down' ? '▼' : '→'} ${n}`)
+}
+
+/** the last reading's arrival (not the gauge's rarer status message): see station-page lastReceived */
 function lastSeen (s: StationView): number {
+  if (s.latest !== null) return Date.parse(s.latest.receivedAt)
   const d = s.device?.lastSeen
-  return d != null ? Date.parse(d) : s.latest === null ? -Infinity : Date.parse(s.latest.receivedAt)
+  return d != null ? Date.parse(d) : -Infinity
 }
 
 function battery (s: StationView): number | null {
@@ -96,13 +106,13 @@ export function createStationTable (handlers: { showOnMap(kind: 'station' | 'cam
     const history = h('a', { href: `#station=${encodeURIComponent(s.id)}`, class: 'table-link' }, tv('table.history'))
     const map = h('button', { type: 'button', class: 'link-button' }, tv('table.showMap'))
     map.addEventListener('click', () => { handlers.showOnMap('station', s.id) })
-    const next = r.trend?.next === null ? tv('station.etaTop') : r.trend?.hoursToNext == null ? '—' : `${t(`threshold.${r.trend.next!.key}` as 'threshold.standby')} ${formatDuration(r.trend.hoursToNext)}`
+    const next = r.trend?.next === null ? tv('station.etaTop') : rate === null && r.trend?.next != null ? tv('table.trendUnknown') : r.trend?.hoursToNext == null ? '—' : `${t(`threshold.${r.trend.next!.key}` as 'threshold.standby')} ${formatDuration(r.trend.hoursToNext)}`
     const tr = h('tr', { 'data-station-id': s.id, 'data-status': s.status },
       h('th', { scope: 'row' }, h('a', { href: `#station=${encodeURIComponent(s.id)}` }, displayName(s))),
       h('td', {}, s.river),
       h('td', { class: 'num' }, s.latest === null ? '—' : formatLevel(s.latest.level)),
       h('td', {}, h('span', { class: 'chip', 'data-status': s.status }, statusLabel(s.status))),
-      h('td', { class: 'num', 'data-trend': rate === null ? 'none' : rate > 0.005 ? 'up' : rate < -0.005 ? 'down' : 'flat' }, rate === null ? '—' : `${rate > 0.005 ? '▲' : rate < -0.005 ? '▼' : '→'} ${rate.toFixed(2)}`),
+      trendCell(rate),
       h('td', { class: 'num' }, next),
       h('td', { class: 'num' }, battery(s)?.toFixed(2) ?? '—'),
       h('td', {}, Number.isFinite(lastSeen(s)) ? formatDateTime(lastSeen(s)) : '—'),

@@ -1,0 +1,67 @@
+import type { Alerts } from '../../alerts/index.js'
+import type { Station } from '../../core/types.js'
+import type { RuleSettings } from './settings.js'
+import { refOf, signalOf, type StationState } from './state.js'
+
+const KEEP_INTERVALS = 12
+
+/** remembers the interval since the previous frame (data time) */
+export function noteInterval (st: StationState, time: number): void {
+  if (st.lastTime === null || time <= st.lastTime) return
+  st.intervals.push(time - st.lastTime)
+  if (st.intervals.length > KEEP_INTERVALS) st.intervals.shift()
+}
+
+/**
+ * How long the station may stay quiet: 40 min above 観測開始水位, 25 h below (a
+ * 監視-mode gauge reports on change and once a day). A station that reports on a
+ * regular cadence (two thirds of its last intervals within 20 % of their median: fixed-interval
+ * telemetry, a replay of a 10-min or hourly record) is also silent after
+ * `silentMissedReports` of its own intervals, never before the 40 min.
+ */
+export function silenceLimitMs (st: StationState, o: RuleSettings): number {
+  const base = st.lastLevel !== null && st.lastLevel >= o.gateLevel ? o.silentObserveMs : o.silentAfterMs
+  if (st.intervals.length < 6) return base
+  const sorted = [...st.intervals].sort((a, b) => a - b)
+  const median = sorted[sorted.length >> 1]!
+  // two thirds on the beat: a lost uplink now and then (FloodNet ~1 min) does not make a cadence irregular
+  const regular = st.intervals.filter(i => Math.abs(i - median) <= median * 0.2).length * 3 >= st.intervals.length * 2
+  // a regular reporter is judged by its own cadence (an hourly record is not "silent" after 40 min)
+  return regular ? Math.min(o.silentAfterMs, Math.max(o.silentObserveMs, o.silentMissedReports * median)) : base
+}
+
+function raiseSilent (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, at: number, limit: number): void {
+  st.silentOpen = true
+  const last = st.lastTime!
+  alerts.raise(signalOf(station, o, 'silent', {
+    severity: 'minor',
+    title: `${station.name}: 観測局無応答 / ${station.nameEn}: station silent`,
+    message: `最終受信 ${new Date(last).toISOString()}`,
+    details: { lastReadingAt: new Date(last).toISOString(), silentMinutes: Math.round((at - last) / 60_000), limitMinutes: Math.round(limit / 60_000) },
+    time: at
+  }))
+}
+
+/**
+ * The timer's check (wall clock, or a replay's data clock): raise `silent` for a
+ * station quiet longer than its limit.
+ */
+export function checkStationSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, now: number): void {
+  if (st.lastTime === null) return
+  const limit = silenceLimitMs(st, o)
+  // refreshed here too: in cluster mode another worker may have raised it
+  st.silentOpen = alerts.findOpen(refOf(station, o, 'silent')) !== undefined
+  if (now - st.lastTime > limit && !st.silentOpen) raiseSilent(alerts, station, o, st, now, limit)
+}
+
+/**
+ * Silence in DATA time, decided when the next frame arrives: a gap longer than the
+ * limit was a silent station from lastTime + limit until this frame, whatever the
+ * wall clock did meanwhile (a replay sends 3 hours of data time in seconds). The
+ * alert carries those data times; the frame clears it.
+ */
+export function gapSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, time: number): void {
+  if (st.lastTime === null || st.silentOpen) return
+  const limit = silenceLimitMs(st, o)
+  if (time - st.lastTime > limit) raiseSilent(alerts, station, o, st, st.lastTime + limit, limit)
+}
