@@ -57,7 +57,7 @@ describe('dashboard API contract', () => {
   })
 
   it('SSE events are the bus events the dashboard forwards, each with a schema', () => {
-    expect(Object.keys(SseEvents).sort()).toEqual(['alert', 'cameraImage', 'deviceStatus', 'reading', 'sighting', 'statusChange'])
+    expect(Object.keys(SseEvents).sort()).toEqual(['alert', 'cameraImage', 'deviceStatus', 'fleetChange', 'reading', 'sighting', 'statusChange'])
     expect(Object.keys(HunterSseEvents)).toEqual(['wildlifeAlert'])
   })
 
