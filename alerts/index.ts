@@ -188,6 +188,8 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
         if (open.state === 'firing' && open.details.historical === true && signal.historical !== true) {
           // it was raised from old data and never announced; current data says it still holds
           if (next.details.historical === true) next.details = Object.fromEntries(Object.entries(next.details).filter(([k]) => k !== 'historical'))
+          // people hear of it now: the escalation clock starts now, not at yesterday's reading
+          next.firedAt = time
           repo.update(next, open.state, 'system', 'current data')
           return { alert: next, from: open.state, changed: true }
         }

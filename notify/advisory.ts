@@ -6,7 +6,7 @@ import { suggestAdvisoryLevel } from '../core/river/advisory-level.js'
 import { trendKey, windowTrend, type TrendKey, type TrendWindow } from '../core/river/trend.js'
 import { THRESHOLD_RULES } from '../core/river/thresholds.js'
 import { ADVISORY_NAMES } from './levels.js'
-import { capIdentifier, localTime } from './message.js'
+import { capIdentifier, localTime, stationLabel } from './message.js'
 import type { NotifyStore } from './store.js'
 import type { Advisory, AdvisoryLevel } from './types.js'
 import type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
@@ -64,7 +64,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
         ? null
         : { level: suggestAdvisoryLevel(measured.levelM, measured.rate, station.thresholds), levelM: measured.levelM, at: measured.at, rateMPerHour: measured.rate, trend: trendKey(measured.rate) }
       const level = validLevel(input.level ?? suggestion?.level ?? 3)
-      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river}流域（${station.name}観測所周辺）` : '対象地区'
+      const area = input.area?.trim() !== undefined && input.area.trim() !== '' ? input.area.trim() : station !== undefined ? `${station.river}流域（${stationLabel(station)}周辺）` : '対象地区'
       const text = station === undefined || measured === undefined
         ? `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`
         : stationText(station, level, area, alert, measured)
@@ -155,7 +155,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
     const forecast = d.findOpenAlert(station.id, 'forecast.danger', alert?.drill === true)
     const eta = typeof forecast?.details.expectedAt === 'string' ? Date.parse(forecast.details.expectedAt) : NaN
     const parts = [
-      `${station.river}・${stationLabel(station)}の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）を超えています`}。`,
+      `${station.river}・${stationLabel(station)}の水位は、${localTime(at, d.timezone)}現在 ${levelM === null ? '不明' : `${levelM.toFixed(2)} m`}${reached === undefined ? '' : `で、${reached.ja.replace(/ \(.*\)$/, '')}（${station.thresholds[reached.key].toFixed(2)} m）に達しています`}。`,
       trend,
       Number.isFinite(eta) && key === 'rising' ? `このままでは ${localTime(eta, d.timezone)} 頃に氾濫危険水位（${station.thresholds.danger.toFixed(2)} m）に達する見込みです。` : '',
       `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`,
@@ -163,14 +163,4 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
     ]
     return parts.filter(p => p !== '').join('')
   }
-}
-
-/**
- * 「大泉橋観測所」 from a station named 「内川 (大泉橋)」 on the river 内川: the river is
- * written once, before the name, so the text never reads 「内川の内川 (大泉橋)観測所」.
- */
-export function stationLabel (station: Pick<Station, 'name' | 'river'>): string {
-  const m = /^(.*?)\s*[（(]([^()（）]+)[)）]\s*$/.exec(station.name)
-  const place = m === null ? station.name : m[1] === station.river || m[1] === '' ? m[2]! : `${m[1]}・${m[2]!}`
-  return place.endsWith('観測所') ? place : `${place}観測所`
 }

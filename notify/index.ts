@@ -18,7 +18,7 @@ import { createDeliveryDrain } from './drain.js'
 import { escalate } from './escalation.js'
 import { deliveriesFor, isDrill, isHistorical, notifyKind } from './fanout.js'
 import { mlitLevel } from './levels.js'
-import { advisoryWording, alertWording } from './message.js'
+import { advisoryWording, alertWording, stationLabel, type WordingContext } from './message.js'
 import type { Place } from './routing.js'
 import { openNotifyStore, type DeliveryRow, type NotifyEventRow, type NotifyStore } from './store.js'
 import type { Advisory, Channel, ChannelName, ChannelStatus, Notification } from './types.js'
@@ -77,7 +77,19 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
   const nstore = openNotifyStore(dbFile)
   const alertsRef: Alerts = alerts
   const publicUrl = (n.publicUrl === '' ? `http://localhost:${config.dashboard.port}` : n.publicUrl).replace(/\/$/, '')
-  const ctx = { publicUrl, timezone: n.timezone }
+  const ctx: WordingContext = {
+    publicUrl,
+    timezone: n.timezone,
+    // 「内川・大泉橋観測所」, never 「内川の内川 (大泉橋)観測所」
+    subjectName (alert) {
+      if (alert.kind === 'river') {
+        const s = store?.getStation(alert.subjectId)
+        return s === undefined ? undefined : `${s.river}・${stationLabel(s)}`
+      }
+      const c = store?.getCamera(alert.subjectId)
+      return c === undefined ? undefined : `${c.name}カメラ`
+    }
+  }
   const cc = n.channels
   const vapid = cc.webpush.enabled ? loadVapidKeys(cc.webpush, config.dataDir) : { publicKey: '', privateKey: '' }
   const channels = new Map<ChannelName, Channel>()

@@ -74,7 +74,7 @@ export const NotifySchema = Type.Object({
     cap: Type.Object({
       ...channelBase,
       sender: Type.String({ default: 'mimamori@example.lg.jp', description: 'CAP <sender>' }),
-      senderName: Type.String({ default: '見守り mimamori (市町村 防災担当)', description: 'CAP <senderName>' })
+      senderName: Type.String({ default: '見守り（市町村 防災担当）', description: 'CAP <senderName>' })
     }, { additionalProperties: false, default: {} })
   }, { additionalProperties: false, default: {} }),
   escalation: Type.Object({

@@ -21,15 +21,19 @@ function thresholds (alerts: Alerts, station: Station, o: RuleSettings, st: Stat
     }
     const step = stepCrossing(cs, x, time, value, { ...o, hysteresisM: effectiveHysteresis(value, o.hysteresisM, o.zeroLevel) })
     const rule = `threshold.${th.key}`
-    if (step === 'raise' || step === 'pending') {
+    // raised from a back-fill and still above with current data: raise again, now it is news (alerts/index.ts)
+    const confirmsHistory = step === null && cs.active && !st.historicalNow && x >= value && st.historicalOpen.delete(rule)
+    if (step === 'raise' || step === 'pending' || confirmsHistory) {
+      if (st.historicalNow && step === 'raise') st.historicalOpen.add(rule)
       alerts.raise(signalOf(station, o, rule, {
         severity: th.severity,
         title: `${station.name}: ${th.ja} 到達 / ${station.nameEn}: ${th.en} reached`,
         message: `水位 ${x.toFixed(2)} m ≥ ${th.ja} ${value.toFixed(2)} m`,
         details: { level: x, threshold: value, thresholdName: th.key, readingTime: new Date(time).toISOString(), ...extra },
         time
-      }), { confirmed: step === 'raise' })
+      }), { confirmed: step !== 'pending' })
     } else if (step === 'clear') {
+      st.historicalOpen.delete(rule)
       alerts.clear(refOf(station, o, rule), { time })
     } else if (step === 'cancel') {
       alerts.clear(refOf(station, o, rule), { time, resolution: 'unconfirmed' })

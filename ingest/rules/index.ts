@@ -106,6 +106,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     const o = ruleSettings(config, station)
     // history (a backlog, a back-fill, a replay without shift) is judged but announced by nobody
     const alerts = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs ? historicalAlerts : alertsNow
+    st.historicalNow = alerts === historicalAlerts
     gapSilence(alerts, station, o, st, r.time)
     if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
     st.lastTime = r.time
@@ -153,8 +154,9 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       const o = ruleSettings(config, station)
       const st = stateOf(station.id)
       for (const th of THRESHOLD_RULES) {
-        const active = alerts.findOpen(refOf(station, o, `threshold.${th.key}`)) !== undefined
-        st.crossings.set(th.key, { active, aboveSince: null, belowSince: null })
+        const open = alerts.findOpen(refOf(station, o, `threshold.${th.key}`))
+        st.crossings.set(th.key, { active: open !== undefined, aboveSince: null, belowSince: null })
+        if (open?.details.historical === true) st.historicalOpen.add(`threshold.${th.key}`)
       }
       st.rateActive = alerts.findOpen(refOf(station, o, 'rateOfRise')) !== undefined
       st.forecastActive = alerts.findOpen(refOf(station, o, 'forecast.danger')) !== undefined

@@ -22,10 +22,14 @@ export interface StationState {
   silentOpen: boolean
   /** recent intervals between frames (data time), for the station's usual cadence */
   intervals: number[]
+  /** the reading being judged is history (received long after its time): set per reading in process() */
+  historicalNow: boolean
+  /** threshold rules whose open alert was raised from history and not announced yet */
+  historicalOpen: Set<string>
 }
 
 export function newStationState (): StationState {
-  return { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0, silentOpen: false, intervals: [] }
+  return { lastTime: null, lastLevel: null, held: undefined, crossings: new Map(), trend: [], rateActive: false, forecastActive: false, missing: 0, silentOpen: false, intervals: [], historicalNow: false, historicalOpen: new Set() }
 }
 
 export type Signal = Omit<AlertSignal, 'kind' | 'subjectId' | 'rule' | 'drill'>

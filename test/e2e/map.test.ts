@@ -120,7 +120,7 @@ describe('river map in Chromium', () => {
     await page.locator('.station-marker[data-station-id="akagawa-haguro"]').click()
     const line = page.locator('.leaflet-popup-content .popup-backlog')
     await line.waitFor()
-    expect(await line.innerText()).toMatch(/^欠測補完: 12 件送信, 3 件要約 \(.+–.+\)$/)
+    expect(await line.innerText()).toMatch(/^欠測補完: 12 件送信、3 件要約（.+～.+）$/)
     // a station whose gauge reported no backlog shows no such line
     await page.locator('.leaflet-popup-close-button').click()
     await page.locator('.station-marker[data-station-id="uchikawa-oizumi"]').click()

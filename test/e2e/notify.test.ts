@@ -8,6 +8,7 @@ import { REPO_ROOT, startTestApp, waitFor, type TestApp } from '../helpers/app.j
 import { launchChromium } from '../helpers/browser.js'
 import { addUser, apiFetch, signInPage } from '../helpers/auth.js'
 import { capProblems, capValues } from '../helpers/cap.js'
+import { stationLabel } from '../../notify/message.js'
 import { decryptAes128gcm, selfSignedCert, startHttpPeer, type HttpPeer } from '../helpers/notify-peers.js'
 
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots')
@@ -123,7 +124,7 @@ describe('notifications in Chromium', () => {
     expect(await focus.locator('.sighting-confidence').innerText()).toBe('信頼度 高')
     expect(await focus.innerText()).not.toContain('macaque')
     await probe.locator('#sighting-map.leaflet-container').waitFor()
-    expect(await focus.locator('.sighting-actions button').allInnerTexts()).toEqual(['向かいます', '確認 (サルでした)', '誤報'])
+    expect(await focus.locator('.sighting-actions button').allInnerTexts()).toEqual(['向かいます', 'サルでした', '誤報'])
     await probe.screenshot({ path: join(SHOTS, 'hunter-notification.png') })
     await focus.locator('button[data-action="enRoute"]').click()
     await focus.locator('[data-sent="enRoute"]').or(probe.locator('#sighting-focus[data-sent="enRoute"]')).first().waitFor()
@@ -162,7 +163,7 @@ describe('notifications in Chromium', () => {
     await page.waitForFunction(() => (document.querySelector<HTMLTextAreaElement>('#advisory-text')?.value ?? '').includes('を発令します'))
     expect(await dialog.locator('input[name="advisory-level"][value="4"]').isChecked()).toBe(true)
     const text = await dialog.locator('#advisory-text').inputValue()
-    expect(text).toContain(`${station.river}の${station.name}観測所`)
+    expect(text).toContain(`${station.river}・${stationLabel(station)}の水位は`)
     await dialog.locator('#advisory-area').fill('大宝寺・日枝地区')
     await page.screenshot({ path: join(SHOTS, 'advisory-dialog.png') })
     await dialog.locator('#advisory-next').click()

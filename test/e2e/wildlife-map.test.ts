@@ -110,8 +110,8 @@ describe('wildlife map and hunter view in Chromium', () => {
     expect(await other.locator('.hunter-alert').count()).toBe(0)
     expect(await other.locator('.hunter-empty').count()).toBe(1)
 
-    await card.locator('button.hunter-confirm').click()
-    await hunter.locator('.hunter-alert[data-verdict="confirm"] .hunter-verdict').waitFor()
+    await card.locator('button[data-action="confirm"]').click()
+    await hunter.locator('.hunter-alert[data-sent="confirm"] .hunter-verdict').waitFor()
     const p = await waitFor(async () => {
       const body = await (await apiFetch(t.info.dashboardUrl + '/api/wildlife/precision')).json() as { overall: { confirmed: number, precision: number | null } }
       return body.overall.confirmed === 1 ? body : undefined
@@ -124,7 +124,7 @@ describe('wildlife map and hunter view in Chromium', () => {
 
     // the verdict survives a reload, and the map's feedback link highlights the alert
     await hunter.goto(`${t.info.dashboardUrl}/hunter.html?alert=${alertId}`)
-    await hunter.locator(`.hunter-alert[data-focus="true"][data-verdict="confirm"]`).waitFor()
+    await hunter.locator(`.hunter-alert[data-focus="true"][data-sent="confirm"]`).waitFor()
     expect(errors).toEqual([])
   })
 })

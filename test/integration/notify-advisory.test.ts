@@ -28,7 +28,8 @@ describe('evacuation advisories and the CAP 1.2 feed', () => {
 
     const draft = await r.notifier.advisories.draft({ alertId: alert.id, level: 4, area: '大宝寺・日枝地区', by: 'staff:sato' })
     expect(draft.status).toBe('draft')
-    expect(draft.text).toContain('青龍寺川の青龍寺川 (新形橋)観測所')
+    expect(draft.text).toContain('青龍寺川・新形橋観測所の水位は')
+    expect(draft.text).not.toContain('青龍寺川の青龍寺川')
     expect(draft.text).toContain('3.12 m')
     expect(draft.text).toContain('氾濫危険水位（3.00 m）に達しています')
     expect(draft.text).toContain('大宝寺・日枝地区に避難指示（警戒レベル4）を発令します。')
@@ -106,7 +107,7 @@ describe('escalation', () => {
     expect(r.webhook.requests[0]!.url).toBe('/duty')
     const body = JSON.parse(r.webhook.requests[0]!.body.toString()) as { kind: string, step: number, body: string }
     expect(body).toMatchObject({ kind: 'alert.escalated', step: 1 })
-    expect(body.body).toContain('1段目の連絡です (当番)')
+    expect(body.body).toContain('1段目の連絡です（当番）')
     expect(r.notifier.checkEscalations(now + 21 * 60_000)).toBe(1)
     expect(r.notifier.checkEscalations(now + 31 * 60_000)).toBe(1) // the last step repeats
     await waitFor(() => r.webhook.requests.length === 3 ? true : undefined, 'steps 2 and 3 to the chief')

@@ -3,6 +3,7 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { apiFetch, tokenFor } from '../helpers/auth.js'
 import { capProblems } from '../helpers/cap.js'
 import { startHttpPeer, type HttpPeer } from '../helpers/notify-peers.js'
+import { stationLabel } from '../../notify/message.js'
 
 let t: TestApp | undefined
 let hook: HttpPeer | undefined
@@ -37,7 +38,8 @@ describe('notification API', () => {
     expect(draft.status).toBe(200)
     const d = await draft.json() as { id: string, text: string, status: string }
     expect(d.status).toBe('draft')
-    expect(d.text).toContain(`${station.river}の${station.name}観測所`)
+    expect(d.text).toContain(`${station.river}・${stationLabel(station)}の水位は`)
+    expect(d.text).not.toContain(`${station.river}の${station.river}`)
     expect(d.text).toContain('高齢者等避難（警戒レベル3）を発令します')
     const issued = await apiFetch(`${base}/api/advisories/${d.id}/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect((await issued.json() as { status: string }).status).toBe('issued')

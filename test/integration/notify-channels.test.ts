@@ -43,14 +43,16 @@ describe('notifier channels against real peers', () => {
     expect(vapid.sub).toMatch(/^mailto:/)
     const payload = JSON.parse(decryptAes128gcm(p.body, browser.privateKey, browser.publicKey, browser.auth)) as Record<string, unknown>
     expect(payload).toMatchObject({ kind: 'alert.firing', level: 4, alertId: alert.id, drill: false })
-    expect(payload.title).toContain('青龍寺川 (新形橋)')
+    expect(payload.title).toContain('青龍寺川・新形橋観測所')
     expect(payload.url).toBe(`http://bousai.example.jp/?alert=${alert.id}`)
 
     // e-mail: Japanese subject and body, the idempotency key as Message-ID
     const mail = r.smtp.mails[0]!
-    expect(mail.subject).toContain('発表: 青龍寺川 (新形橋): 氾濫危険水位')
+    expect(mail.subject).toBe('【発表】青龍寺川・新形橋観測所: 氾濫危険水位に到達（警戒レベル4相当）')
     expect(mail.subject).not.toContain('【訓練】')
-    expect(mail.text).toContain('警戒レベル4相当 / alert level 4')
+    expect(mail.text).toContain('（警戒レベル4相当）')
+    expect(mail.text).toMatch(/観測時刻 \d+月\d+日 \d{2}:\d{2}（日本時間）/)
+    expect(mail.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/)
     expect(mail.text).toContain('水位 3.12 m')
     expect(mail.to).toMatchObject({ text: 'bousai@example.jp' })
     expect(mail.messageId).toMatch(/@mimamori>$/)

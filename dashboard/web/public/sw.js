@@ -22,9 +22,9 @@ self.addEventListener('push', event => {
   try {
     data = event.data ? event.data.json() : {}
   } catch {
-    data = { title: '見守り mimamori', body: event.data ? event.data.text() : '' }
+    data = { title: '見守り', body: event.data ? event.data.text() : '' }
   }
-  const title = typeof data.title === 'string' && data.title !== '' ? data.title : '見守り mimamori'
+  const title = typeof data.title === 'string' && data.title !== '' ? data.title : '見守り'
   const urgent = typeof data.level === 'number' && data.level >= 4
   event.waitUntil(show(title, data, urgent))
 })

@@ -150,7 +150,12 @@ export function createAdvisoryList (host: HTMLElement, canAct: () => boolean): {
   const section = h('section', { class: 'advisory-section', id: 'advisory-section', hidden: true }, h('h3', { class: 'panel-heading' }, tv2('adv.list')), list)
   host.append(section)
   const load = async (): Promise<void> => {
-    const res = await fetch('/api/advisories', { headers: { accept: 'application/json' }, cache: 'no-store' })
+    let res: Response
+    try {
+      res = await fetch('/api/advisories', { headers: { accept: 'application/json' }, cache: 'no-store' })
+    } catch {
+      return // offline for a moment (or the page is going away): the list keeps what it showed
+    }
     if (!res.ok) return
     const items = (await res.json() as AdvisoryView[]).filter(a => a.status === 'issued')
     section.hidden = items.length === 0

@@ -55,3 +55,8 @@ export function tv2 (key: string, vars: Record<string, string | number> = {}): s
   for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, String(v))
   return text
 }
+
+/** every message of one language (the copy test reads them all) */
+export function allAdvisoryMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(STRINGS).map(([k, v]) => [k, v[l]]))
+}

@@ -1,43 +1,30 @@
 import { confidenceOf } from '../../../core/confidence.js'
-import { fetchSighting, postFeedback } from './api.js'
+import { fetchSighting } from './api.js'
 import { h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { distanceAndBearing, formatDistance } from './geo.js'
 import { displayName } from './i18n.js'
 import { compass, tn } from './notify-i18n.js'
-import { csrfHeaders, type Me } from './session.js'
+import { HUNTER_ACTIONS, sendHunterAction, type HunterAction } from './hunter-actions.js'
+import { coordsText, createBaseMap } from './hunter-map.js'
+import type { Me } from './session.js'
 import type { SightingView } from './types.js'
 
-type Action = 'enRoute' | 'confirm' | 'reject'
+type Action = HunterAction
+
+export const SENT_KEY: Record<Action, string> = { enRoute: 'sighting.sentEnRoute', confirm: 'sighting.sentConfirm', reject: 'sighting.sentReject' }
+export const LABEL_KEY: Record<Action, string> = { enRoute: 'sighting.enRoute', confirm: 'sighting.confirm', reject: 'sighting.reject' }
 
 /** 高 / 中 / 低 instead of the model's raw score and ImageNet label */
 export function confidenceText (score: number): string {
   return tn('sighting.confidence', { c: tn(`conf.${confidenceOf(score)}`) })
 }
 
-async function loadLeaflet (): Promise<boolean> {
-  if (typeof (globalThis as { L?: unknown }).L !== 'undefined') return true
-  document.head.append(h('link', { rel: 'stylesheet', href: '/vendor/leaflet/leaflet.css' }))
-  return await new Promise(resolve => {
-    const script = h('script', { src: '/vendor/leaflet/leaflet.js' })
-    script.addEventListener('load', () => { resolve(true) })
-    script.addEventListener('error', () => { resolve(false) })
-    document.head.append(script)
-  })
-}
-
-async function postEnRoute (alertId: string): Promise<void> {
-  const res = await fetch(`/api/notify/alerts/${encodeURIComponent(alertId)}/en-route`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeaders() }, body: '{}' })
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({})) as { message?: string }
-    throw new Error(body.message ?? `${res.status}`)
-  }
-}
-
 /**
  * The sighting a push opened (`/hunter.html?sighting=ID`): best frame, time,
  * the camera on a small map, distance and direction from the phone (asked
- * only when tapped), confidence as 高/中/低, and 向かいます / 確認 / 誤報 in one tap each.
+ * only when tapped), confidence as 高/中/低, and 向かいます / サルでした / 誤報 in one tap each
+ * (the same three as every card of the list).
  */
 export async function showSighting (me: Me, sightingId: string, host: HTMLElement): Promise<HTMLElement | undefined> {
   let s: SightingView
@@ -49,14 +36,15 @@ export async function showSighting (me: Me, sightingId: string, host: HTMLElemen
   const name = s.camera == null ? s.cameraId : displayName(s.camera)
   const status = h('p', { class: 'sighting-status', role: 'status', 'aria-live': 'polite' })
   const where = h('p', { class: 'sighting-where' })
-  const mapBox = h('div', { class: 'sighting-map', id: 'sighting-map', role: 'img', 'aria-label': name })
+  // the coordinates are the placeholder: without Leaflet (or offline without tiles) they still say where
+  const mapBox = h('div', { class: 'sighting-map', id: 'sighting-map', role: 'img', 'aria-label': `${name} ${coordsText(s.lat, s.lon)}` },
+    h('p', { class: 'map-placeholder' }, coordsText(s.lat, s.lon)))
   const act = async (action: Action, button: HTMLButtonElement): Promise<void> => {
     if (s.alertId === null) return
     button.disabled = true
     try {
-      if (action === 'enRoute') await postEnRoute(s.alertId)
-      else await postFeedback(s.alertId, me.hunterId ?? '', action)
-      status.textContent = tn(action === 'enRoute' ? 'sighting.sentEnRoute' : action === 'confirm' ? 'sighting.sentConfirm' : 'sighting.sentReject')
+      await sendHunterAction(s.alertId, me.hunterId ?? '', action)
+      status.textContent = tn(SENT_KEY[action])
       section.dataset.sent = action
     } catch (err) {
       status.textContent = tn('sighting.error', { msg: (err as Error).message })
@@ -89,13 +77,13 @@ export async function showSighting (me: Me, sightingId: string, host: HTMLElemen
       tn('sighting.frames', { p: s.positives, n: s.frames })),
     mapBox,
     h('div', { class: 'sighting-locate-row' }, locate, where),
-    h('div', { class: 'sighting-actions' }, button('enRoute', tn('sighting.enRoute')), button('confirm', tn('sighting.confirm')), button('reject', tn('sighting.reject'))),
+    h('p', { class: 'sighting-coords' }, coordsText(s.lat, s.lon)),
+    h('div', { class: 'sighting-actions' }, ...HUNTER_ACTIONS.map(a => button(a, tn(LABEL_KEY[a])))),
     status)
   host.prepend(section)
-  let map: L.Map | undefined
-  if (await loadLeaflet()) {
-    map = L.map(mapBox, { zoomControl: false, attributionControl: false }).setView([s.lat, s.lon], 15)
-    mapBox.classList.add('map-offline')
+  const map: L.Map | undefined = await createBaseMap(mapBox, [s.lat, s.lon], 14)
+  if (map !== undefined) {
+    mapBox.querySelector('.map-placeholder')?.remove()
     L.marker([s.lat, s.lon], { title: name, alt: name }).addTo(map)
   }
   section.scrollIntoView({ block: 'start' })

@@ -1,22 +1,26 @@
 import { ta } from './auth-i18n.js'
-import { fetchHunter, fetchHunterAlerts, fetchSighting, postFeedback } from './api.js'
+import { fetchHunter, fetchHunterAlerts, fetchSighting } from './api.js'
 import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
 import { renderAccount, requireSignIn } from './session.js'
 import { offerPush } from './hunter-push.js'
-import { confidenceText, showSighting } from './hunter-sighting.js'
+import { HUNTER_ACTIONS, sendHunterAction, type HunterAction } from './hunter-actions.js'
+import { showHttpsWarning } from './hunter-https.js'
+import { createHunterMap } from './hunter-overview.js'
+import { LABEL_KEY, SENT_KEY, confidenceText, showSighting } from './hunter-sighting.js'
+import { tn } from './notify-i18n.js'
 import type { SightingView } from './types.js'
 
 /**
  * The hunter view (/hunter.html): the signed-in hunter sees only the alerts
- * for their own areas — live over their own SSE stream — and answers each with
- * 確認 (it was monkeys) or 誤報 (false alarm). `?alert=ID` highlights one alert
- * (the map popup links here). No picker: the account decides whose alerts these are.
+ * for their own areas — live over their own SSE stream — and answers each, in the
+ * list, with 向かいます (on my way), サルでした (it was monkeys) or 誤報 (false alarm);
+ * any of them stops the escalation. Push is a bonus, not a condition: over plain HTTP
+ * the page says HTTPS is missing and still works while open. `?alert=ID` highlights
+ * one alert. No picker: the account decides whose alerts these are.
  */
-type Verdict = 'confirm' | 'reject'
-
-interface Card { sighting: SightingView, verdict: Verdict | null, error: string | null }
+interface Card { sighting: SightingView, sent: HunterAction | null, busy: boolean, error: string | null }
 
 const params = new URLSearchParams(location.search)
 const focusAlert = params.get('alert')
@@ -31,6 +35,8 @@ let cards: Card[] = []
 let current: string | null = null
 let source: EventSource | undefined
 let liveState: 'connecting' | 'live' | 'reconnecting' = 'connecting'
+let username = ''
+let overview: { show(sightings: SightingView[]): void } | undefined
 
 function cameraName (id: string): string {
   const c = cameras.get(id)
@@ -49,10 +55,9 @@ function remember (s: SightingView): void {
 
 function renderCard (c: Card): HTMLElement {
   const s = c.sighting
-  const verdictText = c.verdict === 'confirm' ? t('hunter.confirmed') : c.verdict === 'reject' ? t('hunter.rejected') : null
-  const button = (verdict: Verdict, cls: string, label: string): HTMLButtonElement => {
-    const b = h('button', { type: 'button', class: cls, 'data-verdict': verdict, 'aria-pressed': c.verdict === verdict ? 'true' : 'false' }, label)
-    b.addEventListener('click', () => { void send(c, verdict) })
+  const button = (action: HunterAction): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: `hunter-action sighting-${action}`, 'data-action': action, 'aria-pressed': c.sent === action ? 'true' : 'false', disabled: c.busy || s.alertId === null }, tn(LABEL_KEY[action]))
+    b.addEventListener('click', () => { void send(c, action) })
     return b
   }
   return h('li', {
@@ -60,23 +65,24 @@ function renderCard (c: Card): HTMLElement {
     'data-alert-id': s.alertId ?? '',
     'data-sighting-id': s.id,
     'data-camera-id': s.cameraId,
-    'data-verdict': c.verdict ?? '',
+    'data-sent': c.sent ?? '',
     'data-focus': s.alertId !== null && s.alertId === focusAlert ? 'true' : 'false'
   },
-  h('h3', {}, t('camera.sightingAt', { name: cameraName(s.cameraId) })),
+  h('h3', {}, `${s.alert?.drill === true ? tn('sighting.drill') : ''}${t('camera.sightingAt', { name: cameraName(s.cameraId) })}`),
   h('p', { class: 'hunter-alert-meta' },
     h('time', { datetime: s.time }, formatDateTime(s.time)),
     // 高/中/低, not the model's raw score and ImageNet label (a "dhole" on a macaque misleads)
-    ` · ${confidenceText(s.bestScore)} (${t('camera.frames', { p: s.positives, n: s.frames })})`,
-    s.alert === null ? '' : ` · ${t('camera.alertState')}: ${t(`alertState.${s.alert.state}`)}`),
+    `・${confidenceText(s.bestScore)}（${t('camera.frames', { p: s.positives, n: s.frames })}）`,
+    s.alert === null ? '' : `・${t('camera.alertState')}: ${t(`alertState.${s.alert.state}`)}`),
   s.thumbnailUrl === null ? null : h('img', { src: s.thumbnailUrl, alt: t('camera.thumbAlt', { name: cameraName(s.cameraId) }), decoding: 'async' }),
-  h('div', { class: 'hunter-actions' }, button('confirm', 'hunter-confirm', t('hunter.confirm')), button('reject', 'hunter-reject', t('hunter.reject'))),
-  verdictText === null ? null : h('p', { class: 'hunter-verdict', role: 'status' }, verdictText),
+  h('div', { class: 'hunter-actions sighting-actions' }, ...HUNTER_ACTIONS.map(button)),
+  c.sent === null ? null : h('p', { class: 'hunter-verdict', role: 'status' }, tn(SENT_KEY[c.sent])),
   c.error === null ? null : h('p', { class: 'hunter-error', role: 'alert' }, c.error))
 }
 
 function render (): void {
   renderLive()
+  overview?.show(cards.map(c => c.sighting))
   if (current === null) {
     list.replaceChildren()
     return
@@ -85,14 +91,18 @@ function render (): void {
   list.querySelector('[data-focus="true"]')?.scrollIntoView({ block: 'center' })
 }
 
-async function send (c: Card, verdict: Verdict): Promise<void> {
+async function send (c: Card, action: HunterAction): Promise<void> {
   if (current === null || c.sighting.alertId === null) return
+  c.busy = true
+  render()
   try {
-    await postFeedback(c.sighting.alertId, current, verdict)
-    c.verdict = verdict
+    await sendHunterAction(c.sighting.alertId, current, action)
+    c.sent = action
     c.error = null
   } catch (err) {
     c.error = t('hunter.sendError', { msg: (err as Error).message })
+  } finally {
+    c.busy = false
   }
   render()
 }
@@ -101,9 +111,11 @@ async function cardFor (s: SightingView, hunterId: string): Promise<Card> {
   try {
     const detail = await fetchSighting(s.id)
     const mine = detail.feedback.filter(f => f.hunterId === hunterId).pop()
-    return { sighting: s, verdict: mine?.verdict ?? null, error: null }
+    // 向かいます leaves no feedback row: the alert acknowledged in this account's name says it
+    const enRoute = s.alert?.acknowledgedBy != null && s.alert.acknowledgedBy === username
+    return { sighting: s, sent: mine?.verdict ?? (enRoute ? 'enRoute' : null), busy: false, error: null }
   } catch {
-    return { sighting: s, verdict: null, error: null }
+    return { sighting: s, sent: null, busy: false, error: null }
   }
 }
 
@@ -117,7 +129,7 @@ function connect (hunterId: string): void {
     liveState = 'live'
     renderLive()
     // alerts raised while the stream was away come from the list
-    if (gap) void load(hunterId)
+    if (gap) void load(hunterId).catch(() => { /* the next reconnect tries again */ })
   })
   es.addEventListener('error', () => { liveState = 'reconnecting'; renderLive() })
   es.addEventListener('wildlifeAlert', e => {
@@ -125,7 +137,7 @@ function connect (hunterId: string): void {
       const s = JSON.parse((e as MessageEvent<string>).data) as SightingView
       if (typeof s.id !== 'string' || current !== hunterId || cards.some(c => c.sighting.id === s.id)) return
       remember(s)
-      cards.unshift({ sighting: s, verdict: null, error: null })
+      cards.unshift({ sighting: s, sent: null, busy: false, error: null })
       announcer.textContent = t('hunter.new', { name: cameraName(s.cameraId) })
       render()
     } catch {
@@ -165,8 +177,12 @@ async function main (): Promise<void> {
   const me = await requireSignIn()
   if (me === undefined) return
   renderAccount(me)
+  username = me.username
+  // over plain HTTP on a network address there is no push and no install: say so, and why
+  const secure = showHttpsWarning(byId('https-warning'))
   // installable PWA: after sign-in, offer notifications; a push opens ?sighting=ID
-  void offerPush(me)
+  if (secure) void offerPush(me)
+  overview = createHunterMap(byId('hunter-map-section'), byId('hunter-map-toggle'))
   const pushed = params.get('sighting')
   if (pushed !== null) await showSighting(me, pushed, list.parentElement ?? document.body)
   const explain = (): void => {

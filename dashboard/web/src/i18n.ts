@@ -378,3 +378,8 @@ export function setLang (next: Lang): void {
 export function onLangChange (fn: (lang: Lang) => void): void {
   listeners.add(fn)
 }
+
+/** every message of one language (the copy test reads them all) */
+export function allMessages (l: Lang): Readonly<Record<string, string>> {
+  return messages[l]
+}

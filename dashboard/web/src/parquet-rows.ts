@@ -60,7 +60,12 @@ function skip (r: Reader, type: number): void {
     case 3: r.pos += 1; return
     case 4: case 5: case 6: varint(r); return
     case 7: r.pos += 8; return
-    case 8: r.pos += varint(r); return
+    case 8: {
+      // read the length first: `r.pos += varint(r)` would add it to the position before the length
+      const length = varint(r)
+      r.pos += length
+      return
+    }
     case 9: case 10: {
       const h = byte(r)
       const size = (h >> 4) === 15 ? varint(r) : h >> 4

@@ -2,7 +2,7 @@ import type { Static } from 'typebox'
 import type { MeBody, Role } from '../../contract/index.js'
 import { ta } from './auth-i18n.js'
 import { h } from './dom.js'
-import { onLangChange } from './i18n.js'
+import { lang, onLangChange } from './i18n.js'
 
 export type { Role }
 
@@ -91,7 +91,7 @@ export function renderAccount (me: Me, tools: Element | null = document.querySel
     document.body.prepend(banner)
   }
   const relabel = (): void => {
-    roleText.textContent = `(${ta(`role.${me.role}`)})`
+    roleText.textContent = lang() === 'en' ? `(${ta(`role.${me.role}`)})` : `（${ta(`role.${me.role}`)}）`
     out.textContent = ta('signOut')
     if (admin !== null) admin.textContent = ta('admin.link')
     if (password !== null) password.textContent = ta('password.change')

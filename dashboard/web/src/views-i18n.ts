@@ -197,3 +197,8 @@ export function formatDuration (hours: number): string {
   if (totalMin >= 48 * 60) return tv('dur.d', { d: Math.round(totalMin / 1440) })
   return tv('dur.hm', { h: Math.floor(totalMin / 60), m: totalMin % 60 })
 }
+
+/** every message of one language (the copy test reads them all) */
+export function allViewMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
+  return l === 'en' ? en : ja
+}
