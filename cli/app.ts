@@ -52,6 +52,8 @@ export interface App {
   readonly notifier: Notifier | undefined
   /** JMA 防災情報XML intake and 判断補助 (official/); undefined unless official.enabled */
   readonly official: Official | undefined
+  /** the notifier the dashboard works with: the sending one, or with notify off one that only reads and writes rows */
+  readonly notifications: Notifier | undefined
   readonly rules: RiverRules | undefined
   readonly intake: TrailCameraIntake | undefined
 }
@@ -111,7 +113,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     get dashboard () { return dashboard },
     get broker () { return broker },
     get alerts () { return alerts },
-    get notifier () { return notifier },
+    // the dashboard always has one (rows only when notify is off); the app shows it only when it sends
+    get notifier () { return config.notify.enabled ? notifier : undefined },
+    get notifications () { return notifier },
     get official () { return official },
     get rules () { return ingest?.rules },
     get intake () { return intake },
@@ -120,11 +124,10 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
       try {
         store = openStore(config, logger)
         alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
-        // the process that owns alerts drains their notifications (notify/: outbox committed with each transition)
-        if (config.notify.enabled) {
-          notifier = createNotifier({ config, logger, bus, store, alerts, clock })
-          await notifier.start()
-        }
+        // the process that owns alerts drains their notifications (notify/: outbox committed with each transition);
+        // with notify off the dashboard still reads and writes the rows through a notifier that does not drain
+        notifier = createNotifier({ config, logger, bus, store, alerts, clock, drain: config.notify.enabled })
+        if (config.notify.enabled) await notifier.start()
         if (config.official.enabled) {
           official = createOfficial({ config, logger, bus, file: resolve(config.dataDir, config.store.file), store, clock })
           await official.start()
@@ -181,7 +184,7 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           alerts,
           sendDownlink,
           unlockMqtt: target => brokerRef.unlockAuth(target),
-          ...(notifier === undefined ? {} : { notifier }),
+          notifier,
           health: () => ({ ingest: ingestRef.stats, codecs: ingestRef.codecs.health(), broker: { clients: brokerRef.connectedClients, ...brokerRef.counters }, ...outboxHealth(store) })
         })
         const web = await dashboard.start()

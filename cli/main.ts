@@ -167,24 +167,24 @@ async function broker (config: Config, logger: Logger): Promise<Stop> {
 
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
   if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
-  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createIngest }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/index.js')
+  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createIngest }, { openSharedParts }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/index.js'), import('./parts.js')
   ])
   const bus = createEventBus()
   const store = openStore(config, logger)
   const url = config.ingest.mqttUrl === '' ? localBrokerUrl(config) : config.ingest.mqttUrl
+  // one alerts service for the process: the pipeline's rules and wildlife raise through it, and
+  // notifications leave from here (notify/, outbox in the same database)
+  const parts = await openSharedParts({ config, logger, bus, store, sends: true, serves: false })
   // the pipeline runs the river rules and wildlife where the readings arrive; alerts go to the
   // shared database and, as bus events, to the dashboard
-  const service = createIngest({ config, logger, bus, store, mqttUrl: url })
+  const service = createIngest({ config, logger, bus, store, mqttUrl: url, alerts: parts.alerts })
   await service.start()
-  // notifications leave from the process that owns alerts (notify/, outbox in the same database)
-  const notifier = config.notify.enabled ? (await import('../notify/index.js')).createNotifier({ config, logger, bus, store }) : undefined
-  await notifier?.start()
   const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
   publishBusEvents(bus, events, {})
   return async () => {
     await service.close()
-    await notifier?.close()
+    await parts.close()
     await endMqtt(events)
     await store.close()
   }
@@ -192,17 +192,16 @@ async function ingest (config: Config, logger: Logger): Promise<Stop> {
 
 /** cluster mode: one worker of the Redis Streams consumer group the brokers feed (docs/broker.md) */
 async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createStreamIngest }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/cluster/stream-ingest.js')
+  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createStreamIngest }, { openSharedParts }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/cluster/stream-ingest.js'), import('./parts.js')
   ])
   const bus = createEventBus()
   const store = openStore(config, logger)
-  const worker = createStreamIngest({ config, logger, bus, store })
-  await worker.start()
   // every worker may drain: deliveries are claimed with a lease and escalation steps re-checked
   // inside one transaction of the shared database, so two workers never send the same one
-  const notifier = config.notify.enabled ? (await import('../notify/index.js')).createNotifier({ config, logger, bus, store }) : undefined
-  await notifier?.start()
+  const parts = await openSharedParts({ config, logger, bus, store, sends: true, serves: false })
+  const worker = createStreamIngest({ config, logger, bus, store, alerts: parts.alerts })
+  await worker.start()
   // Live events for dashboards go through a broker only when one is named.
   const events = config.ingest.mqttUrl === ''
     ? undefined
@@ -210,18 +209,20 @@ async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
   if (events !== undefined) publishBusEvents(bus, events, {})
   return async () => {
     await worker.close()
-    await notifier?.close()
+    await parts.close()
     await endMqtt(events)
     await store.close()
   }
 }
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore, openDeviceAccounts }, { createDashboard }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js')
+  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore, openDeviceAccounts }, { createDashboard }, { openSharedParts }] = await Promise.all([
+    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js'), import('./parts.js')
   ])
   const bus = createEventBus()
   const store = openStore(config, logger, { drain: false })
+  // alerts and notification rows of the shared database; the ingest process sends, this one only serves
+  const parts = await openSharedParts({ config, logger, bus, store, sends: false, serves: true })
   const url = config.dashboard.mqttUrl === '' ? localBrokerUrl(config) : config.dashboard.mqttUrl
   const events = await connectMqtt({ url, clientId: `${config.dashboard.mqttUsername === '' ? 'mimamori-dashboard' : config.dashboard.mqttUsername}-${process.pid}`, username: config.dashboard.mqttUsername, password: config.dashboard.mqttPassword, logger })
   await subscribeBusEvents(bus, events, logger)
@@ -229,7 +230,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
   // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
   const devices = openDeviceAccounts(config, logger)
-  const d = createDashboard({ config, logger, bus, store, sendDownlink, deviceAccounts: devices.accounts })
+  const d = createDashboard({ config, logger, bus, store, sendDownlink, deviceAccounts: devices.accounts, alerts: parts.alerts, notifier: parts.notifier! })
   const web = await d.start()
   const { plainHttpWarning } = await import('./banner.js')
   process.stdout.write([
@@ -241,6 +242,7 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
   return async () => {
     await d.close()
     devices.registry.close()
+    await parts.close()
     await endMqtt(events)
     await store.close()
   }

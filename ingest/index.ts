@@ -42,8 +42,8 @@ export interface IngestDeps {
    * undefined in the all-in-one, where the broker hands messages over in-process (`take`)
    */
   mqttUrl?: string | undefined
-  /** the process's alert service; created by the pipeline when absent */
-  alerts?: Alerts | undefined
+  /** the process's one alert service, built by the composition root (cli/) */
+  alerts: Alerts
   /** arrival time source (ms); a data-time replay passes its clock so frame times resolve against data time */
   clock?: (() => number) | undefined
 }

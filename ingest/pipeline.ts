@@ -5,7 +5,7 @@ import type { Config } from '../core/config/schema.js'
 import { toMimamoriError, type ErrorCode } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { classifyLevel } from '../core/levels.js'
-import { createAlerts, type Alerts } from '../alerts/index.js'
+import type { Alerts } from '../alerts/index.js'
 import type { HandlerContext } from './handlers/context.js'
 import { createRiverRules, type RiverRules } from './rules/index.js'
 import { createRouter, type IngestMessage } from './router.js'
@@ -20,7 +20,7 @@ export type IngestOutcome = 'settled' | 'retry'
 
 export interface IngestPipeline {
   start(): Promise<void>
-  /** rules, wildlife and (when it created them) alerts stop; in-flight messages are the intake's to drain first */
+  /** rules and wildlife stop (alerts are the composition root's to close); in-flight messages are the intake's to drain first */
   close(): Promise<void>
   /** decode → QC → store → bus, counted; never throws */
   handle(msg: IngestMessage): Promise<IngestOutcome>
@@ -38,8 +38,8 @@ export interface IngestPipelineDeps {
   logger: Logger
   bus: EventBus
   store: Store
-  /** the process's one alert service; created (and closed) here when not passed */
-  alerts?: Alerts | undefined
+  /** the process's one alert service, built (and closed) by the composition root (cli/) */
+  alerts: Alerts
   /** data-time clock for replays */
   clock?: (() => number) | undefined
 }
@@ -54,10 +54,9 @@ const RETRY: ReadonlySet<ErrorCode> = new Set(['MIMAMORI_ERR_STORE', 'MIMAMORI_E
  * one alert lifecycle. Intakes (MQTT subscription, the broker's in-process
  * feed, the Redis stream) only decide when to acknowledge.
  */
-export function createIngestPipeline ({ config, logger, bus, store, alerts: sharedAlerts, clock }: IngestPipelineDeps): IngestPipeline {
+export function createIngestPipeline ({ config, logger, bus, store, alerts, clock }: IngestPipelineDeps): IngestPipeline {
   const log = logger.child({ component: 'ingest' })
   const stats = createStats()
-  const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
   const wildlife = createWildlife({ config, logger, bus, store, alerts })
   const rules = config.river.rules.enabled ? createRiverRules({ config, logger, bus, store, alerts, clock }) : undefined
   const codecs = createDeviceCodecs({ config, logger })
@@ -110,7 +109,6 @@ export function createIngestPipeline ({ config, logger, bus, store, alerts: shar
       closing ??= (async () => {
         await rules?.close()
         await wildlife.close()
-        if (sharedAlerts === undefined) await alerts.close()
         await codecs.close()
         uplinks.close()
       })()

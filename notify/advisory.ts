@@ -10,29 +10,9 @@ import { ADVISORY_NAMES } from './levels.js'
 import { capIdentifier, localTime, stationLabel } from './message.js'
 import type { NotifyStore } from './store.js'
 import type { Advisory, AdvisoryLevel } from './types.js'
+import type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
 
-export interface DraftInput {
-  alertId?: string | undefined
-  stationId?: string | undefined
-  /** absent: the level the current measurements suggest (core/river/advisory-level.ts) */
-  level?: AdvisoryLevel | undefined
-  area?: string | undefined
-  radiusM?: number | undefined
-  /** 判断補助: the 市町村 code whose suggestion (official/, JMA + gauges) pre-fills level, area and reasons */
-  officialArea?: string | undefined
-  by: string
-}
-
-export interface Advisories {
-  /** pre-filled text from the alert and the station's latest readings; stored as a draft, sent nowhere */
-  draft(input: DraftInput): Promise<Advisory & { suggestion: AdvisorySuggestion | null, official: Suggestion | null }>
-  /** a person confirms: issued once to every public channel and the CAP feed */
-  issue(id: string, by: string, edit?: { text?: string | undefined, area?: string | undefined }): Advisory
-  update(id: string, by: string, edit: { text?: string | undefined, level?: AdvisoryLevel | undefined, area?: string | undefined }): Advisory
-  cancel(id: string, by: string, note?: string): Advisory
-  get(id: string): Advisory | undefined
-  list(limit?: number): Advisory[]
-}
+export type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
 
 export interface AdvisoryDeps {
   nstore: NotifyStore
@@ -47,15 +27,6 @@ export interface AdvisoryDeps {
   kick: () => void
   /** the stored 判断補助 suggestion for an area (store/official.ts), when official information is followed */
   officialSuggestion?: ((areaCode: string) => Suggestion | undefined) | undefined
-}
-
-/** what the measurements say now: the level the dialog preselects and why */
-export interface AdvisorySuggestion {
-  level: AdvisoryLevel
-  levelM: number | null
-  at: number | null
-  rateMPerHour: number | null
-  trend: TrendKey
 }
 
 /**

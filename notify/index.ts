@@ -4,7 +4,9 @@ import type { EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import type { Alert } from '../core/types.js'
-import { createAlerts, type Alerts } from '../alerts/index.js'
+import type { Alerts } from '../alerts/index.js'
+import type { NotificationsPort } from '../core/notify-types.js'
+import { capAtomFeed } from './cap-xml.js'
 import type { Store } from '../store/store.js'
 import { createAdvisories, type Advisories } from './advisory.js'
 import { createCapChannel } from './channels/cap.js'
@@ -27,7 +29,8 @@ import { loadVapidKeys } from './vapid.js'
 export type { Advisory, Channel, ChannelName, ChannelStatus, Notification } from './types.js'
 export type { Advisories } from './advisory.js'
 
-export interface Notifier {
+/** The notifier; the dashboard sees it as core's NotificationsPort (figures, subscriptions, advisories, the CAP feed). */
+export interface Notifier extends NotificationsPort {
   start(): Promise<void>
   close(): Promise<void>
   /** fan out and send what is due now (also runs on its own); resolves when this round is done */
@@ -50,8 +53,8 @@ export interface NotifierDeps {
   bus?: EventBus | undefined
   /** stations and cameras (where an alert is, its river); readings for advisory drafts */
   store?: Store | undefined
-  /** the one alert lifecycle; firing alerts are read from it for escalation (default: opened on the same file) */
-  alerts?: Alerts | undefined
+  /** the one alert lifecycle of the process (built by the composition root, cli/); firing alerts are read from it for escalation */
+  alerts: Alerts
   /** the embedded SQLite file; default dataDir/store.file */
   file?: string | undefined
   clock?: (() => number) | undefined
@@ -76,9 +79,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
   const nstore = openNotifyStore(dbFile)
   // 判断補助 suggestions written by official/ (same database): the advisory draft is pre-filled from them
   const officialRepo = createOfficialRepository(nstore.db)
-  // a separate process (mimamori ingest) reads alerts from the same file for escalation and drafts
-  const ownAlerts = alerts === undefined ? createAlerts({ file: dbFile, logger, clock }) : undefined
-  const alertsRef: Alerts = alerts ?? ownAlerts!
+  const alertsRef: Alerts = alerts
   const publicUrl = (n.publicUrl === '' ? `http://localhost:${config.dashboard.port}` : n.publicUrl).replace(/\/$/, '')
   const ctx: WordingContext = {
     publicUrl,
@@ -235,6 +236,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     timezone: n.timezone,
     capSender: cc.cap.sender,
     capSenderName: cc.cap.senderName,
+    capFeed: limit => capAtomFeed(nstore.capEntries(limit, false), { sender: cc.cap.sender, senderName: cc.cap.senderName, publicUrl, timezone: n.timezone }),
     pump,
     checkEscalations,
     status () {
@@ -278,7 +280,6 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
         // what is in flight finishes (or its lease expires and it is sent after the next start)
         await pumping
         for (const c of channels.values()) await c.close?.().catch((err: unknown) => { log.warn({ err, channel: c.name }, 'channel close failed') })
-        await ownAlerts?.close()
         nstore.close()
       })()
       return await closing

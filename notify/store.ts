@@ -3,6 +3,9 @@ import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
 import { openSqlite } from '../store/sqlite.js'
 import type { Advisory, ChannelName, Subscription, SubscriptionInput } from './types.js'
+import type { DeliveryRow } from '../core/notify-types.js'
+
+export type { DeliveryRow } from '../core/notify-types.js'
 
 export interface NotifyEventRow {
   id: number
@@ -10,21 +13,6 @@ export interface NotifyEventRow {
   refId: string
   kind: string
   doc: Record<string, unknown>
-  createdAt: number
-}
-
-export interface DeliveryRow {
-  id: number
-  eventId: number
-  channel: ChannelName
-  recipient: string
-  address: string
-  idemKey: string
-  state: 'pending' | 'sending' | 'sent' | 'failed'
-  attempts: number
-  nextAt: number
-  lastError: string | null
-  sentAt: number | null
   createdAt: number
 }
 

@@ -1,59 +1,8 @@
-import type { Static } from 'typebox'
-import type { NOTIFY_CHANNELS, SubscriptionSchema } from '../core/config/notify-schema.js'
 import type { Alert, AlertSeverity } from '../core/types.js'
 
-export type ChannelName = typeof NOTIFY_CHANNELS[number]
-export type SubscriptionInput = Static<typeof SubscriptionSchema>
-
-export interface Subscription {
-  id: string
-  userId: string
-  role: SubscriptionInput['role']
-  channel: Exclude<ChannelName, 'cap'>
-  address: string
-  hunterId: string | null
-  kinds: string[]
-  stations: string[]
-  rivers: string[]
-  area: { lat: number, lon: number, radiusM: number } | null
-  minSeverity: AlertSeverity
-  minLevel: number
-  advisories: boolean
-  quietHours: { start: string, end: string } | null
-  createdAt: number
-  updatedAt: number
-}
-
-/** 高齢者等避難 (Lv3) / 避難指示 (Lv4) / 緊急安全確保 (Lv5) */
-export type AdvisoryLevel = 3 | 4 | 5
-export type AdvisoryStatus = 'draft' | 'issued' | 'cancelled'
-
-/** An evacuation advisory (判断補助: the system drafts, a person issues). */
-export interface Advisory {
-  id: string
-  alertId: string | null
-  level: AdvisoryLevel
-  /** the area it is for, e.g. 青龍寺川 流域 (大宝寺・日枝地区) */
-  area: string
-  stationId: string | null
-  river: string | null
-  lat: number | null
-  lon: number | null
-  radiusM: number | null
-  status: AdvisoryStatus
-  /** 1 when issued; each update adds one (CAP msgType Update) */
-  version: number
-  headline: string
-  text: string
-  drill: boolean
-  createdBy: string
-  createdAt: number
-  issuedBy: string | null
-  issuedAt: number | null
-  updatedAt: number
-  cancelledBy: string | null
-  cancelledAt: number | null
-}
+// the shapes other parts see live in core/notify-types.ts (the dashboard reads them without importing notify/)
+import type { Advisory, ChannelName } from '../core/notify-types.js'
+export type { ChannelName, SubscriptionInput, Subscription, AdvisoryLevel, AdvisoryStatus, Advisory, ChannelStatus } from '../core/notify-types.js'
 
 export type NotifyKind =
   | 'alert.firing' | 'alert.severity' | 'alert.acknowledged' | 'alert.resolved' | 'alert.escalated'
@@ -95,18 +44,3 @@ export interface Channel {
   close?(): Promise<void>
 }
 
-/** Per-channel figures for the API, the UI and /metrics. */
-export interface ChannelStatus {
-  channel: ChannelName
-  enabled: boolean
-  drills: boolean
-  sent: number
-  failedAttempts: number
-  givenUp: number
-  consecutiveFailures: number
-  lastSentAt: number | null
-  lastError: string | null
-  lastErrorAt: number | null
-  /** from the outbox: deliveries waiting (due or backing off, held by quiet hours) */
-  pending: number
-}

@@ -11,6 +11,7 @@
  *
  *   node dist/bench/codecs/run.js [--decodes 20000] [--uplinks 10000] [--window 256] [--json out.json]
  */
+import { createAlerts } from '../../alerts/index.js'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,7 +66,8 @@ async function ingestCase (vendor: boolean): Promise<{ readingsPerS: number, rea
   const store = createEmbeddedStore({ file: join(dir, config.store.file), logger })
   store.saveStations(config.stations)
   const bus = createEventBus()
-  const pipeline = createIngestPipeline({ config, logger, bus, store })
+  const alerts = createAlerts({ file: join(dir, config.store.file), logger, bus })
+  const pipeline = createIngestPipeline({ config, logger, bus, store, alerts })
   await pipeline.start()
   await pipeline.codecs.ready()
   // one reading a minute, ending now (our frame's minute tag must resolve within its 45 days)
@@ -88,6 +90,7 @@ async function ingestCase (vendor: boolean): Promise<{ readingsPerS: number, rea
   const cpuSeconds = (cpu.user + cpu.system) / 1e6
   const stored = pipeline.stats.stored
   await pipeline.close()
+  await alerts.close()
   await store.close()
   rmSync(dir, { recursive: true, force: true })
   return { readingsPerS: stored / seconds, readingsPerCpuS: stored / cpuSeconds, stored }

@@ -1,17 +1,18 @@
 import { Type } from 'typebox'
+import { RECIPIENT_ROLES, type RecipientRole } from '../roles.js'
 
 const Lat = Type.Number({ minimum: -90, maximum: 90 })
 const Lon = Type.Number({ minimum: -180, maximum: 180 })
 const Clock = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM local time (notify.timezone)' })
 
 export const NOTIFY_CHANNELS = ['webpush', 'email', 'webhook', 'line', 'cap'] as const
-export const NOTIFY_ROLES = ['admin', 'staff', 'hunter', 'researcher', 'public'] as const
+export const NOTIFY_ROLES = RECIPIENT_ROLES
 
 /** Who gets what: one address on one channel and the filter that decides which alerts reach it. */
 export const SubscriptionSchema = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })),
   userId: Type.String({ minLength: 1, maxLength: 128, description: 'the user (dashboard/server/auth) or outlet this address belongs to' }),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('staff'), Type.Literal('hunter'), Type.Literal('researcher'), Type.Literal('public')], { description: "the user's role; 'public' = a public outlet (town LINE account, website webhook)" }),
+  role: Type.Unsafe<RecipientRole>(Type.Union(RECIPIENT_ROLES.map(r => Type.Literal(r)), { description: "the user's role; 'public' = a public outlet (town LINE account, website webhook)" })),
   channel: Type.Union([Type.Literal('webpush'), Type.Literal('email'), Type.Literal('webhook'), Type.Literal('line')], { description: 'the CAP feed is not subscribed to: it is public' }),
   address: Type.String({ minLength: 1, maxLength: 4096, description: 'e-mail address, webhook URL, LINE user/group id, or a Web Push subscription as JSON' }),
   hunterId: Type.Optional(Type.String({ maxLength: 128, description: 'hunter (猟友会) id: wildlife alerts routed to this hunter\'s areas reach this address' })),

@@ -69,6 +69,8 @@ function files (app: FastifyInstance, root: string, web: string, build: string):
   const revalidate = { cacheControl: false, setHeaders: (res: { setHeader(name: string, value: string): unknown }) => { res.setHeader('cache-control', 'no-cache') } }
   void app.register(fastifyStatic, { root: join(web, PAGE_DIR), prefix: '/app/', decorateReply: false, ...revalidate })
   void app.register(fastifyStatic, { root: join(web, 'core'), prefix: '/core/', decorateReply: false, ...revalidate })
+  // the API contract's runtime part (the role list) for the unversioned pages: ../../contract/x.js → /contract/x.js
+  void app.register(fastifyStatic, { root: join(web, 'dashboard', 'contract'), prefix: '/contract/', decorateReply: false, ...revalidate })
 
   const publicDir = join(root, 'dashboard', 'web', 'public')
   const pages = new Map<string, string>()

@@ -8,7 +8,8 @@ import { READERS } from './auth/access.js'
  * Readers only (admin, staff, researcher): the API shape is no secret, but the
  * "try it out" buttons run as the signed-in user, and hunters have their own page.
  */
-export function registerApiDocs (app: FastifyInstance): void {
+export function registerApiCollector (app: FastifyInstance): void {
+  // first of all: its onRoute hook must see every route, the sign-in and admin routes (auth/) included
   void app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -25,6 +26,10 @@ export function registerApiDocs (app: FastifyInstance): void {
       }
     }
   })
+}
+
+/** The UI at /docs (routes of its own): registered after the access hook like every other route. */
+export function registerApiDocs (app: FastifyInstance): void {
   void app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },

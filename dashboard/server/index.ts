@@ -10,10 +10,12 @@ import { packageRoot } from '../../core/paths.js'
 import type { Store } from '../../store/store.js'
 import { registerErrorHandling } from './errors.js'
 import { registerAssets } from './assets.js'
-import { registerApiDocs } from './docs.js'
+import { registerApiCollector, registerApiDocs } from './docs.js'
 import { exportRoutes } from './routes/export.js'
 import { historyRoutes } from './routes/history.js'
-import { ServerInfoBody, type BacklogReportBody, type DeviceStatusBody } from './schemas.js'
+import { BinaryBody, ServerInfoBody, type BacklogReportBody, type DeviceStatusBody } from '../contract/schemas.js'
+import { MapSettingsBody } from '../contract/misc.js'
+import type { SsePayloads } from '../contract/events.js'
 import { createSseHub } from './sse.js'
 import { stationRoutes, stationView, type DeviceStatusLookup, type SendDownlink } from './routes/stations.js'
 import { cameraRoutes } from './routes/cameras.js'
@@ -29,8 +31,8 @@ import { httpsOptions } from './tls.js'
 import { alertRoutes, alertView } from './routes/alerts.js'
 import { lorawanRoutes, type ForwardUplink } from './routes/lorawan.js'
 import { wildlifeRoutes } from './routes/wildlife.js'
-import { createAlerts, type Alerts } from '../../alerts/index.js'
-import { createNotifier, type Notifier } from '../../notify/index.js'
+import type { Alerts } from '../../alerts/index.js'
+import type { NotificationsPort } from '../../core/notify-types.js'
 import { notifyRoutes } from './routes/notify.js'
 import { officialRoutes } from './routes/official.js'
 import { fleetRoutes } from './routes/fleet.js'
@@ -69,14 +71,17 @@ export interface DashboardDeps {
   bus: EventBus
   store: Store
   health?: HealthSource
-  /** the all-in-one passes its alerts service; a separate dashboard process opens the same database */
-  alerts?: Alerts
+  /** the process's one alerts service (built by the composition root, cli/) */
+  alerts: Alerts
   /** publishes gauge downlinks QoS 1 (POST /api/stations/:id/downlink); the all-in-one passes its MQTT client */
   sendDownlink?: SendDownlink
   /** forwards network-server webhook uplinks into the broker (routes/lorawan.ts); the all-in-one passes it */
   forwardUplink?: ForwardUplink
-  /** the all-in-one passes the notifier that drains; a separate dashboard process opens one that only reads and writes rows */
-  notifier?: Notifier
+  /**
+   * the notifier, typed through core (the dashboard never imports notify/): the all-in-one's drains,
+   * a separate dashboard process's only reads and writes rows; built and closed by the composition root
+   */
+  notifier: NotificationsPort
   /** the all-in-one passes its broker's brute-force unlock (POST /api/admin/mqtt-unlock) */
   unlockMqtt?: UnlockMqtt
   /** MQTT accounts for devices commissioned on the fleet page (the broker's registry, from the process wiring) */
@@ -87,12 +92,10 @@ export interface DashboardDeps {
  * Fastify API + SSE + the Leaflet page. Reads go to the store; live changes
  * arrive as bus events and fan out to browsers, so the dashboard never polls.
  */
-export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts: sharedAlerts, sendDownlink, forwardUplink, notifier: sharedNotifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
+export function createDashboard ({ config, logger, bus, store, health = () => ({}), alerts, sendDownlink, forwardUplink, notifier, unlockMqtt, deviceAccounts }: DashboardDeps): Dashboard {
   const log = logger.child({ component: 'dashboard' })
   const startedAt = Date.now()
-  const hub = createSseHub()
-  const alerts = sharedAlerts ?? createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus })
-  const notifier = sharedNotifier ?? createNotifier({ config, logger, bus, store, alerts, drain: false })
+  const hub = createSseHub<SsePayloads>()
   const https = httpsOptions(config)
   const app = Fastify({
     // per-request lines at info would drown the service logs; errors still come through
@@ -105,6 +108,8 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandling(app, log)
+  // OpenAPI collects from here on: every route, the auth routes included, is described (docs.ts)
+  registerApiCollector(app)
   // sessions, the one access hook and security headers, before any route (dashboard/server/auth)
   const auth = registerAuth(app, { config, logger })
   const root = packageRoot()
@@ -137,18 +142,21 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(healthRoutes, { startedAt, health: serviceFigures })
   const metrics = createMetrics({ bus, health: serviceFigures, extra: [auth.metrics.registry] })
   const networkBind = !isLoopbackHost(config.dashboard.host)
-  // public: the sign-in and hunter pages warn before a password or a push subscription crosses plain HTTP
-  app.get('/api/server-info', {
-    config: { access: 'public' },
-    schema: { response: { 200: ServerInfoBody } }
-  }, async (request): Promise<ServerInfo> => ({ secure: request.protocol === 'https', networkBind, demo: config.dashboard.auth.demoLogin }))
-  app.get('/metrics', { config: { access: READERS } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
-  app.get('/api/map', { config: { access: SIGNED_IN } }, async () => ({
-    center: config.dashboard.map.center,
-    zoom: config.dashboard.map.zoom,
-    tileUrl: config.dashboard.map.tileUrl,
-    tileAttribution: config.dashboard.map.tileAttribution
-  }))
+  // in a plugin like every other route, so OpenAPI (loaded as a plugin too) sees them
+  void app.register(async scoped => {
+    // public: the sign-in and hunter pages warn before a password or a push subscription crosses plain HTTP
+    scoped.get('/api/server-info', {
+      config: { access: 'public' },
+      schema: { response: { 200: ServerInfoBody } }
+    }, async (request): Promise<ServerInfo> => ({ secure: request.protocol === 'https', networkBind, demo: config.dashboard.auth.demoLogin }))
+    scoped.get('/metrics', { config: { access: READERS }, schema: { response: { 200: BinaryBody('Prometheus text exposition format') } } }, async (_request, reply) => await reply.type(metrics.contentType).send(await metrics.render()))
+    scoped.get('/api/map', { config: { access: SIGNED_IN }, schema: { response: { 200: MapSettingsBody } } }, async () => ({
+      center: config.dashboard.map.center,
+      zoom: config.dashboard.map.zoom,
+      tileUrl: config.dashboard.map.tileUrl,
+      tileAttribution: config.dashboard.map.tileAttribution
+    }))
+  })
 
   const busKey = {}
   // Built only when someone listens, and coalesced per station within one event-loop turn: under
@@ -230,8 +238,6 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
         hub.close()
         await app.close()
         auth.close()
-        if (sharedNotifier === undefined) await notifier.close()
-        if (sharedAlerts === undefined) await alerts.close()
         log.info('dashboard closed')
       })()
       return await closing

@@ -4,10 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 const MAX_BUFFERED_BYTES = 1_000_000
 const HEARTBEAT_MS = 15_000
 
-export interface SseHub {
+/** `E`: event name → payload (dashboard/contract/events.ts), so every broadcast matches its schema */
+export interface SseHub<E extends object = Record<string, unknown>> {
   /** takes over the reply and keeps it open until the client leaves */
   attach(request: FastifyRequest, reply: FastifyReply): void
-  broadcast(event: string, data: unknown): void
+  broadcast<K extends keyof E & string>(event: K, data: E[K]): void
   readonly clients: number
   close(): void
 }
@@ -16,7 +17,7 @@ export interface SseHub {
  * Server-Sent Events fan-out: one bus listener feeds every connected browser.
  * Each event carries an id so EventSource can tell a reconnect what it saw.
  */
-export function createSseHub (): SseHub {
+export function createSseHub<E extends object = Record<string, unknown>> (): SseHub<E> {
   const clients = new Set<FastifyReply>()
   let nextId = 1
   const heartbeat = setInterval(() => {

@@ -23,7 +23,8 @@ export interface StreamIngestDeps {
   logger: Logger
   bus: EventBus
   store: Store
-  alerts?: Alerts | undefined
+  /** the process's one alert service, built by the composition root (cli/) */
+  alerts: Alerts
   /** consumer name in the group; unique per worker process */
   consumer?: string
 }

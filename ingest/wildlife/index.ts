@@ -1,21 +1,21 @@
-import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
-import type { CameraImage, Detection, Sighting } from '../../core/types.js'
-import { createAlerts, type Alerts } from '../../alerts/index.js'
+import type { CameraImage, Detection } from '../../core/types.js'
+import type { Alerts } from '../../alerts/index.js'
 import type { Store } from '../../store/store.js'
 import { imagePath } from '../../store/images.js'
 import { createVision, type Reservation, type Vision } from '../../vision/index.js'
 import type { VisionOutcome } from '../../vision/types.js'
-import { contains } from '../../core/geofence.js'
 import { openWildlifeRepo, type WildlifeRepo } from '../../store/wildlife.js'
 import { seedHunters } from './seed.js'
 import { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
 import { createBurstVoter, type BurstVote } from './sightings.js'
-import { applyImageRetention } from './retention.js'
+import { retentionPass, type RetentionResult } from './retention.js'
+import { createSightingRaiser } from './raise.js'
+import { voteOverStoredFrames } from './vote.js'
 
 export { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
 
@@ -51,7 +51,7 @@ export interface Wildlife {
    */
   acceptDetections(detections: Detection[]): Promise<number>
   /** one pass of the image retention policy (also run every wildlife.retentionIntervalMs) */
-  applyRetention(now?: number): Promise<import('./retention.js').RetentionResult>
+  applyRetention(now?: number): Promise<RetentionResult>
   close(): Promise<void>
 }
 
@@ -66,11 +66,10 @@ interface Frame { image: CameraImage, bytes: Uint8Array, place: Reservation }
  * burst → per-camera cooldown → one alert (alerts lifecycle) for the
  * hunters whose areas contain the camera.
  */
-export function createWildlife ({ config, logger, bus, store, alerts: sharedAlerts }: { config: Config, logger: Logger, bus: EventBus, store: Store, alerts?: Alerts }): Wildlife {
+export function createWildlife ({ config, logger, bus, store, alerts }: { config: Config, logger: Logger, bus: EventBus, store: Store, alerts: Alerts }): Wildlife {
   const log = logger.child({ component: 'wildlife' })
   const file = resolve(config.dataDir, config.store.file)
   const repo = openWildlifeRepo(file)
-  const alerts = sharedAlerts ?? createAlerts({ file, logger, bus })
   const vision = createVision({ config, logger })
   const w = config.wildlife
   const voter = createBurstVoter({ minPositiveFrames: w.minPositiveFrames, burstTimeoutMs: w.burstTimeoutMs })
@@ -127,19 +126,6 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
   }
 
-  /**
-   * The same k-of-n vote over the burst's stored frames: in cluster mode the frames of one burst
-   * are spread over ingest workers, so this worker's voter may never see k of them. The sighting
-   * table is unique per (camera, burst), so two workers deciding together still make one sighting.
-   */
-  function voteFromStore (d: Detection): BurstVote | null {
-    const frames = repo.burstDetections(d.cameraId, d.burstId)
-    const positives = frames.filter(f => f.positive)
-    if (positives.length < Math.min(w.minPositiveFrames, Math.max(1, d.frameCount))) return null
-    const best = positives.reduce((x, y) => (y.score > x.score ? y : x))
-    return { cameraId: d.cameraId, burstId: d.burstId, frames: Math.max(1, d.frameCount), positives, best }
-  }
-
   function track (job: Promise<void>, cameraId: string): void {
     const p = job
       .catch((err: unknown) => { log.error({ err: (err as Error).message, camera: cameraId }, 'detection result could not be stored') })
@@ -147,88 +133,9 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
     pending.add(p)
   }
 
-  function huntersAt (lat: number, lon: number): string[] {
-    const ids = new Set<string>()
-    for (const a of repo.areas()) if (contains(a.shape, lat, lon)) ids.add(a.hunterId)
-    return [...ids].sort()
-  }
-
-  function raiseSighting (cameraId: string, burstId: string, frames: number, positives: number, best: Detection): void {
-    const camera = store.getCamera(cameraId)
-    if (camera === undefined) return
-    // a burst is one sighting, also when its vote is resumed after a restart
-    if (repo.hasSighting(cameraId, burstId)) return
-    // cooldown on data time from the last sighting that ALERTED (not the last one, which may itself be
-    // suppressed: that would let every other burst of a lingering troop alert again), so replays behave like live
-    const lastAlerting = repo.lastAlertingSighting(cameraId)
-    // 点検中 (maintenance, fleet registry): the sighting is kept, no alert
-    const suppressed = camera.state === 'maintenance' || (lastAlerting !== undefined && Math.abs(best.time - lastAlerting.time) < w.cooldownMs)
-    const s: Sighting = {
-      id: randomUUID(),
-      cameraId,
-      burstId,
-      time: best.time,
-      lat: camera.lat,
-      lon: camera.lon,
-      frames,
-      positives,
-      bestScore: best.score,
-      bestFrameIndex: best.frameIndex,
-      label: best.label,
-      thumbnail: best.thumbnail,
-      alertId: null,
-      suppressed,
-      hunters: huntersAt(camera.lat, camera.lon)
-    }
-    if (!suppressed) {
-      // confirmed at once, never `pending`: the k-of-n vote over the burst already was the confirmation
-      const ref = { kind: 'wildlife', subjectId: cameraId, rule: 'sighting', drill: w.drill || camera.drill === true }
-      const open = alerts.findOpen(ref)
-      // a troop back after the cooldown is a new event, not a refresh of the old one
-      if (open !== undefined && best.time - open.lastSeenAt >= w.cooldownMs) alerts.clear(ref, { time: best.time, resolution: 'superseded' })
-      const alert = alerts.raise({
-        ...ref,
-        severity: 'moderate',
-        title: `サル出没 ${camera.name} / monkeys at ${camera.nameEn}`,
-        message: `${positives} of ${frames} frames show monkeys (best score ${best.score.toFixed(2)}, ${best.label})`,
-        details: {
-          sightingId: s.id,
-          cameraId,
-          lat: camera.lat,
-          lon: camera.lon,
-          score: best.score,
-          label: best.label,
-          positives,
-          frames,
-          hunters: s.hunters,
-          thumbnailUrl: `/api/wildlife/sightings/${s.id}/thumbnail.jpg`
-        },
-        time: best.time
-      }, { confirmed: true })
-      s.alertId = alert.id
-      stats.alerts++
-    } else {
-      stats.suppressed++
-    }
-    repo.writeSighting(s)
-    stats.sightings++
-    log.info({ camera: cameraId, burst: burstId, positives, frames, score: best.score, suppressed, hunters: s.hunters.length }, suppressed ? 'sighting within cooldown: no new alert' : 'monkey sighting: alert raised')
-    bus.emit('sighting', { sighting: s })
-  }
-
-  async function applyRetention (now = Date.now()): Promise<import('./retention.js').RetentionResult> {
-    const r = await applyImageRetention(config.dataDir, { maxAgeDays: w.imageRetentionDays, maxImageBytes: w.imageRetentionMaxBytes }, now)
-    if (r.before !== null) repo.pruneDetections(r.before)
-    // a detection row lives as long as its image; a sighting outlives its thumbnail, without the link
-    if (r.images.length > 0) repo.forgetFrames(r.images)
-    if (r.thumbnails.length > 0) repo.forgetThumbnails(r.thumbnails)
-    stats.imagesDeleted += r.deletedByAge + r.deletedBySize
-    stats.imageBytesDeleted += r.deletedBytes
-    if (r.deletedByAge + r.deletedBySize > 0) {
-      log.info({ byAge: r.deletedByAge, bySize: r.deletedBySize, bytes: r.deletedBytes, keptImages: r.keptImages, keptImageBytes: r.keptImageBytes }, 'image retention: old camera files deleted')
-    }
-    return r
-  }
+  const { raiseSighting, huntersAt } = createSightingRaiser({ config, logger: log, bus, store, alerts, repo, stats })
+  const voteFromStore = (d: Detection): BurstVote | null => voteOverStoredFrames(repo, d, w.minPositiveFrames)
+  const applyRetention = async (now = Date.now()): Promise<RetentionResult> => await retentionPass({ dataDir: config.dataDir, wildlife: w, repo, stats, log }, now)
 
   /** frames that hold their places go to the pool (never refused: the places are theirs) */
   function analyse (frames: Frame[], frameCount: number): void {
@@ -373,7 +280,6 @@ export function createWildlife ({ config, logger, bus, store, alerts: sharedAler
         await vision.close()
         await recovered
         while (pending.size > 0) await Promise.all([...pending])
-        if (sharedAlerts === undefined) await alerts.close()
         repo.close()
       })()
       return await closing

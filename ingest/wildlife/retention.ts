@@ -1,5 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Config } from '../../core/config/schema.js'
+import type { Logger } from '../../core/logger.js'
+import type { WildlifeRepo } from '../../store/wildlife.js'
 
 /**
  * Retention of camera files under the data dir:
@@ -91,5 +94,28 @@ export async function applyImageRetention (dataDir: string, policy: RetentionPol
   }
   r.keptImages = images.length
   r.keptImageBytes = total
+  return r
+}
+
+export interface RetentionPassDeps {
+  dataDir: string
+  wildlife: Config['wildlife']
+  repo: WildlifeRepo
+  stats: { imagesDeleted: number, imageBytesDeleted: number }
+  log: Logger
+}
+
+/** One pass of the image retention policy, and the rows that pointed at deleted files forgotten (createWildlife). */
+export async function retentionPass ({ dataDir, wildlife: w, repo, stats, log }: RetentionPassDeps, now = Date.now()): Promise<RetentionResult> {
+  const r = await applyImageRetention(dataDir, { maxAgeDays: w.imageRetentionDays, maxImageBytes: w.imageRetentionMaxBytes }, now)
+  if (r.before !== null) repo.pruneDetections(r.before)
+  // a detection row lives as long as its image; a sighting outlives its thumbnail, without the link
+  if (r.images.length > 0) repo.forgetFrames(r.images)
+  if (r.thumbnails.length > 0) repo.forgetThumbnails(r.thumbnails)
+  stats.imagesDeleted += r.deletedByAge + r.deletedBySize
+  stats.imageBytesDeleted += r.deletedBytes
+  if (r.deletedByAge + r.deletedBySize > 0) {
+    log.info({ byAge: r.deletedByAge, bySize: r.deletedBySize, bytes: r.deletedBytes, keptImages: r.keptImages, keptImageBytes: r.keptImageBytes }, 'image retention: old camera files deleted')
+  }
   return r
 }

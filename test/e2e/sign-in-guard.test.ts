@@ -63,7 +63,7 @@ describe('sign-in lock and demo link in Chromium', () => {
 
   it('demo: the sign-in page points to the terminal link; the link signs this browser in once, with the red banner', async () => {
     demo = createDashboard({
-      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
+      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
     })
     const info = await demo.start()
     const page = await browser.newPage({ locale: 'ja-JP' })

@@ -7,7 +7,7 @@ import { REPO_ROOT } from './app.js'
 export interface DocRow { method: string, url: string, access: 'public' | Role[], stream: boolean, demoOnly: boolean }
 
 /** pages, scripts, styles and vendor files: public by design, described in prose above the matrix */
-const ASSET = (url: string): boolean => url === '/' || url === '/*' || /\.(html|ico)$/.test(url) || /^\/(app|vendor|core)\//.test(url)
+const ASSET = (url: string): boolean => url === '/' || url === '/*' || /\.(html|ico)$/.test(url) || /^\/(app|vendor|core|contract)\//.test(url)
 
 /** docs/api.md's role matrix: `| \`METHOD /path\` | admin | staff | researcher | hunter |` (+ "stream" / "demo only") */
 export function readRoleMatrix (): DocRow[] {

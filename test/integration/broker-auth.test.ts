@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { loadConfig } from '../../core/config/load.js'
 import { createEventBus } from '../../core/bus.js'
+import { openTestAlerts } from '../helpers/alerts.js'
 import { createBroker } from '../../broker/index.js'
 import { createDeviceRegistry } from '../../broker/registry.js'
 import { createEmbeddedStore } from '../../store/embedded.js'
@@ -161,9 +162,11 @@ describe('broker: secrets never reach the log', () => {
     await c.endAsync()
     // ingest with its credentials in the URL, as an operator might configure it
     const store = createEmbeddedStore({ file: join(dataDir, 'mimamori.db'), logger })
-    const ingest = createIngest({ config: { ...config, ingest: { ...config.ingest, clientId: 'svc-log' } }, logger, bus: createEventBus(), store, mqttUrl: broker.url.replace('mqtt://', `mqtt://svc-log:${encodeURIComponent(svc)}@`) })
+    const alerts = openTestAlerts(config, logger)
+    const ingest = createIngest({ config: { ...config, ingest: { ...config.ingest, clientId: 'svc-log' } }, logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url.replace('mqtt://', `mqtt://svc-log:${encodeURIComponent(svc)}@`) })
     await ingest.start()
     await ingest.close()
+    await alerts.close()
     await store.close()
     await broker.close()
     registry.close()

@@ -9,6 +9,7 @@ import type { Config } from '../../core/config/schema.js'
 import { silentLogger } from '../../core/logger.js'
 import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { createIngest, type Ingest } from '../../ingest/index.js'
+import { openTestAlerts } from '../helpers/alerts.js'
 import { createBroker, type Broker } from '../../broker/index.js'
 import { createDeviceRegistry } from '../../broker/registry.js'
 import { openStore } from '../../cli/app.js'
@@ -44,9 +45,11 @@ describe('broker persistence across restart (level backend)', () => {
     closers.push(async () => { await broker.close() })
     const store: Store = openStore(config, logger)
     closers.push(async () => { await store.close() })
+    const alerts = openTestAlerts(config, logger)
+    closers.push(async () => { await alerts.close() })
 
     // 1. ingest subscribes once (persistent session), then goes offline
-    let ingest: Ingest = createIngest({ config: ingestConfig(), logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    let ingest: Ingest = createIngest({ config: ingestConfig(), logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     await ingest.start()
     await ingest.close()
 
@@ -69,7 +72,7 @@ describe('broker persistence across restart (level backend)', () => {
     await broker.start()
 
     // 4. ingest comes back with the same client id and gets the whole backlog
-    ingest = createIngest({ config: ingestConfig(), logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    ingest = createIngest({ config: ingestConfig(), logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     closers.push(async () => { await ingest.close() })
     await ingest.start()
     const stored = await waitFor(async () => {

@@ -407,7 +407,7 @@ describe('dashboard accounts and the access hook', () => {
       const adminsOff = (off: boolean): void => { accounts.db.prepare("UPDATE users SET disabled = ? WHERE role = 'admin'").run(off ? 1 : 0) }
       adminsOff(true)
       const open = (dashboard: Partial<typeof t.config.dashboard>) => createDashboard({
-        config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
+        config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, ...dashboard } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
       })
       const exposed = open({ host: '0.0.0.0' })
       await expect(exposed.start()).rejects.toMatchObject({ code: 'MIMAMORI_ERR_NO_ADMIN', message: expect.stringContaining('mimamori user add') })
@@ -427,7 +427,7 @@ describe('dashboard accounts and the access hook', () => {
 
   it('demo sign-in: a Host-rewriting proxy and a TCP forwarder get no session and cannot write; the one-time link from this machine signs in, once', async () => {
     const demo = createDashboard({
-      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!
+      config: { ...t.config, dashboard: { ...t.config.dashboard, port: 0, auth: { ...t.config.dashboard.auth, demoLogin: true } } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications!
     })
     const relays: Array<{ port: number, close(): Promise<void> }> = []
     try {

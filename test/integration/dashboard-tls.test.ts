@@ -60,7 +60,7 @@ describe('dashboard TLS and trusted proxy', () => {
   it('refuses TLS on without a readable certificate, with a coded error', () => {
     const t = apps[0]!
     const tls = { enabled: true, cert: join(dir, 'missing.pem'), key: join(dir, 'missing.key') }
-    expect(() => createDashboard({ config: { ...t.config, dashboard: { ...t.config.dashboard, tls } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts! }))
+    expect(() => createDashboard({ config: { ...t.config, dashboard: { ...t.config.dashboard, tls } }, logger: silentLogger(), bus: t.app.bus, store: t.app.store!, alerts: t.app.alerts!, notifier: t.app.notifications! }))
       .toThrow(expect.objectContaining({ code: 'MIMAMORI_ERR_TLS' }))
   })
 

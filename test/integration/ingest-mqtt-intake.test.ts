@@ -8,6 +8,7 @@ import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { createIngest } from '../../ingest/index.js'
+import { openTestAlerts } from '../helpers/alerts.js'
 import { createBroker } from '../../broker/index.js'
 import { openStore } from '../../cli/app.js'
 import { demoConfigFile, waitFor } from '../helpers/app.js'
@@ -27,7 +28,9 @@ describe('ingest over an MQTT subscription', () => {
   const logger = silentLogger()
   const config = loadConfig({ file: demoConfigFile(), overrides: { dataDir, log: { level: 'silent' }, broker: { port: 0, wsPort: 0, allowAnonymous: true }, vision: { enabled: false }, ingest: { clientId: 'ingest-under-test' } } })
   const broker = createBroker({ config, logger })
+  const alerts = openTestAlerts(config, logger)
   afterAll(async () => {
+    await alerts.close()
     await broker.close()
     rmSync(dataDir, { recursive: true, force: true })
   })
@@ -35,7 +38,7 @@ describe('ingest over an MQTT subscription', () => {
   it('stores pipelined QoS 1 uplinks of many gauges and acknowledges every one (nothing redelivered after a restart)', async () => {
     await broker.start()
     const store = openStore(config, logger)
-    let ingest = createIngest({ config, logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    let ingest = createIngest({ config, logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     await ingest.start()
     const base = Math.floor(Date.now() / MINUTE) * MINUTE - 80 * MINUTE
     const N = 60
@@ -48,7 +51,7 @@ describe('ingest over an MQTT subscription', () => {
     for (const s of gauges) expect((await store.readings(s.id, { from: 0, to: Date.now(), limit: 1000 })).length).toBe(N)
     await ingest.close()
     // every PUBACK reached the broker: the persistent session holds nothing to redeliver
-    ingest = createIngest({ config, logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    ingest = createIngest({ config, logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     await ingest.start()
     const s0 = gauges[0]!
     await devices[0]!.publishAsync(`mmr/v1/gauge/${s0.deviceId}/up`, frame(0.5, base + N * MINUTE), { qos: 1 })
@@ -63,7 +66,7 @@ describe('ingest over an MQTT subscription', () => {
   it('leaves a message it cannot store unacknowledged: the broker redelivers it to the next session', async () => {
     const s = config.stations[1]!
     let store = openStore(config, logger)
-    let ingest = createIngest({ config, logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    let ingest = createIngest({ config, logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     await ingest.start()
     await store.close() // the disk goes away under ingest
     const device = await mqtt.connectAsync(broker.url, { clientId: s.deviceId, reconnectPeriod: 0 })
@@ -72,7 +75,7 @@ describe('ingest over an MQTT subscription', () => {
     await waitFor(() => (ingest.stats.rejected.MIMAMORI_ERR_CLOSED ?? 0) >= 1 ? true : undefined, 'refused for retry')
     await ingest.close()
     store = openStore(config, logger)
-    ingest = createIngest({ config, logger, bus: createEventBus(), store, mqttUrl: broker.url })
+    ingest = createIngest({ config, logger, bus: createEventBus(), store, alerts, mqttUrl: broker.url })
     await ingest.start()
     const got = await waitFor(async () => (await store.readings(s.id, { from: t, to: t, limit: 5 }))[0], 'redelivered reading stored')
     expect(got.level).toBe(0.77)

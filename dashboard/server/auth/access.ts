@@ -7,9 +7,10 @@
  *   app.get('/healthz', { config: { access: 'public' } }, handler)
  */
 
-export type Role = 'admin' | 'staff' | 'hunter' | 'researcher'
+import { ROLES, type Role } from '../../contract/roles.js'
 
-export const ROLES: readonly Role[] = ['admin', 'staff', 'hunter', 'researcher']
+// the role list is declared once, in the API contract (the browser reads the same list)
+export { ROLES, type Role }
 
 /** `'public'`: no credentials needed; otherwise the roles that may call the route */
 export type Access = 'public' | readonly Role[]

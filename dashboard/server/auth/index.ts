@@ -22,7 +22,8 @@ import { createSqliteSessionStore } from './session-store.js'
 
 export const DEMO_USER = 'demo'
 
-export type AccessTable = Array<{ method: string, url: string, access: Access | undefined, stream: boolean }>
+/** `responses`: the status codes the route's response schema declares (dashboard/contract); `hidden`: left out of OpenAPI (pages, files) */
+export type AccessTable = Array<{ method: string, url: string, access: Access | undefined, stream: boolean, responses: string[], hidden: boolean }>
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,7 +92,14 @@ export function registerAuth (app: FastifyInstance, { config, logger }: { config
   app.decorate('accessTable', {
     getter: (): AccessTable => routes.flatMap(route => [route.method].flat()
       .filter(method => method !== 'HEAD')
-      .map(method => ({ method, url: route.url, access: route.config?.access, stream: route.config?.stream === true })))
+      .map(method => ({
+        method,
+        url: route.url,
+        access: route.config?.access,
+        stream: route.config?.stream === true,
+        responses: Object.keys((route.schema?.response ?? {}) as object),
+        hidden: route.schema?.hide === true
+      })))
   })
 
   void app.register(fastifyHelmet, {

@@ -5,7 +5,7 @@ import { MimamoriError } from '../../../core/errors.js'
 import type { Alert, AlertState } from '../../../core/types.js'
 import type { Alerts } from '../../../alerts/index.js'
 import { randomUUID } from 'node:crypto'
-import { AlertActionBody, AlertBody, AlertGroupActionBody, AlertIdParams, AlertsQuery, ErrorBody } from '../schemas.js'
+import { AlertActionBody, AlertBody, AlertGroupActionBody, AlertIdParams, AlertsQuery, ErrorBody } from '../../contract/schemas.js'
 import { OPERATORS, READERS } from '../auth/access.js'
 
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged']

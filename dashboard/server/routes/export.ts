@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { prepareExport } from '../../../store/export/run.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
-import { ErrorBody, ExportQuery } from '../schemas.js'
+import { ErrorBody, ExportQuery } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
 
 /** a researcher's year plus a margin; longer spans go through `mimamori export` in pieces */

@@ -10,7 +10,8 @@ import { generateSecret, hashSecret } from '../../../core/secret-hash.js'
 import { cleanThresholds, validationError } from '../../../store/fleet.js'
 import type { Store } from '../../../store/store.js'
 import { OPERATORS } from '../auth/access.js'
-import { IdParams } from '../schemas.js'
+import { ErrorBody, IdParams } from '../../contract/schemas.js'
+import { CommissionedCameraBody, CommissionedStationBody, FleetBody, FleetEntryBody, ThresholdHistoryBody, ThresholdRevisionBody } from '../../contract/fleet.js'
 
 /**
  * /api/fleet: commission, revise thresholds, maintenance, retire (staff and admin only; every
@@ -41,19 +42,19 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
     bus.emit('fleetChange', { kind, id, change, time: Date.now() })
   }
 
-  app.get('/api/fleet', { config: { access: OPERATORS } }, async () => ({
+  app.get('/api/fleet', { config: { access: OPERATORS }, schema: { response: { 200: FleetBody } } }, async () => ({
     stations: store.listStations().map(s => ({ ...s, entry: fleet.entry('gauge', s.id) ?? null, revisions: fleet.history(s.id).length })),
     cameras: store.listCameras().map(c => ({ ...c, entry: fleet.entry('camera', c.id) ?? null }))
   }))
 
-  app.get('/api/fleet/stations/:id/thresholds', { config: { access: OPERATORS }, schema: { params: IdParams } }, async (request) => {
+  app.get('/api/fleet/stations/:id/thresholds', { config: { access: OPERATORS }, schema: { params: IdParams, response: { 200: ThresholdHistoryBody, 404: ErrorBody } } }, async (request) => {
     if (store.getStation(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
     return { stationId: request.params.id, revisions: fleet.history(request.params.id).map(revisionView) }
   })
 
   app.post('/api/fleet/stations', {
     config: { access: OPERATORS, audit: 'fleet.commission.gauge' },
-    schema: { body: Loose }
+    schema: { body: Loose, response: { 201: CommissionedStationBody, 400: ErrorBody, 409: ErrorBody } }
   }, async (request, reply) => {
     const b = request.body
     const p = stationProblem(b)
@@ -81,12 +82,12 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
     }
     changed('gauge', station.id, 'commissioned')
     request.log.info({ station: station.id, by: by(request) }, 'gauge commissioned')
-    return await reply.status(201).send({ station: store.getStation(station.id), credentials })
+    return await reply.status(201).send({ station: store.getStation(station.id) ?? station, credentials })
   })
 
   app.post('/api/fleet/cameras', {
     config: { access: OPERATORS, audit: 'fleet.commission.camera' },
-    schema: { body: Loose }
+    schema: { body: Loose, response: { 201: CommissionedCameraBody, 400: ErrorBody, 409: ErrorBody } }
   }, async (request, reply) => {
     const b = request.body
     const p = cameraProblem(b)
@@ -105,12 +106,12 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
       credentials.mqtt = { ...c, topic: deviceTopic('camera', camera.id, 'image') }
     }
     changed('camera', camera.id, 'commissioned')
-    return await reply.status(201).send({ camera: store.getCamera(camera.id), credentials })
+    return await reply.status(201).send({ camera: store.getCamera(camera.id) ?? camera, credentials })
   })
 
   app.post('/api/fleet/stations/:id/thresholds', {
     config: { access: OPERATORS, audit: 'fleet.thresholds' },
-    schema: { params: IdParams, body: Loose }
+    schema: { params: IdParams, body: Loose, response: { 201: ThresholdRevisionBody, 400: ErrorBody, 404: ErrorBody } }
   }, async (request, reply) => {
     const b = request.body
     const validFrom = typeof b.validFrom === 'string' && b.validFrom !== '' ? Date.parse(b.validFrom) : undefined
@@ -128,7 +129,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
 
   app.post('/api/fleet/:kind/:id/state', {
     config: { access: OPERATORS, audit: 'fleet.state' },
-    schema: { params: KindParams, body: StateBody }
+    schema: { params: KindParams, body: StateBody, response: { 200: FleetEntryBody, 400: ErrorBody, 404: ErrorBody } }
   }, async (request) => {
     const { kind, id } = request.params
     const entry = fleet.setState(kind, id, request.body.state, { by: by(request), reason: request.body.reason })

@@ -9,7 +9,7 @@ import { obstructionEpisodes, type ObstructionEpisode } from '../../../core/rive
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
-import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../schemas.js'
+import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
 
 const MAX_SPAN_DAYS = 366

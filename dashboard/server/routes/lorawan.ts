@@ -7,7 +7,7 @@ import { parseGenericUp, parseTtsUp } from '../../../codecs/lorawan/uplink.js'
 import { createReplayGuard, verifyUplinkSignature } from '../../../codecs/lorawan/webhook-auth.js'
 import { listDeviceProfiles } from '../../../codecs/vendor/profiles.js'
 import { OPERATORS } from '../auth/access.js'
-import { ErrorBody } from '../schemas.js'
+import { ErrorBody } from '../../contract/schemas.js'
 
 /**
  * Hands a network server's uplink to ingest: the all-in-one publishes it QoS 1

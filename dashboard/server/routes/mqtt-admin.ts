@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
 import { ADMIN } from '../auth/access.js'
-import { ErrorBody } from '../schemas.js'
+import { ErrorBody } from '../../contract/schemas.js'
 
 /** lifts the broker's CONNECT brute-force limits (broker/auth-guard.ts); the all-in-one passes its broker's */
 export type UnlockMqtt = (target?: string) => number

@@ -2,50 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MimamoriError } from '../../../core/errors.js'
-import { capAtomFeed } from '../../../notify/cap-xml.js'
 import type { Alerts } from '../../../alerts/index.js'
-import type { Notifier } from '../../../notify/index.js'
-import type { Advisory, Subscription } from '../../../notify/types.js'
+import type { Advisory, NotificationsPort, Subscription } from '../../../core/notify-types.js'
 import { HUNTER_OR_OPERATOR, OPERATORS, READERS, SIGNED_IN, type Principal } from '../auth/access.js'
-import { ErrorBody } from '../schemas.js'
+import { AdvisoryBody, AdvisorySuggestionBody, DeliveryBody, EnRouteBody, NotifyStatusBody, SubscriptionBody } from '../../contract/notify.js'
+import { RecipientRoleSchema } from '../../contract/auth.js'
+import { BinaryBody, ErrorBody } from '../../contract/schemas.js'
 import { OfficialSuggestionBody, type OfficialSuggestionView } from './official.js'
-
-const Iso = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
-
-const ChannelStatusBody = Type.Object({
-  channel: Type.String(),
-  enabled: Type.Boolean(),
-  drills: Type.Boolean({ description: '訓練 messages go to this channel' }),
-  sent: Type.Integer({ description: 'since this process started' }),
-  failedAttempts: Type.Integer(),
-  givenUp: Type.Integer(),
-  consecutiveFailures: Type.Integer(),
-  lastSentAt: Iso,
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  lastErrorAt: Iso,
-  pending: Type.Integer({ description: 'deliveries waiting in the outbox (due, backing off or held by quiet hours)' })
-})
-
-const SubscriptionBody = Type.Object({
-  id: Type.String(),
-  userId: Type.String(),
-  role: Type.String(),
-  channel: Type.String(),
-  address: Type.String({ description: 'for Web Push only the endpoint origin is shown' }),
-  hunterId: Type.Union([Type.String(), Type.Null()]),
-  kinds: Type.Array(Type.String()),
-  stations: Type.Array(Type.String()),
-  rivers: Type.Array(Type.String()),
-  area: Type.Union([Type.Object({ lat: Type.Number(), lon: Type.Number(), radiusM: Type.Number() }), Type.Null()]),
-  minSeverity: Type.String(),
-  minLevel: Type.Integer(),
-  advisories: Type.Boolean(),
-  quietHours: Type.Union([Type.Object({ start: Type.String(), end: Type.String() }), Type.Null()])
-})
 
 const SubscriptionInputBody = Type.Object({
   userId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'operators only: another user or a public outlet; default yourself' })),
-  role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('staff'), Type.Literal('hunter'), Type.Literal('researcher'), Type.Literal('public')])),
+  role: Type.Optional(RecipientRoleSchema),
   channel: Type.Union([Type.Literal('webpush'), Type.Literal('email'), Type.Literal('webhook'), Type.Literal('line')]),
   address: Type.String({ minLength: 1, maxLength: 4096 }),
   kinds: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
@@ -64,37 +31,8 @@ const PushSubscriptionBody = Type.Object({
   keys: Type.Object({ p256dh: Type.String({ minLength: 40, maxLength: 200 }), auth: Type.String({ minLength: 8, maxLength: 100 }) })
 })
 
-const AdvisoryBody = Type.Object({
-  id: Type.String(),
-  alertId: Type.Union([Type.String(), Type.Null()]),
-  level: Type.Integer(),
-  area: Type.String(),
-  stationId: Type.Union([Type.String(), Type.Null()]),
-  river: Type.Union([Type.String(), Type.Null()]),
-  status: Type.String(),
-  version: Type.Integer(),
-  headline: Type.String(),
-  text: Type.String(),
-  drill: Type.Boolean(),
-  createdBy: Type.String(),
-  createdAt: Type.String(),
-  issuedBy: Type.Union([Type.String(), Type.Null()]),
-  issuedAt: Iso,
-  updatedAt: Type.String(),
-  cancelledBy: Type.Union([Type.String(), Type.Null()]),
-  cancelledAt: Iso
-})
 const Level = Type.Union([Type.Literal(3), Type.Literal(4), Type.Literal(5)], { description: '3 高齢者等避難 / 4 避難指示 / 5 緊急安全確保' })
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
-/** what the current measurements suggest (never the event's peak): the dialog preselects `level` */
-const Suggestion = Type.Object({
-  level: Type.Integer(),
-  levelM: Type.Union([Type.Number(), Type.Null()]),
-  at: Iso,
-  rateMPerHour: Type.Union([Type.Number(), Type.Null()]),
-  trend: Type.Union([Type.Literal('rising'), Type.Literal('steady'), Type.Literal('falling'), Type.Literal('unknown')])
-})
-
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
 
 function advisoryView (a: Advisory) {
@@ -127,11 +65,11 @@ const isOperator = (p: Principal): boolean => OPERATORS.includes(p.role)
  * everyone's and the public outlets), Web Push registration, evacuation
  * advisories (draft → confirm → issue, update, cancel) and the public CAP feed.
  */
-export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alerts: Alerts }> = async (app, { notifier, alerts }) => {
+export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: NotificationsPort, alerts: Alerts }> = async (app, { notifier, alerts }) => {
   // 向かいます: a hunter takes a sighting in their own area (acknowledges it: escalation stops, others see 対応中)
   app.post('/api/notify/alerts/:id/en-route', {
     config: { access: HUNTER_OR_OPERATOR, audit: 'alert.en-route' },
-    schema: { params: IdParams, response: { 200: Type.Object({ id: Type.String(), state: Type.String(), acknowledgedBy: Type.Union([Type.String(), Type.Null()]) }), 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
+    schema: { params: IdParams, response: { 200: EnRouteBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } }
   }, async (request) => {
     const p = who(request)
     const a = alerts.get(request.params.id)
@@ -146,7 +84,7 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
 
   app.get('/api/notify/status', {
     config: { access: READERS },
-    schema: { response: { 200: Type.Object({ channels: Type.Array(ChannelStatusBody), subscriptions: Type.Integer(), failed: Type.Integer() }) } }
+    schema: { response: { 200: NotifyStatusBody } }
   }, async () => ({
     channels: notifier.status().map(s => ({ ...s, lastSentAt: iso(s.lastSentAt), lastErrorAt: iso(s.lastErrorAt) })),
     subscriptions: notifier.store.subscriptions().length,
@@ -157,7 +95,7 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
     config: { access: OPERATORS },
     schema: {
       querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed')])), channel: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
-      response: { 200: Type.Array(Type.Object({ id: Type.Integer(), eventId: Type.Integer(), channel: Type.String(), recipient: Type.String(), state: Type.String(), attempts: Type.Integer(), nextAt: Type.String(), lastError: Type.Union([Type.String(), Type.Null()]), sentAt: Iso, createdAt: Type.String() })) }
+      response: { 200: Type.Array(DeliveryBody) }
     }
   }, async (request) => notifier.store.deliveries({ state: request.query.state, channel: request.query.channel, limit: request.query.limit ?? 100 })
     .map(({ address: _a, idemKey: _k, ...d }) => ({ ...d, nextAt: iso(d.nextAt)!, sentAt: iso(d.sentAt), createdAt: iso(d.createdAt)! })))
@@ -248,7 +186,7 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
     config: { access: OPERATORS, audit: 'advisory.draft' },
     schema: {
       body: Type.Object({ alertId: Type.Optional(Type.String({ maxLength: 64 })), stationId: Type.Optional(Type.String({ maxLength: 64 })), level: Type.Optional(Level), area: Type.Optional(Type.String({ maxLength: 200 })), radiusM: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000 })), officialArea: Type.Optional(Type.String({ pattern: '^[0-9]{7}$' })) }, { additionalProperties: false }),
-      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([Suggestion, Type.Null()]), official: Type.Optional(Type.Union([OfficialSuggestionBody, Type.Null()])) })]), 400: ErrorBody, 404: ErrorBody }
+      response: { 200: Type.Intersect([AdvisoryBody, Type.Object({ suggestion: Type.Union([AdvisorySuggestionBody, Type.Null()]), official: Type.Optional(Type.Union([OfficialSuggestionBody, Type.Null()])) })]), 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
     const { suggestion, official, ...draft } = await notifier.advisories.draft({ ...request.body, by: who(request).username })
@@ -272,14 +210,13 @@ export const notifyRoutes: FastifyPluginAsyncTypebox<{ notifier: Notifier, alert
   }, async (request) => advisoryView(notifier.advisories.cancel(request.params.id, who(request).username, request.body.note)))
 
   // the CAP feed is public by design: anyone (Lアラート relays, media, apps) may read it; drills never appear
-  app.get('/api/cap/feed.atom', { config: { access: 'public' } }, async (_request, reply) => {
-    const ctx = { sender: notifier.capSender, senderName: notifier.capSenderName, publicUrl: notifier.publicUrl, timezone: notifier.timezone }
-    return await reply.type('application/atom+xml; charset=utf-8').send(capAtomFeed(notifier.store.capEntries(100, false), ctx))
+  app.get('/api/cap/feed.atom', { config: { access: 'public' }, schema: { response: { 200: BinaryBody('the Atom feed of public CAP messages (application/atom+xml)') } } }, async (_request, reply) => {
+    return await reply.type('application/atom+xml; charset=utf-8').send(notifier.capFeed(100))
   })
 
   app.get('/api/cap/:file', {
     config: { access: 'public' },
-    schema: { params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._-]+\\.xml$', maxLength: 200 }) }) }
+    schema: { params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._-]+\\.xml$', maxLength: 200 }) }), response: { 200: BinaryBody('one CAP 1.2 message (application/cap+xml)'), 404: ErrorBody } }
   }, async (request, reply) => {
     const xml = notifier.store.cap(request.params.file.replace(/\.xml$/, ''))
     if (xml === undefined || (xml.includes('<status>Exercise</status>'))) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no CAP message ${request.params.file}`)

@@ -8,7 +8,7 @@ import { GUIDELINE_CRITERIA, validateCriteria } from '../../../core/official-cri
 import { openSqlite } from '../../../store/sqlite.js'
 import { createOfficialRepository } from '../../../store/official.js'
 import { ADMIN, READERS } from '../auth/access.js'
-import { ErrorBody } from '../schemas.js'
+import { ErrorBody } from '../../contract/schemas.js'
 
 /** JMA's terms ask for the source wherever its information is shown */
 export const JMA_ATTRIBUTION = '出典：気象庁'

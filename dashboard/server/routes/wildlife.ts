@@ -12,6 +12,9 @@ import type { Alerts } from '../../../alerts/index.js'
 import { openWildlifeRepo } from '../../../store/wildlife.js'
 import { STATUS_FILE, type WildlifeStatus } from '../../../core/wildlife-status.js'
 import { createSseHub, type SseHub } from '../sse.js'
+import { ErrorBody, NoContent, BinaryBody } from '../../contract/schemas.js'
+import { DetectionBody, FeedbackResultBody, HunterAreaBody, HunterBody, PrecisionBody, SightingBody, SightingDetailBody, WildlifeStatusBody } from '../../contract/wildlife.js'
+import { eventStreamBody, HunterSseEvents, type HunterSsePayloads, type SsePayloads } from '../../contract/events.js'
 import { HUNTER_OR_OPERATOR, HUNTERS, OPERATORS, READERS, SIGNED_IN } from '../auth/access.js'
 import { assertOwnHunter, hunterScope } from '../auth/scope.js'
 
@@ -19,16 +22,19 @@ const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 const Uuidish = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
 const Shape = AreaShapeSchema
 
-const iso = (t: number | null): string | null => t === null ? null : new Date(t).toISOString()
+/** the hunter stream's events (text/event-stream), documented from the contract */
+const hunterStream = eventStreamBody(HunterSseEvents)
+
+const iso = (t: number): string => new Date(t).toISOString()
 
 /**
  * Wildlife API: sightings, detections, hunters and their areas, feedback and
  * precision, and a per-hunter SSE stream that carries only the alerts whose
  * camera lies in one of that hunter's areas.
  */
-export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: EventBus, hub: SseHub, alerts: Alerts }> = async (app, { config, bus, hub, alerts }) => {
+export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: EventBus, hub: SseHub<SsePayloads>, alerts: Alerts }> = async (app, { config, bus, hub, alerts }) => {
   const repo = openWildlifeRepo(resolve(config.dataDir, config.store.file))
-  const hunterHubs = new Map<string, SseHub>()
+  const hunterHubs = new Map<string, SseHub<HunterSsePayloads>>()
   const busKey = {}
   const view = (s: Sighting) => {
     const alert = s.alertId === null ? undefined : alerts.get(s.alertId)
@@ -62,7 +68,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   /** whether ingest analyses frames (it writes the file at start; the dashboard may run in another process) */
-  app.get('/api/wildlife/status', { config: { access: SIGNED_IN } }, async () => {
+  app.get('/api/wildlife/status', { config: { access: SIGNED_IN }, schema: { response: { 200: WildlifeStatusBody } } }, async () => {
     try {
       return JSON.parse(await readFile(join(config.dataDir, STATUS_FILE), 'utf8')) as WildlifeStatus
     } catch {
@@ -72,7 +78,10 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
 
   app.get('/api/wildlife/sightings', {
     config: { access: SIGNED_IN },
-    schema: { querystring: Type.Object({ cameraId: Type.Optional(Id), hunterId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }) }
+    schema: {
+      querystring: Type.Object({ cameraId: Type.Optional(Id), hunterId: Type.Optional(Id), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+      response: { 200: Type.Array(SightingBody), 403: ErrorBody }
+    }
   }, async (request) => {
     const own = hunterScope(request)
     if (own !== undefined && request.query.hunterId !== undefined) assertOwnHunter(request, request.query.hunterId)
@@ -80,7 +89,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return repo.sightings(own === undefined ? request.query : { ...request.query, hunterId: own }).map(s => scoped(request, view(s)))
   })
 
-  app.get('/api/wildlife/sightings/:id', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request) => {
+  app.get('/api/wildlife/sightings/:id', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }), response: { 200: SightingDetailBody, 403: ErrorBody, 404: ErrorBody } } }, async (request) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no sighting ${request.params.id}`)
     assertInOwnArea(request, s)
@@ -89,7 +98,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return { ...scoped(request, view(s)), feedback: feedback.map(f => ({ ...f, at: iso(f.at) })) }
   })
 
-  app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }) } }, async (request, reply) => {
+  app.get('/api/wildlife/sightings/:id/thumbnail.jpg', { config: { access: SIGNED_IN }, schema: { params: Type.Object({ id: Uuidish }), response: { 200: BinaryBody('the best frame, image/jpeg'), 403: ErrorBody, 404: ErrorBody } } }, async (request, reply) => {
     const s = repo.getSighting(request.params.id)
     if (s === undefined || s.thumbnail === null) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no thumbnail for sighting ${request.params.id}`)
     assertInOwnArea(request, s)
@@ -99,7 +108,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     } catch {
       throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', 'thumbnail is gone (retention)')
     }
-    return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(createReadStream(file))
+    return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(createReadStream(file) as unknown as string) // a stream skips the serializer; the schema documents the route
   })
 
   app.get('/api/wildlife/detections', {
@@ -110,7 +119,8 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
         from: Type.Optional(Type.String({ format: 'date-time' })),
         to: Type.Optional(Type.String({ format: 'date-time' })),
         limit: Type.Integer({ minimum: 1, maximum: 5000, default: 200 })
-      }, { additionalProperties: false })
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(DetectionBody) }
     }
   }, async (request) => {
     const q = request.query
@@ -119,13 +129,14 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return repo.detections(q.cameraId, from, to, q.limit).map(d => ({ ...d, time: iso(d.time) }))
   })
 
-  app.get('/api/wildlife/precision', { config: { access: READERS } }, async () => repo.precision())
+  app.get('/api/wildlife/precision', { config: { access: READERS }, schema: { response: { 200: PrecisionBody } } }, async () => repo.precision())
 
   app.post('/api/wildlife/alerts/:id/feedback', {
     config: { access: HUNTERS, audit: 'wildlife.feedback' },
     schema: {
       params: Type.Object({ id: Uuidish }),
-      body: Type.Object({ hunterId: Type.Optional(Id), verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
+      body: Type.Object({ hunterId: Type.Optional(Id), verdict: Type.Union([Type.Literal('confirm'), Type.Literal('reject')]), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false }),
+      response: { 200: FeedbackResultBody, 403: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
     // the id of the alert a hunter received, or of the sighting behind it
@@ -145,37 +156,37 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
     return { sightingId: s.id, alertId: s.alertId, feedback: repo.feedback(s.id).filter(f => f.hunterId === hunterId).map(f => ({ ...f, at: iso(f.at) })) }
   })
 
-  app.get('/api/hunters', { config: { access: OPERATORS } }, async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
+  app.get('/api/hunters', { config: { access: OPERATORS }, schema: { response: { 200: Type.Array(HunterBody) } } }, async () => repo.listHunters().map(h => ({ ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) })))
 
   app.post('/api/hunters', {
     config: { access: OPERATORS, audit: 'hunter.add' },
-    schema: { body: Type.Object({ id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), contact: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) }
+    schema: { body: Type.Object({ id: Type.Optional(Id), name: Type.String({ minLength: 1, maxLength: 200 }), contact: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }), response: { 201: HunterBody, 400: ErrorBody, 409: ErrorBody } }
   }, async (request, reply) => {
     const h = repo.addHunter(request.body)
     return await reply.status(201).send({ ...h, createdAt: iso(h.createdAt), areas: [] })
   })
 
-  app.get('/api/hunters/:id', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+  app.get('/api/hunters/:id', { config: { access: HUNTER_OR_OPERATOR }, schema: { params: Type.Object({ id: Id }), response: { 200: HunterBody, 403: ErrorBody, 404: ErrorBody } } }, async (request) => {
     assertOwnHunter(request, request.params.id)
     const h = repo.getHunter(request.params.id)
     if (h === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return { ...h, createdAt: iso(h.createdAt), areas: repo.areas(h.id) }
   })
 
-  app.delete('/api/hunters/:id', { config: { access: OPERATORS, audit: 'hunter.delete' }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id', { config: { access: OPERATORS, audit: 'hunter.delete' }, schema: { params: Type.Object({ id: Id }), response: { 204: NoContent, 404: ErrorBody } } }, async (request, reply) => {
     if (!repo.deleteHunter(request.params.id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(204).send()
   })
 
   app.post('/api/hunters/:id/areas', {
     config: { access: OPERATORS, audit: 'hunter.area.add' },
-    schema: { params: Type.Object({ id: Id }), body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: Shape }, { additionalProperties: false }) }
+    schema: { params: Type.Object({ id: Id }), body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), shape: Shape }, { additionalProperties: false }), response: { 201: HunterAreaBody, 404: ErrorBody } }
   }, async (request, reply) => {
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
     return await reply.status(201).send(repo.addArea(request.params.id, request.body))
   })
 
-  app.delete('/api/hunters/:id/areas/:areaId', { config: { access: OPERATORS, audit: 'hunter.area.delete' }, schema: { params: Type.Object({ id: Id, areaId: Uuidish }) } }, async (request, reply) => {
+  app.delete('/api/hunters/:id/areas/:areaId', { config: { access: OPERATORS, audit: 'hunter.area.delete' }, schema: { params: Type.Object({ id: Id, areaId: Uuidish }), response: { 204: NoContent, 404: ErrorBody } } }, async (request, reply) => {
     if (!repo.deleteArea(request.params.id, request.params.areaId)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no area ${request.params.areaId}`)
     return await reply.status(204).send()
   })
@@ -183,7 +194,7 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   /** the alerts this hunter received (sightings in their areas that raised an alert) */
   app.get('/api/hunters/:id/alerts', {
     config: { access: HUNTER_OR_OPERATOR },
-    schema: { params: Type.Object({ id: Id }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) }
+    schema: { params: Type.Object({ id: Id }), querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }), response: { 200: Type.Array(SightingBody), 403: ErrorBody, 404: ErrorBody } }
   }, async (request) => {
     assertOwnHunter(request, request.params.id)
     if (repo.getHunter(request.params.id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${request.params.id}`)
@@ -191,13 +202,13 @@ export const wildlifeRoutes: FastifyPluginAsyncTypebox<{ config: Config, bus: Ev
   })
 
   /** SSE for one hunter's phone: `wildlifeAlert` events for their areas only */
-  app.get('/api/hunters/:id/events', { config: { access: HUNTER_OR_OPERATOR, stream: true }, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.get('/api/hunters/:id/events', { config: { access: HUNTER_OR_OPERATOR, stream: true }, schema: { params: Type.Object({ id: Id }), response: { 200: hunterStream, 403: ErrorBody, 404: ErrorBody } } }, async (request, reply) => {
     const id = request.params.id
     assertOwnHunter(request, id)
     if (repo.getHunter(id) === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no hunter ${id}`)
     let h = hunterHubs.get(id)
     if (h === undefined) {
-      h = createSseHub()
+      h = createSseHub<HunterSsePayloads>()
       hunterHubs.set(id, h)
     }
     h.attach(request, reply)

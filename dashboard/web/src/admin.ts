@@ -2,17 +2,19 @@ import { ta, type AuthKey } from './auth-i18n.js'
 import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
 import { applyStatic, onLangChange, setLang } from './i18n.js'
-import { csrfHeaders, renderAccount, requireSignIn, type Role } from './session.js'
+import { csrfHeaders, renderAccount, requireSignIn } from './session.js'
+import type { Static } from 'typebox'
+import type { AuditBody, TokenBody, UserBody } from '../../contract/index.js'
+import { ROLES } from '../../contract/roles.js'
 
 /**
  * /admin.html (admins): users (add, disable/enable, reset password), API tokens
  * (issue, revoke) and the audit log. Every string from the server goes in as text.
  */
-interface UserRow { username: string, role: Role, hunterId: string | null, disabled: boolean, locked: boolean, createdAt: string }
-interface TokenRow { id: string, userId: string, name: string, scope: string, expiresAt: string, lastUsedAt: string | null, revoked: boolean }
-interface AuditRow { id: number, at: string, actor: string | null, role: string | null, via: string | null, ip: string | null, action: string, subject: string | null, detail: Record<string, unknown> }
+type UserRow = Static<typeof UserBody>
+type TokenRow = Static<typeof TokenBody>
+type AuditRow = Static<typeof AuditBody>
 
-const ROLES: Role[] = ['admin', 'staff', 'hunter', 'researcher']
 const errorBox = byId('admin-error')
 
 async function api<T> (url: string, init: { method?: string, body?: unknown } = {}): Promise<T> {

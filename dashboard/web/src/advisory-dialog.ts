@@ -1,3 +1,5 @@
+import type { Static } from 'typebox'
+import type { AdvisoryBody, AdvisorySuggestionBody } from '../../contract/index.js'
 import { tv2 } from './advisory-i18n.js'
 import { confirmDialog } from './confirm-dialog.js'
 import { h } from './dom.js'
@@ -5,29 +7,10 @@ import { formatDateTime } from './format.js'
 import { csrfHeaders } from './session.js'
 
 /** GET/POST /api/advisories (server: dashboard/server/routes/notify.ts) */
-export interface AdvisoryView {
-  id: string
-  alertId: string | null
-  level: 3 | 4 | 5
-  area: string
-  stationId: string | null
-  status: 'draft' | 'issued' | 'cancelled'
-  version: number
-  headline: string
-  text: string
-  drill: boolean
-  issuedAt: string | null
-  updatedAt: string
-}
+export type AdvisoryView = Static<typeof AdvisoryBody>
 
 /** POST /api/advisories/draft: what the current measurements suggest (server: notify/advisory.ts) */
-export interface AdvisorySuggestion {
-  level: 3 | 4 | 5
-  levelM: number | null
-  at: string | null
-  rateMPerHour: number | null
-  trend: 'rising' | 'steady' | 'falling' | 'unknown'
-}
+export type AdvisorySuggestion = Static<typeof AdvisorySuggestionBody>
 
 /** the CAP message of one advisory version (notify/message.ts capIdentifier) */
 export function capUrl (a: Pick<AdvisoryView, 'id' | 'version' | 'status'>): string {

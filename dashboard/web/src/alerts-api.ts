@@ -2,7 +2,7 @@
 
 import type { Static } from 'typebox'
 import { ALERT_SEVERITIES, type AlertSeverity, type AlertState } from '../../../core/types.js'
-import type { AlertBody } from '../../server/schemas.js'
+import type { AlertBody, AlertEvent as AlertEventSchema } from '../../contract/index.js'
 import { csrfHeaders } from './session.js'
 
 export type { AlertSeverity, AlertState }
@@ -11,14 +11,11 @@ export const OPEN_STATES: readonly AlertState[] = ['pending', 'firing', 'acknowl
 /** CAP order, calm first: the index is the rank */
 export const SEVERITIES: readonly AlertSeverity[] = ALERT_SEVERITIES
 
-/** the server's AlertBody schema (dashboard/server/schemas.ts) as JSON: times are ISO strings */
+/** the contract's AlertBody schema (dashboard/contract) as JSON: times are ISO strings */
 export type AlertView = Static<typeof AlertBody>
 
 /** SSE `alert`: the alert after the change, with the transition */
-export interface AlertEvent extends AlertView {
-  from: AlertState | null
-  to: AlertState
-}
+export type AlertEvent = Static<typeof AlertEventSchema>
 
 /** A refusal from the server, with its MIMAMORI_ERR_* code (e.g. 409 MIMAMORI_ERR_ALERT_STATE). */
 export class AlertApiError extends Error {

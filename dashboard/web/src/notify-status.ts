@@ -1,7 +1,9 @@
+import type { Static } from 'typebox'
+import type { ChannelStatusBody } from '../../contract/index.js'
 import { tv2 } from './advisory-i18n.js'
 import { h } from './dom.js'
 
-interface ChannelStatus { channel: string, enabled: boolean, sent: number, pending: number, consecutiveFailures: number, lastError: string | null, givenUp: number }
+type ChannelStatus = Static<typeof ChannelStatusBody>
 
 const NAMES: Record<string, string> = { webpush: 'Web Push', email: 'メール / e-mail', webhook: 'Webhook', line: 'LINE', cap: 'CAP' }
 

@@ -1,18 +1,13 @@
+import type { Static } from 'typebox'
+import type { MeBody, Role } from '../../contract/index.js'
 import { ta } from './auth-i18n.js'
 import { h } from './dom.js'
 import { lang, onLangChange } from './i18n.js'
 
-export type Role = 'admin' | 'staff' | 'hunter' | 'researcher'
+export type { Role }
 
 /** GET /api/auth/me */
-export interface Me {
-  username: string
-  role: Role
-  hunterId: string | null
-  via: 'session' | 'token' | 'demo'
-  demo: boolean
-  csrfToken: string | null
-}
+export type Me = Static<typeof MeBody>
 
 let current: Me | undefined
 

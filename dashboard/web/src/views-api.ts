@@ -1,3 +1,5 @@
+import type { Static } from 'typebox'
+import type { PrecisionRowBody } from '../../contract/index.js'
 import { getJson } from './api.js'
 import type { AlertView } from './alerts-api.js'
 import type { SeriesResponse, SightingView, StationTrend, StationView } from './types.js'
@@ -21,7 +23,7 @@ export function fetchSubjectAlerts (subjectId: string, signal?: AbortSignal): Pr
   return getJson<AlertView[]>(`/api/alerts?subjectId=${encodeURIComponent(subjectId)}&limit=500`, signal)
 }
 
-export interface PrecisionRow { cameraId: string, sightings: number, confirmed: number, rejected: number, precision: number | null }
+export type PrecisionRow = Static<typeof PrecisionRowBody>
 
 export function fetchPrecision (signal?: AbortSignal): Promise<{ cameras: PrecisionRow[] }> {
   return getJson<{ cameras: PrecisionRow[] }>('/api/wildlife/precision', signal)

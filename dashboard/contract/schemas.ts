@@ -3,6 +3,12 @@ import { Type } from 'typebox'
 /** Response and query schemas: they validate input and feed the generated OpenAPI-style docs. */
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 
+/** a body that is not JSON (an image, a file, XML, text): documents the route; the serializer passes it through */
+export const BinaryBody = (description: string) => Type.String({ description })
+
+/** 204: the route answers with no body */
+export const NoContent = Type.Unsafe<void>({ type: 'null', description: 'no content' })
+
 export const LevelStatusSchema = Type.Union([
   Type.Literal('normal'), Type.Literal('standby'), Type.Literal('caution'),
   Type.Literal('evacuationJudgement'), Type.Literal('danger'), Type.Literal('flooding'), Type.Literal('unknown')
