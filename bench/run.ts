@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, ingest: { type: 'string', default: '' }, vision: { type: 'string', default: '' }, scale: { type: 'string', default: '' }, export: { type: 'string', default: '' }, codecs: { type: 'string', default: '' } } })
+const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, broker: { type: 'string', default: '' }, ingest: { type: 'string', default: '' }, vision: { type: 'string', default: '' }, scale: { type: 'string', default: '' }, export: { type: 'string', default: '' }, codecs: { type: 'string', default: '' }, storm: { type: 'string', default: '' } } })
 const here = import.meta.dirname
 const root = join(here, '..', '..')
 const shared = process.env.MIMAMORI_SHARED ?? join(root, '..', 'shared')
@@ -34,7 +34,9 @@ const benches: Bench[] = [
   { name: 'scale', script: join(here, 'scale', 'run.js'), args: split(values.scale), ready: () => null },
   { name: 'export', script: join(here, 'export', 'run.js'), args: split(values.export), ready: () => null },
   // vendor codec in the QuickJS sandbox vs our native frame: decode µs and ingest readings/s (bench/README.md § bench/codecs)
-  { name: 'codecs', script: join(here, 'codecs', 'run.js'), args: split(values.codecs), ready: () => null }
+  { name: 'codecs', script: join(here, 'codecs', 'run.js'), args: split(values.codecs), ready: () => null },
+  // reconnect storm of authenticated gauges after a restart (bench/README.md § bench/storm)
+  { name: 'storm', script: join(here, 'storm', 'run.js'), args: split(values.storm), ready: () => null }
 ]
 
 function split (s: string): string[] {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import { redisOptions } from '../core/redis.js'
+import { indexLevelPersistence } from './level-index.js'
 import type { Logger } from '../core/logger.js'
 
 const require = createRequire(import.meta.url)
@@ -62,7 +63,10 @@ export async function openPersistence (config: Pick<Config, 'broker' | 'dataDir'
       throw new MimamoriError('MIMAMORI_ERR_STORE', `broker persistence ${location} cannot be opened (another broker using it?): ${cause}`, { cause: err })
     }
     const LevelPersistence = require('aedes-persistence-level/asyncPersistence.js') as new (db: unknown) => AedesPersistence
-    const p = adapt(new LevelPersistence(db))
+    const instance = new LevelPersistence(db)
+    // clean-session CONNECTs skip the LevelDB round trips that find nothing (broker/level-index.ts)
+    await indexLevelPersistence(instance, db as unknown as Parameters<typeof indexLevelPersistence>[1])
+    const p = adapt(instance)
     let closed = false
     return {
       persistence: p,

@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createDeviceRegistry } from '../../broker/registry.js'
+import { silentLogger } from '../../core/logger.js'
+import { REPO_ROOT } from '../helpers/app.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashSecret } from '../../core/secret-hash.js'
 import { openSqlite } from '../../store/sqlite.js'
@@ -85,5 +91,30 @@ describe('broker: device secrets in the old scrypt form', () => {
     expect(await refusal(t.url, { clientId: 'gauge-old2', username: 'gauge-old2', password: other })).toBeUndefined()
     expect(await refusal(t.url, { clientId: 'gauge-old3', username: 'gauge-old3', password: third })).toBeUndefined()
     expect(storedOf('gauge-old3')).toMatch(/^sha256\$/)
+  })
+})
+
+describe('mimamori device migrate-secrets (CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mimamori-migrate-cli-'))
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+  const cli = (...args: string[]): string => execFileSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'device', ...args], { env: { ...process.env, MIMAMORI_DATA_DIR: dir }, encoding: 'utf8' })
+
+  it('counts old-form entries and migrates those whose secret is given in an id,secret file', async () => {
+    const a = JSON.parse(cli('add', '--kind', 'gauge', '--id', 'gauge-m1', '--json')) as { password: string }
+    cli('add', '--kind', 'gauge', '--id', 'gauge-m2', '--json')
+    const file = join(dir, 'mimamori.db')
+    const db = openSqlite(file, { what: 'test' })
+    db.prepare("UPDATE mqtt_accounts SET secret_hash = ? WHERE id IN ('gauge-m1', 'gauge-m2')").run(await hashSecret('whatever-it-was'))
+    db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ?').run(await hashSecret(a.password), 'gauge-m1')
+    db.close()
+    expect(JSON.parse(cli('migrate-secrets', '--json'))).toMatchObject({ migrated: 0, legacyLeft: 2 })
+    const list = join(dir, 'secrets.csv')
+    writeFileSync(list, `# id,secret\ngauge-m1,${a.password}\n`)
+    expect(JSON.parse(cli('migrate-secrets', '--credentials', list, '--json'))).toMatchObject({ migrated: 1, legacyLeft: 1 })
+    const registry = createDeviceRegistry({ file, logger: silentLogger() })
+    try {
+      expect(registry.legacyCount()).toBe(1)
+      expect((await registry.verify('gauge-m1', a.password))?.account.id).toBe('gauge-m1')
+    } finally { registry.close() }
   })
 })

@@ -127,6 +127,16 @@ describe('dashboard accounts and the access hook', () => {
     }
   })
 
+  it('an admin lifts the MQTT brute-force limits (audited); /metrics counts the CONNECT checks', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/admin/mqtt-unlock', headers: bearer(tokens.admin), payload: { target: '10.0.0.7' } })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ cleared: 0 })
+    expect((await app.inject({ method: 'POST', url: '/api/admin/mqtt-unlock', headers: bearer(tokens.staff), payload: {} })).statusCode).toBe(403)
+    const metrics = await app.inject({ url: '/metrics', headers: bearer(tokens.admin) })
+    expect(metrics.body).toMatch(/^mimamori_broker_auth_checks_full \d+/m)
+    expect(metrics.body).toMatch(/^mimamori_broker_auth_checks_skipped_address \d+/m)
+  })
+
   it('pages, scripts and /healthz stay public, data does not', async () => {
     for (const url of ['/', '/login.html', '/hunter.html', '/admin.html', '/healthz', '/auth.css']) {
       expect((await app.inject({ url })).statusCode, url).toBe(200)

@@ -1,0 +1,198 @@
+/**
+ * Reconnect-storm bench (bench/README.md § bench/storm): N authenticated gauges, each its own
+ * account and secret in the registry, connected to the all-in-one (`mimamori start`, anonymous
+ * off); the all-in-one is stopped and started again at once, and the bench measures the time until
+ * every gauge is connected again (from the new process's spawn: startup included), CONNECTs
+ * accepted per second (N / that time, and the best one-second rate), the platform's CPU, and whether
+ * any frame the broker PUBACKed is missing from the store.
+ *
+ *   node dist/bench/storm/run.js [--gauges 10000] [--procs 2] [--tree DIR] [--cpu-prof DIR]
+ *
+ * --tree: the checkout whose built CLI and registry are measured (default: this one), so a
+ * before/after pair runs the same bench code: `--tree /tmp/before-23`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import Database from 'better-sqlite3'
+import { packageRoot } from '../../core/paths.js'
+import { syntheticFleet } from '../../simulators/synthetic.js'
+
+const { values } = parseArgs({ options: { gauges: { type: 'string', default: '10000' }, procs: { type: 'string', default: '2' }, tree: { type: 'string' }, timeout: { type: 'string', default: '600' }, 'cpu-prof': { type: 'string' } } })
+const N = Number(values.gauges)
+const PROCS = Number(values.procs)
+const TREE = values.tree ?? packageRoot()
+const CLI = join(TREE, 'dist', 'cli', 'main.js')
+const TIMEOUT_MS = Number(values.timeout) * 1000
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const log = (s: string): void => { process.stderr.write(`[storm] ${s}\n`) }
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const a = srv.address(); srv.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) }) })
+  })
+}
+
+interface Proc { child: ChildProcess, out: string[], exited: Promise<number | null>, name: string }
+/** through a shell only to raise the file-descriptor limit (the hard limit of this machine: `ulimit -Hn`) */
+function start (name: string, script: string, args: string[], keep = 400, node: string[] = []): Proc {
+  const quoted = [process.execPath, '--max-old-space-size=4096', ...node, script, ...args].map(a => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  const child = spawn('/bin/sh', ['-c', `ulimit -n "$(ulimit -Hn)"; exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const out: string[] = []
+  let rest = ''
+  const take = (d: Buffer): void => {
+    const lines = (rest + d.toString()).split('\n')
+    rest = lines.pop() ?? ''
+    for (const l of lines) if (l !== '') out.push(l)
+    if (out.length > keep * 2) out.splice(0, out.length - keep)
+  }
+  child.stdout!.on('data', take)
+  child.stderr!.on('data', take)
+  return { child, out, name, exited: new Promise(resolve => child.on('exit', resolve)) }
+}
+async function waitLine (p: Proc, re: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (p.out.some(l => re.test(l))) return
+    if (p.child.exitCode !== null) throw new Error(`${p.name} exited: ${p.out.slice(-5).join('\n')}`)
+    if (Date.now() > deadline) throw new Error(`${p.name}: no ${String(re)} within ${timeoutMs} ms; last: ${p.out.slice(-3).join(' | ')}`)
+    await sleep(100)
+  }
+}
+async function stop (p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.child.exitCode !== null) return
+  p.child.kill(signal)
+  await Promise.race([p.exited, sleep(60_000)])
+  if (p.child.exitCode === null) p.child.kill('SIGKILL')
+}
+function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(stat[11]) + Number(stat[12])) / 100
+}
+function rssMB (pid: number): number {
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024)
+}
+interface ClientStats { connected: number, connacks: number, refused: number, errors: number, acked: number }
+function clientStats (clients: Proc[]): ClientStats {
+  const sum: ClientStats = { connected: 0, connacks: 0, refused: 0, errors: 0, acked: 0 }
+  for (const c of clients) {
+    const line = c.out.findLast(l => l.startsWith('{'))
+    if (line === undefined) continue
+    const s = JSON.parse(line) as ClientStats
+    for (const k of Object.keys(sum) as Array<keyof ClientStats>) sum[k] += s[k]
+  }
+  return sum
+}
+
+/** until every gauge is connected: seconds, and the best one-second CONNACK rate seen */
+async function allConnected (clients: Proc[], since: number, watch?: Proc): Promise<{ seconds: number, peakPerS: number, connacks: number }> {
+  const startConnacks = clientStats(clients).connacks
+  let last = startConnacks
+  let lastAt = Date.now()
+  let peak = 0
+  for (;;) {
+    await sleep(250)
+    const s = clientStats(clients)
+    const now = Date.now()
+    if (now - lastAt >= 1000) {
+      peak = Math.max(peak, (s.connacks - last) / ((now - lastAt) / 1000))
+      last = s.connacks
+      lastAt = now
+    }
+    if (watch !== undefined && watch.child.exitCode !== null) throw new Error(`${watch.name} exited during the storm: ${watch.out.slice(-8).join('\n')}`)
+    if (s.connected >= N) return { seconds: (now - since) / 1000, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
+    if (now - since > TIMEOUT_MS) return { seconds: -1, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mimamori-storm-'))
+const port = await freePort()
+const fleet = syntheticFleet({ gauges: N, cameras: 0, seed: 1 })
+const cfg = join(dir, 'platform.json')
+writeFileSync(cfg, JSON.stringify({
+  dataDir: join(dir, 'data'), log: { level: 'warn' },
+  broker: { port, wsPort: 0, allowAnonymous: false, limits: { maxConnections: N + 1000 } },
+  dashboard: { port: 0 }, sim: { enabled: false }, stations: fleet.stations, cameras: [], hunters: []
+}))
+const dbFile = join(dir, 'data', 'mimamori.db')
+const result: Record<string, unknown> = { gauges: N, procs: PROCS, tree: TREE, node: process.version }
+
+let platform = start('platform', CLI, ['start', '--config', cfg])
+await waitLine(platform, /mimamori is running/, 120_000)
+
+// provisioning with the measured tree's own registry (its own hash form and cost)
+const t0 = Date.now()
+const { createDeviceRegistry } = await import(join(TREE, 'dist', 'broker', 'registry.js')) as typeof import('../../broker/registry.js')
+const { silentLogger } = await import(join(TREE, 'dist', 'core', 'logger.js')) as typeof import('../../core/logger.js')
+const registry = createDeviceRegistry({ file: dbFile, logger: silentLogger() })
+const creds: Array<[string, string]> = []
+// 8 at a time: an old (scrypt) tree hashes on the libuv pool
+for (let i = 0; i < fleet.stations.length; i += 8) {
+  const chunk = await Promise.all(fleet.stations.slice(i, i + 8).map(async s => [s.deviceId, (await registry.add({ id: s.deviceId, role: 'device', kind: 'gauge', stationId: s.id })).secret] as [string, string]))
+  creds.push(...chunk)
+}
+registry.close()
+result.provisionSeconds = (Date.now() - t0) / 1000
+log(`provisioned ${N} accounts in ${String(result.provisionSeconds)} s`)
+
+const clients: Proc[] = []
+const per = Math.ceil(N / PROCS)
+for (let p = 0; p < PROCS; p++) {
+  const file = join(dir, `creds-${p}.json`)
+  writeFileSync(file, JSON.stringify(creds.slice(p * per, (p + 1) * per)))
+  clients.push(start(`clients${p}`, join(packageRoot(), 'dist', 'bench', 'storm', 'clients.js'), ['--port', String(port), '--creds', file, '--acked-out', join(dir, `acked-${p}.json`)], 20))
+}
+const c0 = Date.now()
+let cpu0 = cpuSeconds(platform.child.pid!)
+const first = await allConnected(clients, c0, platform)
+result.firstConnect = { ...first, platformCpuS: Math.round((cpuSeconds(platform.child.pid!) - cpu0) * 10) / 10, platformRssMB: rssMB(platform.child.pid!) }
+log(`first connect: ${JSON.stringify(result.firstConnect)}`)
+await sleep(3000)
+
+// the storm: stop (graceful, as a restart after an update), start again at once
+const r0 = Date.now()
+await stop(platform)
+const stoppedS = (Date.now() - r0) / 1000
+// --cpu-prof DIR: the restarted platform writes a V8 CPU profile there when it stops
+platform = start('platform', CLI, ['start', '--config', cfg], 400, values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`])
+// from the new process's spawn: the all-in-one accepts devices before it prints that it is running
+const spawnedAt = Date.now()
+cpu0 = 0
+let runningAt = 0
+void waitLine(platform, /mimamori is running/, 300_000).then(() => { runningAt = Date.now() }, () => undefined)
+const storm = await allConnected(clients, spawnedAt, platform)
+const stormCpu = cpuSeconds(platform.child.pid!) - cpu0
+result.storm = {
+  stopSeconds: stoppedS,
+  reconnectSeconds: storm.seconds,
+  runningAfterSeconds: runningAt === 0 ? 'not yet' : (runningAt - spawnedAt) / 1000,
+  connectsAcceptedPerS: storm.seconds > 0 ? Math.round(N / storm.seconds) : 0,
+  peakConnacksPerS: storm.peakPerS,
+  platformCpuS: Math.round(stormCpu * 10) / 10,
+  platformCpuMsPerConnect: storm.connacks > 0 ? Math.round(stormCpu * 1000 / storm.connacks * 100) / 100 : -1,
+  platformRssMB: rssMB(platform.child.pid!)
+}
+log(`storm: ${JSON.stringify(result.storm)}`)
+await waitLine(platform, /mimamori is running/, 300_000)
+await sleep(3000)
+
+// lost = per device, frames PUBACKed but not stored
+const totals = clientStats(clients)
+for (const c of clients) await stop(c)
+await stop(platform)
+const acked: Record<string, number> = {}
+for (let p = 0; p < PROCS; p++) Object.assign(acked, JSON.parse(readFileSync(join(dir, `acked-${p}.json`), 'utf8')) as Record<string, number>)
+const db = new Database(dbFile, { readonly: true, fileMustExist: true })
+const rows = db.prepare('SELECT device_id AS d, COUNT(*) AS n FROM readings GROUP BY device_id').all() as Array<{ d: string, n: number }>
+db.close()
+const stored = new Map(rows.map(r => [r.d, r.n]))
+const ackedTotal = Object.values(acked).reduce((a, b) => a + b, 0)
+const lost = Object.entries(acked).reduce((l, [d, n]) => l + Math.max(0, n - (stored.get(d) ?? 0)), 0)
+result.frames = { acked: ackedTotal, stored: rows.reduce((a, r) => a + r.n, 0), lostOfAcked: lost, refusedConnects: totals.refused, socketErrors: totals.errors }
+rmSync(dir, { recursive: true, force: true })
+process.stdout.write(JSON.stringify(result) + '\n')
