@@ -46,6 +46,15 @@ export const officialRoutes: FastifyPluginAsync<{ config: Config }> = async (fas
     areas: repo.states().map(s => { const { prev: _prev, ...rest } = s.doc as Record<string, unknown>; return rest })
   }))
 
+  // MLIT reference gauges (read-only, never ours): where the map draws them, apart from our stations
+  app.get('/api/official/references', {
+    config: { access: READERS },
+    schema: { response: { 200: Type.Object({ attribution: Type.String(), references: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), river: Type.String(), lat: Type.Number(), lon: Type.Number() })) }) } }
+  }, async () => ({
+    attribution: '参照: 国交省',
+    references: config.official.referenceStations.map(r => ({ id: r.id, name: r.name, river: r.river, lat: r.lat, lon: r.lon }))
+  }))
+
   app.get('/api/official/suggestions', {
     config: { access: READERS },
     schema: { response: { 200: Type.Object({ attribution: Type.String(), note: Type.String(), suggestions: Type.Array(OfficialSuggestionBody) }) } }

@@ -14,6 +14,7 @@ import { connectLive } from './live.js'
 import { createStationLayer } from './markers.js'
 import { createPanel } from './panel.js'
 import { createOfficialPanel } from './official-panel.js'
+import { createOfficialLayer } from './official-layer.js'
 import type { CameraView, MapSettings, StationView } from './types.js'
 import { createViews } from './views.js'
 import { renderAccount, requireSignIn } from './session.js'
@@ -110,6 +111,7 @@ async function main (): Promise<void> {
   applyStations(stations)
   applyCameras(cameras)
   void createOfficialPanel().load()
+  void createOfficialLayer(map).load()
   // one /api/alerts per load: the list is read once the live stream is open (nothing raised in
   // between is missed); a stream slower than this reads it anyway and again when it opens
   const alertsFallback = setTimeout(() => { void alertPanel.load() }, ALERTS_WAIT_MS)
