@@ -166,9 +166,9 @@ describe('wildlife end to end with the real model and the shared images', () => 
     expect(bad.status).toBe(400)
     const unknown = await api<{ code: string }>('/api/wildlife/alerts/nope/feedback', { method: 'POST', body: { verdict: 'confirm' }, token: a })
     expect(unknown.body.code).toBe('MIMAMORI_ERR_NOT_FOUND')
-    // acknowledging goes through the shared lifecycle
-    const ack = await api<{ state: string, acknowledgedBy: string }>(`/api/alerts/${y!.alertId}/ack`, { method: 'POST', body: {}, token: await tokenFor(t.config, 'bosai', 'staff') })
-    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'bosai' })
+    // a hunter's verdict acknowledges the alert through the shared lifecycle (escalation stops), in the hunter's name
+    const ack = await api<{ state: string, acknowledgedBy: string }>(`/api/alerts/${h!.alertId}`, { method: 'GET', token: await tokenFor(t.config, 'bosai', 'staff') })
+    expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'sato' })
   })
 
   it('refuses unusable images with coded errors, never crashes a worker, and keeps analysing', async () => {
