@@ -51,8 +51,11 @@ describe('fleet page in Chromium', () => {
   it('staff commission a gauge on the map; its first reading appears on the map', async () => {
     await fleet.goto(`${t.info.dashboardUrl}/fleet.html`)
     await fleet.locator('body[data-ready="true"]').waitFor()
-    // only our frame is offered until the codec plug-ins answer /api/devices/profiles
-    expect(await fleet.locator('#fleet-profile option').allTextContents()).toHaveLength(1)
+    // our frame first, then every vendor profile the codec plug-ins answer on /api/devices/profiles
+    const profiles = await fleet.locator('#fleet-profile option').allTextContents()
+    expect(profiles[0]).toContain('mimamori frame v1')
+    expect(profiles.some(p => /Dragino/i.test(p) && /LDDS75/i.test(p))).toBe(true)
+    expect(profiles.length).toBeGreaterThan(1)
     const box = (await fleet.locator('#fleet-map').boundingBox())!
     await fleet.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.4)
     expect(await fleet.locator('#fleet-lat').inputValue()).not.toBe('')
