@@ -102,6 +102,12 @@ export function severityRank (s: AlertSeverity): number {
   return ALERT_SEVERITIES.indexOf(s)
 }
 
+/** When people first heard of an alert: announcedAt for one raised from history and confirmed later, else when it fired. */
+export function announcedAt (alert: Pick<Alert, 'firedAt' | 'createdAt' | 'details'>): number {
+  const a = alert.details.announcedAt
+  return typeof a === 'number' ? a : alert.firedAt ?? alert.createdAt
+}
+
 /** the signal's details, with the historical mark when it has one */
 function detailsOf (signal: AlertSignal): Record<string, unknown> | undefined {
   if (signal.historical !== true) return signal.details
@@ -174,7 +180,8 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
           severity: escalates ? signal.severity : open.severity,
           title: escalates ? signal.title : open.title,
           message: signal.message ?? open.message,
-          details: detailsOf(signal) ?? open.details,
+          // a later signal's details replace the open alert's, but when it was announced stays
+          details: open.details.announcedAt === undefined ? detailsOf(signal) ?? open.details : { ...(detailsOf(signal) ?? open.details), announcedAt: open.details.announcedAt },
           lastSeenAt: Math.max(open.lastSeenAt, time),
           occurrences: open.occurrences + 1,
           updatedAt: time
@@ -188,8 +195,9 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
         if (open.state === 'firing' && open.details.historical === true && signal.historical !== true) {
           // it was raised from old data and never announced; current data says it still holds
           if (next.details.historical === true) next.details = Object.fromEntries(Object.entries(next.details).filter(([k]) => k !== 'historical'))
-          // people hear of it now: the escalation clock starts now, not at yesterday's reading
-          next.firedAt = time
+          // people hear of it now: the escalation clock starts now (announcedAt), not at yesterday's reading;
+          // firedAt stays the crossing's data time (replay reports, the event card and the hydrograph read it)
+          next.details = { ...next.details, announcedAt: time }
           repo.update(next, open.state, 'system', 'current data')
           return { alert: next, from: open.state, changed: true }
         }

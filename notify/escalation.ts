@@ -1,3 +1,4 @@
+import { announcedAt } from '../alerts/index.js'
 import type { Alert } from '../core/types.js'
 import { atLeastLevel } from './levels.js'
 import type { NotifyStore } from './store.js'
@@ -20,7 +21,7 @@ export function escalate (nstore: NotifyStore, firing: Alert[], s: EscalationSet
   const everyMs = s.afterMinutes * 60_000
   for (const alert of firing) {
     if (alert.state !== 'firing' || !atLeastLevel(alert, s.minLevel)) continue
-    const since = alert.firedAt ?? alert.createdAt
+    const since = announcedAt(alert)
     const done = nstore.escalation(alert.id)?.step ?? 0
     const due = Math.floor((now - since) / everyMs)
     if (due <= done) continue

@@ -1,3 +1,4 @@
+import { announcedAt } from '../alerts/index.js'
 import { CONFIDENCE_JA, confidenceOf } from '../core/confidence.js'
 import type { Alert, Station } from '../core/types.js'
 import { ADVISORY_NAMES, mlitLevel } from './levels.js'
@@ -123,7 +124,7 @@ export function alertWording (kind: NotifyKind, alert: Alert, ctx: WordingContex
   const lines: string[] = []
   if (alert.drill) lines.push('これは訓練です。')
   if (kind === 'alert.escalated') {
-    lines.push(`${extra.step ?? 1}段目の連絡です${extra.rotaName == null || extra.rotaName === '' ? '' : `（${extra.rotaName}）`}。${localTime(alert.firedAt ?? alert.createdAt, ctx.timezone)} から、まだ誰も対応していません。`)
+    lines.push(`${extra.step ?? 1}段目の連絡です${extra.rotaName == null || extra.rotaName === '' ? '' : `（${extra.rotaName}）`}。${localTime(announcedAt(alert), ctx.timezone)} から、まだ誰も対応していません。`)
   }
   lines.push(`${subject}: ${what(alert)}${level === null ? '' : `（警戒レベル${level}相当）`}`)
   const detail = detailLine(alert, ctx.timezone)
