@@ -6,7 +6,9 @@ export const EvaluateQuery = Type.Object({
   /** our other station's id, or a configured MLIT reference gauge (official.referenceStations) */
   reference: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
   from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' }))
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  /** levels (m, comma-separated) whose crossings are compared; default: the station's thresholds */
+  thresholds: Type.Optional(Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?(,-?[0-9]+(\\.[0-9]+)?){0,9}$' }))
 }, { additionalProperties: false })
 
 /** 精度評価 of one station against a reference series (core/accuracy/metrics.ts, as `mimamori evaluate`) */

@@ -41,7 +41,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: C
   app.get('/api/stations/:id/evaluate', {
     config: { access: READERS },
     schema: {
-      description: '精度評価: bias, RMSE, lag by cross-correlation, missing share and threshold crossings of this station against `reference` (our station id or an MLIT reference gauge id).',
+      description: '精度評価: bias, RMSE, lag by cross-correlation, missing share and threshold crossings (of `thresholds`, default the station\'s own) of this station against `reference` (our station id or an MLIT reference gauge id).',
       params: IdParams,
       querystring: EvaluateQuery,
       response: { 200: EvaluateBody, 400: ErrorBody, 404: ErrorBody }
@@ -54,7 +54,8 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: C
     const ours = await stored(station.id, from, to)
     if (ours.length === 0 || ref.points.length === 0) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `no readings in the range for ${ours.length === 0 ? station.id : request.query.reference}`)
     const keys = new Map<number, string>()
-    for (const k of THRESHOLD_KEYS) if (!keys.has(station.thresholds[k])) keys.set(station.thresholds[k], k)
+    if (request.query.thresholds !== undefined) for (const v of request.query.thresholds.split(',')) keys.set(Number(v), '')
+    else for (const k of THRESHOLD_KEYS) if (!keys.has(station.thresholds[k])) keys.set(station.thresholds[k], k)
     const r = evaluateAccuracy(ours, ref.points, { from, to, thresholds: [...keys.keys()] })
     const iso = (t: number | null): string | null => t === null ? null : new Date(t).toISOString()
     return {
