@@ -75,15 +75,17 @@ describe('river QC through the real pipeline', () => {
     expect(bandChanges()).toEqual(['normal'])
     const spike = (await readings(band.id)).find(r => r.time === new Date(T0 + 40 * MIN).toISOString())
     expect(spike?.qc?.flag).toBe(4)
+    // an hour of dry readings after the spike: the obstruction window (river.qc obstructionMaxMinutes) has passed
+    for (let i = 6; i <= 11; i++) await send(band.id, T0 + i * 10 * MIN, 0.5)
     // a real rise; its step to 1.30 m is steep enough to be suspect (0.50 m in 10 min > 0.10 m noise + 2 m/h × 10 min,
     // core/river/qc-limits.ts) but no jump: the band waits for the next reading
-    await send(band.id, T0 + 60 * MIN, 0.8)
-    await send(band.id, T0 + 70 * MIN, 1.3)
-    const suspect = (await readings(band.id)).find(r => r.time === new Date(T0 + 70 * MIN).toISOString())
-    expect(suspect?.qc?.flag).toBe(3)
+    await send(band.id, T0 + 120 * MIN, 0.8)
+    await send(band.id, T0 + 130 * MIN, 1.3)
+    const suspect = (await readings(band.id)).find(r => r.time === new Date(T0 + 130 * MIN).toISOString())
+    expect(suspect?.qc?.flag, JSON.stringify(suspect?.qc)).toBe(3)
     expect(bandChanges()).toEqual(['normal'])
     expect(await restStatus(band.id)).toBe('normal')
-    await send(band.id, T0 + 80 * MIN, 1.35)
+    await send(band.id, T0 + 140 * MIN, 1.35)
     expect(bandChanges()).toEqual(['normal', 'standby'])
     expect(await restStatus(band.id)).toBe('standby')
   })
