@@ -36,6 +36,16 @@ export type AdvisoryLevel = 3 | 4 | 5
 export type AdvisoryStatus = 'draft' | 'issued' | 'cancelled'
 
 /** An evacuation advisory (判断補助: the system drafts, a person issues). */
+/** a JMA telegram an advisory drafted from 判断補助 rests on (official_telegrams head) */
+export interface OfficialTelegramRef {
+  id: string
+  infoKind: string | null
+  office: string | null
+  eventId: string | null
+  reportTime: number | null
+  headTitle: string | null
+}
+
 export interface Advisory {
   id: string
   alertId: string | null
@@ -60,6 +70,8 @@ export interface Advisory {
   updatedAt: number
   cancelledBy: string | null
   cancelledAt: number | null
+  /** drafted from 判断補助: the area and the JMA telegrams behind it (CAP <parameter> JMA_TELEGRAM) */
+  officialBasis?: { areaCode: string, telegrams: OfficialTelegramRef[] } | null
 }
 
 /** Per-channel figures for the API, the UI and /metrics. */

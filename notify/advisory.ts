@@ -10,7 +10,7 @@ import { ADVISORY_NAMES } from './levels.js'
 import { capIdentifier, localTime, stationLabel } from './message.js'
 import type { NotifyStore } from './store.js'
 import type { Advisory, AdvisoryLevel } from './types.js'
-import type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
+import type { Advisories, AdvisorySuggestion, DraftInput, OfficialTelegramRef } from '../core/notify-types.js'
 
 export type { Advisories, AdvisorySuggestion, DraftInput } from '../core/notify-types.js'
 
@@ -27,6 +27,8 @@ export interface AdvisoryDeps {
   kick: () => void
   /** the stored 判断補助 suggestion for an area (store/official.ts), when official information is followed */
   officialSuggestion?: ((areaCode: string) => Suggestion | undefined) | undefined
+  /** a stored JMA telegram's head by id, so the CAP message can cite what the draft rests on */
+  officialTelegram?: ((id: string) => OfficialTelegramRef | undefined) | undefined
 }
 
 /**
@@ -95,7 +97,8 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
         issuedAt: null,
         updatedAt: now,
         cancelledBy: null,
-        cancelledAt: null
+        cancelledAt: null,
+        ...(official === undefined ? {} : { officialBasis: { areaCode: official.areaCode, telegrams: telegramRefs(official, d.officialTelegram) } })
       }
       d.nstore.saveAdvisory(a)
       return { ...a, suggestion, official: official ?? null }
@@ -172,6 +175,12 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
 }
 
 /** the 判断補助 reasons as the draft states them; the text is the person's to edit before 発令 */
+/** each telegram a reason names, once, oldest reason first; one no longer stored is cited by id alone */
+function telegramRefs (s: Suggestion, lookup: ((id: string) => OfficialTelegramRef | undefined) | undefined): OfficialTelegramRef[] {
+  const ids = [...new Set(s.reasons.map(r => r.telegramId).filter((x): x is string => x !== undefined))]
+  return ids.map(id => lookup?.(id) ?? { id, infoKind: null, office: null, eventId: null, reportTime: null, headTitle: null })
+}
+
 function officialReasons (s: Suggestion): string {
   if (s.reasons.length === 0) return ''
   const lines = s.reasons.slice(0, 6).map(r => `・${r.text}`)

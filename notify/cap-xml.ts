@@ -70,7 +70,7 @@ export function capAlertXml (a: Advisory, sent: number, previous: { identifier: 
     `    <effective>${capTime(sent, ctx.timezone)}</effective>`,
     `    <senderName>${e(ctx.senderName)}</senderName>`,
     `    <headline>${e(`${a.drill ? '【訓練】' : ''}${a.status === 'cancelled' ? '【解除】' : ''}${name.ja}（警戒レベル${a.level}）${a.area}`)}</headline>`,
-    `    <description>${e(a.text)}</description>`,
+    `    <description>${e(description(a))}</description>`,
     `    <instruction>${e(instruction(a))}</instruction>`,
     `    <web>${e(`${ctx.publicUrl}/?advisory=${encodeURIComponent(a.id)}`)}</web>`,
     '    <parameter>',
@@ -83,6 +83,7 @@ export function capAlertXml (a: Advisory, sent: number, previous: { identifier: 
     '    </parameter>',
     ...(a.river === null ? [] : ['    <parameter>', '      <valueName>RIVER</valueName>', `      <value>${e(a.river)}</value>`, '    </parameter>']),
     ...(a.stationId === null ? [] : ['    <parameter>', '      <valueName>STATION</valueName>', `      <value>${e(a.stationId)}</value>`, '    </parameter>']),
+    ...jmaTelegrams(a, ctx.timezone).flatMap(v => ['    <parameter>', '      <valueName>JMA_TELEGRAM</valueName>', `      <value>${e(v)}</value>`, '    </parameter>']),
     '    <area>',
     `      <areaDesc>${e(a.area)}</areaDesc>`,
     ...(a.lat === null || a.lon === null ? [] : [`      <circle>${a.lat.toFixed(5)},${a.lon.toFixed(5)} ${((a.radiusM ?? 0) / 1000).toFixed(3)}</circle>`]),
@@ -92,6 +93,23 @@ export function capAlertXml (a: Advisory, sent: number, previous: { identifier: 
     ''
   ]
   return lines.join('\n')
+}
+
+/** JMA's terms ask for the source wherever its information is used; a draft from 判断補助 already ends with it */
+function description (a: Advisory): string {
+  if (a.officialBasis == null || a.text.includes('出典：気象庁')) return a.text
+  return `${a.text}\n出典：気象庁`
+}
+
+/**
+ * The JMA telegrams a 判断補助 draft rests on. CAP 1.2 <references> may only name earlier CAP
+ * messages, so each telegram goes in a parameter: EventID / report time / issuing office / 情報名
+ * (the parts JMA identifies a telegram stream and its version by); one no longer stored by our id.
+ */
+function jmaTelegrams (a: Advisory, timezone: string): string[] {
+  return (a.officialBasis?.telegrams ?? []).map(t => t.eventId === null && t.reportTime === null
+    ? `id:${t.id}`
+    : [t.eventId ?? '', t.reportTime === null ? '' : capTime(t.reportTime, timezone), t.office ?? '', t.infoKind ?? ''].join('/'))
 }
 
 function instruction (a: Advisory): string {

@@ -212,6 +212,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     trendWindow: trendWindowOf(config.river.rules),
     clock,
     officialSuggestion: code => officialRepo.suggestions().find(r => r.areaCode === code)?.doc as Suggestion | undefined,
+    officialTelegram: id => officialRepo.telegram(id),
     kick
   })
 

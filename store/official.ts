@@ -34,6 +34,8 @@ export interface OfficialRepository {
   hasSource(source: string): boolean
   telegrams(q?: { limit?: number, before?: number }): Array<Omit<TelegramRow, 'xml'>>
   telegramXml(id: string): string | undefined
+  /** one telegram's head (no bytes): what a CAP message cites it by */
+  telegram(id: string): Omit<TelegramRow, 'xml'> | undefined
   saveState(product: string, areaCode: string, doc: unknown, reportTime: number): void
   deleteState(product: string, areaCode: string): void
   states(): Array<{ product: string, areaCode: string, doc: unknown }>
@@ -62,6 +64,25 @@ export function createOfficialRepository (db: Database.Database): OfficialReposi
   const list = db.prepare<[number, number], TRow>(`SELECT id, received_at, source, product, info_kind, info_type, status, office, event_id, serial, report_time,
     head_title, bytes, outcome, error_code FROM official_telegrams WHERE received_at < ? ORDER BY received_at DESC, rowid DESC LIMIT ?`)
   const xml = db.prepare<[string], { xml: string | null }>('SELECT xml FROM official_telegrams WHERE id = ?')
+  const one = db.prepare<[string], TRow>(`SELECT id, received_at, source, product, info_kind, info_type, status, office, event_id, serial, report_time,
+    head_title, bytes, outcome, error_code FROM official_telegrams WHERE id = ?`)
+  const head = (r: TRow): Omit<TelegramRow, 'xml'> => ({
+    id: r.id,
+    receivedAt: r.received_at,
+    source: r.source,
+    product: r.product,
+    infoKind: r.info_kind,
+    infoType: r.info_type,
+    status: r.status,
+    office: r.office,
+    eventId: r.event_id,
+    serial: r.serial,
+    reportTime: r.report_time,
+    headTitle: r.head_title,
+    bytes: r.bytes,
+    outcome: r.outcome as TelegramRow['outcome'],
+    errorCode: r.error_code
+  })
   const saveState = db.prepare('INSERT INTO official_state (product, area_code, doc, report_time) VALUES (?, ?, ?, ?) ON CONFLICT (product, area_code) DO UPDATE SET doc = excluded.doc, report_time = excluded.report_time')
   const delState = db.prepare('DELETE FROM official_state WHERE product = ? AND area_code = ?')
   const states = db.prepare<[], { product: string, area_code: string, doc: string }>('SELECT product, area_code, doc FROM official_state ORDER BY product, area_code')
@@ -94,6 +115,7 @@ export function createOfficialRepository (db: Database.Database): OfficialReposi
       errorCode: r.error_code
     })),
     telegramXml: id => xml.get(id)?.xml ?? undefined,
+    telegram: id => { const r = one.get(id); return r === undefined ? undefined : head(r) },
     saveState: (product, areaCode, doc, reportTime) => { saveState.run(product, areaCode, JSON.stringify(doc), reportTime) },
     deleteState: (product, areaCode) => { delState.run(product, areaCode) },
     states: () => states.all().map(r => ({ product: r.product, areaCode: r.area_code, doc: JSON.parse(r.doc) as unknown })),

@@ -13,6 +13,7 @@ import { registerAssets } from './assets.js'
 import { registerApiCollector, registerApiDocs } from './docs.js'
 import { exportRoutes } from './routes/export.js'
 import { historyRoutes } from './routes/history.js'
+import { evaluateRoutes } from './routes/evaluate.js'
 import { BinaryBody, ServerInfoBody, type BacklogReportBody, type DeviceStatusBody } from '../contract/schemas.js'
 import { MapSettingsBody } from '../contract/misc.js'
 import type { SsePayloads } from '../contract/events.js'
@@ -126,6 +127,7 @@ export function createDashboard ({ config, logger, bus, store, health = () => ({
   void app.register(stationRoutes, { store, devices, ...(sendDownlink === undefined ? {} : { sendDownlink }) })
   void app.register(cameraRoutes, { store, dataDir: config.dataDir, devices })
   void app.register(historyRoutes, { store, config })
+  void app.register(evaluateRoutes, { store, config })
   void app.register(exportRoutes, { store, file: resolve(config.dataDir, config.store.file) })
   void app.register(eventRoutes, { hub })
   void app.register(alertRoutes, { alerts })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SHARED, startTestApp, type TestApp } from '../helpers/app.js'
+import { SHARED, startTestApp, waitFor, type TestApp } from '../helpers/app.js'
 import { apiFetch, tokenFor } from '../helpers/auth.js'
 
 const replay = mkdtempSync(join(tmpdir(), 'mimamori-official-replay-'))
@@ -40,6 +40,20 @@ describe('official information through the API (replay mode at start)', () => {
     expect(d.text).toContain('土砂災害警戒情報')
     expect(d.text).toContain('出典：気象庁')
     expect(d.official.level).toBe(4)
+  })
+
+  it('issued, its CAP message cites the JMA telegram it rests on (JMA_TELEGRAM parameter, not <references>) and 出典：気象庁', async () => {
+    const d = await json('/api/advisories/draft', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ officialArea: '0133100' }) })
+    await json(`/api/advisories/${d.id}/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    const link = await waitFor(async () => {
+      const feed = await (await fetch(url('/api/cap/feed.atom'))).text()
+      return /href="[^"]*(\/api\/cap\/[^"]+\.xml)"/.exec(feed)?.[1]
+    }, 'CAP entry in the feed')
+    const xml = await (await fetch(url(link))).text()
+    expect(xml).toContain('<valueName>JMA_TELEGRAM</valueName>')
+    expect(xml).toMatch(/<value>渡島・檜山地方土砂災害警戒情報\/20[0-9-]+T[0-9:]+\+09:00\/函館地方気象台\/土砂災害警戒情報<\/value>/)
+    expect(xml).not.toContain('<references>')
+    expect(/<description>([^<]*)<\/description>/.exec(xml)?.[1]).toContain('出典：気象庁')
   })
 
   it('criteria: readable by researchers, editable by admins only, audited, and used at the next evaluation', async () => {

@@ -8,6 +8,7 @@ import type { AlertView } from './alerts-api.js'
 import type { SeriesResponse, StationTrend, StationView } from './types.js'
 import { fetchSeries, fetchStation, fetchSubjectAlerts, fetchTrends } from './views-api.js'
 import { formatDuration, tv, type ViewKey } from './views-i18n.js'
+import { createAccuracyPanel } from './station-accuracy.js'
 
 const HOUR = 3_600_000
 const RANGES: Array<{ key: string, label: ViewKey, ms: number }> = [
@@ -52,6 +53,9 @@ export function createStationPage (): StationPage {
   let range = { key: '24h', from: 0, to: 0 }
   let abort: AbortController | undefined
   let lastRenderMs = 0
+  // kept across re-renders (range buttons re-render the page) so the chosen reference and result stay
+  let tab: 'levels' | 'accuracy' = 'levels'
+  let accuracyPanel: HTMLElement | undefined
   const status = h('p', { class: 'station-status', role: 'status' })
 
   function figure (label: ViewKey, value: string, extra: Record<string, string> = {}): HTMLElement {
@@ -148,6 +152,24 @@ export function createStationPage (): StationPage {
     return group
   }
 
+  /** 水位 (the hydrograph and alerts) or 精度評価; the level view's elements stay in place, hidden */
+  function tabs (levelParts: HTMLElement[], accuracy: HTMLElement): HTMLElement {
+    const bar = h('div', { class: 'station-tabs', role: 'tablist' })
+    const show = (which: 'levels' | 'accuracy'): void => {
+      tab = which
+      for (const el of levelParts) el.hidden = which !== 'levels'
+      accuracy.hidden = which !== 'accuracy'
+      for (const b of bar.querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === which))
+    }
+    for (const [key, label] of [['levels', '水位 / Levels'], ['accuracy', '精度評価 / Accuracy']] as const) {
+      const b = h('button', { type: 'button', role: 'tab', 'data-tab': key, 'aria-selected': String(key === tab) }, label)
+      b.addEventListener('click', () => { show(key) })
+      bar.append(b)
+    }
+    show(tab)
+    return bar
+  }
+
   function render (): void {
     if (station === undefined) return
     const s = station
@@ -156,6 +178,17 @@ export function createStationPage (): StationPage {
     print.addEventListener('click', () => { window.print() })
     const exportLink = h('a', { class: 'station-export', href: `#export=${encodeURIComponent(s.id)}` }, tv('station.export'))
     const chart = root.querySelector<HTMLElement>('.hydrograph') ?? h('div', { class: 'hydrograph', 'aria-label': `${displayName(s)} ${tv('station.legend.level')}` })
+    const levelParts = [
+      h('div', { class: 'station-controls' }, rangeButtons(), h('span', { class: 'zoom-hint' }, tv('station.zoomHint'))),
+      chart,
+      status,
+      eventList(undefined),
+      h('section', { class: 'station-alert-section', 'aria-labelledby': 'station-alerts-heading' },
+        h('h3', { id: 'station-alerts-heading' }, tv('station.alerts')),
+        alertList())
+    ]
+    accuracyPanel ??= createAccuracyPanel(s.id, () => ({ from: range.from, to: range.to }))
+    const accuracy = accuracyPanel
     root.replaceChildren(
       h('div', { class: 'station-head' },
         back,
@@ -165,13 +198,9 @@ export function createStationPage (): StationPage {
           h('span', { class: 'station-river' }, s.river)),
         h('div', { class: 'station-actions' }, exportLink, print)),
       figures(s),
-      h('div', { class: 'station-controls' }, rangeButtons(), h('span', { class: 'zoom-hint' }, tv('station.zoomHint'))),
-      chart,
-      status,
-      eventList(undefined),
-      h('section', { class: 'station-alert-section', 'aria-labelledby': 'station-alerts-heading' },
-        h('h3', { id: 'station-alerts-heading' }, tv('station.alerts')),
-        alertList())
+      tabs(levelParts, accuracy),
+      ...levelParts,
+      accuracy
     )
     root.dataset.status = s.status
     if (hydro === undefined) {
@@ -232,6 +261,8 @@ export function createStationPage (): StationPage {
     async open (id) {
       hydro?.destroy()
       hydro = undefined
+      tab = 'levels'
+      accuracyPanel = undefined
       root.replaceChildren(h('p', {}, tv('station.loading')))
       root.hidden = false
       try {
