@@ -278,7 +278,8 @@ export function createStationPage (): StationPage {
       range = { key: '24h', from: to - 24 * HOUR, to }
       window.addEventListener('resize', onResize)
       await load()
-      byId('station-title').focus?.()
+      // the page may have been left (another view) while it loaded: then there is no title to focus
+      document.getElementById('station-title')?.focus()
     },
     close () {
       abort?.abort()
