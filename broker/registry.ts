@@ -77,16 +77,9 @@ interface Row {
   last_seen: number | null
 }
 
-/**
- * MQTT accounts in the embedded database (table mqtt_accounts, migration in
- * store/embedded.ts), so the CLI, the broker and the dashboard share
- * one registry file. Its own connection: SQLite WAL lets the broker read
- * while the CLI adds a device.
- */
-export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
-  const log = logger.child({ component: 'registry' })
-  const db = openSqlite(file, { what: 'device registry' })
-  const stmts = {
+/** the registry's statements on its own connection */
+function prepareStatements (db: ReturnType<typeof openSqlite>) {
+  return {
     get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
     list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
     insert: db.prepare('INSERT INTO mqtt_accounts (id, role, kind, station_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -96,6 +89,18 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     upgrade: db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ? AND secret_hash = ?'),
     legacy: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM mqtt_accounts WHERE secret_hash NOT LIKE 'sha256$%'")
   }
+}
+
+/**
+ * MQTT accounts in the embedded database (table mqtt_accounts, migration in
+ * store/embedded.ts), so the CLI, the broker and the dashboard share
+ * one registry file. Its own connection: SQLite WAL lets the broker read
+ * while the CLI adds a device.
+ */
+export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
+  const log = logger.child({ component: 'registry' })
+  const db = openSqlite(file, { what: 'device registry' })
+  const stmts = prepareStatements(db)
   /** while any old-form secret is stored, an unknown id costs what an old-form one does */
   let legacy = stmts.legacy.get()?.n ?? 0
   const lastSeen = new Map<string, number>()
