@@ -1,7 +1,8 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
-import { openSqlite } from '../store/sqlite.js'
+import { openParts } from '../store/db.js'
+import { BROKER_PART } from './schema.js'
 import { dummyFastHash, dummyHash, generateSecret, hashGeneratedSecret, isFastHash, verifyAnySecret, verifyFastSecret } from '../core/secret-hash.js'
 
 /**
@@ -78,14 +79,17 @@ interface Row {
 }
 
 /**
- * MQTT accounts in the embedded database (table mqtt_accounts, migration in
- * store/embedded.ts), so the CLI, the broker and the dashboard share
- * one registry file. Its own connection: SQLite WAL lets the broker read
+ * MQTT accounts in the embedded database (table mqtt_accounts, the broker's
+ * part: broker/schema.ts), so the CLI, the broker and the dashboard share one
+ * registry file. On the shared handle of this thread (store/db.ts): the broker
+ * in a worker thread gets a connection of its own; SQLite WAL lets it read
  * while the CLI adds a device.
  */
 export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
   const log = logger.child({ component: 'registry' })
-  const db = openSqlite(file, { what: 'device registry' })
+  const handle = openParts(file, [BROKER_PART], { what: 'device registry' })
+  const db = handle.db
+  let released = false
   const stmts = {
     get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
     list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
@@ -106,7 +110,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
   })
   const flush = (): void => {
     flushTimer = undefined
-    if (!db.open || lastSeen.size === 0) return
+    if (released || lastSeen.size === 0) return
     try {
       flushLastSeen()
     } catch (err) {
@@ -202,7 +206,8 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     close () {
       if (flushTimer !== undefined) clearTimeout(flushTimer)
       flush()
-      if (db.open) db.close()
+      released = true
+      handle.release()
     }
   }
 }

@@ -8,6 +8,7 @@ import { createInfluxStore, outboxHealth } from '../store/influx.js'
 import type { Store } from '../store/store.js'
 import { createIngest, type Ingest } from '../ingest/index.js'
 import { createAlerts, type Alerts } from '../alerts/index.js'
+import { openAlertOutbox } from '../notify/outbox.js'
 import { createNotifier, type Notifier } from '../notify/index.js'
 import { createOfficial, type Official } from '../official/index.js'
 import type { RiverRules } from '../ingest/rules/index.js'
@@ -123,7 +124,8 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
     async start () {
       try {
         store = openStore(config, logger)
-        alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, clock })
+        const dbFile = resolve(config.dataDir, config.store.file)
+        alerts = createAlerts({ file: dbFile, outbox: openAlertOutbox(dbFile), logger, bus, clock })
         // the process that owns alerts drains their notifications (notify/: outbox committed with each transition);
         // with notify off the dashboard still reads and writes the rows through a notifier that does not drain
         notifier = createNotifier({ config, logger, bus, store, alerts, clock, drain: config.notify.enabled })

@@ -4,6 +4,7 @@ import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import { createAlerts, type Alerts } from '../alerts/index.js'
 import { createNotifier, type Notifier } from '../notify/index.js'
+import { openAlertOutbox } from '../notify/outbox.js'
 import type { Store } from '../store/store.js'
 
 /**
@@ -32,7 +33,9 @@ export interface SharedPartsOptions {
 }
 
 export async function openSharedParts ({ config, logger, bus, store, clock, sends, serves }: SharedPartsOptions): Promise<SharedParts> {
-  const alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, ...(clock === undefined ? {} : { clock }) })
+  const file = resolve(config.dataDir, config.store.file)
+  // alerts hand every transition to notify's outbox inside its transaction (same shared handle of the file)
+  const alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger, bus, ...(clock === undefined ? {} : { clock }) })
   const drain = sends && config.notify.enabled
   // a process that does not send only reads and writes rows: no timers, no channels draining
   const notifier = drain || serves ? createNotifier({ config, logger, bus, store, alerts, drain, ...(clock === undefined ? {} : { clock }) }) : undefined
