@@ -7,7 +7,7 @@
  *
  * Interface for rule engines (river: ingest/rules; wildlife: sighting voting):
  *
- *   const alerts = createAlerts({ file, bus, logger })          // or app.alerts in the all-in-one
+ *   const alerts = createAlerts({ file, outbox: openAlertOutbox(file), bus, logger })   // cli/parts.ts builds the process's one
  *   alerts.raise({ kind: 'wildlife', subjectId: 'cam-01', rule: 'sighting', severity: 'moderate',
  *                  title: 'サル出没 / monkeys sighted', details: { species: 'macaque', votes: 4 },
  *                  time: observationMs, drill: false }, { confirmed: true })
