@@ -1,10 +1,11 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Camera, CameraImage, QcFlag, Reading, Station } from '../core/types.js'
-import { openSqlite } from './sqlite.js'
+import { openParts } from './db.js'
+import { STORE_PART } from './schema.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
-import { createFleetRegistry } from './fleet.js'
+import { createFleetRegistry, FLEET_PART } from './fleet.js'
 
 interface ReadingRow {
   station_id: string
@@ -49,7 +50,8 @@ export interface EmbeddedStoreOptions {
  */
 export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): Store {
   const log = logger.child({ component: 'store', backend: 'embedded' })
-  const db = openSqlite(file, { what: 'database' })
+  const handle = openParts(file, [STORE_PART, FLEET_PART], { what: 'database' })
+  const db = handle.db
   log.info({ file }, 'embedded store open')
 
   const stmts = {
@@ -212,7 +214,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       if (closed) return
       closed = true
       clearInterval(watch)
-      db.close()
+      handle.release()
       log.info('embedded store closed')
     }
   }
