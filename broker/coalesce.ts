@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
  * QoS 1 fan-in profile), and even corked, every chunk was a queued write request
  * of the stream. Here the chunks of a turn are gathered in an array of our own
  * and a single `setImmediate` for all such streams writes each one's chunks as
- * one buffer: one write request and one syscall per socket per turn, at most one
+ * one buffer (copied into it as they come: no object per chunk): one write request and one syscall per socket per turn, at most one
  * loop turn later. mqtt-packet's per-packet cork and next-tick uncork are
  * skipped (`cork` is hidden from it; it calls it only when present).
  *
@@ -22,22 +22,25 @@ import type { Duplex } from 'node:stream'
  */
 const held: Gathering[] = []
 let scheduled = false
-const CHUNKS = Symbol('mimamori.gathered')
-const BYTES = Symbol('mimamori.gatheredBytes')
+const BUF = Symbol('mimamori.gathered')
+const LEN = Symbol('mimamori.gatheredBytes')
 const WRITE = Symbol('mimamori.write')
+/** a turn's first gathering buffer; it grows by doubling. Chunks this large bypass it (after what is gathered). */
+const FIRST_BYTES = 2048
+const BYPASS_BYTES = 8192
 
 type RawWrite = (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean
-type Gathering = Duplex & { [CHUNKS]: Buffer[] | undefined, [BYTES]: number, [WRITE]: RawWrite }
+type Gathering = Duplex & { [BUF]: Buffer | undefined, [LEN]: number, [WRITE]: RawWrite }
 
-/** writes what the stream gathered as one chunk; returns the stream's answer */
+/** writes what the stream gathered as one chunk (a fresh buffer each time: the stream keeps it); returns the stream's answer */
 function flushGathered (s: Gathering): boolean {
-  const chunks = s[CHUNKS]
-  if (chunks === undefined) return true
-  s[CHUNKS] = undefined
-  const bytes = s[BYTES]
-  s[BYTES] = 0
+  const buf = s[BUF]
+  if (buf === undefined) return true
+  const len = s[LEN]
+  s[BUF] = undefined
+  s[LEN] = 0
   if (s.destroyed) return false
-  return s[WRITE].call(s, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes))
+  return s[WRITE].call(s, buf.subarray(0, len))
 }
 
 function release (): void {
@@ -46,31 +49,49 @@ function release (): void {
   for (const s of streams) flushGathered(s)
 }
 
-function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-  if (typeof encoding === 'function' || typeof cb === 'function' || this.destroyed || this.writableEnded) {
-    flushGathered(this)
-    return this[WRITE].call(this, chunk, encoding, cb)
-  }
-  const buf = typeof chunk === 'string' ? Buffer.from(chunk, (encoding as BufferEncoding | undefined) ?? 'utf8') : chunk as Buffer
-  let chunks = this[CHUNKS]
-  if (chunks === undefined) {
-    chunks = this[CHUNKS] = []
-    held.push(this)
+/** room for `bytes` more in the stream's gathering buffer, started (and the stream queued) when needed */
+function room (s: Gathering, bytes: number): Buffer {
+  let buf = s[BUF]
+  const len = s[LEN]
+  if (buf === undefined) {
+    buf = s[BUF] = Buffer.allocUnsafe(Math.max(FIRST_BYTES, bytes))
+    held.push(s)
     if (!scheduled) {
       scheduled = true
       setImmediate(release)
     }
+  } else if (len + bytes > buf.length) {
+    const grown = Buffer.allocUnsafe(Math.max(buf.length * 2, len + bytes))
+    buf.copy(grown, 0, 0, len)
+    buf = s[BUF] = grown
   }
-  chunks.push(buf)
-  this[BYTES] += buf.length
-  if (this[BYTES] + this.writableLength >= this.writableHighWaterMark) return flushGathered(this)
+  return buf
+}
+
+function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  const str = typeof chunk === 'string'
+  if (typeof encoding === 'function' || typeof cb === 'function' || this.destroyed || this.writableEnded ||
+      (!str && !Buffer.isBuffer(chunk)) || (!str && (chunk as Buffer).length >= BYPASS_BYTES)) {
+    flushGathered(this)
+    return this[WRITE].call(this, chunk, encoding, cb)
+  }
+  if (str) {
+    const enc = (encoding as BufferEncoding | undefined) ?? 'utf8'
+    const bytes = Buffer.byteLength(chunk, enc)
+    this[LEN] += room(this, bytes).write(chunk, this[LEN], bytes, enc)
+  } else {
+    const b = chunk as Buffer
+    b.copy(room(this, b.length), this[LEN])
+    this[LEN] += b.length
+  }
+  if (this[LEN] + this.writableLength >= this.writableHighWaterMark) return flushGathered(this)
   return true
 }
 
 export function coalesceWrites (stream: Duplex): void {
   const s = stream as Gathering
-  s[CHUNKS] = undefined
-  s[BYTES] = 0
+  s[BUF] = undefined
+  s[LEN] = 0
   s[WRITE] = stream.write as RawWrite
   s.write = gatheringWrite as Duplex['write']
   const end = stream.end as (...a: unknown[]) => Duplex
