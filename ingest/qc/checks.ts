@@ -181,13 +181,7 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   }
 
   // flat line: a stuck sensor repeats itself to the millimetre
-  const windowStart = s.time - q.flatLineMinutes * MIN
-  const inWindow = state.recent.filter(p => p.time >= windowStart)
-  const oldest = inWindow[0]
-  if (oldest !== undefined && inWindow.length + 1 >= q.flatLineMinReadings && s.time - oldest.time >= q.flatLineMinutes * MIN * 0.9 &&
-      inWindow.every(p => Math.round(p.level * 1000) === Math.round(level * 1000))) {
-    tests.flatLine = QC_SUSPECT
-  }
+  if (flatLine(state.recent, s.time, level, q)) tests.flatLine = QC_SUSPECT
 
   const result = done(revisions)
   if (result.qc.flag !== QC_FAIL) {
@@ -200,6 +194,26 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
     state.lastGood = here
   }
   return remember(state, s.time, result)
+}
+
+/**
+ * A stuck sensor: the last flatLineMinutes (at least flatLineMinReadings readings, spanning 90 % of
+ * the window) all equal `level` to the millimetre. `recent` may be out of time order after a seed,
+ * so the window is every point at or after its start, as a filter would take them; no array is built.
+ */
+function flatLine (recent: readonly Point[], time: number, level: number, q: QcSettings): boolean {
+  const windowStart = time - q.flatLineMinutes * MIN
+  const mm = Math.round(level * 1000)
+  let oldest: Point | undefined
+  let n = 0
+  let allSame = true
+  for (const p of recent) {
+    if (p.time < windowStart) continue
+    oldest ??= p
+    n++
+    if (allSame && Math.round(p.level * 1000) !== mm) allSame = false
+  }
+  return oldest !== undefined && n + 1 >= q.flatLineMinReadings && time - oldest.time >= q.flatLineMinutes * MIN * 0.9 && allSame
 }
 
 /**
