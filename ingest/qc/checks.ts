@@ -198,22 +198,26 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
 
 /**
  * A stuck sensor: the last flatLineMinutes (at least flatLineMinReadings readings, spanning 90 % of
- * the window) all equal `level` to the millimetre. `recent` may be out of time order after a seed,
- * so the window is every point at or after its start, as a filter would take them; no array is built.
+ * the window) all equal `level` to the millimetre. `recent` is in time order (seeded sorted, appended
+ * in order), so the window is a suffix found by binary search, and the comparison walks back from the
+ * newest point and stops at the first that differs: a river that moves costs a step or two, not the
+ * whole window (720 one-minute points by default), and no array is built.
  */
 function flatLine (recent: readonly Point[], time: number, level: number, q: QcSettings): boolean {
   const windowStart = time - q.flatLineMinutes * MIN
-  const mm = Math.round(level * 1000)
-  let oldest: Point | undefined
-  let n = 0
-  let allSame = true
-  for (const p of recent) {
-    if (p.time < windowStart) continue
-    oldest ??= p
-    n++
-    if (allSame && Math.round(p.level * 1000) !== mm) allSame = false
+  let lo = 0
+  let hi = recent.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (recent[mid]!.time < windowStart) lo = mid + 1
+    else hi = mid
   }
-  return oldest !== undefined && n + 1 >= q.flatLineMinReadings && time - oldest.time >= q.flatLineMinutes * MIN * 0.9 && allSame
+  const oldest = recent[lo]
+  const n = recent.length - lo
+  if (oldest === undefined || n + 1 < q.flatLineMinReadings || time - oldest.time < q.flatLineMinutes * MIN * 0.9) return false
+  const mm = Math.round(level * 1000)
+  for (let i = recent.length - 1; i >= lo; i--) if (Math.round(recent[i]!.level * 1000) !== mm) return false
+  return true
 }
 
 /**
