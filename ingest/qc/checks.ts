@@ -102,9 +102,17 @@ export function createQcState (seed: Point[] = []): QcState {
 
 export function aggregate (tests: Record<string, QcFlag>): QcFlag {
   let worst: QcFlag = QC_PASS
-  for (const f of Object.values(tests)) if (rank(f) > rank(worst)) worst = f
+  // for…in over a plain record: no Object.values array per reading
+  for (const k in tests) {
+    const f = tests[k]!
+    if (rank(f) > rank(worst)) worst = f
+  }
   return worst
 }
+
+/** the revisions of a reading that revises nothing (nearly every one): shared, read-only */
+const NO_REVISIONS: QcRevision[] = []
+Object.freeze(NO_REVISIONS)
 
 /** 9 (missing) outranks nothing but pass: a missing value has no value to be bad */
 function rank (f: QcFlag): number {
@@ -118,7 +126,7 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
     return { ...state.lastResult.result, revisions: [], duplicate: true }
   }
   const tests: Record<string, QcFlag> = {}
-  const done = (revisions: QcRevision[] = []): QcResult => ({ qc: { flag: aggregate(tests), tests }, revisions, duplicate: false })
+  const done = (revisions: QcRevision[] = NO_REVISIONS): QcResult => ({ qc: { flag: aggregate(tests), tests }, revisions, duplicate: false })
   if (s.level === null || !Number.isFinite(s.level)) {
     tests.missing = QC_MISSING
     return done()
@@ -143,10 +151,11 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   state.maxTime = s.time
   if (tests.grossRange !== undefined) return remember(state, s.time, done())
 
-  const revisions: QcRevision[] = []
   let ref = state.lastGood
   let mayOpen = true
   const ep = state.episode
+  // only an open episode revises earlier readings
+  const revisions: QcRevision[] = ep === undefined ? NO_REVISIONS : []
   if (ep !== undefined && s.time - ep.lastEchoTime > q.obstructionQuietMinutes * MIN && ep.pending.length === 0) state.episode = undefined
   else if (ep !== undefined) {
     const echo = episodeStep(state, ep, level, s.time, q, revisions)
