@@ -1,10 +1,11 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Camera, CameraImage, QcFlag, Reading, Station } from '../core/types.js'
-import { openSqlite } from './sqlite.js'
+import { openParts } from './db.js'
+import { STORE_PART } from './schema.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
-import { createFleetRegistry } from './fleet.js'
+import { createFleetRegistry, FLEET_PART, registryVersionReader } from './fleet.js'
 
 interface ReadingRow {
   station_id: string
@@ -49,7 +50,8 @@ export interface EmbeddedStoreOptions {
  */
 export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): Store {
   const log = logger.child({ component: 'store', backend: 'embedded' })
-  const db = openSqlite(file, { what: 'database' })
+  const handle = openParts(file, [STORE_PART, FLEET_PART], { what: 'database' })
+  const db = handle.db
   log.info({ file }, 'embedded store open')
 
   const stmts = {
@@ -118,16 +120,25 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       return [c.id, entry === undefined ? c : { ...c, state: entry.state }]
     }))
     dataVersion = db.pragma('data_version', { simple: true }) as number
+    registryVersion = readRegistryVersion()
   }
   let dataVersion = -1
+  let registryVersion = -1
   const fleet = createFleetRegistry(db, { onWrite: () => { refreshCaches() } })
+  const readRegistryVersion = registryVersionReader(db)
   refreshCaches()
-  // Another process (the CLI's `fleet import`, a separate dashboard) committed to the file, or a
-  // future-dated revision came into force: rebuild. data_version is a cheap read of the WAL header.
+  // Another process (the CLI's `fleet import`, a separate dashboard) changed the registry (its tables'
+  // triggers bump registry_version, store/fleet.ts), or a future-dated revision came into force:
+  // rebuild. data_version is a cheap read of the WAL header; the counter is read only when it moved.
   const watch = setInterval(() => {
     if (closed) return
     try {
-      if (db.pragma('data_version', { simple: true }) !== dataVersion || Date.now() >= nextRevisionAt) refreshCaches()
+      if (Date.now() >= nextRevisionAt) { refreshCaches(); return }
+      const version = db.pragma('data_version', { simple: true }) as number
+      if (version === dataVersion) return
+      // something committed to the file; the stations and cameras only when the registry counter moved
+      dataVersion = version
+      if (readRegistryVersion() !== registryVersion) refreshCaches()
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'registry refresh failed')
     }
@@ -212,7 +223,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       if (closed) return
       closed = true
       clearInterval(watch)
-      db.close()
+      handle.release()
       log.info('embedded store closed')
     }
   }
