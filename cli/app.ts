@@ -2,7 +2,8 @@ import { resolve } from 'node:path'
 import { createEventBus, type EventBus } from '../core/bus.js'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
-import { createBroker, type Broker, type BrokerPorts } from '../broker/index.js'
+import type { Broker, BrokerPorts } from '../broker/index.js'
+import { createAppBroker } from '../broker/thread/index.js'
 import { createEmbeddedStore } from '../store/embedded.js'
 import { createInfluxStore, outboxHealth } from '../store/influx.js'
 import type { Store } from '../store/store.js'
@@ -105,6 +106,9 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
   let registry: DeviceRegistry | undefined
   let intake: TrailCameraIntake | undefined
   let closing: Promise<void> | undefined
+  // the broker thread died and could not be started again (broker/thread/host.ts, logged there):
+  // shut down in order and exit non-zero, so the service manager starts the whole process again
+  const onFatal = (): void => { void app.close().finally(() => { process.exit(1) }) }
 
   const app: App = {
     bus,
@@ -141,14 +145,14 @@ export function createApp ({ config, logger, clock }: { config: Config, logger: 
           const local = ingest = createIngest({ config, logger, bus, store, clock, alerts })
           // started before the broker listens, so no device message finds it closed
           await local.start()
-          broker = createBroker({ config, logger, intake: local })
+          broker = createAppBroker({ config, logger, intake: local, onFatal })
           ports = await broker.start()
           // device statuses retained before a restart, as a new subscriber would be given them
           for await (const p of broker.retained([SUBSCRIPTIONS.status])) {
             await local.take({ topic: p.topic, payload: Buffer.from(p.payload), retain: true }).catch(() => {})
           }
         } else {
-          broker = createBroker({ config, logger })
+          broker = createAppBroker({ config, logger, onFatal })
           ports = await broker.start()
           ingest = createIngest({ config, logger, bus, store, clock, alerts, mqttUrl: config.ingest.mqttUrl === '' ? broker.url : config.ingest.mqttUrl })
           await ingest.start()
