@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MimamoriError } from '../../core/errors.js'
+import { MimamoriError, ErrorCodes, type ErrorCode } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
 
@@ -28,4 +28,9 @@ export function relayLog (logger: Logger, line: string): void {
   const { level, msg, time: _time, pid: _pid, hostname: _host, ...fields } = rec
   const method = LEVELS[typeof level === 'number' ? level : 30] ?? 'info'
   logger[method](fields, typeof msg === 'string' ? msg : '')
+}
+
+/** an error the broker thread reported, coded again when its code is one of ours */
+export function toError (e: { code: string, message: string }): Error {
+  return e.code in ErrorCodes ? new MimamoriError(e.code as ErrorCode, e.message) : new Error(e.message)
 }

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os'
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import type { PublishPacket } from 'aedes'
-import { MimamoriError, ErrorCodes, type ErrorCode } from '../../core/errors.js'
+import { MimamoriError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import { createCounters, type BrokerCounters, type BrokerIntake } from '../context.js'
+import { createCounters, type BrokerCounters } from '../context.js'
 import type { Broker, BrokerDeps, BrokerPorts } from '../index.js'
-import type { BrokerMethod, FromWorker, Reply, TakeAnswers, TakeBatch, WorkerInit } from './protocol.js'
+import type { FromWorker, WorkerInit } from './protocol.js'
 import { brokerWorkerFile, relayLog } from './files.js'
+import { createTakeAnswers } from './main-intake.js'
+import { callSync, createCalls } from './sync-call.js'
 
 export interface ThreadedBroker extends Broker {
   /** the running thread (tests end it to prove a dead broker thread is noticed and replaced) */
@@ -19,13 +21,6 @@ export interface ThreadedBrokerDeps extends BrokerDeps {
 }
 
 interface Snapshot { url: string, counters: BrokerCounters, connectedClients: number }
-interface Pending { resolve: (v: unknown) => void, reject: (err: Error) => void }
-
-const SYNC_TIMEOUT_MS = 5_000
-
-function toError (e: { code: string, message: string }): Error {
-  return e.code in ErrorCodes ? new MimamoriError(e.code as ErrorCode, e.message) : new Error(e.message)
-}
 
 /**
  * The broker in its own worker thread (broker/thread/worker.ts) behind the same
@@ -51,8 +46,7 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
   let last: Snapshot = { url: '', counters: createCounters(), connectedClients: 0 }
   let closing: Promise<void> | undefined
   let restarts = 0
-  let nextCall = 1
-  const calls = new Map<number, Pending>()
+  const calls = createCalls(() => worker)
 
   function spawn (): Worker {
     const channel = new MessageChannel()
@@ -61,94 +55,21 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
     const w = new Worker(file, { workerData: init, transferList: [channel.port2] })
     syncPort?.close()
     syncPort = channel.port1
-    const answers = answerQueue(w)
+    const answers = intake === undefined ? undefined : createTakeAnswers(w, () => worker === w, intake)
     w.on('message', (msg: FromWorker) => {
-      if (msg.t === 'take') take(msg, answers)
+      if (msg.t === 'take') answers?.take(msg)
       else if (msg.t === 'log') relayLog(logger, msg.line)
-      else settleCall(msg)
+      else calls.settle(msg)
     })
     w.on('error', err => { log.error({ err, code: 'MIMAMORI_ERR_BROKER_THREAD' }, 'broker thread failed') })
     w.on('exit', code => { if (worker === w) void died(code) })
     return w
   }
 
-  /** answers of one worker; a replaced worker's late answers go to it (and are dropped), never to its successor */
-  function answerQueue (w: Worker): { ok(id: number): void, fail(id: number, err: Error): void } {
-    let pending: TakeAnswers = { t: 'settled', ok: [], failed: [] }
-    let scheduled = false
-    const flush = (): void => {
-      scheduled = false
-      const out = pending
-      pending = { t: 'settled', ok: [], failed: [] }
-      if (worker === w) w.postMessage(out)
-    }
-    const schedule = (): void => { if (!scheduled) { scheduled = true; setImmediate(flush) } }
-    return {
-      ok (n) { pending.ok.push(n); schedule() },
-      fail (n, err) {
-        const e = err as MimamoriError
-        pending.failed.push({ id: n, code: e.code ?? 'MIMAMORI_ERR_INTERNAL', message: e.message, ...(e.details === undefined ? {} : { details: e.details }) })
-        schedule()
-      }
-    }
-  }
-
-  /** the frames of one worker turn, taken in their order */
-  function take (batch: TakeBatch, answers: ReturnType<typeof answerQueue>): void {
-    const bytes = Buffer.from(batch.bytes)
-    let start = 0
-    for (let i = 0; i < batch.topics.length; i++) {
-      const end = batch.ends[i]!
-      const n = batch.first + i
-      intake!.take({ topic: batch.topics[i]!, payload: bytes.subarray(start, end), qos: batch.qos[i]! })
-        .then(() => { answers.ok(n) }, (err: Error) => { answers.fail(n, err) })
-      start = end
-    }
-  }
-
-  function settleCall (reply: Reply): void {
-    const p = calls.get(reply.id)
-    if (p === undefined) return
-    calls.delete(reply.id)
-    if (reply.error !== undefined) p.reject(toError(reply.error))
-    else p.resolve(reply.value)
-  }
-
-  async function call<T> (method: BrokerMethod, ...args: unknown[]): Promise<T> {
-    const w = worker
-    if (w === undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'broker thread not running')
-    const n = nextCall++
-    return await new Promise<T>((resolve, reject) => {
-      calls.set(n, { resolve: resolve as (v: unknown) => void, reject })
-      w.postMessage({ t: 'call', id: n, method, args })
-    })
-  }
-
-  /** a rare synchronous member: the main thread waits (bounded) for the worker's answer */
-  function callSync<T> (method: BrokerMethod, ...args: unknown[]): T {
-    const port = syncPort
-    if (worker === undefined || port === undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'broker thread not running')
-    const n = nextCall++
-    Atomics.store(flag, 0, 0)
-    port.postMessage({ t: 'call', id: n, method, args })
-    const deadline = Date.now() + SYNC_TIMEOUT_MS
-    for (;;) {
-      Atomics.wait(flag, 0, 0, Math.max(1, deadline - Date.now()))
-      Atomics.store(flag, 0, 0)
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-        const reply = m.message as Reply
-        if (reply.id !== n) continue
-        if (reply.error !== undefined) throw toError(reply.error)
-        return reply.value as T
-      }
-      if (Date.now() >= deadline) throw new MimamoriError('MIMAMORI_ERR_BROKER_THREAD', `broker thread did not answer ${method} within ${SYNC_TIMEOUT_MS} ms`)
-    }
-  }
-
   function snapshot (): Snapshot {
     if (worker === undefined || ports === undefined || closing !== undefined) return last
     try {
-      last = callSync<Snapshot>('snapshot')
+      last = callSync<Snapshot>(syncPort, flag, 'snapshot')
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'broker thread snapshot failed; last one shown')
     }
@@ -157,14 +78,13 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
 
   async function died (exitCode: number): Promise<void> {
     worker = undefined
-    for (const p of calls.values()) p.reject(new MimamoriError('MIMAMORI_ERR_BROKER_THREAD', `broker thread exited (code ${exitCode})`))
-    calls.clear()
+    calls.rejectAll(new MimamoriError('MIMAMORI_ERR_BROKER_THREAD', `broker thread exited (code ${exitCode})`))
     if (closing !== undefined) return
     log.error({ code: 'MIMAMORI_ERR_BROKER_THREAD', exitCode, restarts }, 'broker thread died; starting it again on the same ports')
     try {
       restarts++
       worker = spawn()
-      ports = await call<BrokerPorts>('start')
+      ports = await calls.call<BrokerPorts>('start')
       log.warn({ ...ports, restarts }, 'broker thread started again')
     } catch (err) {
       const fatal = new MimamoriError('MIMAMORI_ERR_BROKER_THREAD', `broker thread could not start again: ${(err as Error).message}`, { cause: err })
@@ -185,11 +105,11 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
       async terminate () { return await (worker?.terminate() ?? Promise.resolve(0)) },
       get restarts () { return restarts }
     },
-    issueCredentials (role, accountId, kind) { return callSync('issueCredentials', role, accountId, kind) },
-    unlockAuth (target) { return callSync('unlockAuth', target) },
+    issueCredentials (role, accountId, kind) { return callSync(syncPort, flag, 'issueCredentials', role, accountId, kind) },
+    unlockAuth (target) { return callSync(syncPort, flag, 'unlockAuth', target) },
     async * retained (filters): AsyncIterable<PublishPacket> {
       if (worker === undefined) return
-      const list = await call<Array<{ topic: string, payload: Uint8Array | string, qos: 0 | 1 | 2 }>>('retained', filters)
+      const list = await calls.call<Array<{ topic: string, payload: Uint8Array | string, qos: 0 | 1 | 2 }>>('retained', filters)
       for (const p of list) {
         const payload = typeof p.payload === 'string' ? Buffer.from(p.payload) : Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength)
         yield { cmd: 'publish', topic: p.topic, payload, qos: p.qos, retain: true, dup: false } as PublishPacket
@@ -198,12 +118,12 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
     async start () {
       worker = spawn()
       try {
-        ports = await call<BrokerPorts>('start')
+        ports = await calls.call<BrokerPorts>('start')
       } catch (err) {
         await broker.close()
         throw err
       }
-      last = callSync<Snapshot>('snapshot')
+      last = callSync<Snapshot>(syncPort, flag, 'snapshot')
       return ports
     },
     async close () {
@@ -211,7 +131,7 @@ export function createThreadedBroker ({ config, logger, intake, onFatal }: Threa
         const w = worker
         if (w === undefined) return
         try {
-          last = { ...last, ...await call<Partial<Snapshot>>('close') }
+          last = { ...last, ...await calls.call<Partial<Snapshot>>('close') }
         } catch (err) {
           log.warn({ err: (err as Error).message }, 'broker thread close failed')
         }
