@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Config } from '../core/config/schema.js'
 import { isMimamoriError } from '../core/errors.js'
 import { createLogger, type Logger } from '../core/logger.js'
-import { localBrokerUrl, resolveConfig } from './config-source.js'
+import { resolveConfig } from './config-source.js'
+import type { ProcessKind } from './compose.js'
+import type { ProcessParts } from './process-parts.js'
 
 // Each command imports what it runs when it runs (below), so `mimamori broker` does not load
 // fastify, sharp, onnxruntime, the ingest or the simulators (idle RSS; bench/README.md).
@@ -140,7 +141,8 @@ async function main (): Promise<void> {
     }
     stopping = true
     logger.info({ signal }, 'shutting down')
-    stop().then(() => { process.exit(0) }, (err: unknown) => {
+    // exitCode 1 when a part asked for this shutdown because it failed (cli/components.ts exitAfterShutdown)
+    stop().then(() => { process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0) }, (err: unknown) => {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
     })
@@ -158,80 +160,27 @@ async function start (config: Config, logger: Logger): Promise<Stop> {
   return app.close
 }
 
+/** runs one process kind of cli/kinds.ts on a fresh bus; the stopper closes its list in reverse */
+async function runProcess (config: Config, logger: Logger, kind: (kinds: typeof import('./kinds.js')) => ProcessKind<ProcessParts>): Promise<{ parts: ProcessParts, stop: Stop }> {
+  const [kinds, { createEventBus }, { startAll }] = await Promise.all([import('./kinds.js'), import('../core/bus.js'), import('./compose.js')])
+  const parts: ProcessParts = { config, logger, bus: createEventBus() }
+  const running = await startAll(kind(kinds), parts, logger)
+  return { parts, stop: running.close }
+}
+
 async function broker (config: Config, logger: Logger): Promise<Stop> {
-  const { createBroker } = await import('../broker/index.js')
-  const b = createBroker({ config, logger })
-  await b.start()
-  return b.close
+  return (await runProcess(config, logger, k => k.brokerKind())).stop
 }
 
+/** a separate ingest, or in cluster mode one worker of the Redis Streams consumer group the brokers feed (docs/broker.md) */
 async function ingest (config: Config, logger: Logger): Promise<Stop> {
-  if (config.broker.cluster.redisUrl !== '') return await ingestWorker(config, logger)
-  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createIngest }, { openSharedParts }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/index.js'), import('./parts.js')
-  ])
-  const bus = createEventBus()
-  const store = openStore(config, logger)
-  const url = config.ingest.mqttUrl === '' ? localBrokerUrl(config) : config.ingest.mqttUrl
-  // one alerts service for the process: the pipeline's rules and wildlife raise through it, and
-  // notifications leave from here (notify/, outbox in the same database)
-  const parts = await openSharedParts({ config, logger, bus, store, sends: true, serves: false })
-  // the pipeline runs the river rules and wildlife where the readings arrive; alerts go to the
-  // shared database and, as bus events, to the dashboard
-  const service = createIngest({ config, logger, bus, store, mqttUrl: url, alerts: parts.alerts })
-  await service.start()
-  const events = await connectMqtt({ url, clientId: `${config.ingest.clientId}-events`, username: config.ingest.username, password: config.ingest.password, logger })
-  publishBusEvents(bus, events, {})
-  return async () => {
-    await service.close()
-    await parts.close()
-    await endMqtt(events)
-    await store.close()
-  }
-}
-
-/** cluster mode: one worker of the Redis Streams consumer group the brokers feed (docs/broker.md) */
-async function ingestWorker (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { publishBusEvents }, { connectMqtt, endMqtt }, { openStore }, { createStreamIngest }, { openSharedParts }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../ingest/cluster/stream-ingest.js'), import('./parts.js')
-  ])
-  const bus = createEventBus()
-  const store = openStore(config, logger)
-  // every worker may drain: deliveries are claimed with a lease and escalation steps re-checked
-  // inside one transaction of the shared database, so two workers never send the same one
-  const parts = await openSharedParts({ config, logger, bus, store, sends: true, serves: false })
-  const worker = createStreamIngest({ config, logger, bus, store, alerts: parts.alerts })
-  await worker.start()
-  // Live events for dashboards go through a broker only when one is named.
-  const events = config.ingest.mqttUrl === ''
-    ? undefined
-    : await connectMqtt({ url: config.ingest.mqttUrl, clientId: `${config.ingest.clientId}-events-${process.pid}`, username: config.ingest.username, password: config.ingest.password, logger })
-  if (events !== undefined) publishBusEvents(bus, events, {})
-  return async () => {
-    await worker.close()
-    await parts.close()
-    await endMqtt(events)
-    await store.close()
-  }
+  const cluster = config.broker.cluster.redisUrl !== ''
+  return (await runProcess(config, logger, k => cluster ? k.clusterWorkerKind(config) : k.ingestKind(config))).stop
 }
 
 async function dashboard (config: Config, logger: Logger): Promise<Stop> {
-  const [{ createEventBus }, { subscribeBusEvents }, { connectMqtt, endMqtt }, { openStore, openDeviceAccounts }, { createDashboard }, { openSharedParts }] = await Promise.all([
-    import('../core/bus.js'), import('../core/bus-bridge.js'), import('../core/mqtt.js'), import('./app.js'), import('../dashboard/server/index.js'), import('./parts.js')
-  ])
-  const bus = createEventBus()
-  const store = openStore(config, logger, { drain: false })
-  // alerts and notification rows of the shared database; the ingest process sends, this one only serves
-  const parts = await openSharedParts({ config, logger, bus, store, sends: false, serves: true })
-  const url = config.dashboard.mqttUrl === '' ? localBrokerUrl(config) : config.dashboard.mqttUrl
-  const events = await connectMqtt({ url, clientId: `${config.dashboard.mqttUsername === '' ? 'mimamori-dashboard' : config.dashboard.mqttUsername}-${process.pid}`, username: config.dashboard.mqttUsername, password: config.dashboard.mqttPassword, logger })
-  await subscribeBusEvents(bus, events, logger)
-  // the same dashboard-role connection carries operator downlinks (ACL: may write …/down)
-  const sendDownlink = async (topic: string, payload: Buffer): Promise<void> => { await events.publishAsync(topic, payload, { qos: 1 }) }
-  // devices commissioned on the fleet page get their MQTT account in the broker's registry (same file)
-  const devices = openDeviceAccounts(config, logger)
-  const d = createDashboard({ config, logger, bus, store, sendDownlink, deviceAccounts: devices.accounts, alerts: parts.alerts, notifier: parts.notifier! })
-  const web = await d.start()
+  const { parts, stop } = await runProcess(config, logger, k => k.dashboardKind(config))
+  const web = parts.web!
   const { plainHttpWarning } = await import('./banner.js')
   process.stdout.write([
     `dashboard: ${web.url}`,
@@ -239,22 +188,14 @@ async function dashboard (config: Config, logger: Logger): Promise<Stop> {
     ...(web.hasAdmin ? [] : ['first admin: mimamori user add NAME --role admin']),
     ...plainHttpWarning(config, { dashboardNetworkBind: web.networkBind, dashboardSecure: web.secure })
   ].join('\n') + '\n')
-  return async () => {
-    await d.close()
-    devices.registry.close()
-    await parts.close()
-    await endMqtt(events)
-    await store.close()
-  }
+  return stop
 }
 
 async function sim (config: Config, logger: Logger): Promise<Stop> {
-  const [{ simCredentials }, { createFleet }] = await Promise.all([import('./sim-credentials.js'), import('../simulators/fleet.js')])
+  const { simCredentials } = await import('./sim-credentials.js')
   // --provision / --credentials FILE: device credentials for a broker with anonymous off (cli/sim-credentials.ts)
   const credentials = await simCredentials(config, logger, process.argv.slice(3))
-  const fleet = createFleet({ config, logger, mqttUrl: config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl, ...(credentials === undefined ? {} : { credentials }) })
-  await fleet.start()
-  return fleet.close
+  return (await runProcess(config, logger, k => k.simKind({ credentials }))).stop
 }
 
 main().catch((err: unknown) => {

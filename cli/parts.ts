@@ -1,54 +1,45 @@
 import { resolve } from 'node:path'
-import type { EventBus } from '../core/bus.js'
-import type { Config } from '../core/config/schema.js'
-import type { Logger } from '../core/logger.js'
-import { createAlerts, type Alerts } from '../alerts/index.js'
-import { createNotifier, type Notifier } from '../notify/index.js'
-import type { Store } from '../store/store.js'
+import { need, type Component } from './compose.js'
+import type { ProcessParts } from './process-parts.js'
+
+// The parts every process kind shares, built once per process and handed to the services that
+// need them (ingest, dashboard), which never build their own: one alerts service per process,
+// and the notifier on top of it (listed after it, so it closes first).
+
+type Part = Component<ProcessParts>
+
+export function alertsComponent (): Part {
+  let ctx: ProcessParts | undefined
+  return {
+    name: 'alerts',
+    async start (c) {
+      ctx = c
+      const { createAlerts } = await import('../alerts/index.js')
+      c.alerts = createAlerts({ file: resolve(c.config.dataDir, c.config.store.file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) })
+    },
+    async close () { await ctx?.alerts?.close() }
+  }
+}
 
 /**
- * The parts every process kind shares, built here and handed to the services
- * that need them (ingest, dashboard), which never build their own: one alerts
- * service per process, and the notifier on top of it. Start in this order,
- * close in the reverse one.
+ * The notifier. `sends`: this process drains the notifications (the one that owns alerts, when
+ * notify.enabled; in a cluster every worker may: deliveries are claimed with a lease). `serves`:
+ * it serves the dashboard, which needs the notifier's rows (status, subscriptions, advisories) even
+ * when it does not send. A process that does neither has none.
  */
-export interface SharedParts {
-  readonly alerts: Alerts
-  /** undefined when this process neither sends (notify.enabled false) nor serves the dashboard */
-  readonly notifier: Notifier | undefined
-  close(): Promise<void>
-}
-
-export interface SharedPartsOptions {
-  config: Config
-  logger: Logger
-  bus: EventBus
-  store: Store
-  clock?: (() => number) | undefined
-  /** this process sends notifications (the one that owns alerts, when notify.enabled) */
-  sends: boolean
-  /** this process serves the dashboard: it needs the notifier's rows (status, subscriptions, advisories) even when it does not send */
-  serves: boolean
-}
-
-export async function openSharedParts ({ config, logger, bus, store, clock, sends, serves }: SharedPartsOptions): Promise<SharedParts> {
-  const alerts = createAlerts({ file: resolve(config.dataDir, config.store.file), logger, bus, ...(clock === undefined ? {} : { clock }) })
-  const drain = sends && config.notify.enabled
-  // a process that does not send only reads and writes rows: no timers, no channels draining
-  const notifier = drain || serves ? createNotifier({ config, logger, bus, store, alerts, drain, ...(clock === undefined ? {} : { clock }) }) : undefined
-  try {
-    if (drain) await notifier?.start()
-  } catch (err) {
-    await notifier?.close()
-    await alerts.close()
-    throw err
-  }
+export function notifierComponent ({ sends, serves }: { sends: boolean, serves: boolean }): Part {
+  let ctx: ProcessParts | undefined
   return {
-    alerts,
-    notifier,
-    async close () {
-      await notifier?.close()
-      await alerts.close()
-    }
+    name: 'notifier',
+    async start (c) {
+      ctx = c
+      const drain = sends && c.config.notify.enabled
+      if (!drain && !serves) return
+      const { createNotifier } = await import('../notify/index.js')
+      // a notifier that does not drain only reads and writes rows: no timers, no channels
+      c.notifier = createNotifier({ config: c.config, logger: c.logger, bus: c.bus, store: need(c.store, 'the store', 'the notifier'), alerts: need(c.alerts, 'alerts', 'the notifier'), drain, ...(c.clock === undefined ? {} : { clock: c.clock }) })
+      if (drain) await c.notifier.start()
+    },
+    async close () { await ctx?.notifier?.close() }
   }
 }

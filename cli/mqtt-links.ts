@@ -1,0 +1,84 @@
+import type { AccountRole } from '../broker/registry.js'
+import type { MqttClient } from '../core/mqtt.js'
+import { need, type Component } from './compose.js'
+import type { ProcessParts, Publish } from './process-parts.js'
+
+type Part = Component<ProcessParts>
+
+/**
+ * A QoS 1 publisher on this process's broker under an identity the broker issues, connected on
+ * first use so a process that never sends holds no extra session; a failed connect is tried again
+ * on the next send.
+ */
+function lazyPublisher (name: string, { role, clientId, logAs, slot }: { role: AccountRole, clientId: string, logAs: string, slot: 'sendDownlink' | 'forwardUplink' }): Part {
+  let client: Promise<MqttClient> | undefined
+  return {
+    name,
+    async start (c) {
+      const broker = need(c.broker, 'the broker', name)
+      const { connectMqtt } = await import('../core/mqtt.js')
+      const publish: Publish = async (topic, payload) => {
+        client ??= connectMqtt({ url: broker.url, clientId, ...broker.issueCredentials(role, clientId), logger: c.logger.child({ component: logAs }) })
+          .catch((err: unknown) => { client = undefined; throw err })
+        await (await client).publishAsync(topic, payload, { qos: 1 })
+      }
+      c[slot] = publish
+    },
+    async close () {
+      if (client === undefined) return
+      const { endMqtt } = await import('../core/mqtt.js')
+      await endMqtt(await client)
+    }
+  }
+}
+
+/** operator downlinks leave through a dashboard-role connection (ACL: may write …/down only) */
+export function downlinksComponent (): Part {
+  return lazyPublisher('downlinks', { role: 'dashboard', clientId: 'dashboard-downlink', logAs: 'downlink', slot: 'sendDownlink' })
+}
+
+/**
+ * Webhook uplinks (dashboard/server/routes/lorawan.ts) enter as a network-server account, QoS 1:
+ * the PUBACK comes once ingest settled them, so a 202 means taken (stored, duplicate or refused).
+ */
+export function webhookUplinksComponent (): Part {
+  return lazyPublisher('webhook uplinks', { role: 'chirpstack', clientId: 'lorawan-webhook', logAs: 'lorawan-webhook', slot: 'forwardUplink' })
+}
+
+/** a separate ingest's bus events, published for dashboards elsewhere (core/bus-bridge.ts) */
+export function busEventsOutComponent ({ url, clientId }: { url: string, clientId: string }): Part {
+  let client: MqttClient | undefined
+  return {
+    name: 'bus events',
+    async start (c) {
+      const [{ connectMqtt }, { publishBusEvents }] = await Promise.all([import('../core/mqtt.js'), import('../core/bus-bridge.js')])
+      client = c.events = await connectMqtt({ url, clientId, username: c.config.ingest.username, password: c.config.ingest.password, logger: c.logger })
+      publishBusEvents(c.bus, client, {})
+    },
+    async close () {
+      const { endMqtt } = await import('../core/mqtt.js')
+      await endMqtt(client)
+    }
+  }
+}
+
+/**
+ * A separate dashboard follows ingest's bus events over MQTT; the same dashboard-role connection
+ * carries operator downlinks (ACL: may write …/down).
+ */
+export function busEventsInComponent ({ url, clientId }: { url: string, clientId: string }): Part {
+  let client: MqttClient | undefined
+  return {
+    name: 'bus events',
+    async start (c) {
+      const [{ connectMqtt }, { subscribeBusEvents }] = await Promise.all([import('../core/mqtt.js'), import('../core/bus-bridge.js')])
+      const events = client = c.events = await connectMqtt({ url, clientId, username: c.config.dashboard.mqttUsername, password: c.config.dashboard.mqttPassword, logger: c.logger })
+      await subscribeBusEvents(c.bus, events, c.logger)
+      c.sendDownlink = async (topic, payload) => { await events.publishAsync(topic, payload, { qos: 1 }) }
+    },
+    async close () {
+      const { endMqtt } = await import('../core/mqtt.js')
+      await endMqtt(client)
+    }
+  }
+}
