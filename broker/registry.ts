@@ -1,7 +1,9 @@
+import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
-import { openSqlite } from '../store/sqlite.js'
+import { openParts } from '../store/db.js'
+import { BROKER_PART } from './schema.js'
 import { dummyFastHash, dummyHash, generateSecret, hashGeneratedSecret, isFastHash, verifyAnySecret, verifyFastSecret } from '../core/secret-hash.js'
 
 /**
@@ -77,16 +79,9 @@ interface Row {
   last_seen: number | null
 }
 
-/**
- * MQTT accounts in the embedded database (table mqtt_accounts, migration in
- * store/embedded.ts), so the CLI, the broker and the dashboard share
- * one registry file. Its own connection: SQLite WAL lets the broker read
- * while the CLI adds a device.
- */
-export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
-  const log = logger.child({ component: 'registry' })
-  const db = openSqlite(file, { what: 'device registry' })
-  const stmts = {
+/** the registry's statements on its own connection */
+function prepareStatements (db: Database.Database) {
+  return {
     get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
     list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
     insert: db.prepare('INSERT INTO mqtt_accounts (id, role, kind, station_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -96,6 +91,21 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     upgrade: db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ? AND secret_hash = ?'),
     legacy: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM mqtt_accounts WHERE secret_hash NOT LIKE 'sha256$%'")
   }
+}
+
+/**
+ * MQTT accounts in the embedded database (table mqtt_accounts, the broker's
+ * part: broker/schema.ts), so the CLI, the broker and the dashboard share one
+ * registry file. On the shared handle of this thread (store/db.ts): the broker
+ * in a worker thread gets a connection of its own; SQLite WAL lets it read
+ * while the CLI adds a device.
+ */
+export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
+  const log = logger.child({ component: 'registry' })
+  const handle = openParts(file, [BROKER_PART], { what: 'device registry' })
+  const db = handle.db
+  let released = false
+  const stmts = prepareStatements(db)
   /** while any old-form secret is stored, an unknown id costs what an old-form one does */
   let legacy = stmts.legacy.get()?.n ?? 0
   const lastSeen = new Map<string, number>()
@@ -106,7 +116,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
   })
   const flush = (): void => {
     flushTimer = undefined
-    if (!db.open || lastSeen.size === 0) return
+    if (released || lastSeen.size === 0) return
     try {
       flushLastSeen()
     } catch (err) {
@@ -202,7 +212,8 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     close () {
       if (flushTimer !== undefined) clearTimeout(flushTimer)
       flush()
-      if (db.open) db.close()
+      released = true
+      handle.release()
     }
   }
 }

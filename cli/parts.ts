@@ -15,7 +15,10 @@ export function alertsComponent (): Part {
     async start (c) {
       ctx = c
       const { createAlerts } = await import('../alerts/index.js')
-      c.alerts = createAlerts({ file: resolve(c.config.dataDir, c.config.store.file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) })
+      const { openAlertOutbox } = await import('../notify/outbox.js')
+      const file = resolve(c.config.dataDir, c.config.store.file)
+      // every transition is handed to notify's outbox inside its transaction (one shared handle of the file)
+      c.alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) })
     },
     async close () { await ctx?.alerts?.close() }
   }

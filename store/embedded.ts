@@ -1,10 +1,11 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Camera, CameraImage, QcFlag, Reading, Station } from '../core/types.js'
-import { openSqlite } from './sqlite.js'
+import { openParts } from './db.js'
+import { STORE_PART } from './schema.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
-import { createFleetRegistry } from './fleet.js'
+import { createFleetRegistry, FLEET_PART, registryVersionReader } from './fleet.js'
 
 interface ReadingRow {
   station_id: string
@@ -49,12 +50,8 @@ export interface EmbeddedStoreOptions {
  */
 export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): Store {
   const log = logger.child({ component: 'store', backend: 'embedded' })
-  const db = openSqlite(file, { what: 'database' })
-  // Readings are clustered by (station, time), so a commit of readings from a thousand gauges dirties about
-  // a leaf page per gauge. SQLite's default checkpoint (every 1 000 WAL pages, ≈ 4 MB) then copied that
-  // working set back into the database file after nearly every commit; at 10 000 pages a page written by
-  // several commits is copied once. Commit durability is the WAL's, unchanged (bench/README.md § bench/ingest).
-  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+  const handle = openParts(file, [STORE_PART, FLEET_PART], { what: 'database' })
+  const db = handle.db
   log.info({ file }, 'embedded store open')
 
   const stmts = {
@@ -125,16 +122,25 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       return [c.id, entry === undefined ? c : { ...c, state: entry.state }]
     }))
     dataVersion = db.pragma('data_version', { simple: true }) as number
+    registryVersion = readRegistryVersion()
   }
   let dataVersion = -1
+  let registryVersion = -1
   const fleet = createFleetRegistry(db, { onWrite: () => { refreshCaches() } })
+  const readRegistryVersion = registryVersionReader(db)
   refreshCaches()
-  // Another process (the CLI's `fleet import`, a separate dashboard) committed to the file, or a
-  // future-dated revision came into force: rebuild. data_version is a cheap read of the WAL header.
+  // Another process (the CLI's `fleet import`, a separate dashboard) changed the registry (its tables'
+  // triggers bump registry_version, store/fleet.ts), or a future-dated revision came into force:
+  // rebuild. data_version is a cheap read of the WAL header; the counter is read only when it moved.
   const watch = setInterval(() => {
     if (closed) return
     try {
-      if (db.pragma('data_version', { simple: true }) !== dataVersion || Date.now() >= nextRevisionAt) refreshCaches()
+      if (Date.now() >= nextRevisionAt) { refreshCaches(); return }
+      const version = db.pragma('data_version', { simple: true }) as number
+      if (version === dataVersion) return
+      // something committed to the file; the stations and cameras only when the registry counter moved
+      dataVersion = version
+      if (readRegistryVersion() !== registryVersion) refreshCaches()
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'registry refresh failed')
     }
@@ -220,15 +226,12 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       if (closed) return
       closed = true
       clearInterval(watch)
-      db.close()
+      handle.release()
       log.info('embedded store closed')
     }
   }
 }
 
-
-/** WAL pages before SQLite checkpoints on commit (default 1 000); ≈ 40 MB of WAL at 4 KiB pages */
-const WAL_CHECKPOINT_PAGES = 10_000
 
 /** JSON.stringify of a reading's QC tests; every passing reading has none, so '{}' needs no stringify */
 function qcTestsJson (tests: Record<string, QcFlag>): string {
