@@ -6,6 +6,9 @@ import type { DeviceProfileSummary, Station } from '../../core/types.js'
 /** Which decoded field is the measurement, in what unit, and what else the uplink tells (config: lorawan.profiles). */
 export type DeviceProfile = Static<typeof DeviceProfileSchema>
 
+/** two alkaline cells in series: weak below 2.4 V, brown-out below 2.2 V */
+const ALKALINE_PAIR = { suspectV: 2.4, failV: 2.2 }
+
 /**
  * The six sensors we ship codecs for (codecs/vendor/devices), read as
  * /work/shared/devices/lorawan/PROVENANCE.md describes them. Each picks the
@@ -13,16 +16,18 @@ export type DeviceProfile = Static<typeof DeviceProfileSchema>
  * ignored here.
  */
 export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
+  // Decentlab's sensors run on two alkaline cells: about 3.0 V in normal operation (the vendor's own example
+  // uplinks read 2.99–3.02 V), so our gauge's lithium limits (3.3 / 3.0 V) would fail every reading.
   // fw 1.1.4 codec: "2799 mm", or "No Sensor" / "Invalid Reading" (a gap)
   { id: 'dragino-ldds75', vendor: 'Dragino', model: 'LDDS75 (fw 1.1.4)', codec: 'dragino/ldds75-114', measures: 'distance', field: 'Distance', unit: 'mm', battery: { field: 'Bat', unit: 'V' } },
   { id: 'dragino-ldds75-fw12', vendor: 'Dragino', model: 'LDDS75 (fw 1.2)', codec: 'dragino/ldds75', measures: 'distance', field: 'distance', unit: 'mm', battery: { field: 'battery', unit: 'V' } },
   // a tilted sensor measures the bank, not the water
   { id: 'milesight-em310-udl', vendor: 'Milesight', model: 'EM310-UDL', codec: 'milesight-iot/em310-udl', measures: 'distance', field: 'distance', unit: 'mm', battery: { field: 'battery', unit: '%' }, discard: [{ field: 'tilt', equals: 'tilt' }] },
-  { id: 'decentlab-dl-mbx', vendor: 'Decentlab', model: 'DL-MBX', codec: 'decentlab/dl-mbx', measures: 'distance', field: 'distance', unit: 'mm', battery: { field: 'battery_voltage', unit: 'V' }, discard: [{ field: 'number_of_valid_samples.value', equals: 0 }] },
+  { id: 'decentlab-dl-mbx', vendor: 'Decentlab', model: 'DL-MBX', codec: 'decentlab/dl-mbx', measures: 'distance', field: 'distance', unit: 'mm', battery: { field: 'battery_voltage', unit: 'V', ...ALKALINE_PAIR }, discard: [{ field: 'number_of_valid_samples.value', equals: 0 }] },
   // the median of a burst of laser samples: robust against a wave or floating debris
-  { id: 'decentlab-dl-lid', vendor: 'Decentlab', model: 'DL-LID', codec: 'decentlab/dl-lid', measures: 'distance', field: 'distance_median', unit: 'mm', battery: { field: 'battery_voltage', unit: 'V' } },
+  { id: 'decentlab-dl-lid', vendor: 'Decentlab', model: 'DL-LID', codec: 'decentlab/dl-lid', measures: 'distance', field: 'distance_median', unit: 'mm', battery: { field: 'battery_voltage', unit: 'V', ...ALKALINE_PAIR } },
   // vented (relative) pressure of the water column above the probe
-  { id: 'decentlab-dl-pr36', vendor: 'Decentlab', model: 'DL-PR36 (kp 8192)', codec: 'decentlab/dl-pr36-8192', measures: 'depth', field: 'pressure', unit: 'bar', battery: { field: 'battery_voltage', unit: 'V' }, temperature: { field: 'temperature' } },
+  { id: 'decentlab-dl-pr36', vendor: 'Decentlab', model: 'DL-PR36 (kp 8192)', codec: 'decentlab/dl-pr36-8192', measures: 'depth', field: 'pressure', unit: 'bar', battery: { field: 'battery_voltage', unit: 'V', ...ALKALINE_PAIR }, temperature: { field: 'temperature' } },
   { id: 'elsys-elt-ultrasonic', vendor: 'Elsys', model: 'ELT Ultrasonic', codec: 'elsys/elt-ultrasonic', measures: 'distance', field: 'distance', unit: 'mm', battery: { field: 'vdd', unit: 'mV' }, temperature: { field: 'temperature' } }
 ]
 

@@ -84,7 +84,13 @@ export const DeviceProfileSchema = Type.Object({
   measures: Type.Union([Type.Literal('distance'), Type.Literal('level'), Type.Literal('depth')]),
   field: Type.String({ minLength: 1, description: 'decoded field (dotted path); a number, a numeric string with a unit ("2799 mm") or { value, unit }' }),
   unit: Type.Union([Type.Literal('mm'), Type.Literal('cm'), Type.Literal('m'), Type.Literal('bar'), Type.Literal('mbar'), Type.Literal('kPa')]),
-  battery: Type.Optional(Type.Object({ field: Type.String(), unit: Type.Union([Type.Literal('V'), Type.Literal('mV'), Type.Literal('%')]) }, { additionalProperties: false })),
+  battery: Type.Optional(Type.Object({
+    field: Type.String(),
+    unit: Type.Union([Type.Literal('V'), Type.Literal('mV'), Type.Literal('%')]),
+    // the device's own battery chemistry: QC's river.qc battery limits are for our gauge's 3.6 V lithium cell
+    suspectV: Type.Optional(Type.Number({ description: 'below: suspect (replaces river.qc.batterySuspectV for stations with this profile)' })),
+    failV: Type.Optional(Type.Number({ description: 'below: fail (replaces river.qc.batteryFailV for stations with this profile)' }))
+  }, { additionalProperties: false })),
   temperature: Type.Optional(Type.Object({ field: Type.String() }, { additionalProperties: false })),
   discard: Type.Optional(Type.Array(Type.Object({ field: Type.String(), equals: Type.Union([Type.String(), Type.Number(), Type.Boolean()]) }, { additionalProperties: false }), { description: 'a decoded field with this value makes the uplink a gap (QC flag 9), e.g. a tilted sensor' }))
 }, { additionalProperties: false })

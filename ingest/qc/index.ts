@@ -2,6 +2,7 @@ import type { Config } from '../../core/config/schema.js'
 import type { Station } from '../../core/types.js'
 import type { Store } from '../../store/store.js'
 import { TYPE_DEFAULTS, type TypeLimits } from '../../core/river/qc-limits.js'
+import { resolveProfiles, type DeviceProfile } from '../../codecs/vendor/profiles.js'
 import { checkSample, createQcState, type QcResult, type QcSample, type QcSettings, type QcState } from './checks.js'
 
 export { checkSample, createQcState, valueTrusted, CONTEXT_TESTS, QC_PASS, QC_SUSPECT, QC_FAIL, QC_MISSING } from './checks.js'
@@ -25,8 +26,9 @@ export function typeLimits (config: Config, station: Station): TypeLimits {
 }
 
 /** Global `river.qc` settings for the station's type with the station's own tuning on top. */
-export function qcSettings (config: Config, station: Station): QcSettings {
+export function qcSettings (config: Config, station: Station, profiles: ReadonlyMap<string, DeviceProfile> = resolveProfiles(config.lorawan.profiles)): QcSettings {
   const g = config.river.qc
+  const battery = station.profile === undefined ? undefined : profiles.get(station.profile)?.battery
   const t = station.tuning ?? {}
   const l = typeLimits(config, station)
   return {
@@ -43,8 +45,9 @@ export function qcSettings (config: Config, station: Station): QcSettings {
     obstructionQuietMinutes: g.obstructionQuietMinutes,
     flatLineMinutes: g.flatLineMinutes,
     flatLineMinReadings: g.flatLineMinReadings,
-    batterySuspectV: g.batterySuspectV,
-    batteryFailV: g.batteryFailV,
+    // a vendor sensor's own cells (its device profile) set its battery limits; ours are a 3.6 V lithium cell's
+    batterySuspectV: battery?.suspectV ?? g.batterySuspectV,
+    batteryFailV: battery?.failV ?? g.batteryFailV,
     lateAfterMs: config.ingest.lateAfterMs
   }
 }
@@ -65,10 +68,11 @@ export function createQualityControl ({ config, store }: { config: Config, store
   const ready = new Map<string, QcState>()
   /** settings per station document (a refreshed station is a new object: computed again) */
   const settings = new WeakMap<Station, QcSettings>()
+  const profiles = resolveProfiles(config.lorawan.profiles)
   const settingsOf = (station: Station): QcSettings => {
     let q = settings.get(station)
     if (q === undefined) {
-      q = qcSettings(config, station)
+      q = qcSettings(config, station, profiles)
       settings.set(station, q)
     }
     return q
