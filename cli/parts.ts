@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { need, type Component } from './compose.js'
+import { componentOf, need, type Component } from './compose.js'
 import type { ProcessParts } from './process-parts.js'
 
 // The parts every process kind shares, built once per process and handed to the services that
@@ -9,16 +9,10 @@ import type { ProcessParts } from './process-parts.js'
 type Part = Component<ProcessParts>
 
 export function alertsComponent (): Part {
-  let ctx: ProcessParts | undefined
-  return {
-    name: 'alerts',
-    async start (c) {
-      ctx = c
-      const { createAlerts } = await import('../alerts/index.js')
-      c.alerts = createAlerts({ file: resolve(c.config.dataDir, c.config.store.file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) })
-    },
-    async close () { await ctx?.alerts?.close() }
-  }
+  return componentOf('alerts', async (c: ProcessParts) => {
+    const { createAlerts } = await import('../alerts/index.js')
+    return (c.alerts = createAlerts({ file: resolve(c.config.dataDir, c.config.store.file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
+  })
 }
 
 /**
@@ -28,18 +22,12 @@ export function alertsComponent (): Part {
  * when it does not send. A process that does neither has none.
  */
 export function notifierComponent ({ sends, serves }: { sends: boolean, serves: boolean }): Part {
-  let ctx: ProcessParts | undefined
-  return {
-    name: 'notifier',
-    async start (c) {
-      ctx = c
-      const drain = sends && c.config.notify.enabled
-      if (!drain && !serves) return
-      const { createNotifier } = await import('../notify/index.js')
-      // a notifier that does not drain only reads and writes rows: no timers, no channels
-      c.notifier = createNotifier({ config: c.config, logger: c.logger, bus: c.bus, store: need(c.store, 'the store', 'the notifier'), alerts: need(c.alerts, 'alerts', 'the notifier'), drain, ...(c.clock === undefined ? {} : { clock: c.clock }) })
-      if (drain) await c.notifier.start()
-    },
-    async close () { await ctx?.notifier?.close() }
-  }
+  let drain = false
+  return componentOf('notifier', async (c: ProcessParts) => {
+    drain = sends && c.config.notify.enabled
+    if (!drain && !serves) return undefined
+    const { createNotifier } = await import('../notify/index.js')
+    // a notifier that does not drain only reads and writes rows: no timers, no channels
+    return (c.notifier = createNotifier({ config: c.config, logger: c.logger, bus: c.bus, store: need(c.store, 'the store', 'the notifier'), alerts: need(c.alerts, 'alerts', 'the notifier'), drain, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
+  }, async notifier => { if (drain) await notifier.start() })
 }
