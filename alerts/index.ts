@@ -7,7 +7,7 @@
  *
  * Interface for rule engines (river: ingest/rules; wildlife: sighting voting):
  *
- *   const alerts = createAlerts({ file, bus, logger })          // or app.alerts in the all-in-one
+ *   const alerts = createAlerts({ file, outbox: openAlertOutbox(file), bus, logger })   // cli/parts.ts builds the process's one
  *   alerts.raise({ kind: 'wildlife', subjectId: 'cam-01', rule: 'sighting', severity: 'moderate',
  *                  title: 'サル出没 / monkeys sighted', details: { species: 'macaque', votes: 4 },
  *                  time: observationMs, drill: false }, { confirmed: true })
@@ -31,6 +31,7 @@
  *   time, so a replay or a late backlog gets correct timestamps); human actions use the clock.
  */
 import { randomUUID } from 'node:crypto'
+import type { AlertOutbox } from '../core/alert-outbox.js'
 import type { EventBus } from '../core/bus.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
@@ -82,12 +83,19 @@ export interface Alerts {
   findOpen(ref: AlertRef): Alert | undefined
   list(filter?: AlertFilter): Alert[]
   history(id: string): AlertTransition[]
+  /** an audit row in the alert's history without a state change (the notifier records its escalation steps so) */
+  annotate(id: string, by: string, note: string, options?: { time?: number }): void
   close(): Promise<void>
 }
 
 export interface AlertsDeps {
   /** the embedded SQLite file (same as the store's); ':memory:' for unit tests */
   file: string
+  /**
+   * where transitions are announced, inside their transaction (notify/outbox.ts `openAlertOutbox(file)`,
+   * built by the composition root); null where nothing is announced (readers, unit tests)
+   */
+  outbox: AlertOutbox | null
   logger: Logger
   bus?: EventBus | undefined
   /** ms since epoch; the replay passes its data clock */
@@ -114,9 +122,9 @@ function detailsOf (signal: AlertSignal): Record<string, unknown> | undefined {
   return { ...signal.details, historical: true }
 }
 
-export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDeps): Alerts {
+export function createAlerts ({ file, outbox, logger, bus, clock = Date.now }: AlertsDeps): Alerts {
   const log = logger.child({ component: 'alerts' })
-  const repo: AlertRepository = openAlertRepository(file)
+  const repo: AlertRepository = openAlertRepository(file, outbox)
   let closed = false
 
   const emit = (alert: Alert, from: AlertState | null): void => {
@@ -258,10 +266,15 @@ export function createAlerts ({ file, logger, bus, clock = Date.now }: AlertsDep
     findOpen: ref => { guard(); return repo.openByKey(alertKey(ref)) },
     list: (filter = {}) => { guard(); return repo.list(filter) },
     history: id => { guard(); return repo.history(id) },
+    annotate (id, by, note, { time = clock() } = {}) {
+      guard()
+      repo.transaction(() => { repo.note(id, mustGet(id).state, time, by, note) })
+    },
     async close () {
       if (closed) return
       closed = true
       repo.close()
+      outbox?.close?.()
     }
   }
 }

@@ -1,6 +1,8 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Alert, AlertSeverity, AlertState } from '../core/types.js'
-import { openSqlite } from '../store/sqlite.js'
+import type { AlertOutbox } from '../core/alert-outbox.js'
+import { openParts } from '../store/db.js'
+import { ALERTS_PART } from './schema.js'
 
 /** One row of the audit trail: every state change with who and when. */
 export interface AlertTransition {
@@ -47,8 +49,9 @@ interface AlertRow {
 }
 
 /**
- * Alert rows in the embedded SQLite file (tables from the migration in
- * store/embedded.ts). It keeps no cache: every call reads the table, so a
+ * Alert rows in the embedded SQLite file (the alerts part: alerts/schema.ts).
+ * Every change is handed to the outbox (core's AlertOutbox, notify's table)
+ * inside the same transaction. It keeps no cache: every call reads the table, so a
  * dashboard process acknowledging an alert and an ingest process raising it
  * see the same truth. The partial unique index on `key` (open alerts only) is
  * what makes deduplication hold even across processes.
@@ -63,13 +66,25 @@ export interface AlertRepository {
   openByKey(key: string): Alert | undefined
   list(filter: AlertFilter): Alert[]
   history(id: string): AlertTransition[]
+  /** an audit row without a state change (who was told, an escalation step) */
+  note(alertId: string, state: AlertState, at: number, by: string, note: string): void
   /** runs fn in one SQLite transaction (immediate, so two writers serialise) */
   transaction<T>(fn: () => T): T
   close(): void
 }
 
-export function openAlertRepository (file: string): AlertRepository {
-  const db = openSqlite(file, { what: 'alerts' })
+/**
+ * `outbox`: where changes are announced (null: a reader, or a test without a notifier). It must
+ * write through this thread's shared handle of the same file, or the two writes would not share
+ * the transaction (MIMAMORI_ERR_CONFIG).
+ */
+export function openAlertRepository (file: string, outbox: AlertOutbox | null): AlertRepository {
+  const handle = openParts(file, [ALERTS_PART], { what: 'alerts' })
+  const db = handle.db
+  if (outbox !== null && outbox.connection !== db) {
+    handle.release()
+    throw new MimamoriError('MIMAMORI_ERR_CONFIG', `the alert outbox writes through another connection than the alerts in ${file}: open both on the same file in the same thread`)
+  }
   const stmts = {
     insert: db.prepare(`INSERT INTO alerts (id, key, kind, subject_id, rule, severity, state, drill, title, message, details, observed_at, last_seen_at,
         occurrences, created_at, updated_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution)
@@ -80,8 +95,6 @@ export function openAlertRepository (file: string): AlertRepository {
         acknowledged_by = @acknowledgedBy, resolved_at = @resolvedAt, resolved_by = @resolvedBy, resolution = @resolution
       WHERE id = @id`),
     transition: db.prepare('INSERT INTO alert_transitions (alert_id, at, from_state, to_state, by, note) VALUES (?, ?, ?, ?, ?, ?)'),
-    // the notifier's outbox (notify/): written in the caller's transaction, so a change is notified iff it committed
-    notify: db.prepare("INSERT INTO notify_events (source, ref_id, kind, doc, created_at) VALUES ('alert', ?, ?, ?, ?)"),
     get: db.prepare<[string], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
     openByKey: db.prepare<[string], AlertRow>("SELECT * FROM alerts WHERE key = ? AND state <> 'resolved'"),
     history: db.prepare<[string], { alert_id: string, at: number, from_state: string | null, to_state: string, by: string | null, note: string | null }>(
@@ -96,8 +109,9 @@ export function openAlertRepository (file: string): AlertRepository {
     }
   }
   const toParams = (a: Alert): Record<string, unknown> => ({ ...a, drill: a.drill ? 1 : 0, details: JSON.stringify(a.details) })
-  const notify = (a: Alert, kind: string, from: string | null, by: string | null, group?: string): void => {
-    stmts.notify.run(a.id, kind, JSON.stringify(group === undefined ? { alert: a, from, by } : { alert: a, from, by, group }), a.updatedAt)
+  // the notifier's outbox: called in the caller's transaction, so a change is notified iff it committed
+  const notify = (alert: Alert, kind: string, from: string | null, by: string | null, group?: string): void => {
+    outbox?.enqueue({ alert, kind, from, by, group })
   }
   let closed = false
 
@@ -144,11 +158,14 @@ export function openAlertRepository (file: string): AlertRepository {
     history: id => wrap('history', () => stmts.history.all(id).map(r => ({
       alertId: r.alert_id, at: r.at, from: r.from_state as AlertState | null, to: r.to_state as AlertState, by: r.by, note: r.note
     }))),
+    note (alertId, state, at, by, note) {
+      wrap('note', () => stmts.transition.run(alertId, at, state, state, by, note))
+    },
     transaction: fn => wrap('transaction', () => db.transaction(fn).immediate()),
     close () {
       if (closed) return
       closed = true
-      db.close()
+      handle.release()
     }
   }
 }

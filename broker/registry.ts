@@ -1,7 +1,9 @@
+import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
-import { openSqlite } from '../store/sqlite.js'
+import { openParts } from '../store/db.js'
+import { BROKER_PART } from './schema.js'
 import { dummyFastHash, dummyHash, generateSecret, hashGeneratedSecret, isFastHash, verifyAnySecret, verifyFastSecret } from '../core/secret-hash.js'
 
 /**
@@ -78,7 +80,7 @@ interface Row {
 }
 
 /** the registry's statements on its own connection */
-function prepareStatements (db: ReturnType<typeof openSqlite>) {
+function prepareStatements (db: Database.Database) {
   return {
     get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
     list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
@@ -92,14 +94,17 @@ function prepareStatements (db: ReturnType<typeof openSqlite>) {
 }
 
 /**
- * MQTT accounts in the embedded database (table mqtt_accounts, migration in
- * store/embedded.ts), so the CLI, the broker and the dashboard share
- * one registry file. Its own connection: SQLite WAL lets the broker read
+ * MQTT accounts in the embedded database (table mqtt_accounts, the broker's
+ * part: broker/schema.ts), so the CLI, the broker and the dashboard share one
+ * registry file. On the shared handle of this thread (store/db.ts): the broker
+ * in a worker thread gets a connection of its own; SQLite WAL lets it read
  * while the CLI adds a device.
  */
 export function createDeviceRegistry ({ file, logger }: { file: string, logger: Logger }): DeviceRegistry {
   const log = logger.child({ component: 'registry' })
-  const db = openSqlite(file, { what: 'device registry' })
+  const handle = openParts(file, [BROKER_PART], { what: 'device registry' })
+  const db = handle.db
+  let released = false
   const stmts = prepareStatements(db)
   /** while any old-form secret is stored, an unknown id costs what an old-form one does */
   let legacy = stmts.legacy.get()?.n ?? 0
@@ -111,7 +116,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
   })
   const flush = (): void => {
     flushTimer = undefined
-    if (!db.open || lastSeen.size === 0) return
+    if (released || lastSeen.size === 0) return
     try {
       flushLastSeen()
     } catch (err) {
@@ -207,7 +212,8 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     close () {
       if (flushTimer !== undefined) clearTimeout(flushTimer)
       flush()
-      if (db.open) db.close()
+      released = true
+      handle.release()
     }
   }
 }

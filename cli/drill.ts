@@ -73,7 +73,7 @@ export async function runDrillSession (o: DrillSessionOptions): Promise<DrillRep
     ...(o.signal === undefined ? {} : { signal: o.signal }),
     onEvent: e => { o.onProgress?.(`${DRILL_MARK} ${e.id} ${e.subjectName}: ${e.description}`) }
   })
-  const repo = openAlertRepository(resolve(o.config.dataDir, o.config.store.file))
+  const repo = openAlertRepository(resolve(o.config.dataDir, o.config.store.file), null)
   try {
     const wait = o.waitForAcksMs ?? (o.plan.scenario.waitForAcks === undefined ? 0 : durationMs(o.plan.scenario.waitForAcks))
     const deadline = Date.now() + wait

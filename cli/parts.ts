@@ -10,8 +10,10 @@ type Part = Component<ProcessParts>
 
 export function alertsComponent (): Part {
   return componentOf('alerts', async (c: ProcessParts) => {
-    const { createAlerts } = await import('../alerts/index.js')
-    return (c.alerts = createAlerts({ file: resolve(c.config.dataDir, c.config.store.file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
+    const [{ createAlerts }, { openAlertOutbox }] = await Promise.all([import('../alerts/index.js'), import('../notify/outbox.js')])
+    const file = resolve(c.config.dataDir, c.config.store.file)
+    // every transition is handed to notify's outbox inside its transaction (one shared handle of the file)
+    return (c.alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
   })
 }
 

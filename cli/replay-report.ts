@@ -38,7 +38,7 @@ export interface CollectOptions {
  */
 export async function collectReport (o: CollectOptions): Promise<{ report: ReplayReport, readings: Reading[] }> {
   const store = openStore(o.config, silentLogger(), { drain: false })
-  const alerts = openAlertRepository(resolve(o.config.dataDir, o.config.store.file))
+  const alerts = openAlertRepository(resolve(o.config.dataDir, o.config.store.file), null)
   try {
     const window = { from: o.sentFrom, to: o.sentTo, limit: 100_000 }
     let readings: Reading[] = await store.readings(o.station.id, window)

@@ -16,6 +16,8 @@ export const ErrorCodes = {
   MIMAMORI_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   MIMAMORI_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
   MIMAMORI_ERR_STORE: { status: 503, message: 'storage failure' },
+  MIMAMORI_ERR_SCHEMA_NEWER: { status: 500, message: 'the database was written by a newer release: its schema is ahead of this code' },
+  MIMAMORI_ERR_SCHEMA: { status: 500, message: 'a part declares its schema migrations wrongly' },
   MIMAMORI_ERR_ALERT_STATE: { status: 409, message: 'the alert is not in a state that allows this transition' },
   MIMAMORI_ERR_TSDB: { status: 503, message: 'time-series database unreachable or refused the write' },
   MIMAMORI_ERR_CLOSED: { status: 503, message: 'component is shutting down' },

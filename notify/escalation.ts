@@ -13,10 +13,14 @@ export interface EscalationSettings {
  * Unacknowledged Lv3+ alerts climb the rota: step k goes out k × afterMinutes
  * after the alert fired, to rota[k − 1] (the last step repeats until someone
  * acknowledges). The step, its outbox event and its line in the alert's audit
- * trail commit together, so a restart neither skips nor repeats a step.
+ * trail commit together (the alerts part writes its line on the same shared
+ * connection, inside this transaction), so a restart neither skips nor repeats a step.
  * Returns how many steps were taken.
  */
-export function escalate (nstore: NotifyStore, firing: Alert[], s: EscalationSettings, now: number): number {
+/** adds a line to the alert's audit trail through the alerts API (notify never writes the alerts' tables) */
+export type AnnotateAlert = (alertId: string, by: string, note: string, time: number) => void
+
+export function escalate (nstore: NotifyStore, firing: Alert[], s: EscalationSettings, now: number, annotate: AnnotateAlert): number {
   let taken = 0
   const everyMs = s.afterMinutes * 60_000
   for (const alert of firing) {
@@ -34,7 +38,7 @@ export function escalate (nstore: NotifyStore, firing: Alert[], s: EscalationSet
       if ((nstore.escalation(alert.id)?.step ?? 0) >= step) return
       nstore.setEscalation(alert.id, step, now)
       nstore.insertEvent('escalation', alert.id, 'escalated', { alert, step, rotaName: rung?.name ?? null, users: rung?.users ?? null }, now)
-      nstore.auditAlert(alert.id, alert.state, now, 'notify:escalation', `エスカレーション ${step}段目 → ${who}: ${Math.round((now - since) / 60_000)}分未確認 / escalation step ${step}`)
+      annotate(alert.id, 'notify:escalation', `エスカレーション ${step}段目 → ${who}: ${Math.round((now - since) / 60_000)}分未確認 / escalation step ${step}`, now)
       taken++
     })
   }

@@ -220,7 +220,7 @@ export function createNotifier ({ config, logger, bus, store, alerts, file, cloc
     if (!n.escalation.enabled) return 0
     // an alert nobody was told about (historical data) is not escalated either
     const firing = alertsRef.list({ state: 'firing', limit: 1000 }).filter(a => n.historical.send || !isHistorical(a))
-    const taken = escalate(nstore, firing, n.escalation, now)
+    const taken = escalate(nstore, firing, n.escalation, now, (id, by, note, time) => { alertsRef.annotate(id, by, note, { time }) })
     if (taken > 0) kick()
     return taken
   }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
-import { openSqlite } from '../store/sqlite.js'
+import { openParts } from '../store/db.js'
+import { NOTIFY_PART } from './schema.js'
 import type { Advisory, ChannelName, Subscription, SubscriptionInput } from './types.js'
 import type { DeliveryRow } from '../core/notify-types.js'
 
@@ -26,7 +27,8 @@ export interface NewDelivery {
 }
 
 /**
- * The notifier's tables in the embedded SQLite file (migration in store/sqlite.ts).
+ * The notifier's tables in the embedded SQLite file (the notify part: notify/schema.ts), on the
+ * thread's shared handle (store/db.ts). Alerts are read and annotated only through the alerts API.
  * No cache: the dashboard process (subscriptions, advisories) and the process that owns
  * alerts (fan-out, drain) see the same rows. Every multi-row change is one transaction.
  */
@@ -45,8 +47,6 @@ export interface NotifyStore {
   pendingByChannel(): Map<string, number>
   deliveries(filter: { state?: string, channel?: string, eventId?: number, limit?: number }): DeliveryRow[]
   insertEvent(source: NotifyEventRow['source'], refId: string, kind: string, doc: unknown, at: number): number
-  /** an audit row in the alert's history (alert_transitions), same state before and after */
-  auditAlert(alertId: string, state: string, at: number, by: string, note: string): void
   subscriptions(filter?: { userId?: string }): Subscription[]
   subscription(id: string): Subscription | undefined
   /** insert, or update the one with the same user, channel and address */
@@ -69,7 +69,8 @@ export interface NotifyStore {
 interface SubscriptionRowDb { id: string, user_id: string, role: string, channel: string, address: string, doc: string, created_at: number, updated_at: number }
 
 export function openNotifyStore (file: string): NotifyStore {
-  const db = openSqlite(file, { what: 'notifications' })
+  const handle = openParts(file, [NOTIFY_PART], { what: 'notifications' })
+  const db = handle.db
   const wrap = <T>(what: string, fn: () => T): T => {
     try {
       return fn()
@@ -92,7 +93,6 @@ export function openNotifyStore (file: string): NotifyStore {
     failed: db.prepare("UPDATE notify_deliveries SET state = 'failed', last_error = ? WHERE id = ?"),
     pending: db.prepare<[], { channel: string, n: number }>("SELECT channel, COUNT(*) AS n FROM notify_deliveries WHERE state IN ('pending', 'sending') GROUP BY channel"),
     insertEvent: db.prepare('INSERT INTO notify_events (source, ref_id, kind, doc, created_at) VALUES (?, ?, ?, ?, ?)'),
-    audit: db.prepare('INSERT INTO alert_transitions (alert_id, at, from_state, to_state, by, note) VALUES (?, ?, ?, ?, ?, ?)'),
     subs: db.prepare<[], SubscriptionRowDb>('SELECT * FROM notify_subscriptions ORDER BY created_at, id'),
     subsByUser: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE user_id = ? ORDER BY created_at, id'),
     sub: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE id = ?'),
@@ -171,7 +171,6 @@ export function openNotifyStore (file: string): NotifyStore {
       return (db.prepare(`SELECT * FROM notify_deliveries ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`).all(...args) as Array<Record<string, unknown>>).map(toDelivery)
     }),
     insertEvent: (source, refId, kind, doc, at) => wrap('insert event', () => Number(s.insertEvent.run(source, refId, kind, JSON.stringify(doc), at).lastInsertRowid)),
-    auditAlert: (alertId, state, at, by, note) => { wrap('audit', () => s.audit.run(alertId, at, state, state, by, note)) },
     subscriptions: (f = {}) => wrap('subscriptions', () => (f.userId === undefined ? s.subs.all() : s.subsByUser.all(f.userId)).map(toSub)),
     subscription: id => wrap('subscription', () => { const r = s.sub.get(id); return r === undefined ? undefined : toSub(r) }),
     upsertSubscription: (input, at) => wrap('save subscription', () => db.transaction(() => {
@@ -205,7 +204,7 @@ export function openNotifyStore (file: string): NotifyStore {
     close () {
       if (closed) return
       closed = true
-      db.close()
+      handle.release()
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import { classifyLevel } from '../core/levels.js'
 import type { Suggestion } from '../core/official-criteria.js'
-import { openSqlite } from '../store/sqlite.js'
+import { openDatabase } from '../store/db.js'
 import { createOfficialRepository, type OfficialRepository } from '../store/official.js'
 import type { Store } from '../store/store.js'
 import { createPoller, type Poller } from './poller.js'
@@ -46,8 +46,8 @@ const EVALUATE_EVERY_MS = 30_000
 export function createOfficial ({ config, logger, bus, file, store, clock = Date.now }: OfficialDeps): Official {
   const cfg = config.official
   const log = logger.child({ component: 'official' })
-  const db = openSqlite(file, { what: 'official information' })
-  const repo = createOfficialRepository(db)
+  const handle = openDatabase(file, { what: 'official information' })
+  const repo = createOfficialRepository(handle.db)
   const codes = new Set(cfg.areas.flatMap(a => [a.code, ...a.warningCodes, ...a.floodAreas]))
   const receiver = createReceiver({
     repo, logger, statuses: cfg.statuses, maxBytes: cfg.maxBytes, clock,
@@ -113,7 +113,7 @@ export function createOfficial ({ config, logger, bus, file, store, clock = Date
         if (timer !== undefined) clearInterval(timer)
         references.close()
         await poller?.close()
-        db.close()
+        handle.release()
       })()
       return await closing
     }

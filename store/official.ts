@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3'
+import { migrateParts } from './parts.js'
+import { OFFICIAL_PART } from './official-schema.js'
 
 /**
- * The official-information tables (migration in store/sqlite.ts) as plain rows: the official/
+ * The official-information tables (their own part, store/official-schema.ts) as plain rows: the official/
  * service writes them, the dashboard reads them; neither needs the other's code.
  */
 export interface TelegramRow {
@@ -55,7 +57,9 @@ interface TRow {
   office: string | null, event_id: string | null, serial: string | null, report_time: number | null, head_title: string | null, bytes: number, outcome: string, error_code: string | null
 }
 
+/** `db`: the process's shared handle (store/db.ts); the official tables are brought up to date on it */
 export function createOfficialRepository (db: Database.Database): OfficialRepository {
+  migrateParts(db, [OFFICIAL_PART])
   const insert = db.prepare(`INSERT OR IGNORE INTO official_telegrams (id, received_at, source, product, info_kind, info_type, status, office, event_id, serial,
     report_time, head_title, bytes, xml, outcome, error_code) VALUES (@id, @receivedAt, @source, @product, @infoKind, @infoType, @status, @office, @eventId,
     @serial, @reportTime, @headTitle, @bytes, @xml, @outcome, @errorCode)`)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { MimamoriError } from '../core/errors.js'
-import { openSqlite } from './sqlite.js'
+import { openParts } from './db.js'
+import { UPLINKS_PART } from './uplinks-schema.js'
 
 export interface UplinkKey {
   devEui: string
@@ -29,7 +30,8 @@ export interface UplinkDedupe {
  * measurement does not. Keys older than `retainMs` are pruned.
  */
 export function createUplinkDedupe ({ file, retainMs, now = Date.now }: { file: string, retainMs: number, now?: () => number }): UplinkDedupe {
-  const db = openSqlite(file, { what: 'uplink dedupe' })
+  const handle = openParts(file, [UPLINKS_PART], { what: 'uplink dedupe' })
+  const db = handle.db
   const has = db.prepare<[string, number, string], { one: number }>('SELECT 1 AS one FROM lorawan_uplinks WHERE dev_eui = ? AND f_cnt = ? AND digest = ?')
   const put = db.prepare('INSERT OR IGNORE INTO lorawan_uplinks (dev_eui, f_cnt, digest, at, via) VALUES (?, ?, ?, ?, ?)')
   const prune = db.prepare('DELETE FROM lorawan_uplinks WHERE at < ?')
@@ -69,6 +71,6 @@ export function createUplinkDedupe ({ file, retainMs, now = Date.now }: { file: 
 
   return {
     once,
-    close () { if (db.open) db.close() }
+    close () { handle.release() }
   }
 }

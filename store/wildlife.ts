@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { MimamoriError } from '../core/errors.js'
 import type { Detection, Sighting } from '../core/types.js'
-import { openSqlite } from './sqlite.js'
+import { openParts } from './db.js'
+import { STORE_PART } from './schema.js'
+import { WILDLIFE_PART } from './wildlife-schema.js'
 import type { AreaShape } from '../core/geofence.js'
 
 export interface Hunter { id: string, name: string, contact: string, createdAt: number }
@@ -53,12 +55,14 @@ interface ImageRow { camera_id: string, time: number, frame_index: number, burst
 interface DetectionRow { camera_id: string, time: number, frame_index: number, burst_id: string, positive: number, score: number, label: string, via: string, boxes: string, thumbnail: string | null, error_code: string | null }
 
 /**
- * Wildlife tables in the embedded SQLite file (migration in
- * store/embedded.ts), on their own connection like the outbox and the
- * alerts, so the Store interface stays about readings and images.
+ * Wildlife tables (their own part, store/wildlife-schema.ts) on the process's
+ * shared handle of the embedded file, apart from the Store interface, which
+ * stays about readings and images. It reads the store's camera_images (frames
+ * not yet analysed), so the store's part is brought up to date too.
  */
 export function openWildlifeRepo (file: string): WildlifeRepo {
-  const db = openSqlite(file, { what: 'wildlife tables', foreignKeys: true })
+  const handle = openParts(file, [STORE_PART, WILDLIFE_PART], { what: 'wildlife tables' })
+  const db = handle.db
   const q = {
     insertDetection: db.prepare(`INSERT INTO detections (camera_id, time, frame_index, burst_id, positive, score, label, via, boxes, thumbnail, error_code, analysed_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET positive = excluded.positive, score = excluded.score, label = excluded.label,
@@ -208,6 +212,6 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
       return { overall: { sightings: sum('sightings'), confirmed: sum('confirmed'), rejected: sum('rejected'), precision: rate(sum('confirmed'), sum('rejected')) }, cameras }
     },
     pruneDetections: before => wrap('prune detections', () => q.prune.run(before).changes),
-    close () { if (db.open) db.close() }
+    close () { handle.release() }
   }
 }

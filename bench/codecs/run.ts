@@ -11,6 +11,7 @@
  *
  *   node dist/bench/codecs/run.js [--decodes 20000] [--uplinks 10000] [--window 256] [--json out.json]
  */
+import { openAlertOutbox } from '../../notify/outbox.js'
 import { createAlerts } from '../../alerts/index.js'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -66,7 +67,7 @@ async function ingestCase (vendor: boolean): Promise<{ readingsPerS: number, rea
   const store = createEmbeddedStore({ file: join(dir, config.store.file), logger })
   store.saveStations(config.stations)
   const bus = createEventBus()
-  const alerts = createAlerts({ file: join(dir, config.store.file), logger, bus })
+  const alerts = createAlerts({ file: join(dir, config.store.file), outbox: openAlertOutbox(join(dir, config.store.file)), logger, bus })
   const pipeline = createIngestPipeline({ config, logger, bus, store, alerts })
   await pipeline.start()
   await pipeline.codecs.ready()

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openSqlite } from '../../store/sqlite.js'
+import { openParts } from '../../store/db.js'
+import { STORE_PART } from '../../store/schema.js'
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '5000000' }, stations: { type: 'string', default: '100' }, keep: { type: 'string' } } })
 const ROWS = Number(values.rows)
@@ -27,7 +28,8 @@ const end = Math.floor(Date.now() / STEP) * STEP
 const start = end - (perStation - 1) * STEP
 
 function generate (): void {
-  const db = openSqlite(dbFile, { what: 'bench database' })
+  const handle = openParts(dbFile, [STORE_PART], { what: 'bench database' })
+  const db = handle.db
   const stations = Array.from({ length: STATIONS }, (_, i) => ({
     id: `bench-${String(i).padStart(3, '0')}`, name: `ベンチ観測所 ${i}`, nameEn: `Bench ${i}`, river: `川${i % 7}`,
     lat: 38.7, lon: 139.8, deviceId: `gauge-bench-${i}`, datum: 0, sensorHeight: 6,
@@ -45,7 +47,7 @@ function generate (): void {
       }
     })()
   }
-  db.close()
+  handle.release()
   // a config for the CLI: the generated stations, this data dir
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ dataDir: dir, stations, cameras: [], hunters: [], sim: { enabled: false }, log: { level: 'silent' } }))
 }

@@ -30,6 +30,7 @@ import type { Station } from '../../core/types.js'
 import { createAlerts } from '../../alerts/index.js'
 import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { openNotifyStore } from '../../notify/store.js'
+import { openAlertOutbox } from '../../notify/outbox.js'
 import { benchStations } from '../ingest/fleet.js'
 import { httpPeer, smtpPeer, type Peer } from './peers.js'
 
@@ -168,7 +169,7 @@ async function lossAndDuplicates (): Promise<void> {
   const overrides = { dataDir, log: { level: 'silent' }, notify: { ...notifyConfig(peers, { stations: [], minLevel: 0 }), escalation: { enabled: false } } }
   const config = loadConfig({ overrides: overrides as Record<string, unknown> })
   const file = resolve(dataDir, config.store.file)
-  const alerts = createAlerts({ file, logger: silentLogger() })
+  const alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger: silentLogger() })
   let child: ChildProcess | undefined
   const startChild = async (): Promise<void> => {
     child = fork(join(import.meta.dirname, 'drainer.js'), [JSON.stringify(overrides)], { stdio: 'ignore', env: { ...process.env } })

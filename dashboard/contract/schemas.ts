@@ -61,7 +61,13 @@ export const StationBody = Type.Object({
     receivedAt: Type.String({ format: 'date-time' }),
     level: Type.Number(),
     batteryV: Type.Union([Type.Number(), Type.Null()])
-  })])
+  })], { description: 'the current level: the newest reading QC trusts (the one the band and the alerts follow)' }),
+  pending: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    time: Type.String({ format: 'date-time' }),
+    receivedAt: Type.String({ format: 'date-time' }),
+    level: Type.Number(),
+    qcFlag: Type.Integer()
+  })], { description: 'a newer reading QC still holds (suspect until the next reading confirms or rejects it); not the current level' }))
 })
 
 export const ReadingBody = Type.Object({
@@ -210,7 +216,7 @@ export const SeriesBody = Type.Object({
 
 export const TrendBody = Type.Object({
   stationId: Type.String(),
-  level: Type.Union([Type.Number(), Type.Null()], { description: 'latest usable level, m' }),
+  level: Type.Union([Type.Number(), Type.Null()], { description: 'current level: the newest reading QC trusts, m (as /api/stations `latest`)' }),
   time: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   rateMPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'least-squares rate of rise over the trend window; null: too few readings' }),
   next: Type.Union([Type.Null(), Type.Object({ key: Type.String(), value: Type.Number() })], { description: 'the next MLIT threshold above the level' }),

@@ -1,6 +1,7 @@
 import { MimamoriError } from '../../core/errors.js'
 import type { Reading } from '../../core/types.js'
-import { openSqlite } from '../sqlite.js'
+import { openParts } from '../db.js'
+import { OUTBOX_PART } from './schema.js'
 import { createGroupCommit } from '../group-commit.js'
 
 /** Row states: waiting to be sent, delivered (kept as duplicate ledger), refused by the server for its content. */
@@ -46,13 +47,14 @@ export interface Outbox {
 }
 
 /**
- * The outbox table lives in the embedded SQLite file (migration in
- * store/embedded.ts). It gets its own connection so it can commit with
+ * The outbox table (its own part, store/outbox/schema.ts) lives in the embedded
+ * SQLite file on the process's shared handle, which it asks for
  * `synchronous = FULL`: the row is on disk before the MQTT PUBACK leaves, so
  * even a power cut after the ack loses nothing.
  */
 export function openOutbox (file: string): Outbox {
-  const db = openSqlite(file, { what: 'outbox', synchronous: 'FULL' })
+  const handle = openParts(file, [OUTBOX_PART], { what: 'outbox', synchronous: 'FULL' })
+  const db = handle.db
   const stmts = {
     insert: db.prepare('INSERT INTO outbox (station_id, time, doc, enqueued_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, time) DO NOTHING'),
     pending: db.prepare<[number], { id: number, doc: string, attempts: number }>('SELECT id, doc, attempts FROM outbox WHERE state = 0 ORDER BY id LIMIT ?'),
@@ -133,7 +135,7 @@ export function openOutbox (file: string): Outbox {
     close () {
       if (closed) return
       closed = true
-      db.close()
+      handle.release()
     }
   }
 }

@@ -128,6 +128,36 @@ describe('river map in Chromium', () => {
     expect(await page.locator('.leaflet-popup-content .popup-backlog').count()).toBe(0)
   })
 
+  it('shows the same current level on the alert card and in the popup while QC holds the newest reading', async () => {
+    // 京田川 stands at 3.12 m (氾濫危険) since the start: its alert is open and has a card
+    const id = 'kyoden-hirose'
+    const station = t.config.stations.find(s => s.id === id)!
+    const card = page.locator(`.alert-row[data-subject-id="${id}"] .alert-group-now`).first()
+    await card.waitFor()
+    // 3.12 → 4.40 m within minutes: a jump, held by QC (suspect) until the next reading confirms or rejects it
+    await publish(station.deviceId, 4.4, Math.floor(Date.now() / MINUTE) * MINUTE)
+    await waitFor(async () => {
+      const body = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/${id}`)).json() as { latest: { level: number } | null, pending?: { level: number, qcFlag: number } | null }
+      return body.pending?.level === 4.4 ? body : undefined
+    }, 'the held reading stored')
+    const rest = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/${id}`)).json() as { latest: { level: number }, pending: { qcFlag: number } }
+    expect(rest.latest.level).toBe(3.12)
+    expect(rest.pending.qcFlag).toBe(3)
+    const trends = await (await apiFetch(`${t.info.dashboardUrl}/api/stations/trends`)).json() as Array<{ stationId: string, level: number | null }>
+    expect(trends.find(x => x.stationId === id)?.level).toBe(3.12)
+
+    await page.locator(`.alert-row[data-subject-id="${id}"] .alert-subject`).first().click()
+    const popup = page.locator(`.leaflet-popup-content .station-popup[data-station-id="${id}"]`)
+    await popup.locator('.popup-pending').waitFor()
+    expect(await popup.locator('.popup-level').getAttribute('data-level')).toBe('3.12')
+    expect(await popup.locator('.popup-level').innerText()).toContain('3.12 m')
+    // the held one is shown beside it, marked as awaiting QC
+    expect(await popup.locator('.popup-pending').innerText()).toMatch(/^確認待ち 4\.40 m（.+ 観測・品質確認中/)
+    // the card says the same current level as the popup, not the held reading
+    await page.waitForFunction(sel => document.querySelector(sel)?.textContent?.includes('3.12 m') === true, `.alert-row[data-subject-id="${id}"] .alert-group-now`)
+    expect(await card.innerText()).not.toContain('4.40')
+  })
+
   it('switches the labels to English', async () => {
     await page.locator('#lang-en').click()
     await page.waitForFunction(() => document.documentElement.lang === 'en')

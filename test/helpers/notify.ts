@@ -7,6 +7,7 @@ import { loadConfig, type DeepPartial } from '../../core/config/load.js'
 import type { Config } from '../../core/config/schema.js'
 import { silentLogger } from '../../core/logger.js'
 import { createAlerts, type Alerts } from '../../alerts/index.js'
+import { openAlertOutbox } from '../../notify/outbox.js'
 import { createEmbeddedStore } from '../../store/embedded.js'
 import type { Store } from '../../store/store.js'
 import { createNotifier, type Notifier } from '../../notify/index.js'
@@ -74,7 +75,7 @@ export async function startNotifyRig (notify: DeepPartial<Config['notify']> = {}
   const bus = createEventBus()
   const store = createEmbeddedStore({ file, logger })
   store.saveStations(config.stations)
-  const alerts = createAlerts({ file, logger, bus, clock })
+  const alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger, bus, clock })
   const make = (): Notifier => createNotifier({ config, logger, bus, store, alerts, clock, pushAgent })
   const rig: NotifyRig = {
     config,

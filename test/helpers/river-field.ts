@@ -80,7 +80,7 @@ export async function runField (station: Station, points: readonly FieldPoint[],
   const config = loadConfig({ overrides: { log: { level: 'silent' }, ...overrides } as DeepPartial<Config> })
   const store = createEmbeddedStore({ file: join(dir, 'db'), logger: silentLogger() })
   store.saveStations([station])
-  const alerts = createAlerts({ file: join(dir, 'db'), logger: silentLogger() })
+  const alerts = createAlerts({ file: join(dir, 'db'), outbox: null, logger: silentLogger() })
   let now = points[0]?.time ?? 0
   const rules = createRiverRules({ config, logger: silentLogger(), bus: createEventBus(), store, alerts, clock: () => now })
   try {

@@ -7,7 +7,7 @@ import { silentLogger } from '../../core/logger.js'
 import { REPO_ROOT } from '../helpers/app.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashSecret } from '../../core/secret-hash.js'
-import { openSqlite } from '../../store/sqlite.js'
+import { openDatabase } from '../../store/db.js'
 import { connectAs, refusal, startTestBroker, type TestBroker } from '../helpers/broker.js'
 
 /**
@@ -19,10 +19,11 @@ describe('broker: device secrets in the old scrypt form', () => {
   let oldSecret: string
   let newSecret: string
   const storedOf = (id: string): string => {
-    const db = openSqlite(join(t.dataDir, t.config.store.file), { what: 'test' })
+    const dbh = openDatabase(join(t.dataDir, t.config.store.file))
+    const db = dbh.db
     try {
       return (db.prepare('SELECT secret_hash FROM mqtt_accounts WHERE id = ?').get(id) as { secret_hash: string }).secret_hash
-    } finally { db.close() }
+    } finally { dbh.release() }
   }
 
   beforeAll(async () => {
@@ -30,9 +31,10 @@ describe('broker: device secrets in the old scrypt form', () => {
     oldSecret = (await t.registry.add({ id: 'gauge-old', role: 'device', kind: 'gauge' })).secret
     newSecret = (await t.registry.add({ id: 'gauge-new', role: 'device', kind: 'gauge' })).secret
     // as a registry written before issue 23 holds it
-    const db = openSqlite(join(t.dataDir, t.config.store.file), { what: 'test' })
+    const dbh = openDatabase(join(t.dataDir, t.config.store.file))
+    const db = dbh.db
     db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ?').run(await hashSecret(oldSecret), 'gauge-old')
-    db.close()
+    dbh.release()
   })
   afterAll(async () => { await t?.close() })
 
@@ -70,13 +72,15 @@ describe('broker: device secrets in the old scrypt form', () => {
 
   it('migrates old-form entries from a list of secrets (mimamori device migrate-secrets) and refuses a wrong one', async () => {
     const other = (await t.registry.add({ id: 'gauge-old2', role: 'device', kind: 'gauge' })).secret
-    const db = openSqlite(join(t.dataDir, t.config.store.file), { what: 'test' })
+    const dbh = openDatabase(join(t.dataDir, t.config.store.file))
+    const db = dbh.db
     db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ?').run(await hashSecret(other), 'gauge-old2')
-    db.close()
+    dbh.release()
     const third = (await t.registry.add({ id: 'gauge-old3', role: 'device', kind: 'gauge' })).secret
-    const db2 = openSqlite(join(t.dataDir, t.config.store.file), { what: 'test' })
+    const db2h = openDatabase(join(t.dataDir, t.config.store.file))
+    const db2 = db2h.db
     db2.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ?').run(await hashSecret(third), 'gauge-old3')
-    db2.close()
+    db2h.release()
     const result = await t.registry.migrate([
       { id: 'gauge-old2', secret: other },
       { id: 'gauge-old3', secret: 'wrong' },
@@ -103,10 +107,11 @@ describe('mimamori device migrate-secrets (CLI)', () => {
     const a = JSON.parse(cli('add', '--kind', 'gauge', '--id', 'gauge-m1', '--json')) as { password: string }
     cli('add', '--kind', 'gauge', '--id', 'gauge-m2', '--json')
     const file = join(dir, 'mimamori.db')
-    const db = openSqlite(file, { what: 'test' })
+    const dbh = openDatabase(file)
+    const db = dbh.db
     db.prepare("UPDATE mqtt_accounts SET secret_hash = ? WHERE id IN ('gauge-m1', 'gauge-m2')").run(await hashSecret('whatever-it-was'))
     db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ?').run(await hashSecret(a.password), 'gauge-m1')
-    db.close()
+    dbh.release()
     expect(JSON.parse(cli('migrate-secrets', '--json'))).toMatchObject({ migrated: 0, legacyLeft: 2 })
     const list = join(dir, 'secrets.csv')
     writeFileSync(list, `# id,secret\ngauge-m1,${a.password}\n`)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../core/logger.js'
-import { openSqlite } from '../../store/sqlite.js'
+import { openDatabase } from '../../store/db.js'
 import { createOfficialRepository } from '../../store/official.js'
 import { createReceiver } from '../../official/receiver.js'
 import { createPoller, type Poller } from '../../official/poller.js'
@@ -53,7 +53,7 @@ afterEach(async () => { for (const o of opened.splice(0)) await o.close() })
 
 async function setup (opts: { intervalS?: number, backoffMaxS?: number } = {}): Promise<{ fake: Fake, poller: Poller, repo: ReturnType<typeof createOfficialRepository>, rx: ReturnType<typeof createReceiver>, url: string }> {
   const fake = await fakeJma()
-  const db = openSqlite(':memory:', { what: 'test' })
+  const db = openDatabase(':memory:').db
   const repo = createOfficialRepository(db)
   const rx = createReceiver({ repo, logger: silentLogger(), statuses: ['通常'], maxBytes: 1024 * 1024, relevant: (_p, code) => code === '0620300', clock: () => now })
   const url = `${fake.base}/feed.xml`

@@ -29,7 +29,7 @@ describe('fleet registry', () => {
     file = join(dir, 'db')
     store = createEmbeddedStore({ file, logger: silentLogger() })
     store.fleet.seed({ stations: [station], cameras: [] })
-    alerts = createAlerts({ file, logger: silentLogger() })
+    alerts = createAlerts({ file, outbox: null, logger: silentLogger() })
     rules = createRiverRules({ config, logger: silentLogger(), bus: createEventBus(), store, alerts })
     await rules.start()
   })

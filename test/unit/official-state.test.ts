@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../core/logger.js'
-import { openSqlite } from '../../store/sqlite.js'
+import { openDatabase } from '../../store/db.js'
 import { createOfficialRepository } from '../../store/official.js'
 import { createReceiver, type Receiver } from '../../official/receiver.js'
 import { SHARED } from '../helpers/app.js'
@@ -14,10 +14,10 @@ const dirs: string[] = []
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
 function open (file = ':memory:'): { rx: Receiver, repo: ReturnType<typeof createOfficialRepository>, close: () => void } {
-  const db = openSqlite(file, { what: 'test' })
-  const repo = createOfficialRepository(db)
+  const handle = openDatabase(file)
+  const repo = createOfficialRepository(handle.db)
   const rx = createReceiver({ repo, logger: silentLogger(), statuses: ['通常'], maxBytes: 4 * 1024 * 1024 })
-  return { rx, repo, close: () => { db.close() } }
+  return { rx, repo, close: () => { handle.release() } }
 }
 const play = (rx: Receiver, name: string) => rx.receive(readFileSync(join(DIR, name)), `file:${name}`)
 

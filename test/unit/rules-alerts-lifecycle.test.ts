@@ -19,7 +19,7 @@ describe('alert lifecycle (alerts)', () => {
     const bus = createEventBus()
     events = []
     bus.on('alert', {}, e => { events.push(e) })
-    alerts = createAlerts({ file: join(dir, 'a.db'), logger: silentLogger(), bus, clock: () => 1_000 })
+    alerts = createAlerts({ file: join(dir, 'a.db'), outbox: null, logger: silentLogger(), bus, clock: () => 1_000 })
   })
   afterEach(async () => {
     await alerts.close()
@@ -73,7 +73,7 @@ describe('alert lifecycle (alerts)', () => {
   it('persists across reopen of the database file', async () => {
     const a = alerts.raise(signal)
     await alerts.close()
-    alerts = createAlerts({ file: join(dir, 'a.db'), logger: silentLogger() })
+    alerts = createAlerts({ file: join(dir, 'a.db'), outbox: null, logger: silentLogger() })
     expect(alerts.findOpen(ref)?.id).toBe(a.id)
   })
 })

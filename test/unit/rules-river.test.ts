@@ -29,7 +29,7 @@ describe('river rules', () => {
     dir = mkdtempSync(join(tmpdir(), 'mimamori-rules-'))
     store = createEmbeddedStore({ file: join(dir, 'db'), logger: silentLogger() })
     store.saveStations([station])
-    alerts = createAlerts({ file: join(dir, 'db'), logger: silentLogger() })
+    alerts = createAlerts({ file: join(dir, 'db'), outbox: null, logger: silentLogger() })
     rules = createRiverRules({ config, logger: silentLogger(), bus: createEventBus(), store, alerts, clock: () => now })
     await rules.start()
   })

@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type Database from 'better-sqlite3'
 import { dummyHash, hashSecret, verifySecret } from '../../../core/secret-hash.js'
 import { MimamoriError } from '../../../core/errors.js'
-import { openSqlite } from '../../../store/sqlite.js'
+import { openParts } from '../../../store/db.js'
+import { ACCOUNTS_PART } from './schema.js'
 import { ROLES, type Role } from './access.js'
 import { randomSecret } from '../../../core/secret.js'
 
@@ -69,9 +70,13 @@ export function checkPassword (password: string): void {
   if (password.length > MAX_PASSWORD) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `password must be at most ${MAX_PASSWORD} characters`)
 }
 
-/** Users and API tokens in the embedded database (the CLI and the dashboard open the same file). */
+/**
+ * Users and API tokens in the embedded database (the CLI and the dashboard open the same file); the
+ * accounts part (schema.ts) also owns sessions (session-store.ts) and audit_log (audit.ts), which use `db`.
+ */
 export function openAccounts (file: string): Accounts {
-  const db = openSqlite(file, { what: 'dashboard accounts' })
+  const handle = openParts(file, [ACCOUNTS_PART], { what: 'dashboard accounts' })
+  const db = handle.db
   const q = {
     insert: db.prepare('INSERT INTO users (id, username, role, password_hash, hunter_id, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)'),
     byId: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
@@ -184,7 +189,7 @@ export function openAccounts (file: string): Accounts {
       return { user: toUser(user), token: toToken(row) }
     },
     close () {
-      if (db.open) db.close()
+      handle.release()
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
+import { currentOf, recentReadings } from '../current-level.js'
 
 const MAX_SPAN_DAYS = 366
 /** narrower buckets than this would only split one reading's minute */
@@ -59,14 +60,15 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
   app.get('/api/stations/trends', {
     config: { access: READERS },
     schema: {
-      description: 'Per station: latest usable level, rate of rise over the rules\' trend window, the next threshold and the linear forecast to it.',
+      description: 'Per station: current (QC-confirmed) level, rate of rise over the rules\' trend window, the next threshold and the linear forecast to it.',
       response: { 200: Type.Array(TrendBody) }
     }
   }, async () => {
     const window = trendWindowOf(config.river.rules)
     const latest = await store.latestReadings()
     return await Promise.all(store.listStations().map(async s => {
-      const last = latest.get(s.id)
+      // the same current level as the map's popup (/api/stations): the newest one QC trusts
+      const last = currentOf(await recentReadings(store, s.id, latest.get(s.id))).confirmed
       if (last === undefined) return { stationId: s.id, level: null, time: null, rateMPerHour: null, next: null, hoursToNext: null }
       const recent = (await store.readings(s.id, { from: last.time - window.maxMs, to: last.time, limit: 500, order: 'asc' })).filter(usable)
       // the one trend (core/river/trend.ts), the rules' own window: null = unknown while there is too little data

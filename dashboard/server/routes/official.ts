@@ -5,7 +5,7 @@ import { Type, type Static } from 'typebox'
 import type { Config } from '../../../core/config/schema.js'
 import { MimamoriError } from '../../../core/errors.js'
 import { GUIDELINE_CRITERIA, validateCriteria } from '../../../core/official-criteria.js'
-import { openSqlite } from '../../../store/sqlite.js'
+import { openDatabase } from '../../../store/db.js'
 import { createOfficialRepository } from '../../../store/official.js'
 import { ADMIN, READERS } from '../auth/access.js'
 import { ErrorBody } from '../../contract/schemas.js'
@@ -32,9 +32,9 @@ const AreaParams = Type.Object({ area: Type.String({ pattern: '^[0-9]{7}$' }) })
  */
 export const officialRoutes: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const db = openSqlite(resolve(config.dataDir, config.store.file), { what: 'official information' })
-  const repo = createOfficialRepository(db)
-  app.addHook('onClose', async () => { db.close() })
+  const handle = openDatabase(resolve(config.dataDir, config.store.file), { what: 'official information' })
+  const repo = createOfficialRepository(handle.db)
+  app.addHook('onClose', async () => { handle.release() })
   const areas = config.official.areas
 
   app.get('/api/official/state', {

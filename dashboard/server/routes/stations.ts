@@ -10,39 +10,42 @@ import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, Reading
 import type { Static } from 'typebox'
 import { OPERATORS, READERS } from '../auth/access.js'
 import { timeRange } from './time-range.js'
+import { currentOf, recentReadings } from '../current-level.js'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
 export type DeviceStatusLookup = (kind: string, deviceId: string) => Static<typeof DeviceStatusBody> | undefined
 
-const DAY_MS = 86_400_000
 /** one query may span at most this long; longer history is the time-series backend's export job */
 const MAX_SPAN_DAYS = 366
 
-/** `band`: the live band (core/river/band.ts) when the caller knows it; else the latest level's */
-export function stationView (station: Station, latest: Reading | undefined, band?: LevelStatus | 'unknown') {
+/**
+ * `latest`: the current, QC-confirmed reading (current-level.ts); `band`: the live band
+ * (core/river/band.ts) when the caller knows it, else the latest level's; `pending`: a newer
+ * reading QC still holds, shown beside the level as such.
+ */
+export function stationView (station: Station, latest: Reading | undefined, band?: LevelStatus | 'unknown', pending?: Reading) {
   return {
     ...station,
     status: band ?? (latest === undefined || !Number.isFinite(latest.level) ? 'unknown' as const : classifyLevel(latest.level, station.thresholds)),
     latest: latest === undefined
       ? null
-      : { time: iso(latest.time), receivedAt: iso(latest.receivedAt), level: latest.level, batteryV: latest.batteryV }
+      : { time: iso(latest.time), receivedAt: iso(latest.receivedAt), level: latest.level, batteryV: latest.batteryV },
+    pending: pending === undefined ? null : { time: iso(pending.time), receivedAt: iso(pending.receivedAt), level: pending.level, qcFlag: pending.qc?.flag ?? 3 }
   }
 }
 
 /** publishes a downlink QoS 1 (the app wiring's MQTT client); absent: this dashboard cannot reach devices */
 export type SendDownlink = PublishDownlink
 
-/** readings before the latest that decide the band (a suspect one waits for the next) */
-const BAND_LOOKBACK = 20
-
 export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: DeviceStatusLookup, sendDownlink?: SendDownlink }> = async (app, { store, devices, sendDownlink }) => {
-  // The band follows the alerts' rule (flag 1, or flag 3 confirmed by the next reading), as the live one does.
-  const bandOf = async (s: Station, latest: Reading | undefined): Promise<LevelStatus | 'unknown'> => {
-    if (latest === undefined) return 'unknown'
-    const recent = await store.readings(s.id, { from: latest.time - DAY_MS, to: latest.time, limit: BAND_LOOKBACK })
-    return liveBand(recent.reverse(), s.thresholds) ?? 'unknown'
+  // The band follows the alerts' rule (flag 1, or flag 3 confirmed by the next reading), as the live one
+  // does; the level shown is the confirmed one, a reading QC still holds is `pending`.
+  const withDevice = async (s: Station, newest: Reading | undefined) => {
+    const recent = await recentReadings(store, s.id, newest)
+    const { confirmed, pending } = currentOf(recent)
+    const band = liveBand([...recent].reverse(), s.thresholds) ?? 'unknown'
+    return { ...stationView(s, confirmed, band, pending), device: devices?.('gauge', s.deviceId) ?? null }
   }
-  const withDevice = async (s: Station, latest: Reading | undefined) => ({ ...stationView(s, latest, await bandOf(s, latest)), device: devices?.('gauge', s.deviceId) ?? null })
   app.get('/api/stations', {
     config: { access: READERS },
     schema: { response: { 200: Type.Array(StationBody) } }

@@ -74,9 +74,18 @@ let trends = new Map<string, StationNow>()
 let fetchedAt = 0
 let inflight: Promise<void> | undefined
 
-/** refreshed at most every 30 s (and on demand after an alert event); failures keep the last figures */
-export async function refreshStationNow (force = false): Promise<void> {
-  if (!force && Date.now() - fetchedAt < 30_000) return
+/** the station's current level as the map holds it (the figure its popup shows): null = none confirmed, undefined = not a map station */
+export type LiveLevel = (id: string) => { level: number, time: string } | null | undefined
+let liveLevel: LiveLevel | undefined
+
+/** the alert card and banner read the level from the map (live, the popup's figure); the trends add only the rate */
+export function useLiveLevels (lookup: LiveLevel): void {
+  liveLevel = lookup
+}
+
+/** refreshed when older than `maxAgeMs` (30 s; sooner after an alert event); failures keep the last figures */
+export async function refreshStationNow (maxAgeMs = 30_000): Promise<void> {
+  if (Date.now() - fetchedAt < maxAgeMs) return
   inflight ??= (async () => {
     try {
       const res = await fetch('/api/stations/trends', { headers: { accept: 'application/json' }, cache: 'no-store' })
@@ -94,7 +103,11 @@ export async function refreshStationNow (force = false): Promise<void> {
 }
 
 export function stationNow (id: string): StationNow | undefined {
-  return trends.get(id)
+  const trend = trends.get(id)
+  const live = liveLevel?.(id)
+  if (live === undefined) return trend
+  // one current level on the screen: a trends answer fetched before the last reading would lag the popup
+  return { stationId: id, level: live?.level ?? null, time: live?.time ?? null, rateMPerHour: trend?.rateMPerHour ?? null }
 }
 
 /** ↑ rising / → steady / ↓ falling, from the rate over the rules' trend window */

@@ -3,7 +3,7 @@ import { createAlertActions } from './alerts-actions.js'
 import { BANNER_RANK, createBanner, createMarkerRings } from './alerts-banner.js'
 import { byConcern, renderAlertList, ruleLabel } from './alerts-list.js'
 import { createOperator } from './alerts-operator.js'
-import { groupAlerts, refreshStationNow, type AlertGroup } from './alert-groups.js'
+import { groupAlerts, refreshStationNow, useLiveLevels, type AlertGroup, type LiveLevel } from './alert-groups.js'
 import { createAdvisoryList, openAdvisoryDialog } from './advisory-dialog.js'
 import { tv2 } from './advisory-i18n.js'
 import { createNotifyStatus } from './notify-status.js'
@@ -21,6 +21,8 @@ export interface AlertPanelDeps {
   subject(subjectId: string): AlertSubject | undefined
   /** pan to the station / camera and open its popup */
   select(subject: AlertSubject): void
+  /** the station's current level as the map shows it: the card and banner say the same as the popup */
+  currentLevel: LiveLevel
 }
 
 export interface AlertPanel {
@@ -30,6 +32,8 @@ export interface AlertPanel {
   event(e: AlertEvent): void
   /** stations or cameras changed: names, marker rings */
   refresh(): void
+  /** a station's current level changed: its card and the banner follow */
+  stationChanged(stationId: string): void
   relabel(): void
 }
 
@@ -39,7 +43,8 @@ export interface AlertPanel {
  * (alerts-banner.ts), and 確認 / 解除 for a whole event in one request
  * (alerts-actions.ts). This file keeps the open alerts and wires them together.
  */
-export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): AlertPanel {
+export function createAlertPanel ({ map, subject, select, currentLevel }: AlertPanelDeps): AlertPanel {
+  useLiveLevels(currentLevel)
   const list = byId<HTMLOListElement>('alert-list')
   const count = byId('alert-count')
   const section = byId('alert-section')
@@ -84,14 +89,6 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
   })
   const rings = createMarkerRings(map, subject)
 
-  /** 避難情報を作成 on a river event at Lv3 or worse; the level is suggested by the server from NOW, not the peak */
-  const advisoryButton = (g: AlertGroup): HTMLButtonElement | null => {
-    if (g.kind !== 'river' || (g.highestLevel ?? 0) < 3 || !canAct()) return null
-    const b = h('button', { type: 'button', class: 'alert-advisory', 'data-subject-id': g.subjectId }, tv2('adv.open'))
-    b.addEventListener('click', () => { void openAdvisoryDialog({ alertId: g.top.id, stationId: g.subjectId }).then(() => advisories.load()) })
-    return b
-  }
-
   function render (): void {
     const items = sorted()
     renderAlertList(items, {
@@ -101,7 +98,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       busy: actions.busy,
       canAct,
       actOn (members, action) { void actions.actOn(members, action) },
-      advisory: advisoryButton
+      advisory: g => advisoryButton(g, () => { void advisories.load() })
     })
     count.textContent = String(items.length)
     const firing = items.filter(a => a.state === 'firing').length
@@ -109,15 +106,6 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     section.dataset.firing = String(firing)
     banner.render(items, actions.busy, canAct())
     rings.render(items)
-  }
-
-  /** a newly firing alert at banner level is read out at once, whatever the user is doing */
-  function announce (a: AlertView, from: AlertState | null): void {
-    if (a.state !== 'firing' || from === 'firing' || severityRank(a.severity) < BANNER_RANK) return
-    const text = `${a.drill ? `${t('alert.drill')}: ` : ''}${subjectName(a)} ${ruleLabel(a)}`
-    // a repeated identical text is not re-read by some screen readers: clear first
-    live.textContent = ''
-    requestAnimationFrame(() => { live.textContent = text })
   }
 
   function apply (a: AlertView, redraw = true): void {
@@ -137,7 +125,7 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
       touched = undefined
       for (const id of [...open.keys()]) if (!changed.has(id)) open.delete(id)
       for (const a of fresh) if (!changed.has(a.id)) open.set(a.id, a)
-      await refreshStationNow(true)
+      await refreshStationNow(0)
       render()
       void advisories.load()
       void notifyStatus.load()
@@ -153,14 +141,35 @@ export function createAlertPanel ({ map, subject, select }: AlertPanelDeps): Ale
     event (e) {
       const { from, to, ...alert } = e
       apply({ ...alert, state: to })
-      announce({ ...alert, state: to }, from)
-      void refreshStationNow().then(render)
+      announce(live, { ...alert, state: to }, from, subjectName)
+      // the rate may lag a fresh reading: re-read the trends unless they are a few seconds old
+      void refreshStationNow(5_000).then(render)
     },
     // names and positions come from config and do not change live: the rings and marker classes do
     refresh () { rings.render(sorted()) },
+    stationChanged (stationId) {
+      if ([...open.values()].some(a => a.kind === 'river' && a.subjectId === stationId)) render()
+    },
     relabel () {
       operator.relabel()
       render()
     }
   }
+}
+
+/** a newly firing alert at banner level is read out at once, whatever the user is doing */
+function announce (live: HTMLElement, a: AlertView, from: AlertState | null, subjectName: (a: AlertView) => string): void {
+  if (a.state !== 'firing' || from === 'firing' || severityRank(a.severity) < BANNER_RANK) return
+  const text = `${a.drill ? `${t('alert.drill')}: ` : ''}${subjectName(a)} ${ruleLabel(a)}`
+  // a repeated identical text is not re-read by some screen readers: clear first
+  live.textContent = ''
+  requestAnimationFrame(() => { live.textContent = text })
+}
+
+/** 避難情報を作成 on a river event at Lv3 or worse; the level is suggested by the server from NOW, not the peak */
+function advisoryButton (g: AlertGroup, drafted: () => void): HTMLButtonElement | null {
+  if (g.kind !== 'river' || (g.highestLevel ?? 0) < 3 || !canAct()) return null
+  const b = h('button', { type: 'button', class: 'alert-advisory', 'data-subject-id': g.subjectId }, tv2('adv.open'))
+  b.addEventListener('click', () => { void openAdvisoryDialog({ alertId: g.top.id, stationId: g.subjectId }).then(drafted) })
+  return b
 }

@@ -95,6 +95,10 @@ async function main (): Promise<void> {
     select (subject) {
       if (subject.type === 'station') stationLayer.focus(subject.id)
       else cameraLayer.focus(subject.id)
+    },
+    currentLevel (id) {
+      const s = stationLayer.get(id)
+      return s === undefined ? undefined : s.latest
     }
   })
 
@@ -135,6 +139,7 @@ async function main (): Promise<void> {
   connectLive('/api/events', {
     reading (station) {
       applyStations([station])
+      alertPanel.stationChanged(station.id)
       header.touched()
     },
     statusChange (change) {

@@ -79,6 +79,14 @@ function backlogLine (station: StationView): HTMLElement | false {
     t('popup.backlog', { sent: b.sent, summarised: b.summarised, from: formatDateTime(b.from), to: formatDateTime(b.to) }))
 }
 
+/** 確認待ち: a newer reading QC still holds, beside the current (confirmed) level, never instead of it */
+function pendingLine (station: StationView): HTMLElement | false {
+  const p = station.pending
+  if (p == null) return false
+  return h('div', { class: 'popup-pending', 'data-level': p.level, 'data-qc-flag': p.qcFlag },
+    t('popup.pending', { level: formatLevel(p.level), time: formatDateTime(p.time) }))
+}
+
 /** Fills `root` with the station's popup; called again on every live reading while open. */
 export function renderStationPopup (root: HTMLElement, station: StationView, chartState: ChartState): void {
   root.className = 'station-popup'
@@ -104,6 +112,7 @@ export function renderStationPopup (root: HTMLElement, station: StationView, cha
       ` · ${t('popup.received')} `,
       h('time', { class: 'popup-received', datetime: latest.receivedAt }, formatDateTime(latest.receivedAt))
     ),
+    pendingLine(station),
     latest !== null && h('div', { class: 'popup-next' },
       next === null ? t('popup.top') : t('popup.next', { band: t(`threshold.${next.key}`), d: formatLevel(next.value - latest.level) })),
     chart(station, chartState),
