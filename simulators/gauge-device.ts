@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js'
-import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
+import { endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createRng, seedFrom } from '../core/random.js'
 import { deviceTopic } from '../core/topics.js'
 import type { Station } from '../core/types.js'
@@ -8,6 +8,7 @@ import { measure } from '../edge/gauge/measure.js'
 import { createReportingPolicy, type Decision, type ReportingPolicy, type ReportingSettings } from '../edge/gauge/reporting.js'
 import { createStoreAndForward, type BacklogReport, type StoreAndForward } from '../edge/gauge/store-and-forward.js'
 import { as923AirtimeMs, createAirtimeLimiter, type AirtimeLimiter } from '../edge/gauge/energy.js'
+import { connectDevice } from './device-mqtt.js'
 import type { LevelScenario } from './scenarios.js'
 
 export interface SimulatedGauge {
@@ -131,14 +132,7 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
   return {
     deviceId,
     async connect () {
-      client = await connectMqtt({
-        url: o.mqttUrl,
-        clientId: deviceId,
-        username: o.username,
-        password: o.password,
-        logger: o.logger.child({ device: deviceId }),
-        extra: { will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true } }
-      })
+      client = await connectDevice({ url: o.mqttUrl, deviceId, username: o.username, password: o.password, statusTopic, logger: o.logger.child({ device: deviceId }) })
       const downTopic = deviceTopic('gauge', deviceId, 'down')
       client.on('message', (topic, payload) => {
         if (topic !== downTopic) return
