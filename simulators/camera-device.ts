@@ -13,7 +13,7 @@ import { encodeCameraDetection } from '../codecs/camera-detection.js'
 import { jpegOptionsFrom, syntheticFieldFrame, toUploadJpeg, DEFAULT_JPEG, type JpegOptions } from '../edge/camera/frame.js'
 import { openCameraSpool, type CameraSpool } from '../edge/camera/spool.js'
 import type { OnDeviceDetector } from '../edge/camera/on-device.js'
-import { connectDevice } from './device-mqtt.js'
+import { connectDevice, publishAcked } from './device-mqtt.js'
 import { animalAt, createMotionTrigger, poissonVisits, type SceneOptions, type TriggerEvent } from '../edge/camera/trigger.js'
 
 /** A burst the motion trigger fired (`advance`). */
@@ -122,15 +122,7 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     const c = client
     // not connected: MQTT.js would only queue it in memory, so it goes to the disk spool instead
     if (c?.connected !== true) throw new Error('link down')
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        c.publishAsync(topic, payload, { qos: 1 }),
-        new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('publish not acked')) }, o.publishTimeoutMs ?? 5000) })
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
+    await publishAcked(c, topic, payload, { timeoutMs: o.publishTimeoutMs })
     sent.messages++
     sent.bytes += payload.length
   }

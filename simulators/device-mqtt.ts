@@ -22,3 +22,16 @@ export async function connectDevice ({ url, deviceId, username, password, status
     extra: { will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true } }
   })
 }
+
+/** a QoS 1 publish that gives up when not acked within `timeoutMs` (the device then keeps the message) */
+export async function publishAcked (c: MqttClient, topic: string, payload: Buffer | string, { retain = false, timeoutMs = 5000 }: { retain?: boolean, timeoutMs?: number | undefined } = {}): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      c.publishAsync(topic, payload, { qos: 1, retain }),
+      new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('publish not acked')) }, timeoutMs) })
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
