@@ -83,3 +83,19 @@ export function need<T> (value: T | undefined, what: string, by: string): T {
   if (value === undefined) throw new MimamoriError('MIMAMORI_ERR_INTERNAL', `${by} needs ${what}, started earlier in the list`)
   return value
 }
+
+/**
+ * A component around one part with a close(): `build` makes it (and puts it where later components
+ * find it), `run` then starts it. What `build` made is closed even when `run` failed half-way.
+ */
+export function componentOf<C, T extends { close(): unknown }> (name: string, build: (ctx: C) => Promise<T | undefined> | T | undefined, run?: (made: T, ctx: C) => Promise<void>): Component<C> {
+  let made: T | undefined
+  return {
+    name,
+    async start (ctx) {
+      made = await build(ctx)
+      if (made !== undefined) await run?.(made, ctx)
+    },
+    async close () { await made?.close() }
+  }
+}

@@ -38,3 +38,11 @@ export function readSecretFile (file: string): string {
     throw new MimamoriError('MIMAMORI_ERR_CONFIG_FILE', `cannot read --password-file ${file}: ${(err as Error).message}`, { cause: err })
   }
 }
+
+/** the flags of every command that connects to a broker itself (record, replay, device downlink) */
+export const MQTT_CONNECT_OPTIONS = {
+  'mqtt-url': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' }
+} as const

@@ -4,7 +4,7 @@ import { silentLogger } from '../core/logger.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { MODES, type GaugeDownlinkData, type GaugeMode } from '../codecs/gauge-v1.js'
 import { gaugeDownlink, type GaugeDownlink } from '../codecs/downlink.js'
-import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
+import { localBrokerUrl, MQTT_CONNECT_OPTIONS, readSecretFile, resolveConfig } from './config-source.js'
 
 export const DOWNLINK_USAGE = `mimamori device downlink — change a gauge's run-time settings over MQTT
 
@@ -57,10 +57,7 @@ export async function deviceDownlinkCommand (argv: string[], out: (s: string) =>
         'observe-interval': { type: 'string' },
         heartbeat: { type: 'string' },
         'observation-start': { type: 'string' },
-        'mqtt-url': { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        'password-file': { type: 'string' },
+        ...MQTT_CONNECT_OPTIONS,
         json: { type: 'boolean', default: false },
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' }

@@ -1,14 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
-import { silentLogger, type Logger } from '../core/logger.js'
+import { silentLogger } from '../core/logger.js'
 import type { Alert } from '../core/types.js'
 import { openAlertRepository, type AlertRepository } from '../alerts/repository.js'
-import type { FleetCredentials } from '../simulators/fleet.js'
 import { buildDrillReport, DRILL_MARK, formatDrillReport, type DrillReport } from '../simulators/drill/report.js'
-import { runDrill, type DrillRun } from '../simulators/drill/run.js'
+import { runDrill, type DrillRun, type DrillRunOptions } from '../simulators/drill/run.js'
 import { durationMs, loadScenario, planDrill, type DrillPlan } from '../simulators/drill/scenario.js'
 import { localBrokerUrl, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, fleetCredentials, readSimCredentials } from './sim-credentials.js'
@@ -48,13 +46,7 @@ export function drillAlerts (repo: AlertRepository, plan: DrillPlan, run: Pick<D
 const answered = (repo: AlertRepository, a: Alert): boolean =>
   repo.history(a.id).some(t => t.to === 'acknowledged' || (t.to === 'resolved' && t.by !== null && t.by !== 'system'))
 
-export interface DrillSessionOptions {
-  plan: DrillPlan
-  config: Config
-  mqttUrl: string
-  logger: Logger
-  credentials?: FleetCredentials | undefined
-  speed?: number
+export interface DrillSessionOptions extends Pick<DrillRunOptions, 'plan' | 'config' | 'mqttUrl' | 'logger' | 'credentials' | 'speed'> {
   /** wall time to wait after the last event for every drill alert to be acknowledged */
   waitForAcksMs?: number
   onProgress?: (line: string) => void

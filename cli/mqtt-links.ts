@@ -1,6 +1,6 @@
 import type { AccountRole } from '../broker/registry.js'
 import type { MqttClient } from '../core/mqtt.js'
-import { need, type Component } from './compose.js'
+import { componentOf, need, type Component } from './compose.js'
 import type { ProcessParts, Publish } from './process-parts.js'
 
 type Part = Component<ProcessParts>
@@ -45,21 +45,21 @@ export function webhookUplinksComponent (): Part {
   return lazyPublisher('webhook uplinks', { role: 'chirpstack', clientId: 'lorawan-webhook', logAs: 'lorawan-webhook', slot: 'forwardUplink' })
 }
 
-/** a separate ingest's bus events, published for dashboards elsewhere (core/bus-bridge.ts) */
+/** an MQTT link for bus events, closed as a component (core/bus-bridge.ts carries the events) */
+async function eventsLink (c: ProcessParts, o: { url: string, clientId: string, username: string, password: string }): Promise<{ client: MqttClient, close: () => Promise<void> }> {
+  const { connectMqtt, endMqtt } = await import('../core/mqtt.js')
+  const client = c.events = await connectMqtt({ ...o, logger: c.logger })
+  return { client, close: async () => { await endMqtt(client) } }
+}
+
+/** a separate ingest's bus events, published for dashboards elsewhere */
 export function busEventsOutComponent ({ url, clientId }: { url: string, clientId: string }): Part {
-  let client: MqttClient | undefined
-  return {
-    name: 'bus events',
-    async start (c) {
-      const [{ connectMqtt }, { publishBusEvents }] = await Promise.all([import('../core/mqtt.js'), import('../core/bus-bridge.js')])
-      client = c.events = await connectMqtt({ url, clientId, username: c.config.ingest.username, password: c.config.ingest.password, logger: c.logger })
-      publishBusEvents(c.bus, client, {})
-    },
-    async close () {
-      const { endMqtt } = await import('../core/mqtt.js')
-      await endMqtt(client)
-    }
-  }
+  return componentOf('bus events', async (c: ProcessParts) => {
+    const { publishBusEvents } = await import('../core/bus-bridge.js')
+    const link = await eventsLink(c, { url, clientId, username: c.config.ingest.username, password: c.config.ingest.password })
+    publishBusEvents(c.bus, link.client, {})
+    return link
+  })
 }
 
 /**
@@ -67,18 +67,12 @@ export function busEventsOutComponent ({ url, clientId }: { url: string, clientI
  * carries operator downlinks (ACL: may write …/down).
  */
 export function busEventsInComponent ({ url, clientId }: { url: string, clientId: string }): Part {
-  let client: MqttClient | undefined
-  return {
-    name: 'bus events',
-    async start (c) {
-      const [{ connectMqtt }, { subscribeBusEvents }] = await Promise.all([import('../core/mqtt.js'), import('../core/bus-bridge.js')])
-      const events = client = c.events = await connectMqtt({ url, clientId, username: c.config.dashboard.mqttUsername, password: c.config.dashboard.mqttPassword, logger: c.logger })
-      await subscribeBusEvents(c.bus, events, c.logger)
-      c.sendDownlink = async (topic, payload) => { await events.publishAsync(topic, payload, { qos: 1 }) }
-    },
-    async close () {
-      const { endMqtt } = await import('../core/mqtt.js')
-      await endMqtt(client)
-    }
-  }
+  return componentOf('bus events', async (c: ProcessParts) => {
+    const link = await eventsLink(c, { url, clientId, username: c.config.dashboard.mqttUsername, password: c.config.dashboard.mqttPassword })
+    c.sendDownlink = async (topic, payload) => { await link.client.publishAsync(topic, payload, { qos: 1 }) }
+    return link
+  }, async (link, c) => {
+    const { subscribeBusEvents } = await import('../core/bus-bridge.js')
+    await subscribeBusEvents(c.bus, link.client, c.logger)
+  })
 }

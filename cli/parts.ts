@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { need, type Component } from './compose.js'
+import { componentOf, need, type Component } from './compose.js'
 import type { ProcessParts } from './process-parts.js'
 
 // The parts every process kind shares, built once per process and handed to the services that
@@ -9,19 +9,12 @@ import type { ProcessParts } from './process-parts.js'
 type Part = Component<ProcessParts>
 
 export function alertsComponent (): Part {
-  let ctx: ProcessParts | undefined
-  return {
-    name: 'alerts',
-    async start (c) {
-      ctx = c
-      const { createAlerts } = await import('../alerts/index.js')
-      const { openAlertOutbox } = await import('../notify/outbox.js')
-      const file = resolve(c.config.dataDir, c.config.store.file)
-      // every transition is handed to notify's outbox inside its transaction (one shared handle of the file)
-      c.alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) })
-    },
-    async close () { await ctx?.alerts?.close() }
-  }
+  return componentOf('alerts', async (c: ProcessParts) => {
+    const [{ createAlerts }, { openAlertOutbox }] = await Promise.all([import('../alerts/index.js'), import('../notify/outbox.js')])
+    const file = resolve(c.config.dataDir, c.config.store.file)
+    // every transition is handed to notify's outbox inside its transaction (one shared handle of the file)
+    return (c.alerts = createAlerts({ file, outbox: openAlertOutbox(file), logger: c.logger, bus: c.bus, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
+  })
 }
 
 /**
@@ -31,18 +24,12 @@ export function alertsComponent (): Part {
  * when it does not send. A process that does neither has none.
  */
 export function notifierComponent ({ sends, serves }: { sends: boolean, serves: boolean }): Part {
-  let ctx: ProcessParts | undefined
-  return {
-    name: 'notifier',
-    async start (c) {
-      ctx = c
-      const drain = sends && c.config.notify.enabled
-      if (!drain && !serves) return
-      const { createNotifier } = await import('../notify/index.js')
-      // a notifier that does not drain only reads and writes rows: no timers, no channels
-      c.notifier = createNotifier({ config: c.config, logger: c.logger, bus: c.bus, store: need(c.store, 'the store', 'the notifier'), alerts: need(c.alerts, 'alerts', 'the notifier'), drain, ...(c.clock === undefined ? {} : { clock: c.clock }) })
-      if (drain) await c.notifier.start()
-    },
-    async close () { await ctx?.notifier?.close() }
-  }
+  let drain = false
+  return componentOf('notifier', async (c: ProcessParts) => {
+    drain = sends && c.config.notify.enabled
+    if (!drain && !serves) return undefined
+    const { createNotifier } = await import('../notify/index.js')
+    // a notifier that does not drain only reads and writes rows: no timers, no channels
+    return (c.notifier = createNotifier({ config: c.config, logger: c.logger, bus: c.bus, store: need(c.store, 'the store', 'the notifier'), alerts: need(c.alerts, 'alerts', 'the notifier'), drain, ...(c.clock === undefined ? {} : { clock: c.clock }) }))
+  }, async notifier => { if (drain) await notifier.start() })
 }

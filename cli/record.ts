@@ -6,7 +6,7 @@ import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { createRecorder, DEVICE_TOPICS, type RecorderStats } from '../simulators/mqtt-record/recorder.js'
 import { playRecording, scanRecording, type PlayResult } from '../simulators/mqtt-record/player.js'
-import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
+import { localBrokerUrl, MQTT_CONNECT_OPTIONS, readSecretFile, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, fleetCredentials, readSimCredentials } from './sim-credentials.js'
 
 export const RECORD_USAGE = `mimamori record — capture live device traffic to a file (NDJSON)
@@ -64,10 +64,7 @@ export async function recordCommand (argv: string[], { stop, onReady }: { stop?:
       topic: { type: 'string', multiple: true },
       duration: { type: 'string' },
       count: { type: 'string' },
-      'mqtt-url': { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'password-file': { type: 'string' },
+      ...MQTT_CONNECT_OPTIONS,
       force: { type: 'boolean', default: false },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' }

@@ -2,24 +2,18 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import { silentLogger } from '../core/logger.js'
-import type { Alert, Reading, Station } from '../core/types.js'
+import type { Alert, Reading } from '../core/types.js'
 import { openAlertRepository } from '../alerts/repository.js'
 import type { RecordedPoint } from '../simulators/replay/csv.js'
-import { buildReport, type ReplayReport } from '../simulators/replay/report.js'
+import { buildReport, type ReplayReport, type ReportInput } from '../simulators/replay/report.js'
 import { hydrographSvg } from '../simulators/replay/svg.js'
 import { ruleSettings } from '../ingest/rules/settings.js'
 import { openStore } from './app.js'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-export interface CollectOptions {
+export interface CollectOptions extends Pick<ReportInput, 'station' | 'file' | 'points' | 'from' | 'to' | 'shiftMs'> {
   config: Config
-  station: Station
-  file: string
-  points: readonly RecordedPoint[]
-  from: number
-  to: number
-  shiftMs: number
   /** frames sent: the platform is waited for until it stored as many (or stops storing) */
   frames: number
   /** shifted data times the frames carried */

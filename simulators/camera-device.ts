@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
-import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
+import { endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createRng, seedFrom } from '../core/random.js'
 import { deviceTopic } from '../core/topics.js'
 import type { Camera } from '../core/types.js'
@@ -13,6 +13,7 @@ import { encodeCameraDetection } from '../codecs/camera-detection.js'
 import { jpegOptionsFrom, syntheticFieldFrame, toUploadJpeg, DEFAULT_JPEG, type JpegOptions } from '../edge/camera/frame.js'
 import { openCameraSpool, type CameraSpool } from '../edge/camera/spool.js'
 import type { OnDeviceDetector } from '../edge/camera/on-device.js'
+import { connectDevice, publishAcked } from './device-mqtt.js'
 import { animalAt, createMotionTrigger, poissonVisits, type SceneOptions, type TriggerEvent } from '../edge/camera/trigger.js'
 
 /** A burst the motion trigger fired (`advance`). */
@@ -121,15 +122,7 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     const c = client
     // not connected: MQTT.js would only queue it in memory, so it goes to the disk spool instead
     if (c?.connected !== true) throw new Error('link down')
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        c.publishAsync(topic, payload, { qos: 1 }),
-        new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('publish not acked')) }, o.publishTimeoutMs ?? 5000) })
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
+    await publishAcked(c, topic, payload, { timeoutMs: o.publishTimeoutMs })
     sent.messages++
     sent.bytes += payload.length
   }
@@ -205,14 +198,7 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     get connected () { return client?.connected === true },
     flushSpool,
     async connect () {
-      client = await connectMqtt({
-        url: o.mqttUrl,
-        clientId: deviceId,
-        username: o.username,
-        password: o.password,
-        logger: log,
-        extra: { will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true } }
-      })
+      client = await connectDevice({ url: o.mqttUrl, deviceId, username: o.username, password: o.password, statusTopic, logger: log })
       // back online: what waited on disk goes out first, with its original capture times
       client.on('connect', () => { flushSpool().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'spool flush failed') }) })
       await client.publishAsync(statusTopic, JSON.stringify({ online: true, batteryV: 7.2 }), { qos: 1, retain: true })

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js'
-import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
+import { endMqtt, type MqttClient } from '../core/mqtt.js'
 import { createRng, seedFrom } from '../core/random.js'
 import { deviceTopic } from '../core/topics.js'
 import type { Station } from '../core/types.js'
@@ -8,6 +8,7 @@ import { measure } from '../edge/gauge/measure.js'
 import { createReportingPolicy, type Decision, type ReportingPolicy, type ReportingSettings } from '../edge/gauge/reporting.js'
 import { createStoreAndForward, type BacklogReport, type StoreAndForward } from '../edge/gauge/store-and-forward.js'
 import { as923AirtimeMs, createAirtimeLimiter, type AirtimeLimiter } from '../edge/gauge/energy.js'
+import { connectDevice, publishAcked } from './device-mqtt.js'
 import type { LevelScenario } from './scenarios.js'
 
 export interface SimulatedGauge {
@@ -96,20 +97,7 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
     if (c?.connected !== true) throw new Error('link down')
     if (airtime.waitMs(now, airtimeMs) > 0) throw new Error('ARIB T108 airtime budget used up')
     airtime.record(now, airtimeMs)
-    await publishAcked(c, deviceTopic('gauge', deviceId, 'up'), Buffer.from(encodeUplink(input)), false)
-  }
-
-  /** QoS 1 publish that gives up after publishTimeoutMs */
-  const publishAcked = async (c: MqttClient, topic: string, payload: Buffer | string, retain: boolean): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        c.publishAsync(topic, payload, { qos: 1, retain }),
-        new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('publish not acked')) }, o.publishTimeoutMs ?? 5000) })
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
+    await publishAcked(c, deviceTopic('gauge', deviceId, 'up'), Buffer.from(encodeUplink(input)), { timeoutMs: o.publishTimeoutMs })
   }
 
   /**
@@ -122,7 +110,7 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
     const c = client
     try {
       if (c?.connected !== true) throw new Error('link down')
-      await publishAcked(c, statusTopic, JSON.stringify({ online: true, batteryV, backlog: backlogStatus(r) }), true)
+      await publishAcked(c, statusTopic, JSON.stringify({ online: true, batteryV, backlog: backlogStatus(r) }), { retain: true, timeoutMs: o.publishTimeoutMs })
     } catch (err) {
       log.debug({ err: (err as Error).message, backlog: r }, 'backlog report not published')
     }
@@ -131,14 +119,7 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
   return {
     deviceId,
     async connect () {
-      client = await connectMqtt({
-        url: o.mqttUrl,
-        clientId: deviceId,
-        username: o.username,
-        password: o.password,
-        logger: o.logger.child({ device: deviceId }),
-        extra: { will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true } }
-      })
+      client = await connectDevice({ url: o.mqttUrl, deviceId, username: o.username, password: o.password, statusTopic, logger: o.logger.child({ device: deviceId }) })
       const downTopic = deviceTopic('gauge', deviceId, 'down')
       client.on('message', (topic, payload) => {
         if (topic !== downTopic) return
@@ -156,16 +137,7 @@ export function createSimulatedGauge (o: SimulatedGaugeOptions): SimulatedGauge 
     },
     async report (time = Date.now()) {
       if (client === undefined) throw new Error('simulated gauge not connected')
-      batteryV = Math.max(3.0, batteryV - 0.00001)
-      const frame = encodeUplink(measure({
-        mount: { sensorHeight: o.station.sensorHeight },
-        trueLevelM: o.scenario(time),
-        time,
-        mode: o.mode ?? 'observe',
-        batteryV,
-        temperatureC: 12 + 8 * Math.sin(time / 86_400_000 * 2 * Math.PI),
-        rng
-      }))
+      const frame = encodeUplink(measureNow(time, o.mode ?? 'observe'))
       await client.publishAsync(deviceTopic('gauge', deviceId, 'up'), Buffer.from(frame), { qos: 1 })
       return frame
     },

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
@@ -6,9 +6,7 @@ import type { Logger } from '../../core/logger.js'
 import type { CameraImage, Detection } from '../../core/types.js'
 import type { Alerts } from '../../alerts/index.js'
 import type { Store } from '../../store/store.js'
-import { imagePath } from '../../store/images.js'
-import { createVision, type Reservation, type Vision } from '../../vision/index.js'
-import type { VisionOutcome } from '../../vision/types.js'
+import { createVision, type Vision } from '../../vision/index.js'
 import { openWildlifeRepo, type WildlifeRepo } from '../../store/wildlife.js'
 import { seedHunters } from './seed.js'
 import { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
@@ -16,6 +14,9 @@ import { createBurstVoter, type BurstVote } from './sightings.js'
 import { retentionPass, type RetentionResult } from './retention.js'
 import { createSightingRaiser } from './raise.js'
 import { voteOverStoredFrames } from './vote.js'
+import { createBurstGatherer, type Frame } from './gather.js'
+import { createDetectionRecorder } from './outcome.js'
+import { recoverUnanalysed } from './recover.js'
 
 export { STATUS_FILE, type WildlifeStatus } from '../../core/wildlife-status.js'
 
@@ -55,11 +56,12 @@ export interface Wildlife {
   close(): Promise<void>
 }
 
-export function thumbnailPath (dataDir: string, cameraId: string, time: number, frameIndex: number): string {
-  return join(dataDir, 'thumbnails', cameraId, `${time}-${frameIndex}.jpg`)
-}
+export { thumbnailPath } from './outcome.js'
 
-interface Frame { image: CameraImage, bytes: Uint8Array, place: Reservation }
+async function writeStatus (dataDir: string, status: WildlifeStatus): Promise<void> {
+  await mkdir(dataDir, { recursive: true })
+  await writeFile(join(dataDir, STATUS_FILE), JSON.stringify(status) + '\n')
+}
 
 /**
  * Wildlife rules: detection results → stored detections → k-of-n sighting per
@@ -75,56 +77,11 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
   const voter = createBurstVoter({ minPositiveFrames: w.minPositiveFrames, burstTimeoutMs: w.burstTimeoutMs })
   const stats = { detections: 0, positives: 0, failed: 0, sightings: 0, alerts: 0, suppressed: 0, imagesDeleted: 0, imageBytesDeleted: 0, recovered: 0 }
   const pending = new Set<Promise<void>>()
-  /** frames of multi-frame bursts waiting for their siblings (motion needs the burst together); each holds its queue place */
-  const gathering = new Map<string, { frames: Frame[], frameCount: number, timer: NodeJS.Timeout, flushed: Promise<void>, flush: () => void }>()
   const status: WildlifeStatus = { detection: false, reason: 'not started', model: null, adapter: config.vision.adapter === '' ? 'built-in' : config.vision.adapter, since: new Date().toISOString() }
   let recovered: Promise<number> = Promise.resolve(0)
   let sweep: NodeJS.Timeout | undefined
   let retention: NodeJS.Timeout | undefined
   let closing: Promise<void> | undefined
-
-  async function onOutcome (image: CameraImage, frameCount: number, out: VisionOutcome): Promise<void> {
-    let thumb: string | null = null
-    if (out.ok && out.thumbnail !== null) {
-      const path = thumbnailPath(config.dataDir, image.cameraId, image.time, image.frameIndex)
-      await mkdir(join(config.dataDir, 'thumbnails', image.cameraId), { recursive: true })
-      await writeFile(path, out.thumbnail)
-      thumb = `thumbnails/${image.cameraId}/${image.time}-${image.frameIndex}.jpg`
-    }
-    const d: Detection = {
-      cameraId: image.cameraId,
-      time: image.time,
-      frameIndex: image.frameIndex,
-      burstId: image.burstId,
-      frameCount,
-      positive: out.ok && out.analysis.positive,
-      score: out.ok ? out.analysis.monkeyScore : 0,
-      label: out.ok ? out.analysis.label : '',
-      via: out.ok ? out.analysis.via : 'error',
-      boxes: out.ok ? out.analysis.boxes : [],
-      thumbnail: thumb,
-      errorCode: out.ok ? null : out.code
-    }
-    if (!out.ok) {
-      stats.failed++
-      log.warn({ camera: d.cameraId, frame: d.frameIndex, code: out.code, err: out.message }, 'frame could not be analysed')
-    }
-    await record(d)
-  }
-
-  /** one frame's result (worker pool or on-device): stored, written as a time-series point, voted on */
-  async function record (d: Detection): Promise<void> {
-    repo.writeDetection(d, Date.now())
-    stats.detections++
-    if (d.positive) stats.positives++
-    if (store.writeDetection !== undefined) {
-      // InfluxDB backend: committed to the durable outbox now, delivered by its drainer (docs/storage.md)
-      await store.writeDetection(d).catch((err: unknown) => { log.error({ err: (err as Error).message, camera: d.cameraId }, 'detection point could not be queued for the time-series database') })
-    }
-    bus.emit('detection', { detection: d })
-    const vote = voter.add(d) ?? (d.positive ? voteFromStore(d) : null)
-    if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
-  }
 
   function track (job: Promise<void>, cameraId: string): void {
     const p = job
@@ -134,7 +91,10 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
   }
 
   const { raiseSighting, huntersAt } = createSightingRaiser({ config, logger: log, bus, store, alerts, repo, stats })
-  const voteFromStore = (d: Detection): BurstVote | null => voteOverStoredFrames(repo, d, w.minPositiveFrames)
+  const raise = (v: BurstVote): void => { raiseSighting(v.cameraId, v.burstId, v.frames, v.positives.length, v.best) }
+  const { recordNew, onOutcome } = createDetectionRecorder({
+    dataDir: config.dataDir, repo, store, bus, log, stats, raiseSighting: raise, vote: d => voter.add(d) ?? (d.positive ? voteOverStoredFrames(repo, d, w.minPositiveFrames) : null)
+  })
   const applyRetention = async (now = Date.now()): Promise<RetentionResult> => await retentionPass({ dataDir: config.dataDir, wildlife: w, repo, stats, log }, now)
 
   /** frames that hold their places go to the pool (never refused: the places are theirs) */
@@ -150,46 +110,21 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
       .then(async outs => { for (const [i, out] of outs.entries()) await onOutcome(frames[i]!.image, frameCount, out) }), cameraId)
   }
 
-  async function recover (): Promise<number> {
-    if (!vision.enabled || w.recoverMaxAgeMs === 0 || w.recoverMaxImages === 0) return 0
-    const rows = repo.unanalysedImages(store.listCameras().map(c => c.id), Date.now() - w.recoverMaxAgeMs, w.recoverMaxImages)
-    if (rows.length === 0) return 0
-    log.warn({ frames: rows.length, maxAgeMs: w.recoverMaxAgeMs, maxImages: w.recoverMaxImages }, 'stored frames that were never analysed (crash after the ack): analysing them now')
-    const bursts = new Map<string, typeof rows>()
-    for (const r of rows) {
-      const key = `${r.cameraId}\n${r.burstId}`
-      const group = bursts.get(key)
-      if (group === undefined) bursts.set(key, [r])
-      else group.push(r)
-    }
-    let n = 0
-    for (const group of bursts.values()) {
-      const { cameraId, burstId, burstFrames } = group[0]!
-      // the burst's frames analysed before the crash count in its vote again
-      for (const d of repo.burstDetections(cameraId, burstId)) {
-        const vote = voter.add({ ...d, frameCount: burstFrames })
-        if (vote !== null) raiseSighting(vote.cameraId, vote.burstId, vote.frames, vote.positives.length, vote.best)
-      }
-      const frames: Frame[] = []
-      for (const r of group) {
-        if (closing !== undefined) break
-        const bytes = await readFile(imagePath(config.dataDir, r.cameraId, r.time, r.frameIndex)).catch(() => undefined)
-        if (bytes === undefined) continue // deleted by retention meanwhile
-        const image: CameraImage = { cameraId: r.cameraId, time: r.time, receivedAt: r.receivedAt, bytes: r.bytes, width: r.width, height: r.height, burstId: r.burstId, frameIndex: r.frameIndex, batteryV: r.batteryV }
-        frames.push({ image, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), place: await vision.reserve() })
-      }
-      if (frames.length === 0) continue
-      analyse(frames, burstFrames)
-      n += frames.length
-      stats.recovered += frames.length
-    }
-    return n
-  }
-
-  async function writeStatus (): Promise<void> {
-    await mkdir(config.dataDir, { recursive: true })
-    await writeFile(join(config.dataDir, STATUS_FILE), JSON.stringify(status) + '\n')
-  }
+  const gatherer = createBurstGatherer({ gatherMs: w.burstGatherMs, analyse })
+  const recover = async (): Promise<number> => await recoverUnanalysed({
+    dataDir: config.dataDir,
+    wildlife: w,
+    repo,
+    vision,
+    cameraIds: () => store.listCameras().map(c => c.id),
+    log,
+    revote: d => {
+      const vote = voter.add(d)
+      if (vote !== null) raise(vote)
+    },
+    analyse: (frames, frameCount) => { analyse(frames, frameCount); stats.recovered += frames.length },
+    closing: () => closing !== undefined
+  })
 
   return {
     vision,
@@ -200,28 +135,18 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
     stats,
     huntersAt,
     applyRetention,
-    async acceptDetections (detections) {
-      let n = 0
-      for (const d of detections) {
-        if (repo.hasDetection(d.cameraId, d.time, d.frameIndex)) continue
-        await record(d)
-        n++
-      }
-      return n
-    },
+    acceptDetections: recordNew,
     async start () {
       seedHunters(repo, config.hunters, log)
       const r = await vision.start()
       Object.assign(status, { detection: r.enabled, reason: r.reason ?? null, model: r.model ?? null, since: new Date().toISOString() })
-      await writeStatus().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'wildlife status file not written') })
+      await writeStatus(config.dataDir, status).catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'wildlife status file not written') })
       recovered = recover().catch((err: unknown) => {
         if ((err as { code?: string }).code !== 'MIMAMORI_ERR_CLOSED') log.error({ err: (err as Error).message }, 'recovery of unanalysed frames failed')
         return 0
       })
-      sweep = setInterval(() => { voter.sweep() }, Math.min(w.burstTimeoutMs, 60_000))
-      sweep.unref()
-      retention = setInterval(() => { applyRetention().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'retention failed') }) }, w.retentionIntervalMs)
-      retention.unref()
+      sweep = setInterval(() => { voter.sweep() }, Math.min(w.burstTimeoutMs, 60_000)).unref()
+      retention = setInterval(() => { applyRetention().catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'retention failed') }) }, w.retentionIntervalMs).unref()
       void applyRetention().catch(() => undefined)
       return { detection: r.enabled, reason: r.reason }
     },
@@ -229,9 +154,7 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
       if (!vision.enabled) return
       // a redelivered frame that was already analysed is not analysed twice
       if (repo.hasDetection(image.cameraId, image.time, image.frameIndex)) return
-      const key = `${image.cameraId}\n${image.burstId}`
-      const has = (): boolean => gathering.get(key)?.frames.some(f => f.image.frameIndex === image.frameIndex) === true
-      if (has()) return
+      if (gatherer.has(image)) return
       // the ack waits here while the queue (gathering frames included) is full: back-pressure on the broker
       const place = await vision.reserve()
       // an exact copy the worker takes over (transferred, not cloned): the MQTT payload may be a view into a larger buffer
@@ -240,43 +163,19 @@ export function createWildlife ({ config, logger, bus, store, alerts }: { config
         analyse([frame], frameCount)
         return
       }
-      if (has()) { place.release(); return }
+      if (gatherer.has(image)) { place.release(); return }
       // a multi-frame burst is analysed as one job once all its frames are here, or burstGatherMs after the first
-      let g = gathering.get(key)
-      if (g === undefined) {
-        let flushed!: () => void
-        const entry = {
-          frames: [] as Frame[],
-          frameCount,
-          flushed: new Promise<void>(resolve => { flushed = resolve }),
-          timer: setTimeout(() => { entry.flush() }, w.burstGatherMs),
-          flush: () => {
-            if (gathering.get(key) !== entry) return
-            gathering.delete(key)
-            clearTimeout(entry.timer)
-            try {
-              analyse(entry.frames.sort((a, b) => a.image.frameIndex - b.image.frameIndex), entry.frameCount)
-            } finally {
-              flushed()
-            }
-          }
-        }
-        entry.timer.unref()
-        g = entry
-        gathering.set(key, g)
-      }
-      g.frames.push(frame)
-      if (g.frames.length >= g.frameCount) g.flush()
+      gatherer.add(frame, frameCount)
     },
     async idle () {
-      while (pending.size > 0 || gathering.size > 0) await Promise.all([...pending, ...[...gathering.values()].map(async g => { await g.flushed })])
+      while (pending.size > 0 || gatherer.size > 0) await Promise.all([...pending, gatherer.flushed()])
     },
     async close () {
       closing ??= (async () => {
         clearInterval(sweep)
         clearInterval(retention)
         // bursts still gathering are analysed now, not dropped
-        for (const g of [...gathering.values()]) g.flush()
+        gatherer.flushAll()
         await vision.close()
         await recovered
         while (pending.size > 0) await Promise.all([...pending])
