@@ -6,6 +6,7 @@ import type { AuthChecks, AuthFailure, Authenticator } from './auth.js'
 import type { UplinkFeed } from './cluster.js'
 import type { PacketLimits } from './limits.js'
 import type { PublishOrder } from './ordering.js'
+import type { RetainedBatchStats } from './retained-batch.js'
 import type { DeviceRegistry } from './registry.js'
 import { createStatusTracker, type StatusTracker } from './status.js'
 import { payloadLimit } from './acl.js'
@@ -21,6 +22,8 @@ export interface BrokerCounters {
   authFailures: Readonly<Record<AuthFailure, number>>
   /** CONNECT secret checks: full (hash verified), knownGood (cache hit), skippedAddress / skippedDevice (refused unchecked), migrated (old form rewritten) */
   authChecks: Readonly<AuthChecks>
+  /** retained messages written to the level backend: LevelDB batches, messages written, writes superseded by a newer one of the same topic before their batch */
+  retainedWrites: Readonly<RetainedBatchStats>
   /** connections the broker closed or refused, by reason (packet_too_large, payload_too_large, not_authorized, will_not_authorized, malformed, max_connections, keepalive_timeout, keepalive_not_allowed, protocol_error …) */
   closed: Record<string, number>
 }
@@ -83,6 +86,7 @@ export function createCounters (): BrokerCounters {
     deniedSubscribe: 0,
     authFailures: { anonymous_refused: 0, bad_credentials: 0, client_id_mismatch: 0, rate_limited: 0 },
     authChecks: { full: 0, knownGood: 0, skippedAddress: 0, skippedDevice: 0, migrated: 0 },
+    retainedWrites: { batches: 0, written: 0, coalesced: 0 },
     closed: {}
   }
 }

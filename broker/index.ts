@@ -138,6 +138,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
         if (b.tls.enabled) listeners.push(await listenTls(handle, host, b.tls.port, b.tls))
         const authenticator = ensureAuth()
         persistence = await openPersistence(config, logger)
+        if (persistence.retainedWrites !== undefined) counters.retainedWrites = persistence.retainedWrites
         ctx.aedes = await createAedes({ ctx, config, logger, id, persistence, authenticator })
       } catch (err) {
         await broker.close()

@@ -89,13 +89,21 @@ export async function listenWebSocket (handle: Handle, host: string, port: numbe
   }
 }
 
+/**
+ * Connections the kernel may hold for us before accept (Linux caps it at net.core.somaxconn).
+ * Node's default, 511, overflowed in a reconnect storm while the loop was busy (`dmesg`:
+ * "Possible SYN flooding"); a dropped handshake is retried by the device's TCP only after
+ * 1, 3, 7 … s, which, not CPU, made up most of the tail of a 10 000-gauge storm (bench/storm).
+ */
+const LISTEN_BACKLOG = 65_535
+
 async function listen (server: NetServer | HttpServer, host: string, port: number, name: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(new MimamoriError('MIMAMORI_ERR_LISTEN', `${name}: cannot listen on ${host}:${port} (${err.code ?? err.message})`, { cause: err }))
     }
     server.once('error', onError)
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError)
       resolve()
     })

@@ -44,6 +44,27 @@ interface Job {
   err: Error | null | undefined
 }
 
+function newJob (done: Done | undefined, persisted: Done | undefined): Job {
+  return { counter: 0, state: PENDING, next: undefined, packet: undefined, cb: undefined, done, persisted, joined: undefined, finished: false, err: undefined }
+}
+
+/** Aedes finished a job's publish: tell whoever waits for it (persisted, the PUBACK path, the caller) */
+function finish (job: Job, err: Error | null | undefined, flush: () => void): void {
+  if (job.state === PENDING) {
+    // failed before it reached the emitter: release the slot so later packets go on
+    job.state = GONE
+    flush()
+  }
+  job.finished = true
+  job.err = err
+  const { persisted, joined, done } = job
+  job.persisted = undefined
+  job.joined = undefined
+  persisted?.(err ?? null)
+  joined?.(err)
+  done?.(err)
+}
+
 /**
  * Two guarantees Aedes 1.x does not give on its own, both needed for "an
  * accepted reading is never lost":
@@ -128,26 +149,10 @@ export function preservePublishOrder (aedes: Aedes): PublishOrder {
     flush()
   }
 
-  const finish = (job: Job, err: Error | null | undefined): void => {
-    if (job.state === PENDING) {
-      // failed before it reached the emitter: release the slot so later packets go on
-      job.state = GONE
-      flush()
-    }
-    job.finished = true
-    job.err = err
-    const { persisted, joined, done } = job
-    job.persisted = undefined
-    job.joined = undefined
-    persisted?.(err ?? null)
-    joined?.(err)
-    done?.(err)
-  }
-
   /** Aedes' publish, under a broker counter of ours and emitted in counter order */
   const run = (packet: object, client: unknown, job: Job): void => {
     const p = packet as { brokerId?: unknown, brokerCounter?: unknown }
-    const onDone: Done = (err) => { finish(job, err) }
+    const onDone: Done = (err) => { finish(job, err, flush) }
     // already stamped (as `new Packet()` reads them): Aedes' own behaviour, unordered
     if (Boolean(p.brokerId) || Boolean(p.brokerCounter)) { publish(packet, client, onDone); return }
     const counter = ++broker.counter
@@ -165,9 +170,6 @@ export function preservePublishOrder (aedes: Aedes): PublishOrder {
       p.brokerCounter = undefined
     }
   }
-
-  const newJob = (done: Done | undefined, persisted: Done | undefined): Job =>
-    ({ counter: 0, state: PENDING, next: undefined, packet: undefined, cb: undefined, done, persisted, joined: undefined, finished: false, err: undefined })
 
   const ordered: Publish = (packet, client, done) => {
     if (typeof client === 'function') {

@@ -5,6 +5,7 @@ import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import { redisOptions } from '../core/redis.js'
 import { indexLevelPersistence } from './level-index.js'
+import { batchRetainedWrites, type RetainedBatchStats } from './retained-batch.js'
 import type { Logger } from '../core/logger.js'
 
 const require = createRequire(import.meta.url)
@@ -35,6 +36,8 @@ export interface AedesPersistence {
 export interface PersistenceChoice {
   persistence: AedesPersistence
   describe: string
+  /** retained messages written in batches (level backend: broker/retained-batch.ts) */
+  retainedWrites?: Readonly<RetainedBatchStats>
   close(): Promise<void>
 }
 
@@ -66,11 +69,14 @@ export async function openPersistence (config: Pick<Config, 'broker' | 'dataDir'
     const instance = new LevelPersistence(db)
     // clean-session CONNECTs skip the LevelDB round trips that find nothing (broker/level-index.ts)
     await indexLevelPersistence(instance, db as unknown as Parameters<typeof indexLevelPersistence>[1])
+    // a reconnect storm's retained statuses: one LevelDB batch per moment, not one put per device
+    const retainedWrites = batchRetainedWrites(instance, db as unknown as Parameters<typeof batchRetainedWrites>[1])
     const p = adapt(instance)
     let closed = false
     return {
       persistence: p,
       describe: `level (${location})`,
+      retainedWrites,
       close: async () => {
         if (closed) return
         closed = true

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { isValidDeviceId, type DeviceKind } from '../core/topics.js'
@@ -78,6 +79,20 @@ interface Row {
   last_seen: number | null
 }
 
+/** the registry's statements on its own connection */
+function prepareStatements (db: Database.Database) {
+  return {
+    get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
+    list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
+    insert: db.prepare('INSERT INTO mqtt_accounts (id, role, kind, station_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    rotate: db.prepare('UPDATE mqtt_accounts SET secret_hash = ?, rotated_at = ?, revoked_at = NULL WHERE id = ?'),
+    revoke: db.prepare('UPDATE mqtt_accounts SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    touch: db.prepare('UPDATE mqtt_accounts SET last_seen = ? WHERE id = ?'),
+    upgrade: db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ? AND secret_hash = ?'),
+    legacy: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM mqtt_accounts WHERE secret_hash NOT LIKE 'sha256$%'")
+  }
+}
+
 /**
  * MQTT accounts in the embedded database (table mqtt_accounts, the broker's
  * part: broker/schema.ts), so the CLI, the broker and the dashboard share one
@@ -90,16 +105,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
   const handle = openParts(file, [BROKER_PART], { what: 'device registry' })
   const db = handle.db
   let released = false
-  const stmts = {
-    get: db.prepare<[string], Row>('SELECT * FROM mqtt_accounts WHERE id = ?'),
-    list: db.prepare<[], Row>('SELECT * FROM mqtt_accounts ORDER BY role, id'),
-    insert: db.prepare('INSERT INTO mqtt_accounts (id, role, kind, station_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-    rotate: db.prepare('UPDATE mqtt_accounts SET secret_hash = ?, rotated_at = ?, revoked_at = NULL WHERE id = ?'),
-    revoke: db.prepare('UPDATE mqtt_accounts SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-    touch: db.prepare('UPDATE mqtt_accounts SET last_seen = ? WHERE id = ?'),
-    upgrade: db.prepare('UPDATE mqtt_accounts SET secret_hash = ? WHERE id = ? AND secret_hash = ?'),
-    legacy: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM mqtt_accounts WHERE secret_hash NOT LIKE 'sha256$%'")
-  }
+  const stmts = prepareStatements(db)
   /** while any old-form secret is stored, an unknown id costs what an old-form one does */
   let legacy = stmts.legacy.get()?.n ?? 0
   const lastSeen = new Map<string, number>()

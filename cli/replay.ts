@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
+import type { Config } from '../core/config/schema.js'
 import type { Station } from '../core/types.js'
-import { replayHydrograph, type ReplayResult } from '../simulators/replay/index.js'
+import { replayHydrograph, type ReplayOptions, type ReplayResult } from '../simulators/replay/index.js'
 import type { ReplayReport } from '../simulators/replay/report.js'
 import { formatReport } from '../simulators/replay/report-format.js'
-import { readLevelTable, type ColumnMap, type LevelUnit, type TableFormat } from '../simulators/replay/table.js'
+import { readLevelTable, type ColumnMap, type LevelTable, type LevelUnit, type TableFormat } from '../simulators/replay/table.js'
 import { collectReport, recordRun, writeReportFiles } from './replay-report.js'
 import { localBrokerUrl, readSecretFile, resolveConfig } from './config-source.js'
 import { defaultSimCredentialsFile, readSimCredentials } from './sim-credentials.js'
@@ -136,46 +137,125 @@ function formatSpan (ms: number): string {
   return `${sign}${d} d ${h} h ${m % 60} min`
 }
 
+const REPLAY_OPTIONS = {
+  file: { type: 'string' },
+  station: { type: 'string' },
+  speed: { type: 'string', default: '600' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  drill: { type: 'boolean', default: false },
+  adaptive: { type: 'boolean', default: false },
+  resample: { type: 'boolean', default: false },
+  detail: { type: 'boolean', default: false },
+  'battery-column': { type: 'string' },
+  'keep-times': { type: 'boolean', default: false },
+  interval: { type: 'string', default: '10' },
+  'mqtt-url': { type: 'string' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' },
+  credentials: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  report: { type: 'string' },
+  'no-report': { type: 'boolean', default: false },
+  format: { type: 'string' },
+  'time-col': { type: 'string' },
+  'date-col': { type: 'string' },
+  'clock-col': { type: 'string' },
+  'level-col': { type: 'string' },
+  'first-hour-col': { type: 'string' },
+  tz: { type: 'string' },
+  units: { type: 'string' },
+  zero: { type: 'string' },
+  'skip-rows': { type: 'string' },
+  missing: { type: 'string' },
+  'on-bad-row': { type: 'string', default: 'abort' },
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+type ReplayValues = ReturnType<typeof parseReplayArgs>
+// the parsed flags' type follows the table above
+function parseReplayArgs (argv: string[]) { return parseArgs({ args: argv, options: REPLAY_OPTIONS }).values }
+
+/** the data-time window to send and the shift that lands its last frame at "now" */
+function replayWindow (values: ReplayValues, points: ReadonlyArray<{ time: number }>, now: () => number): { from: number, to: number, startedAt: number, shiftMs: number } {
+  // resampling steps from a whole minute; a native replay starts at the first row itself
+  const from0 = parseTime(values.from, 'from') ?? points[0]?.time ?? 0
+  const resample = values.resample || values.adaptive
+  const from = resample ? Math.ceil(from0 / MIN) * MIN : from0
+  const to = parseTime(values.to, 'to') ?? points[points.length - 1]?.time ?? 0
+  if (points.length === 0 || to < from) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'nothing to replay (empty record, or --to before --from)')
+  if (to - from >= MAX_AGE_MS) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `the replay spans ${((to - from) / 86_400_000).toFixed(1)} days; a frame's time tag reaches only 45 days back, so replay at most 45 days at a time (--from/--to)`)
+  }
+  const startedAt = now()
+  // Frames are sent in data-time order, so the last one lands at "now" (whole minutes,
+  // as the time tag counts minutes) and every earlier one inside the 45-day window.
+  const shiftMs = values['keep-times'] ? 0 : Math.floor(startedAt / MIN) * MIN - Math.floor(to / MIN) * MIN
+  if (shiftMs === 0 && (startedAt - from > MAX_AGE_MS || to > startedAt + 5 * MIN)) {
+    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--keep-times needs a record within the last 45 days and not in the future: a frame\'s 16-bit minute tag is resolved against the arrival time. Leave the times shifted (the default).')
+  }
+  return { from, to, startedAt, shiftMs }
+}
+
+/** --password, --password-file, or the simulator's credentials file (`mimamori sim --provision`) */
+function devicePassword (values: ReplayValues, config: Config, station: Station): string | undefined {
+  if (values['password-file'] !== undefined) return readSecretFile(values['password-file'])
+  if (values.password !== undefined) return values.password
+  // the simulator's credentials file (`mimamori sim --provision`), as `mimamori sim` uses it
+  const file = values.credentials === undefined ? defaultSimCredentialsFile(config) : resolve(values.credentials)
+  if (values.credentials === undefined && !existsSync(file)) return undefined
+  const entry = readSimCredentials(file).devices[station.deviceId]
+  if (entry === undefined && values.credentials !== undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `${file} has no credentials for gauge ${station.deviceId}`)
+  return entry !== undefined && entry.kind === 'gauge' ? entry.password : undefined
+}
+
+/** replayHydrograph with a progress bar on a terminal (none with --json) */
+async function replayWithProgress (values: ReplayValues, options: Omit<ReplayOptions, 'onFrame'> & { from: number, to: number }): Promise<ReplayResult> {
+  const { from, to } = options
+  const bar = values.json || !process.stderr.isTTY
+    ? undefined
+    : new cliProgress.SingleBar({
+      format: ' {bar} {percentage}% | data {dataTime} | {frames} frames | {speed}× real time',
+      hideCursor: true
+    }, cliProgress.Presets.shades_classic)
+  bar?.start(to - from, 0, { dataTime: new Date(from).toISOString().slice(0, 16), frames: 0, speed: '-' })
+
+  try {
+    const result = await replayHydrograph({
+      ...options,
+      onFrame: p => { bar?.update(p.time - from, { dataTime: new Date(p.time).toISOString().slice(0, 16), frames: p.frames, speed: Math.round(p.speedup) }) }
+    })
+    bar?.update(to - from)
+    return result
+  } finally {
+    bar?.stop()
+  }
+}
+
+function printSummary (summary: ReplaySummary, { station, table, intervalMin, detail }: { station: Station, table: LevelTable, intervalMin: number, detail: boolean }): void {
+  const { shiftMs, runFile, drill: drillStation, speedRequested: speed, report, reportFiles } = summary
+  const reasons = summary.reasons === undefined ? '' : ` (${summary.measurements} measurements; ${Object.entries(summary.reasons).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`
+  process.stdout.write([
+    `Replay — ${station.name} (${station.id}) ← ${summary.file}`,
+    `  frames:      ${summary.frames}${summary.adaptive ? ' adaptive 監視/観測 (resampled, demo)' : summary.resampled ? ` every ${intervalMin} min (resampled, demo: gaps bridged)` : ' = the recorded rows at their own times (nothing invented, gaps kept)'}${reasons}`,
+    `  data:        ${summary.dataFrom} → ${summary.dataTo} (${summary.dataSpanHours.toFixed(1)} h)`,
+    shiftMs === 0
+      ? '  times:       original data times (--keep-times)'
+      : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back); stored in ${runFile}`,
+    `  wall time:   ${summary.wallSeconds.toFixed(1)} s`,
+    `  speed-up:    ${Math.round(summary.speedup)}× real time (asked ${speed === 'max' ? 'max' : `${speed}×`})`,
+    `  alerts:      ${drillStation ? '【訓練】 drill (drill station)' : 'REAL — this station is not a drill station'}`,
+    `  input:       ${table.format}, ${table.columns.time} / ${table.columns.level} in ${table.units}, times ${table.tz}; ${table.bad.length} bad rows skipped, ${table.missing} missing values, ${table.flagged} provisional`,
+    ''
+  ].join('\n'))
+  if (report !== undefined) process.stdout.write(formatReport(report, detail))
+  if (reportFiles !== undefined) process.stdout.write(`  files: ${reportFiles.json}, ${reportFiles.svg}\n`)
+}
+
 /** `mimamori sim replay …` (argv after `sim replay`); resolves to the exit code. */
 export async function simReplayCommand (argv: string[], now: () => number = Date.now): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      file: { type: 'string' },
-      station: { type: 'string' },
-      speed: { type: 'string', default: '600' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      drill: { type: 'boolean', default: false },
-      adaptive: { type: 'boolean', default: false },
-      resample: { type: 'boolean', default: false },
-      detail: { type: 'boolean', default: false },
-      'battery-column': { type: 'string' },
-      'keep-times': { type: 'boolean', default: false },
-      interval: { type: 'string', default: '10' },
-      'mqtt-url': { type: 'string' },
-      password: { type: 'string' },
-      'password-file': { type: 'string' },
-      credentials: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      report: { type: 'string' },
-      'no-report': { type: 'boolean', default: false },
-      format: { type: 'string' },
-      'time-col': { type: 'string' },
-      'date-col': { type: 'string' },
-      'clock-col': { type: 'string' },
-      'level-col': { type: 'string' },
-      'first-hour-col': { type: 'string' },
-      tz: { type: 'string' },
-      units: { type: 'string' },
-      zero: { type: 'string' },
-      'skip-rows': { type: 'string' },
-      missing: { type: 'string' },
-      'on-bad-row': { type: 'string', default: 'abort' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  })
+  const values = parseReplayArgs(argv)
   if (values.help === true) {
     process.stdout.write(REPLAY_USAGE + '\n')
     return 0
@@ -203,65 +283,12 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
   const table = readLevelTable(values.file, columnMap(values))
   const points = table.points
   for (const b of table.bad) process.stderr.write(`skipped ${basename(values.file)}:${b.line}: ${b.reason}: "${b.text}"\n`)
-  // resampling steps from a whole minute; a native replay starts at the first row itself
-  const from0 = parseTime(values.from, 'from') ?? points[0]?.time ?? 0
-  const resample = values.resample || values.adaptive
-  const from = resample ? Math.ceil(from0 / MIN) * MIN : from0
-  const to = parseTime(values.to, 'to') ?? points[points.length - 1]?.time ?? 0
-  if (points.length === 0 || to < from) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'nothing to replay (empty record, or --to before --from)')
-  if (to - from >= MAX_AGE_MS) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `the replay spans ${((to - from) / 86_400_000).toFixed(1)} days; a frame's time tag reaches only 45 days back, so replay at most 45 days at a time (--from/--to)`)
-  }
-  const startedAt = now()
-  // Frames are sent in data-time order, so the last one lands at "now" (whole minutes,
-  // as the time tag counts minutes) and every earlier one inside the 45-day window.
-  const shiftMs = values['keep-times'] ? 0 : Math.floor(startedAt / MIN) * MIN - Math.floor(to / MIN) * MIN
-  if (shiftMs === 0 && (startedAt - from > MAX_AGE_MS || to > startedAt + 5 * MIN)) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--keep-times needs a record within the last 45 days and not in the future: a frame\'s 16-bit minute tag is resolved against the arrival time. Leave the times shifted (the default).')
-  }
+  const { from, to, startedAt, shiftMs } = replayWindow(values, points, now)
 
-  let password = values.password
-  if (values['password-file'] !== undefined) password = readSecretFile(values['password-file'])
-  if (password === undefined) {
-    // the simulator's credentials file (`mimamori sim --provision`), as `mimamori sim` uses it
-    const file = values.credentials === undefined ? defaultSimCredentialsFile(config) : resolve(values.credentials)
-    if (values.credentials !== undefined || existsSync(file)) {
-      const entry = readSimCredentials(file).devices[station.deviceId]
-      if (entry === undefined && values.credentials !== undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `${file} has no credentials for gauge ${station.deviceId}`)
-      if (entry !== undefined && entry.kind === 'gauge') password = entry.password
-    }
-  }
+  const password = devicePassword(values, config, station)
   const mqttUrl = values['mqtt-url'] ?? (config.sim.mqttUrl === '' ? localBrokerUrl(config) : config.sim.mqttUrl)
 
-  const bar = values.json || !process.stderr.isTTY
-    ? undefined
-    : new cliProgress.SingleBar({
-      format: ' {bar} {percentage}% | data {dataTime} | {frames} frames | {speed}× real time',
-      hideCursor: true
-    }, cliProgress.Presets.shades_classic)
-  bar?.start(to - from, 0, { dataTime: new Date(from).toISOString().slice(0, 16), frames: 0, speed: '-' })
-
-  let result: ReplayResult
-  try {
-    result = await replayHydrograph({
-      station,
-      points,
-      mqttUrl,
-      logger: silentLogger(),
-      intervalMs: intervalMin * MIN,
-      resample: values.resample,
-      from,
-      to,
-      shiftMs,
-      speed,
-      adaptive: values.adaptive,
-      ...(password === undefined ? {} : { username: station.deviceId, password }),
-      onFrame: p => { bar?.update(p.time - from, { dataTime: new Date(p.time).toISOString().slice(0, 16), frames: p.frames, speed: Math.round(p.speedup) }) }
-    })
-    bar?.update(to - from)
-  } finally {
-    bar?.stop()
-  }
+  const result = await replayWithProgress(values, { station, points, mqttUrl, logger: silentLogger(), intervalMs: intervalMin * MIN, resample: values.resample, from, to, shiftMs, speed, adaptive: values.adaptive, ...(password === undefined ? {} : { username: station.deviceId, password }) })
   const first = result.uplinks[0] ?? from
   const last = result.uplinks[result.uplinks.length - 1] ?? from
   let report: ReplayReport | undefined
@@ -299,21 +326,6 @@ export async function simReplayCommand (argv: string[], now: () => number = Date
     process.stdout.write(JSON.stringify(summary) + '\n')
     return 0
   }
-  const reasons = summary.reasons === undefined ? '' : ` (${summary.measurements} measurements; ${Object.entries(summary.reasons).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})`
-  process.stdout.write([
-    `Replay — ${station.name} (${station.id}) ← ${summary.file}`,
-    `  frames:      ${summary.frames}${summary.adaptive ? ' adaptive 監視/観測 (resampled, demo)' : summary.resampled ? ` every ${intervalMin} min (resampled, demo: gaps bridged)` : ' = the recorded rows at their own times (nothing invented, gaps kept)'}${reasons}`,
-    `  data:        ${summary.dataFrom} → ${summary.dataTo} (${summary.dataSpanHours.toFixed(1)} h)`,
-    shiftMs === 0
-      ? '  times:       original data times (--keep-times)'
-      : `  times:       shifted ${formatSpan(shiftMs)} to end now: sent ${summary.sentFrom} → ${summary.sentTo} (a frame's time tag reaches only 45 days back); stored in ${runFile}`,
-    `  wall time:   ${summary.wallSeconds.toFixed(1)} s`,
-    `  speed-up:    ${Math.round(summary.speedup)}× real time (asked ${speed === 'max' ? 'max' : `${speed}×`})`,
-    `  alerts:      ${drillStation ? '【訓練】 drill (drill station)' : 'REAL — this station is not a drill station'}`,
-    `  input:       ${table.format}, ${table.columns.time} / ${table.columns.level} in ${table.units}, times ${table.tz}; ${table.bad.length} bad rows skipped, ${table.missing} missing values, ${table.flagged} provisional`,
-    ''
-  ].join('\n'))
-  if (report !== undefined) process.stdout.write(formatReport(report, values.detail))
-  if (reportFiles !== undefined) process.stdout.write(`  files: ${reportFiles.json}, ${reportFiles.svg}\n`)
+  printSummary(summary, { station, table, intervalMin, detail: values.detail })
   return 0
 }

@@ -77,11 +77,45 @@ export function decodeUplink (input: DecodeInput): DecodeResult<GaugeUplinkData>
 
 /** Throwing variant used by ingest, so the error code survives for counting. */
 export function decodeGaugeFrame ({ bytes, fPort, recvTime }: DecodeInput): GaugeUplinkData {
+  const f = readGaugeFrame(bytes, fPort)
+  const data: GaugeUplinkData = {
+    version: 1,
+    type: f.type,
+    mode: f.mode,
+    levelM: f.levelM,
+    flags: flagNames(f.flagBits),
+    flagBits: f.flagBits,
+    batteryV: f.batteryV,
+    temperatureC: f.temperatureC,
+    spreadMm: f.spreadMm,
+    validPings: f.validPings,
+    totalPings: f.totalPings,
+    timeTag: f.timeTag
+  }
+  if (recvTime !== undefined) data.time = new Date(resolveTimeTag(f.timeTag, recvTime.getTime())).toISOString()
+  return data
+}
+
+/** The frame's values as decodeGaugeFrame reports them, less the flag names and the resolved time. */
+export type GaugeFrameFields = Omit<GaugeUplinkData, 'version' | 'flags' | 'time'>
+
+const FLAG_NAMES = Object.keys(DEVICE_FLAGS) as DeviceFlagName[]
+export function flagNames (flagBits: number): DeviceFlagName[] {
+  return FLAG_NAMES.filter(name => (flagBits & DEVICE_FLAGS[name]) !== 0)
+}
+
+/**
+ * Validates and reads one frame v1, throwing the same coded errors as decodeGaugeFrame.
+ * Ingest's per-reading path: no copy of a Uint8Array input, no flag-name array, no
+ * ISO time string (the caller resolves the time tag to milliseconds itself).
+ */
+export function readGaugeFrame (bytes: ArrayLike<number>, fPort: number): GaugeFrameFields {
   if (fPort !== UPLINK_FPORT) {
     throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', `fPort ${fPort} is not a gauge uplink port (expected ${UPLINK_FPORT})`)
   }
   if (bytes.length === 0) throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', 'empty frame')
-  const b = Uint8Array.from(bytes)
+  // a plain array is wrapped to bytes as before (Uint8Array.from); a Buffer is read in place
+  const b = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes)
   const version = b[0]! >> 4
   if (version !== 1) {
     throw new MimamoriError('MIMAMORI_ERR_UNSUPPORTED_VERSION', `frame version ${version} is not supported (this decoder reads version 1)`)
@@ -89,17 +123,17 @@ export function decodeGaugeFrame ({ bytes, fPort, recvTime }: DecodeInput): Gaug
   if (b.length !== FRAME_V1_LENGTH) {
     throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', `frame v1 must be ${FRAME_V1_LENGTH} bytes, got ${b.length}`)
   }
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
   const type = FRAME_TYPES[(b[0]! >> 2) & 0x03]
   if (type === undefined) throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', 'reserved frame type 3')
   const mode = MODES[b[0]! & 0x03]
   if (mode === undefined) throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', 'reserved mode 3')
 
-  const levelMm = view.getInt16(1)
+  // big-endian int16 / int8 / uint16, as DataView reads them
+  const levelMm = ((b[1]! << 8) | b[2]!) << 16 >> 16
   const flagBits = b[3]!
   if ((flagBits & 0x80) !== 0) throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', 'reserved flag bit 7 is set')
   const battery = b[4]!
-  const temp = view.getInt8(5)
+  const temp = b[5]! << 24 >> 24
   const spread = b[6]!
   const validPings = b[7]!
   const totalPings = b[8]!
@@ -110,24 +144,18 @@ export function decodeGaugeFrame ({ bytes, fPort, recvTime }: DecodeInput): Gaug
   if (type === 'measurement' && !levelMissing && validPings === 0) {
     throw new MimamoriError('MIMAMORI_ERR_BAD_FRAME', 'measurement carries a level but no valid pings')
   }
-  const timeTag = view.getUint16(9)
-
-  const data: GaugeUplinkData = {
-    version: 1,
+  return {
     type,
     mode,
     levelM: levelMissing ? null : levelMm / 1000,
-    flags: (Object.keys(DEVICE_FLAGS) as DeviceFlagName[]).filter(name => (flagBits & DEVICE_FLAGS[name]) !== 0),
     flagBits,
     batteryV: battery === BATTERY_UNKNOWN ? null : round2(2 + battery / 100),
     temperatureC: temp === TEMP_UNKNOWN ? null : temp,
     spreadMm: spread,
     validPings,
     totalPings,
-    timeTag
+    timeTag: (b[9]! << 8) | b[10]!
   }
-  if (recvTime !== undefined) data.time = new Date(resolveTimeTag(timeTag, recvTime.getTime())).toISOString()
-  return data
 }
 
 /**

@@ -54,11 +54,28 @@ export function topicMatches (filter: string, topic: string): boolean {
   return f.length === t.length
 }
 
+/**
+ * A bounded memo per topic string: a device publishes to the same few topics all its life, and the
+ * broker and ingest look at every message's topic (ACL, ingest check, routing). Dropped whole when
+ * full, so topics invented by a client cannot grow it without bound. Results are shared: read-only.
+ */
+function memo<T> (fn: (topic: string) => T, max = 100_000): (topic: string) => T {
+  let cache = new Map<string, T>()
+  return topic => {
+    const hit = cache.get(topic)
+    if (hit !== undefined || cache.has(topic)) return hit as T
+    const v = fn(topic)
+    if (cache.size >= max) cache = new Map()
+    cache.set(topic, v)
+    return v
+  }
+}
+
 /** True for a topic one of INGEST_SUBSCRIPTIONS matches (and that ingest can therefore route). */
-export function isIngestTopic (topic: string): boolean {
+export const isIngestTopic: (topic: string) => boolean = memo(topic => {
   for (const filter of INGEST_SUBSCRIPTIONS) if (topicMatches(filter, topic)) return true
   return false
-}
+})
 
 export type ParsedTopic =
   | { type: 'device', kind: DeviceKind, deviceId: string, channel: DeviceChannel }
@@ -69,7 +86,10 @@ export type ParsedTopic =
 const KINDS = new Set<string>(['gauge', 'camera'])
 const CHANNELS = new Set<string>(['up', 'image', 'detection', 'meta', 'status', 'down'])
 
-export function parseTopic (topic: string): ParsedTopic | null {
+/** The topic's meaning, memoised per topic string (the returned object is shared: never change it). */
+export const parseTopic: (topic: string) => Readonly<ParsedTopic> | null = memo(parseTopicOnce)
+
+function parseTopicOnce (topic: string): ParsedTopic | null {
   const parts = topic.split('/')
   if (parts.length === 5 && parts[0] === 'mmr' && parts[1] === 'v1') {
     const [, , kind, deviceId, channel] = parts as [string, string, string, string, string]

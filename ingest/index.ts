@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js'
 import { connectMqtt, endMqtt, type MqttClient } from '../core/mqtt.js'
 import { redactUrl } from '../core/secret-hash.js'
 import type { Alerts } from '../alerts/index.js'
-import { createIngestPipeline, type IngestPipeline } from './pipeline.js'
+import { createIngestPipeline, type IngestOutcome, type IngestPipeline } from './pipeline.js'
 import { createTtsIntake } from './tts-intake.js'
 import { INGEST_SUBSCRIPTIONS } from '../core/topics.js'
 import type { Store } from '../store/store.js'
@@ -75,6 +75,29 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     if (inFlight === 0 && drained !== undefined) drained()
   }
 
+  /** the end of a QoS 1 message taken in-process: resolves when settled, rejects when it must come again */
+  const settleTaken = (outcome: IngestOutcome): void => {
+    finishInFlight()
+    if (outcome === 'retry') throw unavailable()
+  }
+
+  async function takeQos0 (topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    const cost = payload.length + QOS0_MESSAGE_OVERHEAD
+    const settled = pipeline.handle({ topic, payload, receivedAt: clock(), retain }).finally(() => {
+      finishInFlight()
+      aheadBytes -= cost
+    })
+    // QoS 0 has no acknowledgement to hold back: the broker may read the device's next packet
+    // while this one is stored (a storage failure is counted, as for any message), within a bound
+    if (aheadBytes + cost <= QOS0_AHEAD_BYTES) {
+      aheadBytes += cost
+      void settled
+      return
+    }
+    aheadBytes += cost
+    if ((await settled) === 'retry') throw unavailable()
+  }
+
   /** QoS 1 messages in arrival order; their PUBACKs leave in this order ([MQTT-4.6.0-2]) as the head settles */
   let unacked: Array<{ messageId: number, settled: boolean }> = []
   /** payload bytes of QoS 0 messages taken in-process and not yet settled */
@@ -120,23 +143,12 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
     get rules () { return pipeline.rules },
     get alerts () { return pipeline.alerts },
     get codecs () { return pipeline.codecs },
-    async take ({ topic, payload, retain = false, qos = 1 }) {
-      if (!accepting) throw unavailable()
+    take ({ topic, payload, retain = false, qos = 1 }) {
+      if (!accepting) return Promise.reject(unavailable())
       inFlight++
-      const cost = qos === 0 ? payload.length + QOS0_MESSAGE_OVERHEAD : 0
-      const settled = pipeline.handle({ topic, payload, receivedAt: clock(), retain }).finally(() => {
-        finishInFlight()
-        aheadBytes -= cost
-      })
-      // QoS 0 has no acknowledgement to hold back: the broker may read the device's next packet
-      // while this one is stored (a storage failure is counted, as for any message), within a bound
-      if (qos === 0 && aheadBytes + cost <= QOS0_AHEAD_BYTES) {
-        aheadBytes += cost
-        void settled
-        return
-      }
-      aheadBytes += cost
-      if ((await settled) === 'retry') throw unavailable()
+      // QoS 1 (every reading of a lossless gauge): no async frame or closure per message, the shared settleTaken
+      if (qos !== 0) return pipeline.handle({ topic, payload, receivedAt: clock(), retain }).then(settleTaken)
+      return takeQos0(topic, payload, retain)
     },
     async start () {
       await pipeline.start()

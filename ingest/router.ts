@@ -42,9 +42,22 @@ export function createRouter (ctx: HandlerContext): (msg: IngestMessage) => Prom
     if (r === 'inserted') stats[as]++
     else stats.duplicates++
   }
-  return async function route ({ topic, payload, receivedAt, retain = false }) {
-    const t = parseTopic(topic)
-    if (t === null) throw new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${topic}`)
+  const stored = (r: 'inserted' | 'duplicate'): void => { count(r, 'stored') }
+  return function route (msg) {
+    const t = parseTopic(msg.topic)
+    if (t === null) return Promise.reject(new MimamoriError('MIMAMORI_ERR_BAD_TOPIC', `no handler for topic ${msg.topic}`))
+    // a gauge frame (nearly every message): no async frame of its own, a rejection from the handler as before
+    if (t.type === 'device' && t.kind === 'gauge' && t.channel === 'up') {
+      try {
+        return handleGaugeUplink(ctx, t.deviceId, msg.payload, UPLINK_FPORT, msg.receivedAt).then(stored)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
+    return routeOther(t, msg)
+  }
+
+  async function routeOther (t: Readonly<ParsedTopic>, { topic, payload, receivedAt, retain = false }: IngestMessage): Promise<void> {
     if (t.type === 'chirpstack') {
       const r = await handleChirpstackUplink(ctx, t.devEui, payload, receivedAt)
       // a MAC-only or non-measurement uplink is settled without a reading

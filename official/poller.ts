@@ -39,6 +39,28 @@ interface FeedState { cfg: FeedConfig, nextAt: number, failures: number, timer?:
 
 const TIMEOUT_MS = 30_000
 
+/** one telegram, handed to the receiver; a refused one is recorded so it is not fetched again each minute */
+async function fetchTelegram (url: string, { headers, d, log }: { headers: Record<string, string>, d: PollerDeps, log: Logger }): Promise<'received' | 'refused' | 'failed'> {
+  let bytes: Uint8Array
+  try {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {})
+      throw new MimamoriError('MIMAMORI_ERR_OFFICIAL_FETCH', `HTTP ${res.status}`)
+    }
+    bytes = await readLimited(res, d.maxBytes)
+  } catch (err) {
+    if (isMimamoriError(err) && err.code === 'MIMAMORI_ERR_OFFICIAL_TOO_LARGE') {
+      // recorded like any refused document, so it is not fetched again each minute
+      d.receiver.refuse(url, err.code, Number(err.details?.size ?? 0))
+      return 'refused'
+    }
+    log.warn({ url, err: (err as Error).message }, 'telegram fetch failed; retried on the next poll')
+    return 'failed'
+  }
+  return d.receiver.receive(bytes, url).outcome === 'refused' ? 'refused' : 'received'
+}
+
 /**
  * JMA PULL: polls each Atom feed no more often than its interval (JMA asks ≥ 60 s), with conditional GET
  * (If-None-Match / If-Modified-Since from the last 200, kept in the database across restarts), doubling
@@ -101,7 +123,7 @@ export function createPoller (d: PollerDeps): Poller {
     let received = 0; let refused = 0; let failedFetches = 0
     for (const e of picked) {
       if (closed) break
-      const r = await fetchTelegram(e.url)
+      const r = await fetchTelegram(e.url, { headers, d, log })
       if (r === 'failed') failedFetches++
       else if (r === 'refused') refused++
       else received++
@@ -109,27 +131,6 @@ export function createPoller (d: PollerDeps): Poller {
     // validators are saved only after the entries were taken, so a crash in between polls the feed again
     d.repo.saveFeed({ url, etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified'), checkedAt: now, httpStatus: res.status })
     return { kind: 'fetched', entries: entries.length, wanted: picked.length, received, refused, failed: failedFetches }
-  }
-
-  async function fetchTelegram (url: string): Promise<'received' | 'refused' | 'failed'> {
-    let bytes: Uint8Array
-    try {
-      const res = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => {})
-        throw new MimamoriError('MIMAMORI_ERR_OFFICIAL_FETCH', `HTTP ${res.status}`)
-      }
-      bytes = await readLimited(res, d.maxBytes)
-    } catch (err) {
-      if (isMimamoriError(err) && err.code === 'MIMAMORI_ERR_OFFICIAL_TOO_LARGE') {
-        // recorded like any refused document, so it is not fetched again each minute
-        d.receiver.refuse(url, err.code, Number(err.details?.size ?? 0))
-        return 'refused'
-      }
-      log.warn({ url, err: (err as Error).message }, 'telegram fetch failed; retried on the next poll')
-      return 'failed'
-    }
-    return d.receiver.receive(bytes, url).outcome === 'refused' ? 'refused' : 'received'
   }
 
   const guarded = (f: FeedState): Promise<PollOutcome> => pollFeed(f).catch((err: unknown) => {

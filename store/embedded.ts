@@ -5,7 +5,7 @@ import { openParts } from './db.js'
 import { STORE_PART } from './schema.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
-import { createFleetRegistry, FLEET_PART } from './fleet.js'
+import { createFleetRegistry, FLEET_PART, registryVersionReader } from './fleet.js'
 
 interface ReadingRow {
   station_id: string
@@ -60,8 +60,9 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     listStations: db.prepare<[], { doc: string }>('SELECT doc FROM stations ORDER BY id'),
     upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
     listCameras: db.prepare<[], { doc: string }>('SELECT doc FROM cameras ORDER BY id'),
-    insertReading: db.prepare(`INSERT INTO readings (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
-      VALUES (@stationId, @time, @deviceId, @receivedAt, @level, @batteryV, @temperatureC, @spreadMm, @validPings, @totalPings, @deviceFlags, @seq, @qcFlag, @qcTests)
+    // positional parameters: binding 14 values by position costs less than by name from an object built per row
+    insertReading: db.prepare<[string, number, string, number, number | null, number | null, number | null, number | null, number, number, number, number, number | null, string | null]>(`INSERT INTO readings (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (station_id, time) DO NOTHING`),
     updateQc: db.prepare('UPDATE readings SET qc_flag = ?, qc_tests = ? WHERE station_id = ? AND time = ?'),
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
@@ -91,7 +92,8 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
 
   // concurrent messages (one per device connection) share a commit; each write still learns inserted/duplicate
   const readingWrites = createGroupCommit(db, 'write reading', (r: Reading): 'inserted' | 'duplicate' =>
-    stmts.insertReading.run({ ...r, level: Number.isFinite(r.level) ? r.level : null, qcFlag: r.qc?.flag ?? null, qcTests: r.qc === undefined ? null : JSON.stringify(r.qc.tests) }).changes === 1 ? 'inserted' : 'duplicate')
+    stmts.insertReading.run(r.stationId, r.time, r.deviceId, r.receivedAt, Number.isFinite(r.level) ? r.level : null, r.batteryV, r.temperatureC, r.spreadMm,
+      r.validPings, r.totalPings, r.deviceFlags, r.seq, r.qc?.flag ?? null, r.qc === undefined ? null : qcTestsJson(r.qc.tests)).changes === 1 ? 'inserted' : 'duplicate')
 
   let stations = new Map<string, Station>()
   let byDevice = new Map<string, Station>()
@@ -120,16 +122,25 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
       return [c.id, entry === undefined ? c : { ...c, state: entry.state }]
     }))
     dataVersion = db.pragma('data_version', { simple: true }) as number
+    registryVersion = readRegistryVersion()
   }
   let dataVersion = -1
+  let registryVersion = -1
   const fleet = createFleetRegistry(db, { onWrite: () => { refreshCaches() } })
+  const readRegistryVersion = registryVersionReader(db)
   refreshCaches()
-  // Another process (the CLI's `fleet import`, a separate dashboard) committed to the file, or a
-  // future-dated revision came into force: rebuild. data_version is a cheap read of the WAL header.
+  // Another process (the CLI's `fleet import`, a separate dashboard) changed the registry (its tables'
+  // triggers bump registry_version, store/fleet.ts), or a future-dated revision came into force:
+  // rebuild. data_version is a cheap read of the WAL header; the counter is read only when it moved.
   const watch = setInterval(() => {
     if (closed) return
     try {
-      if (db.pragma('data_version', { simple: true }) !== dataVersion || Date.now() >= nextRevisionAt) refreshCaches()
+      if (Date.now() >= nextRevisionAt) { refreshCaches(); return }
+      const version = db.pragma('data_version', { simple: true }) as number
+      if (version === dataVersion) return
+      // something committed to the file; the stations and cameras only when the registry counter moved
+      dataVersion = version
+      if (readRegistryVersion() !== registryVersion) refreshCaches()
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'registry refresh failed')
     }
@@ -175,9 +186,10 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     listCameras: () => [...cameras.values()],
     getCamera: id => cameras.get(id),
 
-    async writeReading (r) {
-      guard()
-      return await readingWrites.submit(r)
+    writeReading (r) {
+      // no async wrapper: one promise per reading (the commit's), not three
+      if (closed) return Promise.reject(new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closed'))
+      return readingWrites.submit(r)
     },
     async updateReadingQc (stationId, time, qc) {
       wrap('update reading qc', () => stmts.updateQc.run(qc.flag, JSON.stringify(qc.tests), stationId, time))
@@ -220,6 +232,12 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
   }
 }
 
+
+/** JSON.stringify of a reading's QC tests; every passing reading has none, so '{}' needs no stringify */
+function qcTestsJson (tests: Record<string, QcFlag>): string {
+  for (const _ in tests) return JSON.stringify(tests)
+  return '{}'
+}
 
 function toReading (row: ReadingRow): Reading {
   return {

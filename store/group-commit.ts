@@ -11,40 +11,43 @@ import { MimamoriError } from '../core/errors.js'
  * so no caller is told "stored" for a row that is not on disk.
  */
 export function createGroupCommit<T, R> (db: Database.Database, what: string, write: (item: T) => R): { submit(item: T): Promise<R>, readonly batches: number } {
-  let queue: Array<{ item: T, resolve: (r: R) => void, reject: (err: unknown) => void }> = []
+  /** one submitted write; `ok`/`value`/`err` are filled in inside the transaction (no result objects per row) */
+  interface Entry { item: T, resolve: (r: R) => void, reject: (err: unknown) => void, ok: boolean, value: R | undefined, err: unknown }
+  let queue: Entry[] = []
   let scheduled = false
   let batches = 0
-  const run = db.transaction((items: typeof queue) => items.map(({ item }) => {
-    try {
-      return { ok: true as const, value: write(item) }
-    } catch (err) {
-      return { ok: false as const, err }
+  const run = db.transaction((items: Entry[]) => {
+    for (const e of items) {
+      try {
+        e.value = write(e.item)
+        e.ok = true
+      } catch (err) {
+        e.err = err
+      }
     }
-  }))
+  })
   const flush = (): void => {
     scheduled = false
     const items = queue
     queue = []
-    let results: ReturnType<typeof run>
     try {
-      results = run(items)
+      run(items)
       batches++
     } catch (err) {
       const e = new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(err as Error).message}`, { cause: err })
       for (const q of items) q.reject(e)
       return
     }
-    for (const [i, q] of items.entries()) {
-      const r = results[i]!
-      if (r.ok) q.resolve(r.value)
-      else q.reject(new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(r.err as Error).message}`, { cause: r.err }))
+    for (const q of items) {
+      if (q.ok) q.resolve(q.value as R)
+      else q.reject(new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(q.err as Error).message}`, { cause: q.err }))
     }
   }
   return {
     get batches () { return batches },
-    async submit (item) {
-      return await new Promise<R>((resolve, reject) => {
-        queue.push({ item, resolve, reject })
+    submit (item) {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject, ok: false, value: undefined, err: undefined })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)

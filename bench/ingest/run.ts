@@ -51,6 +51,8 @@ const NODERED_DIR = process.env.BENCH_NODERED_DIR ?? '/tmp/peers/nodered'
 const NODERED = join(NODERED_DIR, 'node_modules', 'node-red', 'red.js')
 const MEASUREMENT = 'river_level'
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? ''
+/** extra V8/Node flags for our platform only (e.g. `--trace-gc`, `--max-semi-space-size=16`), space-separated */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
 /** a case ends when the stored count has not grown for this long */
 const STALL_S = 15
 
@@ -182,7 +184,7 @@ function ours (backend: 'embedded' | 'influxdb', qos: 0 | 1): Case {
         hunters: []
       }))
       // BENCH_PROFILE_DIR: a V8 CPU profile of the platform per case (bench/README.md, reading one)
-      const prof = PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]
+      const prof = [...NODE_ARGS, ...(PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`])]
       const proc = spawnProc(0, process.execPath, [...prof, resolve(values.cli), 'start', '--config', file], { MIMAMORI_LOG__PRETTY: 'false' })
       await until('platform start', () => proc.out().includes('mimamori is running') || proc.child.exitCode !== null, 120_000)
       if (proc.child.exitCode !== null) throw new Error(`bench: platform exited:\n${proc.out()}`)

@@ -24,18 +24,20 @@ export function createBandTracker (thresholds: () => Thresholds, seed?: LevelSta
   let band = seed
   let lastLevel: number | null = null
   let held: { level: number, before: number | null } | undefined
+  /** built only when the band moves (nearly never, per reading): most steps return NONE */
+  let settled: Array<{ status: LevelStatus, level: number }> | undefined
+  const settle = (level: number): void => {
+    lastLevel = level
+    const status = classifyLevel(level, thresholds())
+    if (status !== band) (settled ??= []).push({ status, level })
+    band = status
+  }
   return {
     get band () { return band },
     step (r) {
       const flag = r.qc?.flag ?? 1
-      if (flag === 4 || flag === 9 || !Number.isFinite(r.level)) return []
-      const settled: Array<{ status: LevelStatus, level: number }> = []
-      const settle = (level: number): void => {
-        lastLevel = level
-        const status = classifyLevel(level, thresholds())
-        if (status !== band) settled.push({ status, level })
-        band = status
-      }
+      if (flag === 4 || flag === 9 || !Number.isFinite(r.level)) return NONE
+      settled = undefined
       if (held !== undefined) {
         const h = held
         held = undefined
@@ -43,10 +45,16 @@ export function createBandTracker (thresholds: () => Thresholds, seed?: LevelSta
       }
       if (flag === 1 || valueTrusted(r.qc)) settle(r.level)
       else held = { level: r.level, before: lastLevel }
-      return settled
+      const out = settled ?? NONE
+      settled = undefined
+      return out
     }
   }
 }
+
+/** the shared empty answer of step(); callers only read it */
+const NONE: Array<{ status: LevelStatus, level: number }> = []
+Object.freeze(NONE)
 
 /** The live band after a station's readings (oldest first), for the REST view; undefined before any trusted level. */
 export function liveBand (readings: ReadonlyArray<Pick<Reading, 'level' | 'qc'>>, thresholds: Thresholds): LevelStatus | undefined {

@@ -21,16 +21,36 @@ export function createMetrics ({ bus, health, extra = [] }: { bus: EventBus, hea
   collectDefaultMetrics({ register: own, prefix: 'mimamori_' })
   const key = {}
 
-  const readings = new Counter({ name: 'mimamori_readings_total', help: 'readings stored, by station', labelNames: ['station'], registers: [own] })
-  const level = new Gauge({ name: 'mimamori_station_level_metres', help: 'latest water level (m on the gauge datum), by station', labelNames: ['station'], registers: [own] })
+  // per reading only a number in a map (prom-client hashes and validates the labels on every inc/set); handed over at scrape time
+  const readingCounts = new Map<string, number>()
+  const levels = new Map<string, number>()
+  const readings = new Counter({
+    name: 'mimamori_readings_total',
+    help: 'readings stored, by station',
+    labelNames: ['station'],
+    registers: [own],
+    collect () {
+      this.reset()
+      for (const [station, n] of readingCounts) this.inc({ station }, n)
+    }
+  })
+  const level = new Gauge({
+    name: 'mimamori_station_level_metres',
+    help: 'latest water level (m on the gauge datum), by station',
+    labelNames: ['station'],
+    registers: [own],
+    collect () {
+      for (const [station, v] of levels) this.set({ station }, v)
+    }
+  })
   const rejected = new Counter({ name: 'mimamori_rejected_total', help: 'inputs refused, by MIMAMORI_ERR_* code', labelNames: ['code'], registers: [own] })
   const alerts = new Counter({ name: 'mimamori_alert_transitions_total', help: 'alert lifecycle transitions, by kind and new state', labelNames: ['kind', 'state', 'drill'], registers: [own] })
   const images = new Counter({ name: 'mimamori_camera_images_total', help: 'camera frames accepted, by camera', labelNames: ['camera'], registers: [own] })
   const sightings = new Counter({ name: 'mimamori_sightings_total', help: 'wildlife sightings decided, by camera', labelNames: ['camera'], registers: [own] })
 
   bus.on('reading', key, ({ reading }) => {
-    readings.inc({ station: reading.stationId })
-    level.set({ station: reading.stationId }, reading.level)
+    readingCounts.set(reading.stationId, (readingCounts.get(reading.stationId) ?? 0) + 1)
+    levels.set(reading.stationId, reading.level)
   })
   bus.on('rejected', key, ({ code }) => { rejected.inc({ code }) })
   bus.on('alert', key, ({ alert, to }) => { alerts.inc({ kind: alert.kind, state: to, drill: String(alert.drill) }) })

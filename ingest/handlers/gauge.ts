@@ -1,8 +1,8 @@
 import { MimamoriError } from '../../core/errors.js'
 import type { LevelStatus, Reading, Station } from '../../core/types.js'
-import { decodeGaugeFrame, UPLINK_FPORT, type GaugeUplinkData } from '../../codecs/gauge-v1.js'
+import { DEVICE_FLAGS, readGaugeFrame, resolveTimeTag, UPLINK_FPORT, type GaugeFrameFields } from '../../codecs/gauge-v1.js'
 import type { HandlerContext } from './context.js'
-import { createQualityControl, type QualityControl } from '../qc/index.js'
+import { createQualityControl, type QcResult, type QualityControl } from '../qc/index.js'
 import { createBandTracker, type BandTracker } from '../../core/river/band.js'
 
 /** QC keeps per-station state; one instance per ingest (keyed by its handler context). */
@@ -40,15 +40,19 @@ function bandFor (ctx: HandlerContext, station: Station): BandTracker {
  * face, a no-echo value) is stored with flag 4, a frame without a level as a
  * gap with flag 9 (`missing`); neither moves the band or an alert.
  */
-export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, bytes: Uint8Array, fPort: number, receivedAt: number): Promise<'inserted' | 'duplicate'> {
+export function handleGaugeUplink (ctx: HandlerContext, deviceId: string, bytes: Uint8Array, fPort: number, receivedAt: number): Promise<'inserted' | 'duplicate'> {
   const station = ctx.store.stationByDevice(deviceId)
   if (station === undefined) {
     throw new MimamoriError('MIMAMORI_ERR_UNKNOWN_DEVICE', `gauge ${deviceId} is not assigned to a station`)
   }
   if (station.state === 'retired') throw new MimamoriError('MIMAMORI_ERR_DEVICE_RETIRED', `station ${station.id} is retired`)
-  const frame = decodeGaugeFrame({ bytes, fPort, recvTime: new Date(receivedAt) })
-  const reading = toReading(station, deviceId, frame, receivedAt)
-  return await settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: frame.flags.includes('lowBattery'), mode: frame.mode })
+  const frame = readGaugeFrame(bytes, fPort)
+  // the minute tag resolved against the arrival as decodeGaugeFrame does (recvTime = new Date(receivedAt)), without its ISO round trip
+  const time = resolveTimeTag(frame.timeTag, Math.trunc(receivedAt))
+  // what new Date(…).toISOString() threw for an arrival outside the Date range
+  if (!(Math.abs(time) <= 8.64e15) || !(Math.abs(receivedAt) <= 8.64e15)) throw new RangeError('Invalid time value')
+  const reading = toReading(station, deviceId, frame, time, receivedAt)
+  return settleReading(ctx, station, reading, { level: frame.levelM, deviceLowBattery: (frame.flagBits & DEVICE_FLAGS.lowBattery) !== 0, mode: frame.mode })
 }
 
 /**
@@ -56,15 +60,21 @@ export async function handleGaugeUplink (ctx: HandlerContext, deviceId: string, 
  * vendor codec through its device profile), so QC, thresholds and alerts are
  * the same for every device. `level` null: a gap (QC flag 9).
  */
-export async function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: { level: number | null, deviceLowBattery: boolean, mode?: Reading['mode'] }): Promise<'inserted' | 'duplicate'> {
-  // QC before the write, so the flags are stored with the reading.
-  const qc = await qcFor(ctx).check(station, {
+export function settleReading (ctx: HandlerContext, station: Station, reading: Reading, m: Measured): Promise<'inserted' | 'duplicate'> {
+  // QC before the write, so the flags are stored with the reading; synchronous once the station's state is seeded
+  const qc = qcFor(ctx).check(station, {
     time: reading.time,
     receivedAt: reading.receivedAt,
     level: m.level,
     batteryV: reading.batteryV,
     deviceLowBattery: m.deviceLowBattery
   })
+  return qc instanceof Promise ? qc.then(async r => await storeChecked(ctx, station, reading, m, r)) : storeChecked(ctx, station, reading, m, qc)
+}
+
+interface Measured { level: number | null, deviceLowBattery: boolean, mode?: Reading['mode'] }
+
+async function storeChecked (ctx: HandlerContext, station: Station, reading: Reading, m: Measured, qc: QcResult): Promise<'inserted' | 'duplicate'> {
   reading.qc = qc.qc
   const result = await ctx.store.writeReading(reading)
   if (result === 'duplicate') return result
@@ -94,11 +104,11 @@ export async function settleReading (ctx: HandlerContext, station: Station, read
 
 export { UPLINK_FPORT }
 
-function toReading (station: Station, deviceId: string, f: GaugeUplinkData, receivedAt: number): Reading {
+function toReading (station: Station, deviceId: string, f: GaugeFrameFields, time: number, receivedAt: number): Reading {
   return {
     stationId: station.id,
     deviceId,
-    time: f.time === undefined ? receivedAt : Date.parse(f.time),
+    time,
     receivedAt,
     // NaN in memory for a frame without a level (QC flag 9); stored and served as null
     level: f.levelM ?? Number.NaN,

@@ -102,9 +102,17 @@ export function createQcState (seed: Point[] = []): QcState {
 
 export function aggregate (tests: Record<string, QcFlag>): QcFlag {
   let worst: QcFlag = QC_PASS
-  for (const f of Object.values(tests)) if (rank(f) > rank(worst)) worst = f
+  // for…in over a plain record: no Object.values array per reading
+  for (const k in tests) {
+    const f = tests[k]!
+    if (rank(f) > rank(worst)) worst = f
+  }
   return worst
 }
+
+/** the revisions of a reading that revises nothing (nearly every one): shared, read-only */
+const NO_REVISIONS: QcRevision[] = []
+Object.freeze(NO_REVISIONS)
 
 /** 9 (missing) outranks nothing but pass: a missing value has no value to be bad */
 function rank (f: QcFlag): number {
@@ -118,7 +126,7 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
     return { ...state.lastResult.result, revisions: [], duplicate: true }
   }
   const tests: Record<string, QcFlag> = {}
-  const done = (revisions: QcRevision[] = []): QcResult => ({ qc: { flag: aggregate(tests), tests }, revisions, duplicate: false })
+  const done = (revisions: QcRevision[] = NO_REVISIONS): QcResult => ({ qc: { flag: aggregate(tests), tests }, revisions, duplicate: false })
   if (s.level === null || !Number.isFinite(s.level)) {
     tests.missing = QC_MISSING
     return done()
@@ -143,10 +151,11 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   state.maxTime = s.time
   if (tests.grossRange !== undefined) return remember(state, s.time, done())
 
-  const revisions: QcRevision[] = []
   let ref = state.lastGood
   let mayOpen = true
   const ep = state.episode
+  // only an open episode revises earlier readings
+  const revisions: QcRevision[] = ep === undefined ? NO_REVISIONS : []
   if (ep !== undefined && s.time - ep.lastEchoTime > q.obstructionQuietMinutes * MIN && ep.pending.length === 0) state.episode = undefined
   else if (ep !== undefined) {
     const echo = episodeStep(state, ep, level, s.time, q, revisions)
@@ -181,13 +190,7 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
   }
 
   // flat line: a stuck sensor repeats itself to the millimetre
-  const windowStart = s.time - q.flatLineMinutes * MIN
-  const inWindow = state.recent.filter(p => p.time >= windowStart)
-  const oldest = inWindow[0]
-  if (oldest !== undefined && inWindow.length + 1 >= q.flatLineMinReadings && s.time - oldest.time >= q.flatLineMinutes * MIN * 0.9 &&
-      inWindow.every(p => Math.round(p.level * 1000) === Math.round(level * 1000))) {
-    tests.flatLine = QC_SUSPECT
-  }
+  if (flatLine(state.recent, s.time, level, q)) tests.flatLine = QC_SUSPECT
 
   const result = done(revisions)
   if (result.qc.flag !== QC_FAIL) {
@@ -200,6 +203,30 @@ export function checkSample (state: QcState, s: QcSample, q: QcSettings): QcResu
     state.lastGood = here
   }
   return remember(state, s.time, result)
+}
+
+/**
+ * A stuck sensor: the last flatLineMinutes (at least flatLineMinReadings readings, spanning 90 % of
+ * the window) all equal `level` to the millimetre. `recent` is in time order (seeded sorted, appended
+ * in order), so the window is a suffix found by binary search, and the comparison walks back from the
+ * newest point and stops at the first that differs: a river that moves costs a step or two, not the
+ * whole window (720 one-minute points by default), and no array is built.
+ */
+function flatLine (recent: readonly Point[], time: number, level: number, q: QcSettings): boolean {
+  const windowStart = time - q.flatLineMinutes * MIN
+  let lo = 0
+  let hi = recent.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (recent[mid]!.time < windowStart) lo = mid + 1
+    else hi = mid
+  }
+  const oldest = recent[lo]
+  const n = recent.length - lo
+  if (oldest === undefined || n + 1 < q.flatLineMinReadings || time - oldest.time < q.flatLineMinutes * MIN * 0.9) return false
+  const mm = Math.round(level * 1000)
+  for (let i = recent.length - 1; i >= lo; i--) if (Math.round(recent[i]!.level * 1000) !== mm) return false
+  return true
 }
 
 /**

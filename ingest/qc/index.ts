@@ -50,7 +50,8 @@ export function qcSettings (config: Config, station: Station): QcSettings {
 }
 
 export interface QualityControl {
-  check(station: Station, sample: QcSample): Promise<QcResult>
+  /** the verdict; synchronous once the station's state is seeded (its first sample waits for the stored history) */
+  check(station: Station, sample: QcSample): QcResult | Promise<QcResult>
 }
 
 /**
@@ -60,6 +61,18 @@ export interface QualityControl {
  */
 export function createQualityControl ({ config, store }: { config: Config, store: Store }): QualityControl {
   const states = new Map<string, Promise<QcState>>()
+  /** seeded states, so every later sample is checked without a promise */
+  const ready = new Map<string, QcState>()
+  /** settings per station document (a refreshed station is a new object: computed again) */
+  const settings = new WeakMap<Station, QcSettings>()
+  const settingsOf = (station: Station): QcSettings => {
+    let q = settings.get(station)
+    if (q === undefined) {
+      q = qcSettings(config, station)
+      settings.set(station, q)
+    }
+    return q
+  }
   const stateOf = (station: Station, time: number): Promise<QcState> => {
     let p = states.get(station.id)
     if (p === undefined) {
@@ -67,14 +80,17 @@ export function createQualityControl ({ config, store }: { config: Config, store
       p = store.readings(station.id, { from: time - windowMs, to: time - 1, limit: 500 })
         .then(rows => createQcState(rows.filter(r => r.qc === undefined || r.qc.flag !== 4).map(r => ({ time: r.time, level: r.level }))))
         .catch(() => createQcState())
+      const id = station.id
+      void p.then(st => { ready.set(id, st) })
       states.set(station.id, p)
     }
     return p
   }
   return {
-    async check (station, sample) {
-      const state = await stateOf(station, sample.time)
-      return checkSample(state, sample, qcSettings(config, station))
+    check (station, sample) {
+      const state = ready.get(station.id)
+      if (state !== undefined) return checkSample(state, sample, settingsOf(station))
+      return stateOf(station, sample.time).then(st => checkSample(st, sample, settingsOf(station)))
     }
   }
 }

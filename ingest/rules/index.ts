@@ -5,13 +5,13 @@ import type { Reading, Station } from '../../core/types.js'
 import type { Alerts } from '../../alerts/index.js'
 import { valueTrusted } from '../qc/index.js'
 import type { Store } from '../../store/store.js'
-import { ruleSettings } from './settings.js'
+import { cachedRuleSettings, ruleSettings } from './settings.js'
 import { supports } from '../../core/river/band.js'
 import { evaluateLevel } from './evaluate.js'
 import { missingLevel, resume } from './resume.js'
 import { checkStationSilence, gapSilence, noteInterval, silenceLimitMs } from './silence.js'
 import { newStationState, refOf, RIVER_KIND, type StationState } from './state.js'
-import type { AppliedThresholds } from '../../core/fleet/types.js'
+import type { AppliedThresholds, ThresholdRevision } from '../../core/fleet/types.js'
 
 export { ruleSettings, type RuleSettings } from './settings.js'
 export { stepCrossing, THRESHOLD_RULES, type CrossingState } from '../../core/river/thresholds.js'
@@ -19,11 +19,15 @@ export { hoursToReach, slopePerHour, trendSlope } from '../../core/river/trend.j
 export { createBandTracker, liveBand, supports, type BandTracker } from '../../core/river/band.js'
 export { RIVER_KIND } from './state.js'
 
-/** the revision in force at `time` and what an alert records of it (details.thresholds) */
-function appliedThresholds (store: Store, station: Station, time: number): { thresholds: Station['thresholds'], record: AppliedThresholds } {
+/** the revision in force at `time`: its thresholds (the station document's when there is none) */
+function thresholdsAt (store: Store, station: Station, time: number): { rev: ThresholdRevision | undefined, thresholds: Station['thresholds'] } {
   const rev = store.fleet.thresholdsAt(station.id, time)
-  const thresholds = rev?.thresholds ?? station.thresholds
-  return { thresholds, record: { ...thresholds, revision: rev?.revision ?? 0, validFrom: new Date(rev?.validFrom ?? 0).toISOString(), source: rev?.source ?? 'station document' } }
+  return { rev, thresholds: rev?.thresholds ?? station.thresholds }
+}
+
+/** what an alert records of the revision (details.thresholds); built only when an alert is raised */
+function appliedRecord (thresholds: Station['thresholds'], rev: ThresholdRevision | undefined): AppliedThresholds {
+  return { ...thresholds, revision: rev?.revision ?? 0, validFrom: new Date(rev?.validFrom ?? 0).toISOString(), source: rev?.source ?? 'station document' }
 }
 
 export interface RiverRules {
@@ -74,11 +78,22 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     return s
   }
 
+  /** the station as the rules see it at a revision: the document itself when the revision is its own thresholds */
+  const atRevision = new WeakMap<Station, { thresholds: Station['thresholds'], station: Station }>()
+  const stationAt = (station: Station, thresholds: Station['thresholds']): Station => {
+    if (thresholds === station.thresholds) return station
+    const hit = atRevision.get(station)
+    if (hit !== undefined && hit.thresholds === thresholds) return hit.station
+    const s = { ...station, thresholds }
+    atRevision.set(station, { thresholds, station: s })
+    return s
+  }
+
   /** the level rules at the thresholds in force at the reading's time (fleet registry, effective-dated), recorded on every alert */
   function evaluateAt (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
-    const applied = appliedThresholds(store, station, r.time)
-    const s = { ...station, thresholds: applied.thresholds }
-    evaluateLevel(alerts, s, ruleSettings(config, s), st, r, { thresholds: applied.record })
+    const { rev, thresholds } = thresholdsAt(store, station, r.time)
+    const s = stationAt(station, thresholds)
+    evaluateLevel(alerts, s, cachedRuleSettings(config, s), st, r, () => ({ thresholds: appliedRecord(thresholds, rev) }))
   }
 
   function process (r: Reading): void {
@@ -88,15 +103,16 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     // Older than what we have (store-and-forward backlog, out-of-order): kept in the
     // store and the API, but the current state of the river is about the newest data.
     if (st.lastTime !== null && r.time <= st.lastTime) return
-    const o = ruleSettings(config, station)
+    const o = cachedRuleSettings(config, station)
     // history (a backlog, a back-fill, a replay without shift) is judged but announced by nobody
     const alerts = Number.isFinite(r.receivedAt) && r.receivedAt - r.time > maxLagMs ? historicalAlerts : alertsNow
     st.historicalNow = alerts === historicalAlerts
-    gapSilence(alerts, station, o, st, r.time)
+    const limit = silenceLimitMs(st, o)
+    gapSilence(alerts, station, o, st, r.time, limit)
     // the cadence is learnt from frames on a beat only: a 監視 (watch) frame is sent on change, and
     // the interval before a gauge's switch from 観測 back to 監視 is no promise of the next one
     if (r.mode === 'watch' || r.mode === 'maintenance') st.intervals = []
-    else if (st.lastTime !== null && r.time - st.lastTime <= silenceLimitMs(st, o)) noteInterval(st, r.time)
+    else if (st.lastTime !== null && r.time - st.lastTime <= limit) noteInterval(st, r.time)
     st.lastTime = r.time
     if (st.silentOpen) {
       alerts.clear(refOf(station, o, 'silent'), { time: r.time })

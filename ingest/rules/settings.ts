@@ -20,6 +20,28 @@ export interface RuleSettings {
   drill: boolean
 }
 
+/** per config and station document: a station refreshed from the store is a new object, so it is computed again */
+const cache = new WeakMap<Config, WeakMap<Station, RuleSettings>>()
+
+/**
+ * `ruleSettings`, computed once per station document (the rules ask for it on every
+ * reading; the settings are a pure function of the config and the station, both
+ * replaced, never edited, when they change). Treat the result as read-only.
+ */
+export function cachedRuleSettings (config: Config, station: Station): RuleSettings {
+  let byStation = cache.get(config)
+  if (byStation === undefined) {
+    byStation = new WeakMap()
+    cache.set(config, byStation)
+  }
+  let o = byStation.get(station)
+  if (o === undefined) {
+    o = ruleSettings(config, station)
+    byStation.set(station, o)
+  }
+  return o
+}
+
 /** Global `river.rules` with the station's tuning on top. */
 export function ruleSettings (config: Config, station: Station): RuleSettings {
   const g = config.river.rules

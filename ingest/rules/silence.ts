@@ -21,14 +21,26 @@ export function noteInterval (st: StationState, time: number): void {
  */
 export function silenceLimitMs (st: StationState, o: RuleSettings): number {
   const base = st.lastLevel !== null && st.lastLevel >= o.gateLevel ? o.silentObserveMs : o.silentAfterMs
-  if (st.intervals.length < 6) return base
-  const sorted = [...st.intervals].sort((a, b) => a - b)
-  const median = sorted[sorted.length >> 1]!
+  const n = st.intervals.length
+  if (n < 6) return base
+  // once per reading: sorted in a scratch array, no copy, sort or filter allocated (KEEP_INTERVALS is small)
+  const sorted = SCRATCH.length >= n ? SCRATCH : new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const v = st.intervals[i]!
+    let j = i
+    while (j > 0 && sorted[j - 1]! > v) { sorted[j] = sorted[j - 1]!; j-- }
+    sorted[j] = v
+  }
+  const median = sorted[n >> 1]!
   // two thirds on the beat: a lost uplink now and then (FloodNet ~1 min) does not make a cadence irregular
-  const regular = st.intervals.filter(i => Math.abs(i - median) <= median * 0.2).length * 3 >= st.intervals.length * 2
+  let onBeat = 0
+  for (let i = 0; i < n; i++) if (Math.abs(st.intervals[i]! - median) <= median * 0.2) onBeat++
+  const regular = onBeat * 3 >= n * 2
   // a regular reporter is judged by its own cadence (an hourly record is not "silent" after 40 min)
   return regular ? Math.min(o.silentAfterMs, Math.max(o.silentObserveMs, o.silentMissedReports * median)) : base
 }
+
+const SCRATCH = new Float64Array(KEEP_INTERVALS + 1)
 
 function raiseSilent (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, at: number, limit: number): void {
   st.silentOpen = true
@@ -60,8 +72,7 @@ export function checkStationSilence (alerts: Alerts, station: Station, o: RuleSe
  * wall clock did meanwhile (a replay sends 3 hours of data time in seconds). The
  * alert carries those data times; the frame clears it.
  */
-export function gapSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, time: number): void {
+export function gapSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, time: number, limit = silenceLimitMs(st, o)): void {
   if (st.lastTime === null || st.silentOpen) return
-  const limit = silenceLimitMs(st, o)
   if (time - st.lastTime > limit) raiseSilent(alerts, station, o, st, st.lastTime + limit, limit)
 }

@@ -10,6 +10,7 @@ import { READERS } from '../auth/access.js'
 import { EvaluateBody, EvaluateQuery } from '../../contract/accuracy.js'
 import { ErrorBody, IdParams } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
+import { stationOr404 } from './lookup.js'
 
 /** an evaluation compares weeks of 10-minute readings at most; a year would be 52 560 rows a side */
 const MAX_SPAN_DAYS = 92
@@ -47,8 +48,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: C
       response: { 200: EvaluateBody, 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
-    const station = store.getStation(request.params.id)
-    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const station = stationOr404(store, request.params.id)
     const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
     const ref = await referenceSeries(request.query.reference, from, to)
     const ours = await stored(station.id, from, to)

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { MimamoriError } from '../../../core/errors.js'
 import type { Config } from '../../../core/config/schema.js'
 import type { Station } from '../../../core/types.js'
 import { hoursToReach, trendWindowOf, windowTrend } from '../../../core/river/trend.js'
@@ -11,6 +10,7 @@ import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../../contract/schemas.js'
 import { timeRange } from './time-range.js'
+import { stationOr404 } from './lookup.js'
 import { currentOf, recentReadings } from '../current-level.js'
 
 const MAX_SPAN_DAYS = 366
@@ -39,8 +39,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Co
       response: { 200: SeriesBody, 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
-    const station = store.getStation(request.params.id)
-    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const station = stationOr404(store, request.params.id)
     const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
     // +1 bucket: a range that starts mid-bucket touches one more
     const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from + 1) / Math.max(1, request.query.points - 1) / MIN_BUCKET_MS) * MIN_BUCKET_MS)

@@ -10,6 +10,7 @@ import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, Reading
 import type { Static } from 'typebox'
 import { OPERATORS, READERS } from '../auth/access.js'
 import { timeRange } from './time-range.js'
+import { stationOr404 } from './lookup.js'
 import { currentOf, recentReadings } from '../current-level.js'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
@@ -58,8 +59,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
     config: { access: READERS },
     schema: { params: IdParams, response: { 200: StationBody, 404: ErrorBody } }
   }, async (request) => {
-    const station = store.getStation(request.params.id)
-    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const station = stationOr404(store, request.params.id)
     const latest = await store.latestReadings()
     return await withDevice(station, latest.get(station.id))
   })
@@ -68,8 +68,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
     config: { access: OPERATORS, audit: 'downlink.send' },
     schema: { params: IdParams, body: DownlinkBody, response: { 202: DownlinkResult, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody } }
   }, async (request, reply) => {
-    const station = store.getStation(request.params.id)
-    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const station = stationOr404(store, request.params.id)
     const { reason, ...settings } = request.body
     const dl = gaugeDownlink(station.deviceId, settings)
     if (sendDownlink === undefined) throw new MimamoriError('MIMAMORI_ERR_MQTT', 'this dashboard has no MQTT connection for downlinks (run it in the all-in-one, or use `mimamori device downlink`)')
@@ -87,8 +86,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
       response: { 200: Type.Object({ stationId: Type.String(), from: Type.String(), to: Type.String(), readings: Type.Array(ReadingBody) }), 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
-    const station = store.getStation(request.params.id)
-    if (station === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no station ${request.params.id}`)
+    const station = stationOr404(store, request.params.id)
     const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
     const rows = await store.readings(station.id, { from, to, limit: request.query.limit })
     return {

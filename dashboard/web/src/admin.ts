@@ -1,8 +1,9 @@
 import { ta, type AuthKey } from './auth-i18n.js'
-import { byId, h } from './dom.js'
+import { startSignedInPage } from './page-start.js'
+import { byId, h, setTexts } from './dom.js'
 import { formatDateTime } from './format.js'
-import { applyStatic, onLangChange, setLang } from './i18n.js'
-import { csrfHeaders, renderAccount, requireSignIn } from './session.js'
+import { onLangChange } from './i18n.js'
+import { requestJson } from './request.js'
 import type { Static } from 'typebox'
 import type { AuditBody, TokenBody, UserBody } from '../../contract/index.js'
 import { ROLES } from '../../contract/roles.js'
@@ -18,13 +19,7 @@ type AuditRow = Static<typeof AuditBody>
 const errorBox = byId('admin-error')
 
 async function api<T> (url: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
-  const write = init.method !== undefined && init.method !== 'GET'
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    cache: 'no-store',
-    headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...(write ? csrfHeaders() : {}) },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
-  })
+  const res = await requestJson(url, init)
   if (!res.ok) {
     const body = await res.json().catch(() => ({})) as { message?: string }
     throw new Error(body.message ?? String(res.status))
@@ -150,22 +145,14 @@ async function refresh (): Promise<void> {
 }
 
 function relabel (): void {
-  byId('admin-title').textContent = ta('admin.title')
-  byId('users-heading').textContent = ta('admin.users')
-  byId('tokens-heading').textContent = ta('admin.tokens')
-  byId('audit-heading').textContent = ta('admin.audit')
+  setTexts({ 'admin-title': ta('admin.title'), 'users-heading': ta('admin.users'), 'tokens-heading': ta('admin.tokens'), 'audit-heading': ta('admin.audit') })
   renderUserForm()
   renderTokenForm()
 }
 
 async function main (): Promise<void> {
-  applyStatic()
-  for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) {
-    b.addEventListener('click', () => { setLang(b.dataset.lang === 'en' ? 'en' : 'ja') })
-  }
-  const me = await requireSignIn()
+  const me = await startSignedInPage()
   if (me === undefined) return
-  renderAccount(me)
   if (me.role !== 'admin') {
     showError(new Error(ta('admin.forbidden')))
     return

@@ -1,4 +1,5 @@
 import { csrfHeaders } from './session.js'
+import { refusalMessage } from './request.js'
 import type { CameraView, FeedbackView, HunterView, MapSettings, ReadingsResponse, SightingView, StationView } from './types.js'
 
 export class ApiError extends Error {
@@ -11,16 +12,7 @@ export class ApiError extends Error {
 /** GET as JSON; a refusal becomes an ApiError carrying the server's coded message */
 export async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: signal ?? null })
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`
-    try {
-      const body = await res.json() as { message?: unknown }
-      if (typeof body.message === 'string') message = body.message
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(url, res.status, message)
-  }
+  if (!res.ok) throw new ApiError(url, res.status, await refusalMessage(res))
   return await res.json() as T
 }
 
@@ -69,15 +61,6 @@ export function fetchSighting (id: string, signal?: AbortSignal): Promise<Sighti
 export async function postFeedback (alertId: string, hunterId: string, verdict: 'confirm' | 'reject'): Promise<{ feedback: FeedbackView[] }> {
   const url = `/api/wildlife/alerts/${encodeURIComponent(alertId)}/feedback`
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeaders() }, body: JSON.stringify({ hunterId, verdict }) })
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`
-    try {
-      const body = await res.json() as { message?: unknown }
-      if (typeof body.message === 'string') message = body.message
-    } catch {
-      // not JSON
-    }
-    throw new ApiError(url, res.status, message)
-  }
+  if (!res.ok) throw new ApiError(url, res.status, await refusalMessage(res))
   return await res.json() as { feedback: FeedbackView[] }
 }

@@ -1,4 +1,5 @@
 import { h } from './dom.js'
+import { focusMarker } from './map-fit.js'
 import { formatDateTime } from './format.js'
 import { displayName, t } from './i18n.js'
 import type { CameraImageEvent, CameraView, SightingView } from './types.js'
@@ -190,12 +191,7 @@ export function createCameraLayer (map: L.Map): CameraLayer {
     all () {
       return [...entries.values()].map(e => e.camera)
     },
-    focus (id) {
-      const entry = entries.get(id)
-      if (entry === undefined) return
-      map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 13))
-      entry.marker.openPopup()
-    },
+    focus (id) { focusMarker(map, entries.get(id)?.marker) },
     relabel () {
       for (const entry of entries.values()) refresh(entry)
     }

@@ -46,3 +46,8 @@ export function byId<T extends HTMLElement = HTMLElement> (id: string): T {
 export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
+
+/** texts of static elements by id (a relabel after a language switch); as text, never HTML */
+export function setTexts (texts: Record<string, string>): void {
+  for (const [id, text] of Object.entries(texts)) byId(id).textContent = text
+}

@@ -1,5 +1,5 @@
 import { lang } from './i18n.js'
-import { csrfHeaders } from './session.js'
+import { requestJson } from './request.js'
 
 /** An API error; a validation error names its field (details.field) in Japanese and English. */
 export class FleetApiError extends Error {
@@ -9,13 +9,7 @@ export class FleetApiError extends Error {
 }
 
 export async function fleetApi<T> (url: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
-  const write = init.method !== undefined && init.method !== 'GET'
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    cache: 'no-store',
-    headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...(write ? csrfHeaders() : {}) },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
-  })
+  const res = await requestJson(url, init)
   if (!res.ok) {
     const body = await res.json().catch(() => ({})) as { message?: string, details?: { field?: string, ja?: string, en?: string } }
     const d = body.details

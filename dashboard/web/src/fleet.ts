@@ -1,7 +1,7 @@
 import { addBaseLayer } from './basemap.js'
-import { byId, h } from './dom.js'
-import { applyStatic, onLangChange, setLang } from './i18n.js'
-import { renderAccount, requireSignIn } from './session.js'
+import { startSignedInPage } from './page-start.js'
+import { byId, h, setTexts } from './dom.js'
+import { onLangChange } from './i18n.js'
 import { tf } from './fleet-i18n.js'
 import { fleetApi, loadProfiles, type DeviceProfile, type FleetCamera, type FleetStation } from './fleet-api.js'
 import { createCommissionForm } from './fleet-form.js'
@@ -101,21 +101,12 @@ async function refresh (): Promise<void> {
 }
 
 function relabel (): void {
-  byId('fleet-title').textContent = tf('title')
-  byId('commission-heading').textContent = tf('commission')
-  byId('commission-hint').textContent = tf('hint')
-  byId('devices-heading').textContent = tf('devices')
-  byId('thresholds-heading').textContent = tf('thresholds')
+  setTexts({ 'fleet-title': tf('title'), 'commission-heading': tf('commission'), 'commission-hint': tf('hint'), 'devices-heading': tf('devices'), 'thresholds-heading': tf('thresholds') })
 }
 
 async function main (): Promise<void> {
-  applyStatic()
-  for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) {
-    b.addEventListener('click', () => { setLang(b.dataset.lang === 'en' ? 'en' : 'ja') })
-  }
-  const me = await requireSignIn()
+  const me = await startSignedInPage()
   if (me === undefined) return
-  renderAccount(me)
   relabel()
   if (me.role !== 'admin' && me.role !== 'staff') {
     showError(new Error(tf('forbidden', { role: me.role })))

@@ -1,9 +1,9 @@
 import { ta } from './auth-i18n.js'
+import { startSignedInPage } from './page-start.js'
 import { fetchHunter, fetchHunterAlerts, fetchSighting } from './api.js'
 import { byId, h } from './dom.js'
 import { formatDateTime } from './format.js'
-import { applyStatic, displayName, lang, onLangChange, setLang, t } from './i18n.js'
-import { renderAccount, requireSignIn } from './session.js'
+import { displayName, lang, onLangChange, t } from './i18n.js'
 import { offerPush } from './hunter-push.js'
 import { HUNTER_ACTIONS, sendHunterAction, type HunterAction } from './hunter-actions.js'
 import { showHttpsWarning } from './hunter-https.js'
@@ -170,13 +170,8 @@ async function choose (hunterId: string | null): Promise<void> {
 }
 
 async function main (): Promise<void> {
-  applyStatic()
-  for (const b of document.querySelectorAll<HTMLButtonElement>('#lang-toggle button[data-lang]')) {
-    b.addEventListener('click', () => { setLang(b.dataset.lang === 'en' ? 'en' : 'ja') })
-  }
-  const me = await requireSignIn()
+  const me = await startSignedInPage()
   if (me === undefined) return
-  renderAccount(me)
   username = me.username
   // over plain HTTP on a network address there is no push and no install: say so, and why
   const secure = showHttpsWarning(byId('https-warning'))

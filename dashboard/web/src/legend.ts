@@ -1,4 +1,5 @@
 import { h } from './dom.js'
+import { addMapBox } from './map-fit.js'
 import { statusLabelLong, t } from './i18n.js'
 import { STATUS_ORDER, STATUS_STYLE } from './levels.js'
 
@@ -23,12 +24,6 @@ export function addLegend (map: L.Map): { relabel(): void } {
   }
   render()
 
-  const control = new L.Control({ position: 'bottomright' })
-  control.onAdd = () => {
-    L.DomEvent.disableClickPropagation(details)
-    L.DomEvent.disableScrollPropagation(details)
-    return details
-  }
-  control.addTo(map)
+  addMapBox(map, details, 'bottomright')
   return { relabel: render }
 }

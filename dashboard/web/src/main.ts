@@ -3,15 +3,13 @@ import { fetchCameras, fetchMapSettings, fetchSightings, fetchStations } from '.
 import { addBaseLayer } from './basemap.js'
 import { declutterLabels, keepPopupsVisible } from './map-fit.js'
 import { addRivers } from './rivers.js'
-import { createCameraLayer } from './cameras.js'
+import { createCameraLayer, type CameraLayer } from './cameras.js'
 import { byId } from './dom.js'
-import { formatLevel } from './format.js'
 import { createHeader } from './header.js'
-import { applyStatic, displayName, onLangChange, statusLabel, t } from './i18n.js'
+import { applyStatic, onLangChange, t } from './i18n.js'
 import { addLegend } from './legend.js'
-import { severity } from './levels.js'
-import { connectLive } from './live.js'
-import { createStationLayer } from './markers.js'
+import { connectMapLive } from './map-live.js'
+import { createStationLayer, type StationLayer } from './markers.js'
 import { createPanel } from './panel.js'
 import { createOfficialPanel } from './official-panel.js'
 import { createOfficialLayer } from './official-layer.js'
@@ -20,7 +18,6 @@ import { createViews } from './views.js'
 import { renderAccount, requireSignIn } from './session.js'
 
 const RETRY_MS = 5_000
-const ANNOUNCE_MS = 15_000
 /** how long the first alert list waits for the live stream before reading anyway */
 const ALERTS_WAIT_MS = 3_000
 
@@ -43,6 +40,25 @@ async function loadSnapshot (): Promise<{ settings: MapSettings, stations: Stati
   }
 }
 
+/** the Leaflet map with its scale, base layer, rivers and legend */
+function createMap (settings: MapSettings) {
+  const map = L.map('map', { center: settings.center, zoom: settings.zoom, zoomControl: true, preferCanvas: false })
+  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map)
+  const base = addBaseLayer(map, settings)
+  const rivers = addRivers(map)
+  keepPopupsVisible(map)
+  declutterLabels(map)
+  return { map, base, rivers, legend: addLegend(map) }
+}
+
+/** what an alert is about: a station or a camera, with its name and place */
+function subjectOf (stations: StationLayer, cameras: CameraLayer, id: string): AlertSubject | undefined {
+  const s = stations.get(id)
+  if (s !== undefined) return { type: 'station', id, name: s.name, nameEn: s.nameEn, lat: s.lat, lon: s.lon }
+  const c = cameras.all().find(cam => cam.id === id)
+  return c === undefined ? undefined : { type: 'camera', id, name: c.name, nameEn: c.nameEn, lat: c.lat, lon: c.lon }
+}
+
 async function main (): Promise<void> {
   applyStatic()
   // every API below needs a session: the sign-in page first when there is none (dashboard/web/src/session.ts)
@@ -63,13 +79,7 @@ async function main (): Promise<void> {
   const { settings, stations, cameras } = await loadSnapshot()
   header.touched()
 
-  const map = L.map('map', { center: settings.center, zoom: settings.zoom, zoomControl: true, preferCanvas: false })
-  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map)
-  const base = addBaseLayer(map, settings)
-  const rivers = addRivers(map)
-  keepPopupsVisible(map)
-  declutterLabels(map)
-  const legend = addLegend(map)
+  const { map, base, rivers, legend } = createMap(settings)
   const stationLayer = createStationLayer(map)
   const cameraLayer = createCameraLayer(map)
 
@@ -86,12 +96,7 @@ async function main (): Promise<void> {
 
   const alertPanel = createAlertPanel({
     map,
-    subject (id): AlertSubject | undefined {
-      const s = stationLayer.get(id)
-      if (s !== undefined) return { type: 'station', id, name: s.name, nameEn: s.nameEn, lat: s.lat, lon: s.lon }
-      const c = cameraLayer.all().find(cam => cam.id === id)
-      return c === undefined ? undefined : { type: 'camera', id, name: c.name, nameEn: c.nameEn, lat: c.lat, lon: c.lon }
-    },
+    subject: id => subjectOf(stationLayer, cameraLayer, id),
     select (subject) {
       if (subject.type === 'station') stationLayer.focus(subject.id)
       else cameraLayer.focus(subject.id)
@@ -112,6 +117,12 @@ async function main (): Promise<void> {
     panel.cameras(cameraLayer.all())
     alertPanel.refresh()
   }
+  /** stations and cameras again (a fleet change or a gap in the stream) */
+  async function refetch (): Promise<void> {
+    const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])
+    applyStations(fresh)
+    applyCameras(freshCameras)
+  }
   applyStations(stations)
   applyCameras(cameras)
   void createOfficialPanel().load()
@@ -130,75 +141,14 @@ async function main (): Promise<void> {
   void loadSightings()
   let alertsLive = false
 
-  const announcer = byId('announcer')
-  const announcerText = byId('announcer-text')
-  const srAnnouncer = byId('sr-announcer')
-  let announceTimer: ReturnType<typeof setTimeout> | undefined
-  byId('announcer-close').addEventListener('click', () => { announcer.hidden = true })
-
-  connectLive('/api/events', {
-    reading (station) {
-      applyStations([station])
-      alertPanel.stationChanged(station.id)
-      header.touched()
-    },
-    statusChange (change) {
-      const station = stationLayer.get(change.stationId)
-      panel.statusChange(change, station)
-      const message = t('event.change', {
-        name: station === undefined ? change.stationId : displayName(station),
-        from: statusLabel(change.from),
-        to: statusLabel(change.to),
-        level: formatLevel(change.level)
-      })
-      announcerText.textContent = message
-      // a live region that is always in the page, so screen readers hear each change
-      srAnnouncer.textContent = message
-      announcer.dataset.to = change.to
-      announcer.dataset.direction = severity(change.to) > severity(change.from) ? 'up' : 'down'
-      announcer.hidden = false
-      clearTimeout(announceTimer)
-      announceTimer = setTimeout(() => { announcer.hidden = true }, ANNOUNCE_MS)
-      header.touched()
-    },
-    cameraImage (image) {
-      if (cameraLayer.image(image) !== undefined) panel.cameras(cameraLayer.all())
-      header.touched()
-    },
-    alert (event) {
-      alertPanel.event(event)
-      if (event.kind === 'wildlife') cameraLayer.alertState(event.subjectId, event.id, event.state)
-      header.touched()
-    },
-    sighting (s) {
-      cameraLayer.sighting(s)
-      header.touched()
-    },
-    state (state) {
-      header.live(state)
-      // alerts raised between the first load and the stream opening would be missed: reload once live
-      if (state === 'live' && !alertsLive) {
-        alertsLive = true
-        clearTimeout(alertsFallback)
-        void alertPanel.load()
-      }
-    },
-    fleetChange () {
-      void Promise.all([fetchStations(), fetchCameras()]).then(([fresh, freshCameras]) => {
-        applyStations(fresh)
-        applyCameras(freshCameras)
-      }, () => { /* the next event or reconnect tries again */ })
-    },
-    async resync () {
-      try {
-        const [fresh, freshCameras] = await Promise.all([fetchStations(), fetchCameras()])
-        applyStations(fresh)
-        applyCameras(freshCameras)
-        await Promise.all([alertPanel.load(), loadSightings()])
-        header.touched()
-      } catch {
-        // the next reconnect tries again
-      }
+  connectMapLive({
+    stationLayer, cameraLayer, panel, alertPanel, header, applyStations, refetch, loadSightings,
+    // alerts raised between the first load and the stream opening would be missed: reload once live
+    live () {
+      if (alertsLive) return
+      alertsLive = true
+      clearTimeout(alertsFallback)
+      void alertPanel.load()
     }
   })
 

@@ -82,3 +82,21 @@ export function declutterLabels (map: L.Map): void {
   new MutationObserver(schedule).observe(map.getPanes().tooltipPane.parentElement ?? map.getContainer(), { childList: true, subtree: true, characterData: true })
   schedule()
 }
+
+/** pan to a marker (zooming in to at least street level) and open its popup */
+export function focusMarker (map: L.Map, marker: L.Marker | L.CircleMarker | undefined): void {
+  if (marker === undefined) return
+  map.setView(marker.getLatLng(), Math.max(map.getZoom(), 13))
+  marker.openPopup()
+}
+
+/** a box on the map (legend, official warnings) as a Leaflet control; clicks and scrolls stay in it */
+export function addMapBox (map: L.Map, box: HTMLElement, position: L.ControlPosition): void {
+  const control = new L.Control({ position })
+  control.onAdd = () => {
+    L.DomEvent.disableClickPropagation(box)
+    L.DomEvent.disableScrollPropagation(box)
+    return box
+  }
+  control.addTo(map)
+}

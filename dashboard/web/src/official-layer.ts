@@ -1,4 +1,5 @@
 import { getJson } from './api.js'
+import { addMapBox } from './map-fit.js'
 import { h } from './dom.js'
 
 /** what GET /api/official/state returns per (product, area) (official/state.ts AreaState, less its undo snapshot) */
@@ -51,13 +52,7 @@ export function createOfficialLayer (map: L.Map): { load(): Promise<void>, close
   const box = h('details', { id: 'official-map', class: 'map-legend official-map', hidden: true },
     h('summary', { class: 'legend-title' }, '気象庁の発表（現在）'), list, source)
   if (!window.matchMedia('(max-width: 640px)').matches) box.open = true
-  const control = new L.Control({ position: 'topright' })
-  control.onAdd = () => {
-    L.DomEvent.disableClickPropagation(box)
-    L.DomEvent.disableScrollPropagation(box)
-    return box
-  }
-  control.addTo(map)
+  addMapBox(map, box, 'topright')
   const refs = L.layerGroup().addTo(map)
 
   async function load (): Promise<void> {
