@@ -30,39 +30,18 @@
  * - Times: `time` is the data time of the observation driving the change (rules pass the reading's
  *   time, so a replay or a late backlog gets correct timestamps); human actions use the clock.
  */
-import { randomUUID } from 'node:crypto'
 import type { AlertOutbox } from '../core/alert-outbox.js'
 import type { EventBus } from '../core/bus.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import { ALERT_SEVERITIES, type Alert, type AlertSeverity, type AlertState } from '../core/types.js'
+import { ALERT_SEVERITIES, type Alert, type AlertState } from '../core/types.js'
 import { openAlertRepository, type AlertFilter, type AlertRepository, type AlertTransition } from './repository.js'
+import { raiseStep as step } from './raise.js'
+import type { AlertRef, AlertSignal } from './signal.js'
 
 export type { AlertFilter, AlertTransition }
 
-/** Identifies the one open alert a rule may have for a subject. */
-export interface AlertRef {
-  kind: string
-  subjectId: string
-  rule: string
-  drill?: boolean | undefined
-}
-
-export interface AlertSignal extends AlertRef {
-  severity: AlertSeverity
-  title: string
-  message?: string | undefined
-  details?: Record<string, unknown> | undefined
-  /** data time of the observation (ms); default: the clock */
-  time?: number | undefined
-  /**
-   * the observation was received long after it was made (a back-fill, a replay of old
-   * records, a gauge's backlog): the alert is kept as `details.historical`, and the
-   * notifier stays quiet about it unless `notify.historical.send`. A later signal that is
-   * not historical makes it current and announces it then (a flood still going on).
-   */
-  historical?: boolean | undefined
-}
+export type { AlertRef, AlertSignal } from './signal.js'
 
 /** options of a human transition */
 export interface ActionOptions {
@@ -106,20 +85,12 @@ export function alertKey (ref: AlertRef): string {
   return `${ref.kind}/${ref.subjectId}/${ref.rule}${ref.drill === true ? '/drill' : ''}`
 }
 
-export function severityRank (s: AlertSeverity): number {
-  return ALERT_SEVERITIES.indexOf(s)
-}
+export { severityRank } from './severity.js'
 
 /** When people first heard of an alert: announcedAt for one raised from history and confirmed later, else when it fired. */
 export function announcedAt (alert: Pick<Alert, 'firedAt' | 'createdAt' | 'details'>): number {
   const a = alert.details.announcedAt
   return typeof a === 'number' ? a : alert.firedAt ?? alert.createdAt
-}
-
-/** the signal's details, with the historical mark when it has one */
-function detailsOf (signal: AlertSignal): Record<string, unknown> | undefined {
-  if (signal.historical !== true) return signal.details
-  return { ...signal.details, historical: true }
 }
 
 export function createAlerts ({ file, outbox, logger, bus, clock = Date.now }: AlertsDeps): Alerts {
@@ -152,66 +123,7 @@ export function createAlerts ({ file, outbox, logger, bus, clock = Date.now }: A
       validate(signal)
       const key = alertKey(signal)
       const time = signal.time ?? clock()
-      const result = repo.transaction((): { alert: Alert, from: AlertState | null, changed: boolean } => {
-        const open = repo.openByKey(key)
-        if (open === undefined) {
-          const alert: Alert = {
-            id: randomUUID(),
-            key,
-            kind: signal.kind,
-            subjectId: signal.subjectId,
-            rule: signal.rule,
-            severity: signal.severity,
-            state: confirmed ? 'firing' : 'pending',
-            drill: signal.drill === true,
-            title: signal.title,
-            message: signal.message ?? '',
-            details: detailsOf(signal) ?? {},
-            observedAt: time,
-            lastSeenAt: time,
-            occurrences: 1,
-            createdAt: time,
-            updatedAt: time,
-            firedAt: confirmed ? time : null,
-            acknowledgedAt: null,
-            acknowledgedBy: null,
-            resolvedAt: null,
-            resolvedBy: null,
-            resolution: null
-          }
-          repo.insert(alert, 'system', null)
-          return { alert, from: null, changed: true }
-        }
-        const escalates = severityRank(signal.severity) > severityRank(open.severity)
-        const next: Alert = {
-          ...open,
-          severity: escalates ? signal.severity : open.severity,
-          title: escalates ? signal.title : open.title,
-          message: signal.message ?? open.message,
-          // a later signal's details replace the open alert's, but when it was announced stays
-          details: open.details.announcedAt === undefined ? detailsOf(signal) ?? open.details : { ...(detailsOf(signal) ?? open.details), announcedAt: open.details.announcedAt },
-          lastSeenAt: Math.max(open.lastSeenAt, time),
-          occurrences: open.occurrences + 1,
-          updatedAt: time
-        }
-        if (open.state === 'pending' && confirmed) {
-          next.state = 'firing'
-          next.firedAt = time
-          repo.update(next, open.state, 'system', 'confirmed')
-          return { alert: next, from: open.state, changed: true }
-        }
-        if (open.state === 'firing' && open.details.historical === true && signal.historical !== true) {
-          // it was raised from old data and never announced; current data says it still holds
-          if (next.details.historical === true) next.details = Object.fromEntries(Object.entries(next.details).filter(([k]) => k !== 'historical'))
-          // people hear of it now: the escalation clock starts now (announcedAt), not at yesterday's reading;
-          // firedAt stays the crossing's data time (replay reports, the event card and the hydrograph read it)
-          next.details = { ...next.details, announcedAt: time }
-          repo.update(next, open.state, 'system', 'current data')
-          return { alert: next, from: open.state, changed: true }
-        }
-        repo.refresh(next, escalates ? open.severity : undefined)
-        return { alert: next, from: open.state, changed: escalates }
-      })
+      const result = repo.transaction(() => step(repo, signal, { key, time, confirmed }))
       if (result.changed) emit(result.alert, result.from)
       return result.alert
     },

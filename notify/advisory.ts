@@ -76,30 +76,7 @@ export function createAdvisories (d: AdvisoryDeps): Advisories {
       const text = (station === undefined || measured === undefined
         ? `${area}に${ADVISORY_NAMES[level].ja}（警戒レベル${level}）を発令します。`
         : stationText(station, level, area, alert, measured)) + (official === undefined ? '' : officialReasons(official))
-      const a: Advisory = {
-        id: randomUUID(),
-        alertId: alert?.id ?? null,
-        level,
-        area,
-        stationId: station?.id ?? null,
-        river: station?.river ?? null,
-        lat: station?.lat ?? null,
-        lon: station?.lon ?? null,
-        radiusM: station === undefined ? null : input.radiusM ?? 2000,
-        status: 'draft',
-        version: 0,
-        headline: `${ADVISORY_NAMES[level].ja}（警戒レベル${level}）${area}`,
-        text,
-        drill: alert?.drill === true || station?.drill === true,
-        createdBy: input.by,
-        createdAt: now,
-        issuedBy: null,
-        issuedAt: null,
-        updatedAt: now,
-        cancelledBy: null,
-        cancelledAt: null,
-        ...(official === undefined ? {} : { officialBasis: { areaCode: official.areaCode, telegrams: telegramRefs(official, d.officialTelegram) } })
-      }
+      const a = draftAdvisory({ input, level, area, text, station, alert, now, official, telegrams: d.officialTelegram })
       d.nstore.saveAdvisory(a)
       return { ...a, suggestion, official: official ?? null }
     },
@@ -186,4 +163,42 @@ function officialReasons (s: Suggestion): string {
   const lines = s.reasons.slice(0, 6).map(r => `・${r.text}`)
   const jma = s.reasons.some(r => r.kind === 'flood' || r.kind === 'landslide' || r.kind === 'warning')
   return `\n判断の根拠（判断補助）:\n${lines.join('\n')}${jma ? '\n出典：気象庁' : ''}`
+}
+
+/** a new draft (status draft, version 0) of what draft() worked out */
+function draftAdvisory ({ input, level, area, text, station, alert, now, official, telegrams }: {
+  input: DraftInput
+  level: AdvisoryLevel
+  area: string
+  text: string
+  station: Station | undefined
+  alert: Alert | undefined
+  now: number
+  official: Suggestion | undefined
+  telegrams: AdvisoryDeps['officialTelegram']
+}): Advisory {
+  return {
+    id: randomUUID(),
+    alertId: alert?.id ?? null,
+    level,
+    area,
+    stationId: station?.id ?? null,
+    river: station?.river ?? null,
+    lat: station?.lat ?? null,
+    lon: station?.lon ?? null,
+    radiusM: station === undefined ? null : input.radiusM ?? 2000,
+    status: 'draft',
+    version: 0,
+    headline: `${ADVISORY_NAMES[level].ja}（警戒レベル${level}）${area}`,
+    text,
+    drill: alert?.drill === true || station?.drill === true,
+    createdBy: input.by,
+    createdAt: now,
+    issuedBy: null,
+    issuedAt: null,
+    updatedAt: now,
+    cancelledBy: null,
+    cancelledAt: null,
+    ...(official === undefined ? {} : { officialBasis: { areaCode: official.areaCode, telegrams: telegramRefs(official, telegrams) } })
+  }
 }

@@ -79,66 +79,7 @@ export function openNotifyStore (file: string): NotifyStore {
       throw new MimamoriError('MIMAMORI_ERR_STORE', `notify ${what}: ${(err as Error).message}`, { cause: err })
     }
   }
-  const s = {
-    unfanned: db.prepare<[number], { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }>(
-      'SELECT * FROM notify_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?'),
-    event: db.prepare<[number], { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }>('SELECT * FROM notify_events WHERE id = ?'),
-    insertDelivery: db.prepare(`INSERT OR IGNORE INTO notify_deliveries (event_id, channel, recipient, address, idem_key, state, next_at, created_at)
-      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`),
-    fanned: db.prepare('UPDATE notify_events SET fanned_out_at = ? WHERE id = ?'),
-    due: db.prepare<[number, number], Record<string, unknown>>(`SELECT * FROM notify_deliveries WHERE state IN ('pending', 'sending') AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
-    lease: db.prepare("UPDATE notify_deliveries SET state = 'sending', attempts = attempts + 1, next_at = ? WHERE id = ?"),
-    sent: db.prepare("UPDATE notify_deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
-    retry: db.prepare("UPDATE notify_deliveries SET state = 'pending', next_at = ?, last_error = ? WHERE id = ?"),
-    failed: db.prepare("UPDATE notify_deliveries SET state = 'failed', last_error = ? WHERE id = ?"),
-    pending: db.prepare<[], { channel: string, n: number }>("SELECT channel, COUNT(*) AS n FROM notify_deliveries WHERE state IN ('pending', 'sending') GROUP BY channel"),
-    insertEvent: db.prepare('INSERT INTO notify_events (source, ref_id, kind, doc, created_at) VALUES (?, ?, ?, ?, ?)'),
-    subs: db.prepare<[], SubscriptionRowDb>('SELECT * FROM notify_subscriptions ORDER BY created_at, id'),
-    subsByUser: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE user_id = ? ORDER BY created_at, id'),
-    sub: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE id = ?'),
-    subByAddress: db.prepare<[string, string, string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE user_id = ? AND channel = ? AND address = ?'),
-    upsertSub: db.prepare(`INSERT INTO notify_subscriptions (id, user_id, role, channel, address, doc, created_at, updated_at) VALUES (@id, @userId, @role, @channel, @address, @doc, @createdAt, @updatedAt)
-      ON CONFLICT (id) DO UPDATE SET role = @role, doc = @doc, updated_at = @updatedAt`),
-    deleteSub: db.prepare('DELETE FROM notify_subscriptions WHERE id = ?'),
-    advisory: db.prepare<[string], { doc: string }>('SELECT doc FROM notify_advisories WHERE id = ?'),
-    advisories: db.prepare<[number], { doc: string }>('SELECT doc FROM notify_advisories ORDER BY created_at DESC LIMIT ?'),
-    saveAdvisory: db.prepare(`INSERT INTO notify_advisories (id, alert_id, level, area, status, version, doc, created_at, updated_at) VALUES (@id, @alertId, @level, @area, @status, @version, @doc, @createdAt, @updatedAt)
-      ON CONFLICT (id) DO UPDATE SET level = @level, area = @area, status = @status, version = @version, doc = @doc, updated_at = @updatedAt`),
-    escalation: db.prepare<[string], { step: number, last_at: number }>('SELECT step, last_at FROM notify_escalations WHERE alert_id = ?'),
-    setEscalation: db.prepare('INSERT INTO notify_escalations (alert_id, step, last_at) VALUES (?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET step = excluded.step, last_at = excluded.last_at'),
-    putCap: db.prepare('INSERT OR IGNORE INTO notify_cap (identifier, advisory_id, sent, xml, drill) VALUES (?, ?, ?, ?, ?)'),
-    capAll: db.prepare<[number], { identifier: string, advisory_id: string, sent: number, xml: string }>('SELECT * FROM notify_cap ORDER BY sent DESC, rowid DESC LIMIT ?'),
-    capPublic: db.prepare<[number], { identifier: string, advisory_id: string, sent: number, xml: string }>('SELECT * FROM notify_cap WHERE drill = 0 ORDER BY sent DESC, rowid DESC LIMIT ?'),
-    cap: db.prepare<[string], { xml: string }>('SELECT xml FROM notify_cap WHERE identifier = ?'),
-    pruneDeliveries: db.prepare("DELETE FROM notify_deliveries WHERE state IN ('sent', 'failed') AND created_at < ?"),
-    pruneEvents: db.prepare('DELETE FROM notify_events WHERE fanned_out_at IS NOT NULL AND created_at < ? AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.event_id = notify_events.id)')
-  }
-  const toEvent = (r: { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }): NotifyEventRow =>
-    ({ id: r.id, source: r.source as NotifyEventRow['source'], refId: r.ref_id, kind: r.kind, doc: JSON.parse(r.doc) as Record<string, unknown>, createdAt: r.created_at })
-  const toDelivery = (r: Record<string, unknown>): DeliveryRow => ({
-    id: r.id as number,
-    eventId: r.event_id as number,
-    channel: r.channel as ChannelName,
-    recipient: r.recipient as string,
-    address: r.address as string,
-    idemKey: r.idem_key as string,
-    state: r.state as DeliveryRow['state'],
-    attempts: r.attempts as number,
-    nextAt: r.next_at as number,
-    lastError: r.last_error as string | null,
-    sentAt: r.sent_at as number | null,
-    createdAt: r.created_at as number
-  })
-  const toSub = (r: SubscriptionRowDb): Subscription => ({
-    ...(JSON.parse(r.doc) as Omit<Subscription, 'id' | 'userId' | 'role' | 'channel' | 'address' | 'createdAt' | 'updatedAt'>),
-    id: r.id,
-    userId: r.user_id,
-    role: r.role as Subscription['role'],
-    channel: r.channel as Subscription['channel'],
-    address: r.address,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at
-  })
+  const s = prepare(db)
   const claim = db.transaction((now: number, limit: number, leaseMs: number): DeliveryRow[] => {
     const rows = s.due.all(now, limit).map(toDelivery)
     for (const r of rows) s.lease.run(now + leaseMs, r.id)
@@ -208,3 +149,68 @@ export function openNotifyStore (file: string): NotifyStore {
     }
   }
 }
+
+/** every statement of the notify part, prepared once per store */
+function prepare (db: Database.Database) {
+  return {
+    unfanned: db.prepare<[number], { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }>(
+      'SELECT * FROM notify_events WHERE fanned_out_at IS NULL ORDER BY id LIMIT ?'),
+    event: db.prepare<[number], { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }>('SELECT * FROM notify_events WHERE id = ?'),
+    insertDelivery: db.prepare(`INSERT OR IGNORE INTO notify_deliveries (event_id, channel, recipient, address, idem_key, state, next_at, created_at)
+      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`),
+    fanned: db.prepare('UPDATE notify_events SET fanned_out_at = ? WHERE id = ?'),
+    due: db.prepare<[number, number], Record<string, unknown>>(`SELECT * FROM notify_deliveries WHERE state IN ('pending', 'sending') AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
+    lease: db.prepare("UPDATE notify_deliveries SET state = 'sending', attempts = attempts + 1, next_at = ? WHERE id = ?"),
+    sent: db.prepare("UPDATE notify_deliveries SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
+    retry: db.prepare("UPDATE notify_deliveries SET state = 'pending', next_at = ?, last_error = ? WHERE id = ?"),
+    failed: db.prepare("UPDATE notify_deliveries SET state = 'failed', last_error = ? WHERE id = ?"),
+    pending: db.prepare<[], { channel: string, n: number }>("SELECT channel, COUNT(*) AS n FROM notify_deliveries WHERE state IN ('pending', 'sending') GROUP BY channel"),
+    insertEvent: db.prepare('INSERT INTO notify_events (source, ref_id, kind, doc, created_at) VALUES (?, ?, ?, ?, ?)'),
+    subs: db.prepare<[], SubscriptionRowDb>('SELECT * FROM notify_subscriptions ORDER BY created_at, id'),
+    subsByUser: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE user_id = ? ORDER BY created_at, id'),
+    sub: db.prepare<[string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE id = ?'),
+    subByAddress: db.prepare<[string, string, string], SubscriptionRowDb>('SELECT * FROM notify_subscriptions WHERE user_id = ? AND channel = ? AND address = ?'),
+    upsertSub: db.prepare(`INSERT INTO notify_subscriptions (id, user_id, role, channel, address, doc, created_at, updated_at) VALUES (@id, @userId, @role, @channel, @address, @doc, @createdAt, @updatedAt)
+      ON CONFLICT (id) DO UPDATE SET role = @role, doc = @doc, updated_at = @updatedAt`),
+    deleteSub: db.prepare('DELETE FROM notify_subscriptions WHERE id = ?'),
+    advisory: db.prepare<[string], { doc: string }>('SELECT doc FROM notify_advisories WHERE id = ?'),
+    advisories: db.prepare<[number], { doc: string }>('SELECT doc FROM notify_advisories ORDER BY created_at DESC LIMIT ?'),
+    saveAdvisory: db.prepare(`INSERT INTO notify_advisories (id, alert_id, level, area, status, version, doc, created_at, updated_at) VALUES (@id, @alertId, @level, @area, @status, @version, @doc, @createdAt, @updatedAt)
+      ON CONFLICT (id) DO UPDATE SET level = @level, area = @area, status = @status, version = @version, doc = @doc, updated_at = @updatedAt`),
+    escalation: db.prepare<[string], { step: number, last_at: number }>('SELECT step, last_at FROM notify_escalations WHERE alert_id = ?'),
+    setEscalation: db.prepare('INSERT INTO notify_escalations (alert_id, step, last_at) VALUES (?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET step = excluded.step, last_at = excluded.last_at'),
+    putCap: db.prepare('INSERT OR IGNORE INTO notify_cap (identifier, advisory_id, sent, xml, drill) VALUES (?, ?, ?, ?, ?)'),
+    capAll: db.prepare<[number], { identifier: string, advisory_id: string, sent: number, xml: string }>('SELECT * FROM notify_cap ORDER BY sent DESC, rowid DESC LIMIT ?'),
+    capPublic: db.prepare<[number], { identifier: string, advisory_id: string, sent: number, xml: string }>('SELECT * FROM notify_cap WHERE drill = 0 ORDER BY sent DESC, rowid DESC LIMIT ?'),
+    cap: db.prepare<[string], { xml: string }>('SELECT xml FROM notify_cap WHERE identifier = ?'),
+    pruneDeliveries: db.prepare("DELETE FROM notify_deliveries WHERE state IN ('sent', 'failed') AND created_at < ?"),
+    pruneEvents: db.prepare('DELETE FROM notify_events WHERE fanned_out_at IS NOT NULL AND created_at < ? AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.event_id = notify_events.id)')
+  }
+}
+
+const toEvent = (r: { id: number, source: string, ref_id: string, kind: string, doc: string, created_at: number }): NotifyEventRow =>
+  ({ id: r.id, source: r.source as NotifyEventRow['source'], refId: r.ref_id, kind: r.kind, doc: JSON.parse(r.doc) as Record<string, unknown>, createdAt: r.created_at })
+const toDelivery = (r: Record<string, unknown>): DeliveryRow => ({
+  id: r.id as number,
+  eventId: r.event_id as number,
+  channel: r.channel as ChannelName,
+  recipient: r.recipient as string,
+  address: r.address as string,
+  idemKey: r.idem_key as string,
+  state: r.state as DeliveryRow['state'],
+  attempts: r.attempts as number,
+  nextAt: r.next_at as number,
+  lastError: r.last_error as string | null,
+  sentAt: r.sent_at as number | null,
+  createdAt: r.created_at as number
+})
+const toSub = (r: SubscriptionRowDb): Subscription => ({
+  ...(JSON.parse(r.doc) as Omit<Subscription, 'id' | 'userId' | 'role' | 'channel' | 'address' | 'createdAt' | 'updatedAt'>),
+  id: r.id,
+  userId: r.user_id,
+  role: r.role as Subscription['role'],
+  channel: r.channel as Subscription['channel'],
+  address: r.address,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at
+})

@@ -19,7 +19,7 @@ const DIRS = ['core', 'codecs', 'store', 'vision', 'alerts', 'edge', 'broker', '
  * camera documents in the store's tables, and the embedded store builds it on its own handle.
  */
 export const PARTS = {
-  store: { schema: 'store/schema.ts', files: ['store/schema.ts', 'store/embedded.ts', 'store/fleet.ts', 'store/export/'] },
+  store: { schema: 'store/schema.ts', files: ['store/schema.ts', 'store/embedded.ts', 'store/document-cache.ts', 'store/fleet.ts', 'store/export/'] },
   fleet: { schema: 'store/fleet.ts', files: ['store/fleet.ts'] },
   outbox: { schema: 'store/outbox/schema.ts', files: ['store/outbox/'] },
   uplinks: { schema: 'store/uplinks-schema.ts', files: ['store/uplinks-schema.ts', 'store/uplink-dedupe.ts'] },

@@ -1,11 +1,12 @@
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { Camera, CameraImage, QcFlag, Reading, Station } from '../core/types.js'
+import type { CameraImage, QcFlag, Reading } from '../core/types.js'
 import { openParts } from './db.js'
 import { STORE_PART } from './schema.js'
 import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
-import { createFleetRegistry, FLEET_PART, registryVersionReader } from './fleet.js'
+import { FLEET_PART } from './fleet.js'
+import { createDocumentCache } from './document-cache.js'
 
 interface ReadingRow {
   station_id: string
@@ -37,6 +38,20 @@ interface ImageRow {
   battery_v: number | null
 }
 
+// One pass over the primary-key range; times are bucket starts, as InfluxQL's GROUP BY time() gives them.
+// better-sqlite3 binds JS numbers as REAL: the CAST keeps the division integral.
+// Failed (4) and missing (NULL) levels are counted but left out of mean/min/max (store/series.ts does the same).
+const SERIES_SQL = `SELECT
+        (MIN(readings.time) / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS time,
+        AVG(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS mean,
+        MIN(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS min,
+        MAX(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS max,
+        COUNT(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS count,
+        SUM(level IS NOT NULL AND COALESCE(qc_flag, 1) IN (3, 4)) AS flagged,
+        SUM(level IS NULL) AS missing
+      FROM readings WHERE station_id = @id AND time >= @from AND time <= @to
+      GROUP BY readings.time / CAST(@b AS INTEGER) ORDER BY 1`
+
 export interface EmbeddedStoreOptions {
   /** database file; ':memory:' for throwaway use */
   file: string
@@ -57,9 +72,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
   const stmts = {
     upsertStation: db.prepare('INSERT INTO stations (id, device_id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, doc = excluded.doc, updated_at = excluded.updated_at'),
     deleteStationByDevice: db.prepare('DELETE FROM stations WHERE device_id = ? AND id <> ?'),
-    listStations: db.prepare<[], { doc: string }>('SELECT doc FROM stations ORDER BY id'),
     upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
-    listCameras: db.prepare<[], { doc: string }>('SELECT doc FROM cameras ORDER BY id'),
     // positional parameters: binding 14 values by position costs less than by name from an object built per row
     insertReading: db.prepare<[string, number, string, number, number | null, number | null, number | null, number | null, number, number, number, number, number | null, string | null]>(`INSERT INTO readings (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -67,19 +80,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     updateQc: db.prepare('UPDATE readings SET qc_flag = ?, qc_tests = ? WHERE station_id = ? AND time = ?'),
     readings: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time DESC LIMIT ?'),
     readingsAsc: db.prepare<[string, number, number, number], ReadingRow>('SELECT * FROM readings WHERE station_id = ? AND time >= ? AND time <= ? ORDER BY time ASC LIMIT ?'),
-    // One pass over the primary-key range; times are bucket starts, as InfluxQL's GROUP BY time() gives them.
-    // better-sqlite3 binds JS numbers as REAL: the CAST keeps the division integral.
-    // Failed (4) and missing (NULL) levels are counted but left out of mean/min/max (store/series.ts does the same).
-    series: db.prepare<{ id: string, from: number, to: number, b: number }, SeriesBucket>(`SELECT
-        (MIN(readings.time) / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS time,
-        AVG(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS mean,
-        MIN(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS min,
-        MAX(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS max,
-        COUNT(CASE WHEN COALESCE(qc_flag, 1) <> 4 THEN level END) AS count,
-        SUM(level IS NOT NULL AND COALESCE(qc_flag, 1) IN (3, 4)) AS flagged,
-        SUM(level IS NULL) AS missing
-      FROM readings WHERE station_id = @id AND time >= @from AND time <= @to
-      GROUP BY readings.time / CAST(@b AS INTEGER) ORDER BY 1`),
+    series: db.prepare<{ id: string, from: number, to: number, b: number }, SeriesBucket>(SERIES_SQL),
     // Correlated MAX(time) uses the primary key per station: one index seek per station.
     latest: db.prepare<[], ReadingRow>('SELECT r.* FROM stations s JOIN readings r ON r.station_id = s.id AND r.time = (SELECT MAX(time) FROM readings WHERE station_id = s.id)'),
     // the newest row is a gap (flag 9): walk back along the primary key to the newest level
@@ -95,62 +96,12 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     stmts.insertReading.run(r.stationId, r.time, r.deviceId, r.receivedAt, Number.isFinite(r.level) ? r.level : null, r.batteryV, r.temperatureC, r.spreadMm,
       r.validPings, r.totalPings, r.deviceFlags, r.seq, r.qc?.flag ?? null, r.qc === undefined ? null : qcTestsJson(r.qc.tests)).changes === 1 ? 'inserted' : 'duplicate')
 
-  let stations = new Map<string, Station>()
-  let byDevice = new Map<string, Station>()
-  let cameras = new Map<string, Camera>()
-  /** a future-dated threshold revision becomes the current one at this time: the caches are rebuilt then */
-  let nextRevisionAt = Number.POSITIVE_INFINITY
-  // Every reader sees the registry's facts on the documents: state, and the thresholds in force now.
-  const refreshCaches = (): void => {
-    const now = Date.now()
-    nextRevisionAt = Number.POSITIVE_INFINITY
-    const overlay = (s: Station): Station => {
-      const entry = fleet.entry('gauge', s.id)
-      const rev = fleet.thresholdsAt(s.id, now)
-      for (const r of fleet.history(s.id)) if (r.validFrom > now) nextRevisionAt = Math.min(nextRevisionAt, r.validFrom)
-      return { ...s, ...(rev === undefined ? {} : { thresholds: rev.thresholds }), ...(entry === undefined ? {} : { state: entry.state, profile: entry.profile }) }
-    }
-    stations = new Map(stmts.listStations.all().map(r => overlay(JSON.parse(r.doc) as Station)).map(s => [s.id, s]))
-    // a device id is the active station's; a retired station keeps it only while no other has it
-    byDevice = new Map()
-    for (const s of stations.values()) {
-      const had = byDevice.get(s.deviceId)
-      if (had === undefined || had.state === 'retired') byDevice.set(s.deviceId, s)
-    }
-    cameras = new Map(stmts.listCameras.all().map(r => JSON.parse(r.doc) as Camera).map(c => {
-      const entry = fleet.entry('camera', c.id)
-      return [c.id, entry === undefined ? c : { ...c, state: entry.state }]
-    }))
-    dataVersion = db.pragma('data_version', { simple: true }) as number
-    registryVersion = readRegistryVersion()
-  }
-  let dataVersion = -1
-  let registryVersion = -1
-  const fleet = createFleetRegistry(db, { onWrite: () => { refreshCaches() } })
-  const readRegistryVersion = registryVersionReader(db)
-  refreshCaches()
-  // Another process (the CLI's `fleet import`, a separate dashboard) changed the registry (its tables'
-  // triggers bump registry_version, store/fleet.ts), or a future-dated revision came into force:
-  // rebuild. data_version is a cheap read of the WAL header; the counter is read only when it moved.
-  const watch = setInterval(() => {
-    if (closed) return
-    try {
-      if (Date.now() >= nextRevisionAt) { refreshCaches(); return }
-      const version = db.pragma('data_version', { simple: true }) as number
-      if (version === dataVersion) return
-      // something committed to the file; the stations and cameras only when the registry counter moved
-      dataVersion = version
-      if (readRegistryVersion() !== registryVersion) refreshCaches()
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'registry refresh failed')
-    }
-  }, 2000)
-  watch.unref()
+  // the station and camera documents with the registry's facts on them (state, thresholds in force now)
+  const docs = createDocumentCache(db, log)
+  const fleet = docs.fleet
 
   let closed = false
-  const guard = (): void => {
-    if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closed')
-  }
+  const guard = (): void => { if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closed') }
   const wrap = <T>(what: string, fn: () => T): T => {
     guard()
     try {
@@ -171,20 +122,20 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
           stmts.upsertStation.run(s.id, s.deviceId, JSON.stringify(s), now)
         }
       })())
-      refreshCaches()
+      docs.refresh()
     },
-    listStations: () => [...stations.values()],
-    getStation: id => stations.get(id),
-    stationByDevice: deviceId => byDevice.get(deviceId),
+    listStations: () => [...docs.stations().values()],
+    getStation: id => docs.stations().get(id),
+    stationByDevice: deviceId => docs.byDevice().get(deviceId),
     saveCameras (list) {
       wrap('save cameras', () => db.transaction(() => {
         const now = Date.now()
         for (const c of list) stmts.upsertCamera.run(c.id, JSON.stringify(c), now)
       })())
-      refreshCaches()
+      docs.refresh()
     },
-    listCameras: () => [...cameras.values()],
-    getCamera: id => cameras.get(id),
+    listCameras: () => [...docs.cameras().values()],
+    getCamera: id => docs.cameras().get(id),
 
     writeReading (r) {
       // no async wrapper: one promise per reading (the commit's), not three
@@ -225,7 +176,7 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
     async close () {
       if (closed) return
       closed = true
-      clearInterval(watch)
+      docs.close()
       handle.release()
       log.info('embedded store closed')
     }

@@ -114,24 +114,7 @@ export function validationError (p: FieldProblem): MimamoriError {
  */
 export function createFleetRegistry (db: Database.Database, { onWrite, clock = Date.now }: { onWrite: () => void, clock?: () => number }): FleetRegistry {
   migrateParts(db, [FLEET_PART])
-  const s = {
-    entry: db.prepare<[string, string], DeviceRow>('SELECT * FROM fleet_devices WHERE kind = ? AND id = ?'),
-    entries: db.prepare<[], DeviceRow>('SELECT * FROM fleet_devices ORDER BY kind, id'),
-    insertEntry: db.prepare('INSERT INTO fleet_devices (kind, id, state, state_since, state_by, state_reason, profile, origin, seed_hash, created_at) VALUES (?, ?, \'active\', ?, ?, NULL, ?, ?, ?, ?)'),
-    setSeedHash: db.prepare('UPDATE fleet_devices SET seed_hash = ? WHERE kind = ? AND id = ?'),
-    setState: db.prepare('UPDATE fleet_devices SET state = ?, state_since = ?, state_by = ?, state_reason = ? WHERE kind = ? AND id = ?'),
-    revisions: db.prepare<[string], RevisionRow>('SELECT * FROM fleet_thresholds WHERE station_id = ? ORDER BY revision'),
-    allRevisions: db.prepare<[], RevisionRow>('SELECT * FROM fleet_thresholds ORDER BY station_id, revision'),
-    insertRevision: db.prepare('INSERT INTO fleet_thresholds (station_id, revision, valid_from, doc, source, by, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    station: db.prepare<[string], { doc: string }>('SELECT doc FROM stations WHERE id = ?'),
-    stationByDevice: db.prepare<[string], { id: string }>('SELECT id FROM stations WHERE device_id = ?'),
-    releaseDevice: db.prepare('UPDATE stations SET device_id = ? WHERE id = ?'),
-    upsertStation: db.prepare('INSERT INTO stations (id, device_id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, doc = excluded.doc, updated_at = excluded.updated_at'),
-    camera: db.prepare<[string], { doc: string }>('SELECT doc FROM cameras WHERE id = ?'),
-    upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
-    setIntake: db.prepare('INSERT INTO fleet_intake (camera_id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT(camera_id) DO UPDATE SET secret_hash = excluded.secret_hash'),
-    intake: db.prepare<[string], { secret_hash: string }>('SELECT secret_hash FROM fleet_intake WHERE camera_id = ?')
-  }
+  const s = prepare(db)
 
   // revisions per station, oldest first: thresholdsAt runs once per reading
   let byStation = new Map<string, ThresholdRevision[]>()
@@ -157,13 +140,6 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
     s.insertRevision.run(stationId, revision, o.validFrom, JSON.stringify(cleanThresholds(t)), o.source, o.by, o.reason ?? null, clock())
     return toRevision(s.revisions.all(stationId).at(-1)!)
   }
-  const ensureValid = (t: Thresholds): void => {
-    const p = thresholdProblem(t)
-    if (p !== null) throw validationError(p)
-  }
-  const requireSource = (source: string): void => {
-    if (source.trim() === '') throw validationError(problem('source', '値の出典を入力してください', 'say where the values came from'))
-  }
 
   const registry: FleetRegistry = {
     entry (kind, id) {
@@ -181,34 +157,12 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
     commissionStation (station, o) {
       ensureValid(station.thresholds)
       requireSource(o.source)
-      db.transaction(() => {
-        if (s.station.get(station.id) !== undefined || s.entry.get('gauge', station.id) !== undefined) {
-          throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `station "${station.id}" already exists`, { details: { ...problem('id', 'この局IDは使用中です', 'this station id is in use') } })
-        }
-        if (s.stationByDevice.get(station.deviceId) !== undefined) {
-          throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `device "${station.deviceId}" already reports for a station`, { details: { ...problem('deviceId', 'この機器IDは使用中です', 'this device id is in use') } })
-        }
-        const now = clock()
-        const doc: Station = { ...station, profile: o.profile ?? OUR_FRAME_PROFILE }
-        delete doc.state
-        s.upsertStation.run(doc.id, doc.deviceId, JSON.stringify(doc), now)
-        s.insertEntry.run('gauge', doc.id, now, o.by, doc.profile, 'api', null, now)
-        appendRevision(doc.id, doc.thresholds, { source: o.source, by: o.by, reason: 'commissioned', validFrom: 0 })
-      }).immediate()
+      db.transaction(() => { insertStation(s, appendRevision, station, o, clock()) }).immediate()
       changed()
       return station
     },
     commissionCamera (camera, o) {
-      db.transaction(() => {
-        if (s.camera.get(camera.id) !== undefined || s.entry.get('camera', camera.id) !== undefined) {
-          throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `camera "${camera.id}" already exists`, { details: { ...problem('id', 'このカメラIDは使用中です', 'this camera id is in use') } })
-        }
-        const now = clock()
-        const doc: Camera = { ...camera }
-        delete doc.state
-        s.upsertCamera.run(doc.id, JSON.stringify(doc), now)
-        s.insertEntry.run('camera', doc.id, now, o.by, o.profile ?? (doc.trail === true ? 'trail-camera' : 'mimamori-camera-v1'), 'api', null, now)
-      }).immediate()
+      db.transaction(() => { insertCamera(s, camera, o, clock()) }).immediate()
       changed()
       return camera
     },
@@ -264,47 +218,8 @@ export function createFleetRegistry (db: Database.Database, { onWrite, clock = D
       changed()
       return toEntry(s.entry.get(kind, id)!)
     },
-    seed ({ stations, cameras }) {
-      const out: SeedResult = { added: [], updated: [], kept: [] }
-      const now = clock()
-      db.transaction(() => {
-        for (const st of stations) {
-          const hash = seedHash(st)
-          const row = s.entry.get('gauge', st.id)
-          if (row !== undefined && row.seed_hash === hash) { out.kept.push(st.id); continue }
-          // the file moved this device to another station id: the old station is retired (its data stays)
-          for (const other of s.stationByDevice.all(st.deviceId)) {
-            if (other.id === st.id) continue
-            const entry = s.entry.get('gauge', other.id)
-            if (entry === undefined) s.insertEntry.run('gauge', other.id, now, 'config', OUR_FRAME_PROFILE, 'config', null, now)
-            if (entry?.state !== 'retired') s.setState.run('retired', now, 'config', `device ${st.deviceId} moved to ${st.id}`, 'gauge', other.id)
-            // the column is unique: the retired row lets go of the device id (its document still names it)
-            s.releaseDevice.run(`${st.deviceId}#retired#${other.id}`, other.id)
-          }
-          const revisions = s.revisions.all(st.id)
-          const before = revisions.at(-1)
-          // the file's thresholds win only when they changed since the file last set them: an edit on the fleet page survives restarts
-          const lastFromFile = revisions.filter(r => r.by === 'config').at(-1)
-          s.upsertStation.run(st.id, st.deviceId, JSON.stringify({ ...st, profile: st.profile ?? row?.profile ?? OUR_FRAME_PROFILE }), now)
-          if (row === undefined) s.insertEntry.run('gauge', st.id, now, 'config', st.profile ?? OUR_FRAME_PROFILE, 'config', hash, now)
-          else s.setSeedHash.run(hash, 'gauge', st.id)
-          if (before === undefined) {
-            appendRevision(st.id, st.thresholds, { source: 'configuration file', by: 'config', validFrom: 0 })
-          } else if (differs(st.thresholds, before) && (lastFromFile === undefined || differs(st.thresholds, lastFromFile))) {
-            appendRevision(st.id, st.thresholds, { source: 'configuration file', by: 'config', reason: 'configuration file changed', validFrom: Math.max(now, before.valid_from + 1) })
-          }
-          ;(row === undefined ? out.added : out.updated).push(st.id)
-        }
-        for (const c of cameras) {
-          const hash = seedHash(c)
-          const row = s.entry.get('camera', c.id)
-          if (row !== undefined && row.seed_hash === hash) { out.kept.push(c.id); continue }
-          s.upsertCamera.run(c.id, JSON.stringify(c), now)
-          if (row === undefined) s.insertEntry.run('camera', c.id, now, 'config', c.trail === true ? 'trail-camera' : 'mimamori-camera-v1', 'config', hash, now)
-          else s.setSeedHash.run(hash, 'camera', c.id)
-          ;(row === undefined ? out.added : out.updated).push(c.id)
-        }
-      }).immediate()
+    seed (input) {
+      const out = seedAll(db, s, appendRevision, input, clock())
       changed()
       return out
     },
@@ -342,4 +257,112 @@ function toRevision (r: RevisionRow): ThresholdRevision {
 
 function toEntry (r: DeviceRow): FleetEntry {
   return { kind: r.kind as FleetKind, id: r.id, state: r.state as FleetState, stateSince: r.state_since, stateBy: r.state_by, stateReason: r.state_reason, profile: r.profile, origin: r.origin as FleetEntry['origin'], createdAt: r.created_at }
+}
+
+/** every statement of the fleet part (and the store's documents it keeps), prepared once */
+function prepare (db: Database.Database) {
+  return {
+    entry: db.prepare<[string, string], DeviceRow>('SELECT * FROM fleet_devices WHERE kind = ? AND id = ?'),
+    entries: db.prepare<[], DeviceRow>('SELECT * FROM fleet_devices ORDER BY kind, id'),
+    insertEntry: db.prepare('INSERT INTO fleet_devices (kind, id, state, state_since, state_by, state_reason, profile, origin, seed_hash, created_at) VALUES (?, ?, \'active\', ?, ?, NULL, ?, ?, ?, ?)'),
+    setSeedHash: db.prepare('UPDATE fleet_devices SET seed_hash = ? WHERE kind = ? AND id = ?'),
+    setState: db.prepare('UPDATE fleet_devices SET state = ?, state_since = ?, state_by = ?, state_reason = ? WHERE kind = ? AND id = ?'),
+    revisions: db.prepare<[string], RevisionRow>('SELECT * FROM fleet_thresholds WHERE station_id = ? ORDER BY revision'),
+    allRevisions: db.prepare<[], RevisionRow>('SELECT * FROM fleet_thresholds ORDER BY station_id, revision'),
+    insertRevision: db.prepare('INSERT INTO fleet_thresholds (station_id, revision, valid_from, doc, source, by, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    station: db.prepare<[string], { doc: string }>('SELECT doc FROM stations WHERE id = ?'),
+    stationByDevice: db.prepare<[string], { id: string }>('SELECT id FROM stations WHERE device_id = ?'),
+    releaseDevice: db.prepare('UPDATE stations SET device_id = ? WHERE id = ?'),
+    upsertStation: db.prepare('INSERT INTO stations (id, device_id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, doc = excluded.doc, updated_at = excluded.updated_at'),
+    camera: db.prepare<[string], { doc: string }>('SELECT doc FROM cameras WHERE id = ?'),
+    upsertCamera: db.prepare('INSERT INTO cameras (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at'),
+    setIntake: db.prepare('INSERT INTO fleet_intake (camera_id, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT(camera_id) DO UPDATE SET secret_hash = excluded.secret_hash'),
+    intake: db.prepare<[string], { secret_hash: string }>('SELECT secret_hash FROM fleet_intake WHERE camera_id = ?')
+  }
+}
+
+type Statements = ReturnType<typeof prepare>
+type AppendRevision = (stationId: string, t: Thresholds, o: { source: string, by: string, reason?: string | null | undefined, validFrom: number }) => ThresholdRevision
+
+/**
+ * The configuration file's stations and cameras into the registry, in one transaction: an entry is
+ * added when new and applied when it changed since the file last set it (seed_hash); otherwise what
+ * staff changed on the fleet page stands.
+ */
+function seedAll (db: Database.Database, s: Statements, appendRevision: AppendRevision, { stations, cameras }: { stations: Station[], cameras: Camera[] }, now: number): SeedResult {
+  const out: SeedResult = { added: [], updated: [], kept: [] }
+  db.transaction(() => {
+    for (const st of stations) {
+      const hash = seedHash(st)
+      const row = s.entry.get('gauge', st.id)
+      if (row !== undefined && row.seed_hash === hash) { out.kept.push(st.id); continue }
+      // the file moved this device to another station id: the old station is retired (its data stays)
+      for (const other of s.stationByDevice.all(st.deviceId)) {
+        if (other.id === st.id) continue
+        const entry = s.entry.get('gauge', other.id)
+        if (entry === undefined) s.insertEntry.run('gauge', other.id, now, 'config', OUR_FRAME_PROFILE, 'config', null, now)
+        if (entry?.state !== 'retired') s.setState.run('retired', now, 'config', `device ${st.deviceId} moved to ${st.id}`, 'gauge', other.id)
+        // the column is unique: the retired row lets go of the device id (its document still names it)
+        s.releaseDevice.run(`${st.deviceId}#retired#${other.id}`, other.id)
+      }
+      const revisions = s.revisions.all(st.id)
+      const before = revisions.at(-1)
+      // the file's thresholds win only when they changed since the file last set them: an edit on the fleet page survives restarts
+      const lastFromFile = revisions.filter(r => r.by === 'config').at(-1)
+      s.upsertStation.run(st.id, st.deviceId, JSON.stringify({ ...st, profile: st.profile ?? row?.profile ?? OUR_FRAME_PROFILE }), now)
+      if (row === undefined) s.insertEntry.run('gauge', st.id, now, 'config', st.profile ?? OUR_FRAME_PROFILE, 'config', hash, now)
+      else s.setSeedHash.run(hash, 'gauge', st.id)
+      if (before === undefined) {
+        appendRevision(st.id, st.thresholds, { source: 'configuration file', by: 'config', validFrom: 0 })
+      } else if (differs(st.thresholds, before) && (lastFromFile === undefined || differs(st.thresholds, lastFromFile))) {
+        appendRevision(st.id, st.thresholds, { source: 'configuration file', by: 'config', reason: 'configuration file changed', validFrom: Math.max(now, before.valid_from + 1) })
+      }
+      ;(row === undefined ? out.added : out.updated).push(st.id)
+    }
+    for (const c of cameras) {
+      const hash = seedHash(c)
+      const row = s.entry.get('camera', c.id)
+      if (row !== undefined && row.seed_hash === hash) { out.kept.push(c.id); continue }
+      s.upsertCamera.run(c.id, JSON.stringify(c), now)
+      if (row === undefined) s.insertEntry.run('camera', c.id, now, 'config', c.trail === true ? 'trail-camera' : 'mimamori-camera-v1', 'config', hash, now)
+      else s.setSeedHash.run(hash, 'camera', c.id)
+      ;(row === undefined ? out.added : out.updated).push(c.id)
+    }
+  }).immediate()
+  return out
+}
+
+function ensureValid (t: Thresholds): void {
+  const p = thresholdProblem(t)
+  if (p !== null) throw validationError(p)
+}
+
+function requireSource (source: string): void {
+  if (source.trim() === '') throw validationError(problem('source', '値の出典を入力してください', 'say where the values came from'))
+}
+
+/** a commissioned station's document, registry entry and first threshold revision (in the caller's transaction) */
+function insertStation (s: Statements, appendRevision: AppendRevision, station: Station, o: { by: string, source: string, profile?: string | undefined }, now: number): void {
+  if (s.station.get(station.id) !== undefined || s.entry.get('gauge', station.id) !== undefined) {
+    throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `station "${station.id}" already exists`, { details: { ...problem('id', 'この局IDは使用中です', 'this station id is in use') } })
+  }
+  if (s.stationByDevice.get(station.deviceId) !== undefined) {
+    throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `device "${station.deviceId}" already reports for a station`, { details: { ...problem('deviceId', 'この機器IDは使用中です', 'this device id is in use') } })
+  }
+  const doc: Station = { ...station, profile: o.profile ?? OUR_FRAME_PROFILE }
+  delete doc.state
+  s.upsertStation.run(doc.id, doc.deviceId, JSON.stringify(doc), now)
+  s.insertEntry.run('gauge', doc.id, now, o.by, doc.profile, 'api', null, now)
+  appendRevision(doc.id, doc.thresholds, { source: o.source, by: o.by, reason: 'commissioned', validFrom: 0 })
+}
+
+/** a commissioned camera's document and registry entry (in the caller's transaction) */
+function insertCamera (s: Statements, camera: Camera, o: { by: string, profile?: string | undefined }, now: number): void {
+  if (s.camera.get(camera.id) !== undefined || s.entry.get('camera', camera.id) !== undefined) {
+    throw new MimamoriError('MIMAMORI_ERR_DEVICE_EXISTS', `camera "${camera.id}" already exists`, { details: { ...problem('id', 'このカメラIDは使用中です', 'this camera id is in use') } })
+  }
+  const doc: Camera = { ...camera }
+  delete doc.state
+  s.upsertCamera.run(doc.id, JSON.stringify(doc), now)
+  s.insertEntry.run('camera', doc.id, now, o.by, o.profile ?? (doc.trail === true ? 'trail-camera' : 'mimamori-camera-v1'), 'api', null, now)
 }
