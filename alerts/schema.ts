@@ -1,14 +1,11 @@
-import type { PartSchema } from '../store/parts.js'
+import { definePart } from '../store/parts.js'
 
 /**
  * The alert lifecycle (alerts/): one table for every kind, at most one open alert per key, and the
  * audit trail of every transition.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const ALERTS_PART: PartSchema = {
-  part: 'alerts',
-  migrations: [
-    { version: 1, up: `CREATE TABLE alerts (
+export const ALERTS_PART = definePart('alerts', [
+  `CREATE TABLE alerts (
      id TEXT PRIMARY KEY,
      key TEXT NOT NULL,
      kind TEXT NOT NULL,
@@ -43,6 +40,5 @@ export const ALERTS_PART: PartSchema = {
      by TEXT,
      note TEXT
    );
-   CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, at);` }
-  ]
-}
+   CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, at);`
+])

@@ -1,14 +1,11 @@
-import type { PartSchema } from '../store/parts.js'
+import { definePart } from '../store/parts.js'
 
 /**
  * The broker's device registry (broker/registry.ts): MQTT accounts, devices and service accounts;
  * secrets only as scrypt hashes.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const BROKER_PART: PartSchema = {
-  part: 'broker',
-  migrations: [
-    { version: 1, up: `CREATE TABLE mqtt_accounts (
+export const BROKER_PART = definePart('broker', [
+  `CREATE TABLE mqtt_accounts (
      id TEXT PRIMARY KEY,
      role TEXT NOT NULL,
      kind TEXT,
@@ -18,6 +15,5 @@ export const BROKER_PART: PartSchema = {
      rotated_at INTEGER,
      revoked_at INTEGER,
      last_seen INTEGER
-   );` }
-  ]
-}
+   );`
+])

@@ -1,16 +1,13 @@
-import type { PartSchema } from '../store/parts.js'
+import { definePart } from '../store/parts.js'
 
 /**
  * The notifier (notify/): events are committed in the same transaction as the alert transition or
  * advisory that causes them (alerts hand them over through core's AlertOutbox); fan-out turns each into
  * one delivery per recipient × channel (idem_key unique), drained with retries. Subscriptions,
  * evacuation advisories, escalation progress and the CAP feed live beside them.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const NOTIFY_PART: PartSchema = {
-  part: 'notify',
-  migrations: [
-    { version: 1, up: `CREATE TABLE notify_events (
+export const NOTIFY_PART = definePart('notify', [
+  `CREATE TABLE notify_events (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      source TEXT NOT NULL,
      ref_id TEXT NOT NULL,
@@ -71,6 +68,5 @@ export const NOTIFY_PART: PartSchema = {
      xml TEXT NOT NULL,
      drill INTEGER NOT NULL
    );
-   CREATE INDEX notify_cap_by_sent ON notify_cap (sent);` }
-  ]
-}
+   CREATE INDEX notify_cap_by_sent ON notify_cap (sent);`
+])

@@ -1,16 +1,13 @@
-import type { PartSchema } from './parts.js'
+import { definePart } from './parts.js'
 
 /**
  * Official disaster information (official/, store/official.ts): every JMA telegram as received (the
  * bytes of refused documents are not kept, only why), the state per area, the feeds' conditional-GET
  * validators, the 判断補助 criteria per area (changes audited in audit_log); v2: the suggested
  * 警戒レベル per area with its reasons, as last evaluated (official/suggestions.ts).
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const OFFICIAL_PART: PartSchema = {
-  part: 'official',
-  migrations: [
-    { version: 1, up: `CREATE TABLE official_telegrams (
+export const OFFICIAL_PART = definePart('official', [
+  `CREATE TABLE official_telegrams (
      id TEXT PRIMARY KEY,
      received_at INTEGER NOT NULL,
      source TEXT NOT NULL,
@@ -49,11 +46,10 @@ export const OFFICIAL_PART: PartSchema = {
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL,
      updated_by TEXT
-   );` },
-    { version: 2, up: `CREATE TABLE official_suggestions (
+   );`,
+  `CREATE TABLE official_suggestions (
      area_code TEXT PRIMARY KEY,
      doc TEXT NOT NULL,
      updated_at INTEGER NOT NULL
-   );` }
-  ]
-}
+   );`
+])

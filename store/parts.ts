@@ -23,6 +23,15 @@ export interface PartSchema {
 }
 
 /**
+ * A part's schema from its migrations in order: the first is version 1, the next 2 …
+ * Forward-only: append a migration, never edit or remove one (a database out there ran it;
+ * DEVELOPERS.md "Adding a migration"). A step is SQL, or a function for what SQL cannot say.
+ */
+export function definePart (part: string, steps: ReadonlyArray<Migration['up']>): PartSchema {
+  return { part, migrations: steps.map((up, i) => ({ version: i + 1, up })) }
+}
+
+/**
  * Releases before per-part versions kept one list for the whole file in
  * `PRAGMA user_version`: step i of that list is this part's version here. A file
  * from such a release is adopted once — each part gets the version its steps

@@ -1,16 +1,13 @@
-import type { PartSchema } from './parts.js'
+import { definePart } from './parts.js'
 
 /**
  * The store's tables (store/embedded.ts): stations and cameras (their documents), readings keyed by
  * (station, time) and camera image metadata. v2: river QC flag and tests per reading; v3: a frame
  * without a level is stored as a gap (level NULL): SQLite cannot drop NOT NULL in place, so the
  * table is rebuilt with the same key and columns.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const STORE_PART: PartSchema = {
-  part: 'store',
-  migrations: [
-    { version: 1, up: `CREATE TABLE stations (
+export const STORE_PART = definePart('store', [
+  `CREATE TABLE stations (
      id TEXT PRIMARY KEY,
      device_id TEXT NOT NULL UNIQUE,
      doc TEXT NOT NULL,
@@ -47,10 +44,10 @@ export const STORE_PART: PartSchema = {
      height INTEGER NOT NULL,
      battery_v REAL,
      PRIMARY KEY (camera_id, time, frame_index)
-   ) WITHOUT ROWID;` },
-    { version: 2, up: `ALTER TABLE readings ADD COLUMN qc_flag INTEGER;
-   ALTER TABLE readings ADD COLUMN qc_tests TEXT;` },
-    { version: 3, up: `CREATE TABLE readings_v2 (
+   ) WITHOUT ROWID;`,
+  `ALTER TABLE readings ADD COLUMN qc_flag INTEGER;
+   ALTER TABLE readings ADD COLUMN qc_tests TEXT;`,
+  `CREATE TABLE readings_v2 (
      station_id TEXT NOT NULL,
      time INTEGER NOT NULL,
      device_id TEXT NOT NULL,
@@ -70,6 +67,5 @@ export const STORE_PART: PartSchema = {
    INSERT INTO readings_v2 (station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests)
      SELECT station_id, time, device_id, received_at, level, battery_v, temperature_c, spread_mm, valid_pings, total_pings, device_flags, seq, qc_flag, qc_tests FROM readings;
    DROP TABLE readings;
-   ALTER TABLE readings_v2 RENAME TO readings;` }
-  ]
-}
+   ALTER TABLE readings_v2 RENAME TO readings;`
+])

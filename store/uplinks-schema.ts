@@ -1,14 +1,11 @@
-import type { PartSchema } from './parts.js'
+import { definePart } from './parts.js'
 
 /**
  * LoRaWAN uplinks already taken (store/uplink-dedupe.ts): the same frame heard through several
  * gateways, network servers or a webhook is stored once; pruned after lorawan.dedupeDays.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const UPLINKS_PART: PartSchema = {
-  part: 'uplinks',
-  migrations: [
-    { version: 1, up: `CREATE TABLE lorawan_uplinks (
+export const UPLINKS_PART = definePart('uplinks', [
+  `CREATE TABLE lorawan_uplinks (
      dev_eui TEXT NOT NULL,
      f_cnt INTEGER NOT NULL,
      digest TEXT NOT NULL,
@@ -16,6 +13,5 @@ export const UPLINKS_PART: PartSchema = {
      via TEXT NOT NULL,
      PRIMARY KEY (dev_eui, f_cnt, digest)
    ) WITHOUT ROWID;
-   CREATE INDEX lorawan_uplinks_by_time ON lorawan_uplinks (at);` }
-  ]
-}
+   CREATE INDEX lorawan_uplinks_by_time ON lorawan_uplinks (at);`
+])

@@ -1,14 +1,11 @@
-import type { PartSchema } from './parts.js'
+import { definePart } from './parts.js'
 
 /**
  * Wildlife (store/wildlife.ts, used by ingest/wildlife and the dashboard): detections per frame,
  * sightings per burst, hunters and their areas, hunters' feedback.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const WILDLIFE_PART: PartSchema = {
-  part: 'wildlife',
-  migrations: [
-    { version: 1, up: `CREATE TABLE detections (
+export const WILDLIFE_PART = definePart('wildlife', [
+  `CREATE TABLE detections (
      camera_id TEXT NOT NULL,
      time INTEGER NOT NULL,
      frame_index INTEGER NOT NULL,
@@ -57,6 +54,5 @@ export const WILDLIFE_PART: PartSchema = {
      note TEXT NOT NULL,
      at INTEGER NOT NULL,
      PRIMARY KEY (sighting_id, hunter_id)
-   );` }
-  ]
-}
+   );`
+])

@@ -1,14 +1,11 @@
-import type { PartSchema } from '../parts.js'
+import { definePart } from '../parts.js'
 
 /**
  * The durable outbox of the InfluxDB backend (store/outbox/outbox.ts): a reading is committed here
  * before the MQTT ack and drained later. Delivered rows stay a while as the (station, time) duplicate ledger.
- * Forward-only: append a migration, never edit one (store/parts.ts; DEVELOPERS.md "Adding a migration").
  */
-export const OUTBOX_PART: PartSchema = {
-  part: 'outbox',
-  migrations: [
-    { version: 1, up: `CREATE TABLE outbox (
+export const OUTBOX_PART = definePart('outbox', [
+  `CREATE TABLE outbox (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      station_id TEXT NOT NULL,
      time INTEGER NOT NULL,
@@ -20,6 +17,5 @@ export const OUTBOX_PART: PartSchema = {
      error TEXT,
      UNIQUE (station_id, time)
    );
-   CREATE INDEX outbox_by_state ON outbox (state, id);` }
-  ]
-}
+   CREATE INDEX outbox_by_state ON outbox (state, id);`
+])
