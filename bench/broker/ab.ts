@@ -17,11 +17,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect as netConnect, createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { LoadResult } from './load.js'
+import { freePort, waitPort } from '../lib/net.js'
 
 const { values } = parseArgs({
   options: {
@@ -44,27 +44,6 @@ interface Started { port: number, pid: number, stop(): Promise<void> }
 interface Variant { label: string, start(): Promise<Started> }
 
 const pinned = (cpu: number, file: string, args: string[]): [string, string[]] => PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
-
-async function freePort (): Promise<number> {
-  return await new Promise(resolve => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) })
-    })
-  })
-}
-
-async function waitPort (port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>(resolve => {
-      const s = netConnect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
-      s.once('error', () => { resolve(false) })
-    })
-    if (ok) return
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error(`nothing listening on ${port}`)
-}
 
 function spawnBroker (file: string, args: string[], env: NodeJS.ProcessEnv, dir: string): ChildProcess {
   const [f, a] = pinned(0, file, args)

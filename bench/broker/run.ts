@@ -22,11 +22,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect as netConnect, createServer, type Socket } from 'node:net'
+import { connect as netConnect, type Socket } from 'node:net'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { LoadResult } from './load.js'
+import { freePort, waitPort } from '../lib/net.js'
 
 const { values } = parseArgs({
   options: {
@@ -54,27 +55,6 @@ interface Server { name: string, port: number, pid: number, stop(): Promise<void
 /** command → [file, args], pinned to one CPU when pinning is on */
 function pinned (cpu: number, file: string, args: string[]): [string, string[]] {
   return PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
-}
-
-async function freePort (): Promise<number> {
-  return await new Promise(resolve => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) })
-    })
-  })
-}
-
-async function waitPort (port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>(resolve => {
-      const s = netConnect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
-      s.once('error', () => { resolve(false) })
-    })
-    if (ok) return
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error(`nothing listening on ${port}`)
 }
 
 function stopper (child: ChildProcess, dir: string): () => Promise<void> {

@@ -28,6 +28,7 @@ import Database from 'better-sqlite3'
 import { benchStations } from './fleet.js'
 import { peerFlow } from './nodered-flow.js'
 import type { IngestLoadResult } from './load.js'
+import { freePort } from '../lib/net.js'
 
 const { values } = parseArgs({
   options: {
@@ -92,16 +93,6 @@ export interface IngestBenchRow {
 
 function pinned (cpu: number, file: string, args: string[]): [string, string[]] {
   return PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
-}
-
-async function freePort (): Promise<number> {
-  return await new Promise(resolve => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) })
-    })
-  })
 }
 
 function spawnProc (cpu: number | null, file: string, args: string[], env: Record<string, string> = {}): Proc {

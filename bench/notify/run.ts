@@ -33,6 +33,8 @@ import { openNotifyStore } from '../../notify/store.js'
 import { openAlertOutbox } from '../../notify/outbox.js'
 import { benchStations } from '../ingest/fleet.js'
 import { httpPeer, smtpPeer, type Peer } from './peers.js'
+import { benchAppOverrides } from '../lib/app.js'
+import { sleep } from '../lib/net.js'
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' }, load: { type: 'string', default: '1000' }, alerts: { type: 'string', default: '300' }, outage: { type: 'string', default: '6000' }, only: { type: 'string', default: '' } } })
 /** how long the webhook and SMTP peers stay down, ms (the 10 minutes, scaled down for a short run) */
@@ -44,7 +46,6 @@ const MINUTE = 60_000
 // web-push has no agent option through createApp: accept the push peer's throwaway certificate in this process
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'
 
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const pct = (xs: number[], p: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN }
 
 interface Peers { push: Peer, email: Peer, webhook: Peer, line: Peer }
@@ -88,11 +89,7 @@ async function latency (): Promise<void> {
   }))
   const config = loadConfig({
     overrides: {
-      dataDir,
-      log: { level: 'silent' },
-      broker: { port: 0, wsPort: 0, allowAnonymous: true },
-      dashboard: { port: 0 },
-      sim: { enabled: false },
+      ...benchAppOverrides(dataDir),
       vision: { enabled: false },
       stations: [...load, ...trialStations],
       notify: notifyConfig(peers, { stations: trialStations.map(s => s.id), minLevel: 4 })

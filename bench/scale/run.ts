@@ -11,13 +11,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import { packageRoot } from '../../core/paths.js'
 import { syntheticFleet } from '../../simulators/synthetic.js'
+import { freePort, sleep } from '../lib/net.js'
 
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js')
 const { values } = parseArgs({ options: { gauges: { type: 'string', default: '5000' }, outage: { type: 'string', default: '30' }, window: { type: 'string', default: '30' }, 'connect-rate': { type: 'string', default: '200' }, 'storm-interval': { type: 'string', default: '30' }, only: { type: 'string' } } })
@@ -26,16 +26,7 @@ const OUTAGE_S = Number(values.outage)
 const WINDOW_S = Number(values.window)
 /** storm phase: wall seconds between a gauge's frames (each carries the next 10 minutes of data) */
 const STORM_INTERVAL_S = Number(values['storm-interval'])
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const log = (s: string): void => { process.stderr.write(`[scale] ${s}\n`) }
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const a = srv.address(); srv.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) }) })
-  })
-}
 
 interface Proc { child: ChildProcess, out: string[], exited: Promise<number | null>, name: string }
 function start (name: string, args: string[]): Proc {

@@ -13,13 +13,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import { packageRoot } from '../../core/paths.js'
 import { syntheticFleet } from '../../simulators/synthetic.js'
+import { freePort, sleep } from '../lib/net.js'
 
 const { values } = parseArgs({ options: { gauges: { type: 'string', default: '10000' }, procs: { type: 'string', default: '2' }, tree: { type: 'string' }, timeout: { type: 'string', default: '600' }, 'cpu-prof': { type: 'string' } } })
 const N = Number(values.gauges)
@@ -27,16 +27,7 @@ const PROCS = Number(values.procs)
 const TREE = values.tree ?? packageRoot()
 const CLI = join(TREE, 'dist', 'cli', 'main.js')
 const TIMEOUT_MS = Number(values.timeout) * 1000
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const log = (s: string): void => { process.stderr.write(`[storm] ${s}\n`) }
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const a = srv.address(); srv.close(() => { resolve(typeof a === 'object' && a !== null ? a.port : 0) }) })
-  })
-}
 
 interface Proc { child: ChildProcess, out: string[], exited: Promise<number | null>, name: string }
 /** through a shell only to raise the file-descriptor limit (the hard limit of this machine: `ulimit -Hn`) */
