@@ -5,6 +5,7 @@ import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { createDeviceRegistry, SERVICE_ROLES, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
 import { resolveConfig } from './config-source.js'
+import { ACTION_OPTIONS, usageExit } from './usage.js'
 
 export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts) and gauge downlinks
 
@@ -48,22 +49,18 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
     args: argv,
     allowPositionals: true,
     options: {
-      config: { type: 'string', short: 'c' },
+      ...ACTION_OPTIONS,
       kind: { type: 'string' },
       id: { type: 'string' },
       station: { type: 'string' },
       role: { type: 'string' },
-      json: { type: 'boolean' },
       reactivate: { type: 'boolean' },
-      credentials: { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
+      credentials: { type: 'string' }
     }
   })
   const action = positionals[0]
-  if (values.help === true || action === undefined) {
-    out(DEVICE_USAGE + '\n')
-    return action === undefined && values.help !== true ? 2 : 0
-  }
+  const usage = usageExit(DEVICE_USAGE, values.help, action, out)
+  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger: silentLogger() })
   try {

@@ -49,8 +49,20 @@ MIMAMORI_DASHBOARD__PORT=3001. See README.md.`
 /** A stopper per running command; Ctrl-C calls it once, a second Ctrl-C exits at once. */
 type Stop = () => Promise<void>
 
+/** the commands that parse their own flags (after the name), each module loaded only when its command runs */
+const OWN_FLAGS = new Map<string, () => Promise<(argv: string[]) => Promise<number>>>([
+  ['record', async () => (await import('./record.js')).recordCommand],
+  ['evaluate', async () => (await import('./evaluate.js')).evaluateCommand],
+  ['export', async () => (await import('./export.js')).exportCommand],
+  ['drill', async () => (await import('./drill.js')).drillCommand],
+  ['fleet', async () => (await import('./fleet.js')).fleetCommand],
+  ['device', async () => (await import('./device.js')).deviceCommand],
+  ['user', async () => (await import('./user.js')).userCommand],
+  ['token', async () => (await import('./user.js')).tokenCommand]
+])
+
 async function main (): Promise<void> {
-  // `device` has its own flags (--kind, --id …), so it is routed before the common parser.
+  // commands with their own flags (device: --kind, --id …) are routed before the common parser.
   if (process.argv[2] === 'sim' && process.argv[3] === 'replay') {
     const { simReplayCommand } = await import('./replay.js')
     process.exitCode = await simReplayCommand(process.argv.slice(4))
@@ -59,11 +71,6 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'sim' && process.argv.slice(3).some(a => a === '--profile' || a.startsWith('--profile='))) {
     const { simProfileCommand } = await import('./sim-profile.js')
     process.exitCode = simProfileCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'record') {
-    const { recordCommand } = await import('./record.js')
-    process.exitCode = await recordCommand(process.argv.slice(3))
     return
   }
   if (process.argv[2] === 'replay') {
@@ -83,34 +90,9 @@ async function main (): Promise<void> {
     process.exitCode = await simScaleCommand(process.argv.slice(3))
     return
   }
-  if (process.argv[2] === 'evaluate') {
-    const { evaluateCommand } = await import('./evaluate.js')
-    process.exitCode = await evaluateCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'export') {
-    const { exportCommand } = await import('./export.js')
-    process.exitCode = await exportCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'drill') {
-    const { drillCommand } = await import('./drill.js')
-    process.exitCode = await drillCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'fleet') {
-    const { fleetCommand } = await import('./fleet.js')
-    process.exitCode = await fleetCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'device') {
-    const { deviceCommand } = await import('./device.js')
-    process.exitCode = await deviceCommand(process.argv.slice(3))
-    return
-  }
-  if (process.argv[2] === 'user' || process.argv[2] === 'token') {
-    const { userCommand, tokenCommand } = await import('./user.js')
-    process.exitCode = await (process.argv[2] === 'user' ? userCommand : tokenCommand)(process.argv.slice(3))
+  const own = OWN_FLAGS.get(process.argv[2] ?? '')
+  if (own !== undefined) {
+    process.exitCode = await (await own())(process.argv.slice(3))
     return
   }
   const { values, positionals } = parseArgs({

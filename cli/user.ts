@@ -7,6 +7,7 @@ import { openAccounts } from '../dashboard/server/auth/accounts.js'
 import { createAuditLog } from '../dashboard/server/auth/audit.js'
 import { readSecretFile, resolveConfig } from './config-source.js'
 import { randomSecret } from '../core/secret.js'
+import { ACTION_OPTIONS, usageExit } from './usage.js'
 
 export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
 
@@ -40,19 +41,15 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
     args: argv,
     allowPositionals: true,
     options: {
-      config: { type: 'string', short: 'c' },
+      ...ACTION_OPTIONS,
       role: { type: 'string' },
       hunter: { type: 'string' },
-      'password-file': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' }
+      'password-file': { type: 'string' }
     }
   })
   const [action, name] = positionals
-  if (values.help === true || action === undefined) {
-    out(USER_USAGE + '\n')
-    return action === undefined && values.help !== true ? 2 : 0
-  }
+  const usage = usageExit(USER_USAGE, values.help, action, out)
+  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
@@ -125,20 +122,16 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
     args: argv,
     allowPositionals: true,
     options: {
-      config: { type: 'string', short: 'c' },
+      ...ACTION_OPTIONS,
       user: { type: 'string' },
       name: { type: 'string' },
       scope: { type: 'string', default: 'read' },
-      days: { type: 'string', default: '90' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' }
+      days: { type: 'string', default: '90' }
     }
   })
   const [action, id] = positionals
-  if (values.help === true || action === undefined) {
-    out(TOKEN_USAGE + '\n')
-    return action === undefined && values.help !== true ? 2 : 0
-  }
+  const usage = usageExit(TOKEN_USAGE, values.help, action, out)
+  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
