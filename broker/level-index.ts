@@ -33,20 +33,17 @@ export async function indexLevelPersistence (instance: object, db: KeyDb): Promi
     const original = (p[name] as Fn).bind(instance)
     p[name] = around(original)
   }
+  /** a clean-up that skips a client this index never saw store anything, and forgets the client after */
+  const cleanIfStored = (seen: Set<string>) => (o: Fn): Fn => async (client: { id: string }) => {
+    const id = enc(client)
+    if (!seen.has(id)) return
+    await o(client)
+    seen.delete(id)
+  }
   wrap('addSubscriptions', o => async (client: { id: string }, subs: unknown) => { has.subs.add(enc(client)); return await o(client, subs) })
-  wrap('cleanSubscriptions', o => async (client: { id: string }) => {
-    const id = enc(client)
-    if (!has.subs.has(id)) return
-    await o(client)
-    has.subs.delete(id)
-  })
+  wrap('cleanSubscriptions', cleanIfStored(has.subs))
   wrap('incomingStorePacket', o => async (client: { id: string }, packet: unknown) => { has.incoming.add(enc(client)); return await o(client, packet) })
-  wrap('cleanIncoming', o => async (client: { id: string }) => {
-    const id = enc(client)
-    if (!has.incoming.has(id)) return
-    await o(client)
-    has.incoming.delete(id)
-  })
+  wrap('cleanIncoming', cleanIfStored(has.incoming))
   wrap('outgoingEnqueue', o => async (sub: { clientId: string }, packet: unknown) => { has.outgoing.add(encodeURIComponent(sub.clientId)); return await o(sub, packet) })
   wrap('outgoingEnqueueCombi', o => async (subs: Array<{ clientId: string }> | undefined, packet: unknown) => {
     for (const s of subs ?? []) has.outgoing.add(encodeURIComponent(s.clientId))
