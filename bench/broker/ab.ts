@@ -61,31 +61,31 @@ function stopper (child: ChildProcess): () => Promise<void> {
   }
 }
 
+/** a broker in its own process on a free port, its scratch folder removed when it exits */
+async function startBroker (tmpPrefix: string, command: (port: number, dir: string) => { file: string, args: string[], env?: NodeJS.ProcessEnv }): Promise<Started> {
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix))
+  const port = await freePort()
+  const { file, args, env } = command(port, dir)
+  const child = spawnBroker(file, args, env ?? {}, dir)
+  await waitPort(port)
+  return { port, pid: child.pid!, stop: stopper(child) }
+}
+
 function variant (spec: string): Variant {
   if (spec === 'mosquitto') {
     return {
       label: 'mosquitto',
-      async start () {
-        const dir = mkdtempSync(join(tmpdir(), 'ab-mosquitto-'))
-        const port = await freePort()
+      start: async () => await startBroker('ab-mosquitto-', (port, dir) => {
         const conf = join(dir, 'mosquitto.conf')
         writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 0', ''].join('\n'))
-        const child = spawnBroker('mosquitto', ['-c', conf], {}, dir)
-        await waitPort(port)
-        return { port, pid: child.pid!, stop: stopper(child) }
-      }
+        return { file: 'mosquitto', args: ['-c', conf] }
+      })
     }
   }
   if (spec === 'aedes') {
     return {
       label: 'aedes (bare)',
-      async start () {
-        const dir = mkdtempSync(join(tmpdir(), 'ab-aedes-'))
-        const port = await freePort()
-        const child = spawnBroker(process.execPath, [join(import.meta.dirname, 'bare-aedes.js'), '--port', String(port)], {}, dir)
-        await waitPort(port)
-        return { port, pid: child.pid!, stop: stopper(child) }
-      }
+      start: async () => await startBroker('ab-aedes-', port => ({ file: process.execPath, args: [join(import.meta.dirname, 'bare-aedes.js'), '--port', String(port)] }))
     }
   }
   const eq = spec.indexOf('=')
@@ -94,20 +94,18 @@ function variant (spec: string): Variant {
   const cli = resolve(spec.slice(eq + 1))
   return {
     label,
-    async start () {
-      const dir = mkdtempSync(join(tmpdir(), 'ab-mimamori-'))
-      const port = await freePort()
-      const child = spawnBroker(process.execPath, [cli, 'broker'], {
+    start: async () => await startBroker('ab-mimamori-', (port, dir) => ({
+      file: process.execPath,
+      args: [cli, 'broker'],
+      env: {
         MIMAMORI_DATA_DIR: dir,
         MIMAMORI_LOG__LEVEL: 'warn',
         MIMAMORI_BROKER__PORT: String(port),
         MIMAMORI_BROKER__WS_PORT: '0',
         MIMAMORI_BROKER__ALLOW_ANONYMOUS: 'true',
         MIMAMORI_BROKER__PERSISTENCE__BACKEND: 'memory'
-      }, dir)
-      await waitPort(port)
-      return { port, pid: child.pid!, stop: stopper(child) }
-    }
+      }
+    }))
   }
 }
 
