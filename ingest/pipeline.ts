@@ -1,16 +1,12 @@
 import { vendorProfileOf } from '../core/types.js'
 import { resolve } from 'node:path'
-import type { EventBus } from '../core/bus.js'
-import type { Config } from '../core/config/schema.js'
 import { toMimamoriError, type ErrorCode } from '../core/errors.js'
-import type { Logger } from '../core/logger.js'
 import { classifyLevel } from '../core/levels.js'
 import type { Alerts } from '../alerts/index.js'
 import type { HandlerContext } from './handlers/context.js'
-import { createRiverRules, type RiverRules } from './rules/index.js'
+import { createRiverRules, type RiverRules, type RiverRulesDeps } from './rules/index.js'
 import { createRouter, type IngestMessage } from './router.js'
 import { countRejection, createStats, type IngestStats } from './stats.js'
-import type { Store } from '../store/store.js'
 import { createWildlife, type Wildlife } from './wildlife/index.js'
 import { createDeviceCodecs, type DeviceCodecs } from '../codecs/vendor/registry.js'
 import { createUplinkDedupe } from '../store/uplink-dedupe.js'
@@ -33,16 +29,8 @@ export interface IngestPipeline {
   readonly codecs: DeviceCodecs
 }
 
-export interface IngestPipelineDeps {
-  config: Config
-  logger: Logger
-  bus: EventBus
-  store: Store
-  /** the process's one alert service, built (and closed) by the composition root (cli/) */
-  alerts: Alerts
-  /** data-time clock for replays */
-  clock?: (() => number) | undefined
-}
+/** the pipeline needs what its river rules need, and hands it on */
+export type IngestPipelineDeps = RiverRulesDeps
 
 /** Not the device's fault: the message must come again, not be acknowledged. */
 const RETRY: ReadonlySet<ErrorCode> = new Set(['MIMAMORI_ERR_STORE', 'MIMAMORI_ERR_CLOSED'])

@@ -44,6 +44,7 @@ export interface RiverRulesDeps {
   logger: Logger
   bus: EventBus
   store: Store
+  /** the process's one alert service, built (and closed) by the composition root (cli/) */
   alerts: Alerts
   /** ms since epoch; a replay passes its data clock */
   clock?: (() => number) | undefined
