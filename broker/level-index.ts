@@ -63,9 +63,14 @@ export async function indexLevelPersistence (instance: object, db: KeyDb): Promi
     return await o(client, packet)
   })
   wrap('getWill', o => async (client: { id: string }) => has.will.has(enc(client)) ? await o(client) : undefined)
-  wrap('delWill', o => async (client: { id: string }) => {
+  wrap('delWill', o => async (client: { id: string, will?: unknown }) => {
     const id = enc(client)
     if (!has.will.has(id)) return undefined
+    // aedes' CONNECT (handlers/connect.js storeWill) deletes the old will and then puts the new one
+    // under the same key, ignoring what the delete returns: the put overwrites, so the get and the
+    // delete are skipped (2 of a reconnecting gauge's 3 LevelDB round trips). Only that caller
+    // passes the live client with its new will set; the others pass { id, brokerId }.
+    if (client.will !== undefined && client.will !== null) return undefined
     const gen = willGen.get(id)
     const will: unknown = await o(client)
     if (willGen.get(id) === gen) { has.will.delete(id); willGen.delete(id) }

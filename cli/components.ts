@@ -39,20 +39,30 @@ export function deviceRegistryComponent (): Part {
   }
 }
 
-export type CreateBroker = (deps: BrokerDeps) => Broker
+export type CreateBroker = (deps: BrokerDeps & { onFatal?: () => void }) => Broker
+
+/**
+ * The broker thread died and could not be started again (broker/thread/host.ts logged it coded):
+ * the normal shutdown runs (cli/main.ts, SIGTERM) and the process exits 1 for the service manager.
+ */
+function exitAfterShutdown (): void {
+  process.exitCode = 1
+  process.kill(process.pid, 'SIGTERM')
+}
 
 /**
  * The MQTT broker. `intake` (the all-in-one) hands every ingest topic to the in-process ingest;
  * `create` swaps the factory (one Broker interface, wherever it runs).
  */
-export function brokerComponent ({ intake, create }: { intake?: IntakeGate, create?: CreateBroker } = {}): Part {
+export function brokerComponent ({ intake, create, threadable = false }: { intake?: IntakeGate, create?: CreateBroker, threadable?: boolean } = {}): Part {
   let ctx: ProcessParts | undefined
   return {
     name: 'broker',
     async start (c) {
       ctx = c
-      const createBroker = create ?? (await import('../broker/index.js')).createBroker
-      c.broker = createBroker({ config: c.config, logger: c.logger, ...(intake === undefined ? {} : { intake }) })
+      // the all-in-one (threadable): in its own worker thread when broker.thread says so (broker/thread/)
+      const createBroker = create ?? (threadable ? (await import('../broker/thread/index.js')).createAppBroker : (await import('../broker/index.js')).createBroker)
+      c.broker = createBroker({ config: c.config, logger: c.logger, ...(intake === undefined ? {} : { intake }), onFatal: exitAfterShutdown })
       c.ports = await c.broker.start()
     },
     async close () { await ctx?.broker?.close() }

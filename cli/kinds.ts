@@ -25,7 +25,7 @@ export function allInOneKind (config: Config, { createBroker }: { createBroker?:
   const inProcess = config.ingest.mqttUrl === '' && config.ingest.username === ''
   const gate = inProcess ? createIntakeGate() : undefined
   return [
-    brokerComponent({ ...(gate === undefined ? {} : { intake: gate }), ...(createBroker === undefined ? {} : { create: createBroker }) }),
+    brokerComponent({ threadable: true, ...(gate === undefined ? {} : { intake: gate }), ...(createBroker === undefined ? {} : { create: createBroker }) }),
     deviceRegistryComponent(),
     storeComponent(),
     alertsComponent(),

@@ -141,7 +141,8 @@ async function main (): Promise<void> {
     }
     stopping = true
     logger.info({ signal }, 'shutting down')
-    stop().then(() => { process.exit(0) }, (err: unknown) => {
+    // exitCode 1 when a part asked for this shutdown because it failed (cli/components.ts exitAfterShutdown)
+    stop().then(() => { process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0) }, (err: unknown) => {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
     })

@@ -30,6 +30,7 @@ export const ErrorCodes = {
   MIMAMORI_ERR_FORBIDDEN: { status: 403, message: 'not allowed for this identity' },
   MIMAMORI_ERR_TLS: { status: 500, message: 'TLS certificate or key could not be loaded' },
   MIMAMORI_ERR_CLUSTER: { status: 503, message: 'cluster backend (Redis) failure' },
+  MIMAMORI_ERR_BROKER_THREAD: { status: 503, message: 'the broker thread of the all-in-one died or did not answer' },
   // dashboard accounts, sessions and tokens (dashboard/server/auth)
   MIMAMORI_ERR_UNAUTHENTICATED: { status: 401, message: 'sign in first (session cookie or Bearer API token)' },
   MIMAMORI_ERR_LOGIN: { status: 401, message: 'wrong user name or password' },

@@ -20,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
@@ -45,7 +45,10 @@ const FRAMES = Number(values.frames)
 const DEVICES = Number(values.devices)
 const TOTAL = Math.ceil(FRAMES / DEVICES) * DEVICES
 const TASKSET = '/usr/bin/taskset'
-const PIN = values.pin !== 'false' && availableParallelism() >= 2 && existsSync(TASKSET)
+/** --pin true | false | both: both runs every case unpinned, then pinned, and prints the ratios of each */
+const PIN_MODES: boolean[] = (values.pin === 'both' ? [false, true] : [values.pin !== 'false'])
+  .map(p => p && availableParallelism() >= 2 && existsSync(TASKSET))
+let PIN = PIN_MODES[0]!
 const VM_BIN = process.env.MIMAMORI_VM_BIN ?? '/usr/bin/victoria-metrics'
 const NODERED_DIR = process.env.BENCH_NODERED_DIR ?? '/tmp/peers/nodered'
 const NODERED = join(NODERED_DIR, 'node_modules', 'node-red', 'red.js')
@@ -322,22 +325,28 @@ async function main (): Promise<void> {
   const qoses = values.qos.split(',').map(q => (q.trim() === '0' ? 0 : 1) as 0 | 1)
   const backends = values.backends.split(',').map(b => b.trim()).filter(b => b === 'embedded' || b === 'influxdb') as Array<'embedded' | 'influxdb'>
   const withPeer = values.peer === 'true' || (values.peer === 'auto' && existsSync(NODERED))
-  process.stdout.write(`bench/ingest: ${TOTAL.toLocaleString('en')} frames from ${DEVICES} gauges, pinned ${PIN ? 'platform CPU 0 / load CPU 1' : 'off'}; peer ${withPeer ? 'Node-RED ' + NODERED_DIR : 'not installed (see bench/README.md)'}\n`)
-  const rows: IngestBenchRow[] = []
-  for (const qos of qoses) {
-    // interleaved: the peer runs between our cases, so drift in the machine hits both
-    const cases = [...backends.map(b => ours(b, qos)), ...(withPeer ? [peer(qos)] : [])]
-    for (const c of cases) {
-      const r = await runCase(c)
-      rows.push(r)
-      process.stdout.write(line(r) + '\n')
-    }
-    const peerRow = rows.find(r => r.qos === qos && r.name.startsWith('peer'))
-    if (peerRow !== undefined) {
-      for (const r of rows.filter(x => x.qos === qos && x !== peerRow)) {
-        process.stdout.write(`  ratio ${r.name} / peer, QoS ${qos}: ${(r.perS / peerRow.perS).toFixed(2)}× readings/s, ${(peerRow.cpuUsPerReading / r.cpuUsPerReading).toFixed(2)}× CPU efficiency\n`)
+  const rows: Array<IngestBenchRow & { pinned: boolean }> = []
+  for (const pin of PIN_MODES) {
+    PIN = pin
+    process.stdout.write(`bench/ingest: ${TOTAL.toLocaleString('en')} frames from ${DEVICES} gauges, pinned ${PIN ? 'platform CPU 0 / load CPU 1' : 'off (every process and thread of each system on any core; CPU summed over all of them)'}; peer ${withPeer ? 'Node-RED ' + NODERED_DIR : 'not installed (see bench/README.md)'}; load average ${loadavg().map(l => l.toFixed(2)).join(' ')}\n`)
+    for (const qos of qoses) {
+      // interleaved: the peer runs between our cases, so drift in the machine hits both
+      const cases = [...backends.map(b => ours(b, qos)), ...(withPeer ? [peer(qos)] : [])]
+      const these: IngestBenchRow[] = []
+      for (const c of cases) {
+        const r = await runCase(c)
+        these.push(r)
+        rows.push({ ...r, pinned: pin })
+        process.stdout.write(line(r) + '\n')
+      }
+      const peerRow = these.find(r => r.name.startsWith('peer'))
+      if (peerRow !== undefined) {
+        for (const r of these.filter(x => x !== peerRow)) {
+          process.stdout.write(`  ratio ${pin ? 'pinned' : 'unpinned'} ${r.name} / peer, QoS ${qos}: ${(r.perS / peerRow.perS).toFixed(2)}× readings/s, ${(peerRow.cpuUsPerReading / r.cpuUsPerReading).toFixed(2)}× CPU efficiency\n`)
+        }
       }
     }
+    process.stdout.write(`  load average after: ${loadavg().map(l => l.toFixed(2)).join(' ')}\n`)
   }
   process.stdout.write(JSON.stringify({ bench: 'ingest', frames: TOTAL, devices: DEVICES, rows }) + '\n')
 }

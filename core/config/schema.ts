@@ -146,6 +146,7 @@ export const ConfigSchema = Type.Object({
     allowAnonymous: Type.Boolean({ default: false, description: 'demo only (config/demo.json turns it on): any client may connect without credentials' }),
     maxPacketBytes: Type.Integer({ minimum: 1024, default: 2_500_000, description: 'largest MQTT packet accepted on any listener, bytes; checked on the fixed header before the body is buffered' }),
     id: Type.String({ default: '', description: 'broker id; empty = mimamori-<host>-<pid>. Must differ between brokers of a cluster' }),
+    thread: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'all-in-one (mimamori start): run the broker in its own worker thread so it and ingest/store/dashboard use two cores; auto = on when os.availableParallelism() ≥ 2. The separate commands (mimamori broker, ingest) ignore it' }),
     heartbeatMs: Type.Integer({ minimum: 100, default: 60_000, description: 'broker heartbeat (aedes heartbeatInterval): a broker silent for 3× this is dead, and the wills of its clients are published by another broker (or by itself after a restart) within 4× this' }),
     tls: Type.Object({
       enabled: Type.Boolean({ default: false, description: 'MQTT over TLS (mqtts) listener' }),

@@ -63,24 +63,7 @@ export interface Drainer {
 export function createDrainer (o: DrainOptions): Drainer {
   const log = o.logger.child({ component: 'outbox' })
   const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
-  /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
-  let backlog = o.outbox.counts().pending
-  /**
-   * How far ingest may run ahead of the database: what the drain delivers in
-   * `paceTargetMs` at its measured speed (lines per ms of the last batch, select to
-   * delivered), at least two small batches, at most two full ones. A row waits about
-   * backlog ÷ speed, so this bounds how stale the database is behind what was acked.
-   */
-  let highWater = 2 * o.batchSize
-  const minBatch = Math.min(100, o.batchSize)
-  const batchLimit = (): number => Math.min(o.batchSize, Math.max(minBatch, Math.ceil(highWater / 2)))
-  let paced: Array<() => void> = []
-  const releasePaced = (): void => {
-    if (paced.length === 0) return
-    const waiting = paced
-    paced = []
-    for (const resolve of waiting) resolve()
-  }
+  const pacer = createPacer(o.outbox.counts().pending, o.batchSize, o.paceTargetMs)
   let running = false
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
@@ -97,10 +80,9 @@ export function createDrainer (o: DrainOptions): Drainer {
 
   async function sendBatch (): Promise<'empty' | 'sent' | 'failed'> {
     const started = Date.now()
-    const batch = o.outbox.pending(batchLimit())
+    const batch = o.outbox.pending(pacer.batchLimit())
     if (batch.length === 0) {
-      backlog = 0
-      releasePaced()
+      pacer.empty()
       return 'empty'
     }
     try {
@@ -108,43 +90,24 @@ export function createDrainer (o: DrainOptions): Drainer {
       o.outbox.markDelivered(batch.map(e => e.id), Date.now())
       stats.delivered += batch.length
       stats.batches++
-      backlog = Math.max(0, backlog - batch.length)
-      const perMs = batch.length / Math.max(1, Date.now() - started)
-      highWater = Math.min(2 * o.batchSize, Math.max(2 * minBatch, Math.round(perMs * o.paceTargetMs)))
-      releasePaced()
+      pacer.delivered(batch.length, Date.now() - started)
       if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
       stats.consecutiveFailures = 0
       return 'sent'
     } catch (err) {
       const message = (err as Error).message
       if (o.sink.isContentError(err)) {
-        await isolatePoison(batch.map(e => ({ id: e.id, reading: e.reading })))
+        await isolatePoison(o, stats, log, batch.map(e => ({ id: e.id, reading: e.reading })))
         return 'sent'
       }
       stats.failedWrites++
       stats.consecutiveFailures++
-      releasePaced() // the database is failing: the outbox takes everything meanwhile
+      pacer.release() // the database is failing: the outbox takes everything meanwhile
       stats.lastError = message
       o.outbox.markFailedAttempt(batch.map(e => e.id), message)
       const level = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 20 === 0 ? 'warn' : 'debug'
       log[level]({ err: message, lines: batch.length, attempt: stats.consecutiveFailures }, 'outbox write failed; will retry')
       return 'failed'
-    }
-  }
-
-  /** The server refused a batch for its content: send one by one so only the bad rows are set aside (state rejected, never deleted). */
-  async function isolatePoison (rows: Array<{ id: number, reading: Reading }>): Promise<void> {
-    for (const row of rows) {
-      try {
-        await o.sink.write([row.reading])
-        o.outbox.markDelivered([row.id], Date.now())
-        stats.delivered++
-      } catch (err) {
-        if (!o.sink.isContentError(err)) throw err
-        o.outbox.markRejected(row.id, (err as Error).message)
-        stats.rejected++
-        log.error({ station: row.reading.stationId, time: row.reading.time, err: (err as Error).message }, 'time-series database refused a reading; kept in outbox as rejected')
-      }
     }
   }
 
@@ -164,7 +127,7 @@ export function createDrainer (o: DrainOptions): Drainer {
       if (outcome === 'empty') {
         for (const w of idleWaiters) w()
         idleWaiters.clear()
-        maybePrune()
+        lastPrune = maybePrune(o, log, lastPrune)
         await sleep(o.flushIntervalMs)
         continue
       }
@@ -172,18 +135,6 @@ export function createDrainer (o: DrainOptions): Drainer {
       backingOff = true
       await sleep(exp / 2 + Math.random() * exp / 2)
       backingOff = false
-    }
-  }
-
-  function maybePrune (): void {
-    const now = Date.now()
-    if (now - lastPrune < 60_000) return
-    lastPrune = now
-    try {
-      const n = o.outbox.prune(now - o.keepSentMs)
-      if (n > 0) log.debug({ rows: n }, 'pruned delivered outbox rows')
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'outbox prune failed')
     }
   }
 
@@ -195,14 +146,11 @@ export function createDrainer (o: DrainOptions): Drainer {
       loop = run()
     },
     kick (counted = false) {
-      if (!counted) backlog++
+      if (!counted) pacer.add()
       if (!backingOff) wake?.()
     },
     async pace () {
-      while (backlog >= highWater && stats.consecutiveFailures === 0 && running) {
-        await new Promise<void>(resolve => { paced.push(resolve) })
-      }
-      backlog++
+      await pacer.pace(() => stats.consecutiveFailures === 0 && running)
     },
     async idle (timeoutMs) {
       if (o.outbox.counts().pending === 0) return
@@ -215,9 +163,82 @@ export function createDrainer (o: DrainOptions): Drainer {
     },
     async stop () {
       running = false
-      releasePaced()
+      pacer.release()
       wake?.()
       await loop
+    }
+  }
+}
+
+/** The server refused a batch for its content: send one by one so only the bad rows are set aside (state rejected, never deleted). */
+async function isolatePoison (o: DrainOptions, stats: DrainStats, log: Logger, rows: Array<{ id: number, reading: Reading }>): Promise<void> {
+  for (const row of rows) {
+    try {
+      await o.sink.write([row.reading])
+      o.outbox.markDelivered([row.id], Date.now())
+      stats.delivered++
+    } catch (err) {
+      if (!o.sink.isContentError(err)) throw err
+      o.outbox.markRejected(row.id, (err as Error).message)
+      stats.rejected++
+      log.error({ station: row.reading.stationId, time: row.reading.time, err: (err as Error).message }, 'time-series database refused a reading; kept in outbox as rejected')
+    }
+  }
+}
+
+/** delivered rows older than keepSentMs leave the ledger, at most once a minute; returns when it last ran */
+function maybePrune (o: DrainOptions, log: Logger, lastPrune: number): number {
+  const now = Date.now()
+  if (now - lastPrune < 60_000) return lastPrune
+  try {
+    const n = o.outbox.prune(now - o.keepSentMs)
+    if (n > 0) log.debug({ rows: n }, 'pruned delivered outbox rows')
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'outbox prune failed')
+  }
+  return now
+}
+
+/**
+ * How far ingest may run ahead of the database: what the drain delivers in
+ * `paceTargetMs` at its measured speed (lines per ms of the last batch, select to
+ * delivered), at least two small batches, at most two full ones. A row waits about
+ * backlog ÷ speed, so this bounds how stale the database is behind what was acked.
+ */
+function createPacer (initialBacklog: number, batchSize: number, paceTargetMs: number): {
+  batchLimit(): number
+  empty(): void
+  delivered(rows: number, ms: number): void
+  release(): void
+  add(): void
+  pace(healthy: () => boolean): Promise<void>
+} {
+  /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
+  let backlog = initialBacklog
+  let highWater = 2 * batchSize
+  const minBatch = Math.min(100, batchSize)
+  let paced: Array<() => void> = []
+  const release = (): void => {
+    if (paced.length === 0) return
+    const waiting = paced
+    paced = []
+    for (const resolve of waiting) resolve()
+  }
+  return {
+    batchLimit: () => Math.min(batchSize, Math.max(minBatch, Math.ceil(highWater / 2))),
+    empty () { backlog = 0; release() },
+    delivered (rows, ms) {
+      backlog = Math.max(0, backlog - rows)
+      highWater = Math.min(2 * batchSize, Math.max(2 * minBatch, Math.round(rows / Math.max(1, ms) * paceTargetMs)))
+      release()
+    },
+    release,
+    add () { backlog++ },
+    async pace (healthy) {
+      while (backlog >= highWater && healthy()) {
+        await new Promise<void>(resolve => { paced.push(resolve) })
+      }
+      backlog++
     }
   }
 }

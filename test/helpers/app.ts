@@ -36,7 +36,8 @@ export async function startTestApp (overrides: DeepPartial<Config> = {}): Promis
   const base: DeepPartial<Config> = {
     dataDir,
     log: { level: 'silent' },
-    broker: { port: 0, wsPort: 0 },
+    // MIMAMORI_BROKER__THREAD=on|off runs the same tests with the broker in its thread or in the main loop
+    broker: { port: 0, wsPort: 0, ...(isThreadMode(process.env.MIMAMORI_BROKER__THREAD) ? { thread: process.env.MIMAMORI_BROKER__THREAD } : {}) },
     // the demo's auto sign-in would let every loopback request through; tests sign in for real
     dashboard: { port: 0, auth: { demoLogin: false } },
     sim: { enabled: false },
@@ -59,6 +60,10 @@ export async function startTestApp (overrides: DeepPartial<Config> = {}): Promis
       rmSync(dataDir, { recursive: true, force: true })
     }
   }
+}
+
+function isThreadMode (v: string | undefined): v is 'auto' | 'on' | 'off' {
+  return v === 'auto' || v === 'on' || v === 'off'
 }
 
 function merge (a: Record<string, unknown>, b: Record<string, unknown>): DeepPartial<Config> {

@@ -95,6 +95,31 @@ describe('last wills: authorised at CONNECT and when a dead broker\'s wills are 
     expect(await willKeys(dir)).toEqual([])
     expect(statuses.filter(s => s.forged === true)).toEqual([])
   })
+
+  it('a device reconnecting over a dead broker\'s will replaces it with its own (the CONNECT\'s delete is skipped, the put overwrites)', async () => {
+    await t.stop()
+    const dir = join(t.dataDir, t.config.broker.persistence.dir)
+    await leaveWills(dir, [{ clientId: 'gauge-w', topic: 'mmr/v1/gauge/gauge-w/status', body: { online: false, from: 'killed-broker-2' } }])
+    // a long heartbeat: the dead broker's will is not swept before the device is back
+    t = await startTestBroker({ broker: { heartbeatMs: 60_000 } }, t.dataDir)
+    const { secret } = await t.registry.rotate('gauge-w')
+    const dev = await connectAs(t.url, { clientId: 'gauge-w', username: 'gauge-w', password: secret, will: will('mmr/v1/gauge/gauge-w/status', { online: false, from: 'reconnected' }) })
+    await dev.publishAsync('mmr/v1/gauge/gauge-w/status', JSON.stringify({ online: true }), { qos: 1, retain: true })
+    await t.stop()
+    // the broker stopped with the device connected: its will (the new one) stays for the next start
+    const { Level } = await import('level')
+    const read = async (): Promise<string[]> => {
+      const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' })
+      await db.open()
+      const bodies: string[] = []
+      const msgpack = require('msgpack-lite') as { decode(b: Buffer): { payload: Buffer } }
+      for await (const v of db.values({ gte: 'will:', lt: 'will;' })) bodies.push(Buffer.from(msgpack.decode(v).payload).toString())
+      await db.close()
+      return bodies
+    }
+    expect((await read()).map(b => JSON.parse(b) as { from?: string }).map(b => b.from)).toEqual(['reconnected'])
+    dev.end(true)
+  })
 })
 
 describe('device status in the API (all-in-one)', () => {
