@@ -4,6 +4,7 @@ import type { Store } from '../../../store/store.js'
 import type { TSchema } from 'typebox'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, IdParams } from '../../contract/schemas.js'
+import { timeRange } from './time-range.js'
 
 /** the station named in the path, or a coded 404 */
 export function stationOr404 (store: Pick<Store, 'getStation'>, id: string): Station {
@@ -21,4 +22,10 @@ export function stationRangeRoute<Q extends TSchema, B extends TSchema> (descrip
     config: { access: READERS },
     schema: { description, params: IdParams, querystring, response: { 200: body, 400: ErrorBody, 404: ErrorBody } }
   }
+}
+
+/** the station and the time range of such a read: an unknown station is refused before a bad range */
+export function stationInRange (store: Pick<Store, 'getStation'>, request: { params: { id: string }, query: { from?: string | undefined, to?: string | undefined } }, maxDays: number): { station: Station, from: number, to: number } {
+  const station = stationOr404(store, request.params.id)
+  return { station, ...timeRange(request.query, maxDays) }
 }
