@@ -4,25 +4,14 @@
 // expressions alike, each counted from its first to its last line (nested functions count inside
 // their parent too: a long factory closure is long however it is cut inside).
 //   node scripts/check-functions.mjs [--max 120]    exits 1 when any function is over
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { walk } from './lib/walk.mjs'
 import ts from 'typescript'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIRS = ['core', 'codecs', 'store', 'vision', 'alerts', 'edge', 'broker', 'ingest', 'notify', 'dashboard', 'simulators', 'official', 'fleet', 'cli', 'bench', 'scripts']
-
-function walk (dir, out = []) {
-  let names
-  try { names = readdirSync(dir) } catch { return out }
-  for (const name of names) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) walk(p, out)
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p)
-  }
-  return out
-}
 
 function nameOf (node) {
   if (node.name !== undefined && ts.isIdentifier(node.name)) return node.name.text

@@ -3,9 +3,10 @@
 // non-test TypeScript file. Prints the violations and exits 1 when there are any.
 //   floors (lowest first): core → codecs, store, vision → alerts → edge → services → cli → bench
 //   services (broker, ingest, notify, dashboard, simulators, official, devices) never import each other.
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { walk } from './lib/walk.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const FLOORS = {
@@ -19,16 +20,6 @@ const FLOORS = {
   scripts: 6
 }
 const SERVICES = new Set(['broker', 'ingest', 'notify', 'dashboard', 'simulators', 'official', 'fleet'])
-
-function walk (dir, out = []) {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) walk(p, out)
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p)
-  }
-  return out
-}
 
 const floorOf = f => relative(root, f).split('/')[0]
 export function analyse () {

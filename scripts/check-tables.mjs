@@ -5,9 +5,10 @@
 // UPDATE, TABLE, DELETE FROM) and reports each one outside the owning part. bench/ and test/ build
 // and inspect databases on purpose and are not scanned.
 //   node scripts/check-tables.mjs     exits 1 on any violation
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { walk } from './lib/walk.mjs'
 import ts from 'typescript'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -45,18 +46,6 @@ const READS = [
 
 /** the runner's own bookkeeping table */
 const RUNNER = { table: 'schema_parts', files: ['store/parts.ts', 'store/db.ts'] }
-
-function walk (dir, out = []) {
-  let names
-  try { names = readdirSync(dir) } catch { return out }
-  for (const name of names) {
-    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
-    const p = join(dir, name)
-    if (statSync(p).isDirectory()) walk(p, out)
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p)
-  }
-  return out
-}
 
 const within = (file, list) => list.some(p => p.endsWith('/') ? file.startsWith(p) : file === p)
 

@@ -157,6 +157,7 @@ function openDrainer (cfg: InfluxConfig, outbox: Outbox, sink: OutboxSink, logge
     sink,
     logger,
     batchSize: cfg.batchSize,
+    inFlight: cfg.inFlight,
     flushIntervalMs: cfg.flushIntervalMs,
     paceTargetMs: cfg.paceTargetMs,
     retryMinMs: cfg.retryMinMs,

@@ -208,6 +208,7 @@ export const ConfigSchema = Type.Object({
       queryUrl: Type.String({ default: '', description: 'base URL for InfluxQL reads (GET /query); empty = url' }),
       database: Type.String({ default: '', description: 'InfluxQL database (DBRP on 2.x); empty = bucket' }),
       batchSize: Type.Integer({ minimum: 1, maximum: 50_000, default: 5000, description: 'outbox lines per write request (InfluxDB recommends 5000)' }),
+      inFlight: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'outbox write requests in flight at once (a time-series database orders points by their own timestamps, not by arrival); more than 1 showed no gain with the database on the same 2 cores (bench/README.md)' }),
       flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
       paceTargetMs: Type.Integer({ minimum: 100, default: 1000, description: 'while the database is healthy, ingest acknowledges no further ahead of it than the drain delivers in this time (the queue stays on the devices), ms' }),
       timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'HTTP timeout per request, ms' }),

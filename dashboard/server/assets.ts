@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import { PAGES, renderPage, type PageSpec } from './pages.js'
 
 /** vendored browser libraries, served from node_modules at a versioned path */
 const VENDOR: Array<{ name: string, dir: string }> = [
@@ -74,20 +75,20 @@ function files (app: FastifyInstance, root: string, web: string, build: string):
 
   const publicDir = join(root, 'dashboard', 'web', 'public')
   const pages = new Map<string, string>()
-  const page = (file: string): string => {
-    let html = pages.get(file)
+  const page = (spec: PageSpec): string => {
+    let html = pages.get(spec.file)
     if (html === undefined) {
-      html = readFileSync(join(publicDir, file), 'utf8')
+      html = renderPage(spec, readFileSync(join(publicDir, spec.file), 'utf8'))
       for (const [from, to] of rewrites) html = html.replaceAll(from, to)
-      pages.set(file, html)
+      pages.set(spec.file, html)
     }
     return html
   }
-  for (const file of readdirSync(publicDir).filter(f => f.endsWith('.html'))) {
-    const paths = file === 'index.html' ? ['/', '/index.html'] : [`/${file}`]
+  for (const spec of PAGES) {
+    const paths = spec.file === 'index.html' ? ['/', '/index.html'] : [`/${spec.file}`]
     for (const url of paths) {
       app.get(url, { schema: { hide: true } }, async (_request, reply) =>
-        await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page(file)))
+        await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page(spec)))
     }
   }
   // browsers ask for it on any page without a <link rel="icon"> (the 404 page of a redirect, the docs)

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox, OutboxEntry } from './outbox.js'
 
 /** Where drained readings go. `write` resolves only when the server accepted every line. */
 export interface OutboxSink {
@@ -14,6 +14,8 @@ export interface DrainOptions {
   sink: OutboxSink
   logger: Logger
   batchSize: number
+  /** write requests in flight at once (see createDrainer) */
+  inFlight: number
   flushIntervalMs: number
   /** target for how far the database may trail ingest while it is healthy, ms (see pace()) */
   paceTargetMs: number
@@ -38,10 +40,11 @@ export interface Drainer {
   kick(paced?: boolean): void
   /**
    * Resolves when ingest may commit another row: at once while the backlog is below
-   * two batches or while the database is failing (then the outbox absorbs the outage),
-   * otherwise after the next batch is delivered. Ingest acknowledges no faster than the
-   * database takes readings, so the queue stays on the devices (QoS 1, store-and-forward)
-   * and the database stays within a batch or two of what was acknowledged. Takes the
+   * one batch per slot in flight plus one, or while the database is failing (then the
+   * outbox absorbs the outage), otherwise after the next batch is delivered. Ingest
+   * acknowledges no faster than the database takes readings, so the queue stays on the
+   * devices (QoS 1, store-and-forward) and the database stays within a few batches of
+   * what was acknowledged. Takes the
    * row's place in the backlog at once, so writers in the same loop turn cannot all slip past.
    */
   pace(): Promise<void>
@@ -63,7 +66,7 @@ export interface Drainer {
 export function createDrainer (o: DrainOptions): Drainer {
   const log = o.logger.child({ component: 'outbox' })
   const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
-  const pacer = createPacer(o.outbox.counts().pending, o.batchSize, o.paceTargetMs)
+  const pacer = createPacer(o.outbox.counts().pending, o.batchSize, Math.max(1, o.inFlight), o.paceTargetMs)
   let running = false
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
@@ -78,13 +81,19 @@ export function createDrainer (o: DrainOptions): Drainer {
     })
   }
 
-  async function sendBatch (): Promise<'empty' | 'sent' | 'failed'> {
-    const started = Date.now()
-    const batch = o.outbox.pending(pacer.batchLimit())
-    if (batch.length === 0) {
-      pacer.empty()
-      return 'empty'
-    }
+  /**
+   * Up to `inFlight` batches travel at once. Order across batches does not matter to a time-series
+   * database: every point carries its own timestamp and a re-sent point overwrites itself, so a later
+   * batch acknowledged before an earlier one stores the same series. Each batch's rows are marked
+   * delivered only after the server acknowledged that batch. `cursor` is the highest id handed to a
+   * batch still in flight, so the next select takes only rows above it; with nothing in flight it
+   * starts again from the oldest pending row (a failed batch's rows are still pending, below it).
+   */
+  const slots = new Set<Promise<void>>()
+  let cursor = 0
+  let failedRound = false
+
+  async function sendBatch (batch: OutboxEntry[], started: number): Promise<'sent' | 'failed'> {
     try {
       await o.sink.write(batch.map(e => e.reading))
       o.outbox.markDelivered(batch.map(e => e.id), Date.now())
@@ -111,31 +120,65 @@ export function createDrainer (o: DrainOptions): Drainer {
     }
   }
 
-  async function run (): Promise<void> {
-    while (running) {
-      let outcome: 'empty' | 'sent' | 'failed'
-      try {
-        outcome = await sendBatch()
-      } catch (err) {
-        stats.lastError = (err as Error).message
-        log.error({ err: stats.lastError }, 'outbox drain step failed')
-        outcome = 'failed'
-        stats.consecutiveFailures++
-      }
-      if (!running) break
-      if (outcome === 'sent') continue
-      if (outcome === 'empty') {
-        for (const w of idleWaiters) w()
-        idleWaiters.clear()
-        lastPrune = maybePrune(o, log, lastPrune)
-        await sleep(o.flushIntervalMs)
-        continue
-      }
-      const exp = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.min(30, stats.consecutiveFailures - 1))
+  const stepFailed = (err: unknown): void => {
+    stats.lastError = (err as Error).message
+    log.error({ err: stats.lastError }, 'outbox drain step failed')
+    stats.consecutiveFailures++
+    failedRound = true
+  }
+
+  function launch (batch: OutboxEntry[]): void {
+    const slot: Promise<void> = sendBatch(batch, Date.now())
+      .then(outcome => { if (outcome === 'failed') failedRound = true }, stepFailed)
+      .finally(() => { slots.delete(slot); wake?.() })
+    slots.add(slot)
+  }
+
+  /** one step of the loop: back off after a failure, wait for a free slot, or send the next batch */
+  async function step (): Promise<void> {
+    if (failedRound) {
+      // let the others land, then back off; the failed rows are below the cursor, so start again from the oldest
+      await Promise.all(slots)
+      failedRound = false
+      if (!running) return
+      const exp = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.min(30, Math.max(1, stats.consecutiveFailures) - 1))
       backingOff = true
       await sleep(exp / 2 + Math.random() * exp / 2)
       backingOff = false
+      return
     }
+    // after a failure, probe with one batch at a time until the database answers again
+    const limit = stats.consecutiveFailures > 0 ? 1 : Math.max(1, o.inFlight)
+    if (slots.size >= limit) {
+      await Promise.race(slots)
+      return
+    }
+    if (slots.size === 0) cursor = 0
+    let batch: OutboxEntry[]
+    try {
+      batch = o.outbox.pending(pacer.batchLimit(), cursor)
+    } catch (err) {
+      stepFailed(err)
+      return
+    }
+    if (batch.length > 0) {
+      cursor = batch[batch.length - 1]!.id
+      launch(batch)
+      return
+    }
+    if (slots.size === 0) {
+      pacer.empty()
+      for (const w of idleWaiters) w()
+      idleWaiters.clear()
+      lastPrune = maybePrune(o, log, lastPrune)
+    }
+    // nothing new: wait for a kick, a slot to land, or the poll interval
+    await sleep(o.flushIntervalMs)
+  }
+
+  async function run (): Promise<void> {
+    while (running) await step()
+    await Promise.all(slots)
   }
 
   return {
@@ -202,10 +245,11 @@ function maybePrune (o: DrainOptions, log: Logger, lastPrune: number): number {
 /**
  * How far ingest may run ahead of the database: what the drain delivers in
  * `paceTargetMs` at its measured speed (lines per ms of the last batch, select to
- * delivered), at least two small batches, at most two full ones. A row waits about
- * backlog ÷ speed, so this bounds how stale the database is behind what was acked.
+ * delivered, times the batches in flight), at least two small batches, at most one
+ * full batch per slot plus one waiting. A row waits about backlog ÷ speed, so this
+ * bounds how stale the database is behind what was acked.
  */
-function createPacer (initialBacklog: number, batchSize: number, paceTargetMs: number): {
+function createPacer (initialBacklog: number, batchSize: number, inFlight: number, paceTargetMs: number): {
   batchLimit(): number
   empty(): void
   delivered(rows: number, ms: number): void
@@ -215,7 +259,8 @@ function createPacer (initialBacklog: number, batchSize: number, paceTargetMs: n
 } {
   /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
   let backlog = initialBacklog
-  let highWater = 2 * batchSize
+  const ceiling = (inFlight + 1) * batchSize
+  let highWater = ceiling
   const minBatch = Math.min(100, batchSize)
   let paced: Array<() => void> = []
   const release = (): void => {
@@ -225,11 +270,11 @@ function createPacer (initialBacklog: number, batchSize: number, paceTargetMs: n
     for (const resolve of waiting) resolve()
   }
   return {
-    batchLimit: () => Math.min(batchSize, Math.max(minBatch, Math.ceil(highWater / 2))),
+    batchLimit: () => Math.min(batchSize, Math.max(minBatch, Math.ceil(highWater / (inFlight + 1)))),
     empty () { backlog = 0; release() },
     delivered (rows, ms) {
       backlog = Math.max(0, backlog - rows)
-      highWater = Math.min(2 * batchSize, Math.max(2 * minBatch, Math.round(rows / Math.max(1, ms) * paceTargetMs)))
+      highWater = Math.min(ceiling, Math.max(2 * minBatch, Math.round(inFlight * rows / Math.max(1, ms) * paceTargetMs)))
       release()
     },
     release,

@@ -25,8 +25,8 @@ export interface Outbox {
    * Readings enqueued in the same event-loop turn share one transaction and one fsync.
    */
   enqueue(reading: Reading): Promise<'inserted' | 'duplicate'>
-  /** oldest pending rows first */
-  pending(limit: number): OutboxEntry[]
+  /** oldest pending rows first; with `afterId`, only rows above it (those below are in a batch in flight) */
+  pending(limit: number, afterId?: number): OutboxEntry[]
   markDelivered(ids: number[], at: number): void
   markFailedAttempt(ids: number[], error: string): void
   markRejected(id: number, error: string): void
@@ -57,7 +57,7 @@ export function openOutbox (file: string): Outbox {
   const db = handle.db
   const stmts = {
     insert: db.prepare('INSERT INTO outbox (station_id, time, doc, enqueued_at) VALUES (?, ?, ?, ?) ON CONFLICT (station_id, time) DO NOTHING'),
-    pending: db.prepare<[number], { id: number, doc: string, attempts: number }>('SELECT id, doc, attempts FROM outbox WHERE state = 0 ORDER BY id LIMIT ?'),
+    pending: db.prepare<[number, number], { id: number, doc: string, attempts: number }>('SELECT id, doc, attempts FROM outbox WHERE state = 0 AND id > ? ORDER BY id LIMIT ?'),
     delivered: db.prepare('UPDATE outbox SET state = 1, delivered_at = ?, error = NULL WHERE id = ? AND state = 0'),
     failed: db.prepare('UPDATE outbox SET attempts = attempts + 1, error = ? WHERE id = ?'),
     rejected: db.prepare('UPDATE outbox SET state = 2, attempts = attempts + 1, error = ? WHERE id = ?'),
@@ -101,7 +101,7 @@ export function openOutbox (file: string): Outbox {
       if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'outbox is closed')
       return await inserts.submit(r)
     },
-    pending: limit => wrap('read pending', () => stmts.pending.all(limit).map(row => ({ id: row.id, attempts: row.attempts, reading: parse(row.doc) }))),
+    pending: (limit, afterId = 0) => wrap('read pending', () => stmts.pending.all(afterId, limit).map(row => ({ id: row.id, attempts: row.attempts, reading: parse(row.doc) }))),
     markDelivered: (ids, at) => { wrap('mark delivered', () => { markDelivered(ids, at) }) },
     markFailedAttempt: (ids, error) => { wrap('mark failed', () => { markFailed(ids, error.slice(0, 500)) }) },
     markRejected: (id, error) => { wrap('mark rejected', () => stmts.rejected.run(error.slice(0, 500), id)) },

@@ -15,7 +15,7 @@ const MINUTE = 60_000
 
 /** In front of the real VictoriaMetrics: holds writes ('hold'), forwards them ('pass') or answers 503 ('down'). */
 type GateMode = 'hold' | 'pass' | 'down'
-async function startGate (target: string): Promise<{ url: string, set(mode: GateMode): void, close(): Promise<void> }> {
+async function startGate (target: string): Promise<{ url: string, set(mode: GateMode): void, held(): number, close(): Promise<void> }> {
   const held: Array<() => void> = []
   let mode: GateMode = 'pass'
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
@@ -38,6 +38,7 @@ async function startGate (target: string): Promise<{ url: string, set(mode: Gate
   const addr = server.address()
   return {
     url: `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`,
+    held: () => held.length,
     set (m) {
       mode = m
       if (m !== 'hold') for (const go of held.splice(0)) go()
@@ -58,7 +59,7 @@ describe('outbox pacing', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-pacing-'))
   const config = () => loadConfig({
     file: demoConfigFile(),
-    overrides: { dataDir, log: { level: 'silent' }, store: { backend: 'influxdb', influx: { url: gate.url, bucket: 'river', measurement: 'pacing', batchSize: 10, flushIntervalMs: 50, retryMinMs: 50, retryMaxMs: 200, timeoutMs: 2000 } } }
+    overrides: { dataDir, log: { level: 'silent' }, store: { backend: 'influxdb', influx: { url: gate.url, bucket: 'river', measurement: 'pacing', batchSize: 10, inFlight: 2, flushIntervalMs: 50, retryMinMs: 50, retryMaxMs: 200, timeoutMs: 2000 } } }
   })
   beforeAll(async () => {
     vm = await startVictoriaMetrics()
@@ -77,13 +78,15 @@ describe('outbox pacing', () => {
   const base = Math.floor(Date.now() / MINUTE) * MINUTE - 400 * MINUTE
   const reading = (i: number): Reading => ({ stationId: station, deviceId: 'gauge-uchikawa-01', time: base + i * MINUTE, receivedAt: Date.now(), level: 0.5 + i / 1000, batteryV: 3.6, temperatureC: 10, spreadMm: 2, validPings: 20, totalPings: 20, deviceFlags: 0, seq: i })
 
-  it('holds writers back while the database is behind, by at most two batches', async () => {
+  it('holds writers back while the database is behind, by at most one batch per slot in flight plus one', async () => {
     gate.set('hold')
     let done = 0
     const writes = Array.from({ length: 100 }, async (_, i) => { await store.writeReading(reading(i)); done++ })
     await new Promise(resolve => setTimeout(resolve, 500))
-    // two batches of 10 may be committed ahead of the database; the other 80 wait
-    expect(done).toBe(20)
+    // two batches of 10 in flight plus one waiting may be committed ahead of the database; the other 70 wait
+    expect(done).toBe(30)
+    // both slots are in use at once: two write requests reach the server before either is answered
+    await waitFor(() => gate.held() === 2 ? true : undefined, 'two batches in flight')
     gate.set('pass')
     await Promise.all(writes)
     const points = await waitFor(async () => {

@@ -42,10 +42,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
 
   // One click on an event card: every alert of the group changes, and the notifier sends one
   // message per person for the group (the shared `group` id), not one per alert.
-  app.post('/api/alerts/group/ack', {
-    config: { access: OPERATORS, audit: 'alert.ack' },
-    schema: { body: AlertGroupActionBody, response: { 200: Type.Array(AlertBody), 400: ErrorBody, 404: ErrorBody } }
-  }, async (request) => {
+  app.post('/api/alerts/group/ack', groupAction('alert.ack'), async (request) => {
     const group = randomUUID()
     const by = actor(request)
     return request.body.ids.flatMap(id => {
@@ -56,14 +53,19 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: Alerts }> = async 
     })
   })
 
-  app.post('/api/alerts/group/resolve', {
-    config: { access: OPERATORS, audit: 'alert.resolve' },
-    schema: { body: AlertGroupActionBody, response: { 200: Type.Array(AlertBody), 400: ErrorBody, 404: ErrorBody } }
-  }, async (request) => {
+  app.post('/api/alerts/group/resolve', groupAction('alert.resolve'), async (request) => {
     const group = randomUUID()
     const by = actor(request)
     return request.body.ids.map(id => alertView(alerts.resolve(id, by, { note: request.body.note, group })))
   })
+}
+
+/** a group action's route options: operators act on several alerts at once, audited as `audit` */
+function groupAction (audit: string) {
+  return {
+    config: { access: OPERATORS, audit },
+    schema: { body: AlertGroupActionBody, response: { 200: Type.Array(AlertBody), 400: ErrorBody, 404: ErrorBody } }
+  }
 }
 
 /** who acts is the signed-in user, never what the body claims (the body's `by` is ignored) */

@@ -6,11 +6,8 @@ import type { Config } from '../../../core/config/schema.js'
 import { MimamoriError } from '../../../core/errors.js'
 import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
-import { READERS } from '../auth/access.js'
 import { EvaluateBody, EvaluateQuery } from '../../contract/accuracy.js'
-import { ErrorBody, IdParams } from '../../contract/schemas.js'
-import { timeRange } from './time-range.js'
-import { stationOr404 } from './lookup.js'
+import { stationInRange, stationRangeRoute } from './lookup.js'
 
 /** an evaluation compares weeks of 10-minute readings at most; a year would be 52 560 rows a side */
 const MAX_SPAN_DAYS = 92
@@ -39,17 +36,11 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: C
     return { kind: 'mlit', name: mlit.name, points }
   }
 
-  app.get('/api/stations/:id/evaluate', {
-    config: { access: READERS },
-    schema: {
-      description: '精度評価: bias, RMSE, lag by cross-correlation, missing share and threshold crossings (of `thresholds`, default the station\'s own) of this station against `reference` (our station id or an MLIT reference gauge id).',
-      params: IdParams,
-      querystring: EvaluateQuery,
-      response: { 200: EvaluateBody, 400: ErrorBody, 404: ErrorBody }
-    }
-  }, async (request) => {
-    const station = stationOr404(store, request.params.id)
-    const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
+  app.get('/api/stations/:id/evaluate', stationRangeRoute(
+    '精度評価: bias, RMSE, lag by cross-correlation, missing share and threshold crossings (of `thresholds`, default the station\'s own) of this station against `reference` (our station id or an MLIT reference gauge id).',
+    EvaluateQuery, EvaluateBody
+  ), async (request) => {
+    const { station, from, to } = stationInRange(store, request, MAX_SPAN_DAYS)
     const ref = await referenceSeries(request.query.reference, from, to)
     const ours = await stored(station.id, from, to)
     if (ours.length === 0 || ref.points.length === 0) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `no readings in the range for ${ours.length === 0 ? station.id : request.query.reference}`)

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type, type TSchema } from 'typebox'
 import type { EventBus } from '../../../core/bus.js'
 import { MimamoriError } from '../../../core/errors.js'
 import { deviceTopic } from '../../../core/topics.js'
@@ -33,6 +33,14 @@ export interface FleetRouteOptions {
   accounts?: DeviceAccounts | undefined
 }
 
+/** a commissioning's route options: staff and admins, audited; the body is checked by hand (its problems read as one message) */
+function commissionRoute<B extends TSchema> (audit: string, created: B) {
+  return {
+    config: { access: OPERATORS, audit },
+    schema: { body: Loose, response: { 201: created, 400: ErrorBody, 409: ErrorBody } }
+  }
+}
+
 const revisionView = (r: ThresholdRevision) => ({ ...r, validFrom: new Date(r.validFrom).toISOString(), recordedAt: new Date(r.recordedAt).toISOString() })
 
 export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (app, { store, bus, accounts }) => {
@@ -52,10 +60,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
     return { stationId: request.params.id, revisions: fleet.history(request.params.id).map(revisionView) }
   })
 
-  app.post('/api/fleet/stations', {
-    config: { access: OPERATORS, audit: 'fleet.commission.gauge' },
-    schema: { body: Loose, response: { 201: CommissionedStationBody, 400: ErrorBody, 409: ErrorBody } }
-  }, async (request, reply) => {
+  app.post('/api/fleet/stations', commissionRoute('fleet.commission.gauge', CommissionedStationBody), async (request, reply) => {
     const b = request.body
     const p = stationProblem(b)
     if (p !== null) throw validationError(p)
@@ -85,10 +90,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
     return await reply.status(201).send({ station: store.getStation(station.id) ?? station, credentials })
   })
 
-  app.post('/api/fleet/cameras', {
-    config: { access: OPERATORS, audit: 'fleet.commission.camera' },
-    schema: { body: Loose, response: { 201: CommissionedCameraBody, 400: ErrorBody, 409: ErrorBody } }
-  }, async (request, reply) => {
+  app.post('/api/fleet/cameras', commissionRoute('fleet.commission.camera', CommissionedCameraBody), async (request, reply) => {
     const b = request.body
     const p = cameraProblem(b)
     if (p !== null) throw validationError(p)

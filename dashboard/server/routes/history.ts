@@ -9,8 +9,7 @@ import { usable } from '../../../store/series.js'
 import type { Store } from '../../../store/store.js'
 import { READERS } from '../auth/access.js'
 import { ErrorBody, IdParams, SeriesBody, SeriesQuerySchema, TrendBody } from '../../contract/schemas.js'
-import { timeRange } from './time-range.js'
-import { stationOr404 } from './lookup.js'
+import { stationInRange, stationRangeRoute } from './lookup.js'
 import { currentOf, recentReadings } from '../current-level.js'
 
 const MAX_SPAN_DAYS = 366
@@ -30,17 +29,11 @@ export function nextThreshold (level: number, t: Station['thresholds']): { key: 
  * either store) and each station's trend for the station table.
  */
 export const historyRoutes: FastifyPluginAsyncTypebox<{ store: Store, config: Config }> = async (app, { store, config }) => {
-  app.get('/api/stations/:id/series', {
-    config: { access: READERS },
-    schema: {
-      description: 'Hydrograph: mean/min/max level per time bucket, with QC-flagged and missing counts. The bucket widens so the answer never exceeds `points`.',
-      params: IdParams,
-      querystring: SeriesQuerySchema,
-      response: { 200: SeriesBody, 400: ErrorBody, 404: ErrorBody }
-    }
-  }, async (request) => {
-    const station = stationOr404(store, request.params.id)
-    const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
+  app.get('/api/stations/:id/series', stationRangeRoute(
+    'Hydrograph: mean/min/max level per time bucket, with QC-flagged and missing counts. The bucket widens so the answer never exceeds `points`.',
+    SeriesQuerySchema, SeriesBody
+  ), async (request) => {
+    const { station, from, to } = stationInRange(store, request, MAX_SPAN_DAYS)
     // +1 bucket: a range that starts mid-bucket touches one more
     const bucketMs = Math.max(MIN_BUCKET_MS, Math.ceil((to - from + 1) / Math.max(1, request.query.points - 1) / MIN_BUCKET_MS) * MIN_BUCKET_MS)
     const points = await store.readingSeries(station.id, { from, to, bucketMs })

@@ -9,8 +9,7 @@ import type { Store } from '../../../store/store.js'
 import { DownlinkBody, DownlinkResult, ErrorBody, IdParams, ReadingBody, ReadingsQuery, StationBody, type DeviceStatusBody } from '../../contract/schemas.js'
 import type { Static } from 'typebox'
 import { OPERATORS, READERS } from '../auth/access.js'
-import { timeRange } from './time-range.js'
-import { stationOr404 } from './lookup.js'
+import { stationInRange, stationOr404 } from './lookup.js'
 import { currentOf, recentReadings } from '../current-level.js'
 
 /** the last status of a device by kind and id (dashboard/server/index.ts keeps them from the bus) */
@@ -86,8 +85,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ store: Store, devices?: 
       response: { 200: Type.Object({ stationId: Type.String(), from: Type.String(), to: Type.String(), readings: Type.Array(ReadingBody) }), 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request) => {
-    const station = stationOr404(store, request.params.id)
-    const { from, to } = timeRange(request.query, MAX_SPAN_DAYS)
+    const { station, from, to } = stationInRange(store, request, MAX_SPAN_DAYS)
     const rows = await store.readings(station.id, { from, to, limit: request.query.limit })
     return {
       stationId: station.id,

@@ -1,6 +1,6 @@
-import { lang } from './i18n.js'
+import { pairMessages, pairText, type PairTable } from './pair-i18n.js'
 
-const STRINGS: Record<string, { ja: string, en: string }> = {
+const STRINGS: PairTable = {
   'adv.open': { ja: '避難情報を作成', en: 'Draft evacuation info' },
   'adv.title': { ja: '避難情報の作成（判断補助）', en: 'Evacuation information (decision support)' },
   'adv.updateTitle': { ja: '避難情報の更新', en: 'Update evacuation information' },
@@ -50,13 +50,10 @@ const STRINGS: Record<string, { ja: string, en: string }> = {
 }
 
 export function tv2 (key: string, vars: Record<string, string | number> = {}): string {
-  const s = STRINGS[key]
-  let text = s === undefined ? key : s[lang() === 'en' ? 'en' : 'ja']
-  for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, String(v))
-  return text
+  return pairText(STRINGS, key, vars)
 }
 
 /** every message of one language (the copy test reads them all) */
 export function allAdvisoryMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
-  return Object.fromEntries(Object.entries(STRINGS).map(([k, v]) => [k, v[l]]))
+  return pairMessages(STRINGS, l)
 }

@@ -1,7 +1,8 @@
 import { lang } from './i18n.js'
+import { pairMessages, pairText, type PairTable } from './pair-i18n.js'
 
 /** Strings of the notification features (push, sighting view, advisories), Japanese first. */
-const STRINGS: Record<string, { ja: string, en: string }> = {
+const STRINGS: PairTable = {
   'push.offer': { ja: 'サル出没をこの端末に通知しますか？', en: 'Get monkey sightings as notifications on this phone?' },
   'push.enable': { ja: '通知を受け取る', en: 'Turn on notifications' },
   'push.on': { ja: '通知はオンです', en: 'Notifications are on' },
@@ -44,10 +45,7 @@ const DIRS_JA = ['北', '北東', '東', '南東', '南', '南西', '西', '北�
 const DIRS_EN = ['north', 'north-east', 'east', 'south-east', 'south', 'south-west', 'west', 'north-west']
 
 export function tn (key: string, vars: Record<string, string | number> = {}): string {
-  const s = STRINGS[key]
-  let text = s === undefined ? key : s[lang() === 'en' ? 'en' : 'ja']
-  for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, String(v))
-  return text
+  return pairText(STRINGS, key, vars)
 }
 
 /** 8-point compass name of a bearing in degrees */
@@ -58,5 +56,5 @@ export function compass (bearingDeg: number): string {
 
 /** every message of one language (the copy test reads them all) */
 export function allNotifyMessages (l: 'ja' | 'en'): Readonly<Record<string, string>> {
-  return Object.fromEntries(Object.entries(STRINGS).map(([k, v]) => [k, v[l]]))
+  return pairMessages(STRINGS, l)
 }
