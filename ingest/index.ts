@@ -158,14 +158,7 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
         log.info('ingest takes messages in-process from the broker')
         return
       }
-      client = await connectMqtt({
-        url: mqttUrl,
-        clientId: config.ingest.clientId,
-        username: config.ingest.username,
-        password: config.ingest.password,
-        clean: false,
-        logger: log
-      })
+      client = await connectIngestClient(config, mqttUrl, log)
       client.handleMessage = onMessage
       // messages of a dropped connection are redelivered; their acks must not hold up the next ones
       client.on('close', () => { unacked = [] })
@@ -184,6 +177,18 @@ export function createIngest ({ config, logger, bus, store, mqttUrl, alerts, clo
       return await closing
     }
   }
+}
+
+/** ingest's own MQTT session: persistent (clean: false), so the broker keeps what is not yet acked */
+async function connectIngestClient (config: IngestDeps['config'], url: string, logger: Logger): Promise<MqttClient> {
+  return await connectMqtt({
+    url,
+    clientId: config.ingest.clientId,
+    username: config.ingest.username,
+    password: config.ingest.password,
+    clean: false,
+    logger
+  })
 }
 
 /** memory ingest lets QoS 0 messages taken ahead of their commit hold before the broker waits again */

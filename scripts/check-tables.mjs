@@ -25,7 +25,7 @@ export const PARTS = {
   outbox: { schema: 'store/outbox/schema.ts', files: ['store/outbox/'] },
   uplinks: { schema: 'store/uplinks-schema.ts', files: ['store/uplinks-schema.ts', 'store/uplink-dedupe.ts'] },
   official: { schema: 'store/official-schema.ts', files: ['store/official-schema.ts', 'store/official.ts'] },
-  wildlife: { schema: 'store/wildlife-schema.ts', files: ['store/wildlife-schema.ts', 'store/wildlife.ts'] },
+  wildlife: { schema: 'store/wildlife-schema.ts', files: ['store/wildlife-schema.ts', 'store/wildlife.ts', 'store/wildlife-statements.ts'] },
   alerts: { schema: 'alerts/schema.ts', files: ['alerts/'] },
   notify: { schema: 'notify/schema.ts', files: ['notify/'] },
   accounts: { schema: 'dashboard/server/auth/schema.ts', files: ['dashboard/server/auth/'] },
@@ -35,7 +35,7 @@ export const PARTS = {
 /** reads across parts, each with its reason; never a write */
 const READS = [
   // the frames not yet analysed are the store's images without a detection row: one indexed query
-  { file: 'store/wildlife.ts', table: 'camera_images' },
+  { file: 'store/wildlife-statements.ts', table: 'camera_images' },
   // the dataset export (CSV/Parquet of any table, store/export/) streams a snapshot on its own read-only
   // connection, one row at a time: a part's API would load the rows into memory. Reads only; no part
   // below alerts could call the alerts API anyway.

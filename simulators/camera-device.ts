@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Config } from '../core/config/schema.js'
 import type { Logger } from '../core/logger.js'
 import { endMqtt, type MqttClient } from '../core/mqtt.js'
-import { createRng, seedFrom } from '../core/random.js'
+import { createRng, seedFrom, type Rng } from '../core/random.js'
 import { deviceTopic } from '../core/topics.js'
 import type { Camera } from '../core/types.js'
 import { encodeCameraEnvelope, type CameraMeta } from '../codecs/camera-envelope.js'
@@ -117,42 +117,7 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
     : openCameraSpool({ dir: o.spoolDir, maxBytes: o.spoolMaxBytes ?? 64 * 1024 * 1024, maxMessages: o.spoolMaxMessages ?? 2000, logger: log })
   const sent = { messages: 0, bytes: 0 }
 
-  /** one QoS 1 publish that must be acked in time; throws when the link is down */
-  async function transmit (topic: string, payload: Buffer): Promise<void> {
-    const c = client
-    // not connected: MQTT.js would only queue it in memory, so it goes to the disk spool instead
-    if (c?.connected !== true) throw new Error('link down')
-    await publishAcked(c, topic, payload, { timeoutMs: o.publishTimeoutMs })
-    sent.messages++
-    sent.bytes += payload.length
-  }
-
-  async function flushSpool (): Promise<number> {
-    if (spool === undefined || spool.size === 0 || client?.connected !== true) return 0
-    return await spool.flush(transmit)
-  }
-
-  /** publish now, or spool it (behind anything already spooled, so order holds) */
-  async function send (topic: string, payload: Buffer, meta: { capturedAt: number, burstId: string }): Promise<void> {
-    if (spool === undefined) {
-      // without a spool: MQTT.js keeps unsent QoS 1 messages in memory while offline
-      if (client === undefined) throw new Error('simulated camera not connected')
-      await client.publishAsync(topic, payload, { qos: 1 })
-      sent.messages++
-      sent.bytes += payload.length
-      return
-    }
-    if (spool.size === 0) {
-      try {
-        await transmit(topic, payload)
-        return
-      } catch (err) {
-        log.debug({ err: (err as Error).message }, 'camera message kept in the spool')
-      }
-    }
-    await spool.put(topic, payload, meta)
-    await flushSpool()
-  }
+  const { flushSpool, send } = cameraLink({ client: () => client, spool, log, publishTimeoutMs: o.publishTimeoutMs, sent })
 
   /** each source gets the capture time of its frame */
   async function publishBurst (frames: Array<(capturedAt: number) => Promise<Buffer>>, time: number): Promise<string> {
@@ -175,20 +140,6 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
       await send(deviceTopic('camera', deviceId, 'image'), encodeCameraEnvelope(meta, s.jpeg), { capturedAt: s.capturedAt, burstId })
     }
     return burstId
-  }
-
-  /** the frames a trigger captures: its visit's run of folder files, or generated frames with the animal where the visit puts it */
-  function sceneFrames (t: TriggerEvent): { sources: string[], frames: Array<(capturedAt: number) => Promise<Buffer>> } {
-    if (folder.length > 0) {
-      // a visit shows consecutive files from a place of its own; each re-trigger goes on from there
-      const first = Math.floor(t.visit.pick * folder.length) + t.n * burstFrames
-      const files = Array.from({ length: burstFrames }, (_, i) => folder[(first + i) % folder.length]!)
-      return { sources: files, frames: files.map(f => async () => await readFile(f)) }
-    }
-    return {
-      sources: Array.from({ length: burstFrames }, () => 'generated'),
-      frames: Array.from({ length: burstFrames }, () => async (capturedAt: number) => await syntheticFieldFrame(rng, 640, 480, animalAt(t.visit, capturedAt)))
-    }
   }
 
   return {
@@ -217,7 +168,7 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
       const run = advancing.then(async () => {
         const fired: SceneBurst[] = []
         for (const t of trigger.due(now)) {
-          const { sources, frames } = sceneFrames(t)
+          const { sources, frames } = sceneFrames(t, folder, burstFrames, rng)
           fired.push({ burstId: await publishBurst(frames, t.at), trigger: t, sources })
         }
         return fired
@@ -239,3 +190,66 @@ export function createSimulatedCamera (o: SimulatedCameraOptions): SimulatedCame
   }
 }
 
+/** the frames a trigger captures: its visit's run of folder files, or generated frames with the animal where the visit puts it */
+function sceneFrames (t: TriggerEvent, folder: string[], burstFrames: number, rng: Rng): { sources: string[], frames: Array<(capturedAt: number) => Promise<Buffer>> } {
+  if (folder.length > 0) {
+    // a visit shows consecutive files from a place of its own; each re-trigger goes on from there
+    const first = Math.floor(t.visit.pick * folder.length) + t.n * burstFrames
+    const files = Array.from({ length: burstFrames }, (_, i) => folder[(first + i) % folder.length]!)
+    return { sources: files, frames: files.map(f => async () => await readFile(f)) }
+  }
+  return {
+    sources: Array.from({ length: burstFrames }, () => 'generated'),
+    frames: Array.from({ length: burstFrames }, () => async (capturedAt: number) => await syntheticFieldFrame(rng, 640, 480, animalAt(t.visit, capturedAt)))
+  }
+}
+
+interface LinkOptions {
+  client: () => MqttClient | undefined
+  spool: CameraSpool | undefined
+  log: Logger
+  publishTimeoutMs: number | undefined
+  sent: { messages: number, bytes: number }
+}
+
+/** the camera's way out: acked publishes, and the disk spool behind them when the link is down */
+function cameraLink ({ client: current, spool, log, publishTimeoutMs, sent }: LinkOptions): { flushSpool: () => Promise<number>, send: (topic: string, payload: Buffer, meta: { capturedAt: number, burstId: string }) => Promise<void> } {
+  /** one QoS 1 publish that must be acked in time; throws when the link is down */
+  async function transmit (topic: string, payload: Buffer): Promise<void> {
+    const c = current()
+    // not connected: MQTT.js would only queue it in memory, so it goes to the disk spool instead
+    if (c?.connected !== true) throw new Error('link down')
+    await publishAcked(c, topic, payload, { timeoutMs: publishTimeoutMs })
+    sent.messages++
+    sent.bytes += payload.length
+  }
+
+  async function flushSpool (): Promise<number> {
+    if (spool === undefined || spool.size === 0 || current()?.connected !== true) return 0
+    return await spool.flush(transmit)
+  }
+
+  /** publish now, or spool it (behind anything already spooled, so order holds) */
+  async function send (topic: string, payload: Buffer, meta: { capturedAt: number, burstId: string }): Promise<void> {
+    if (spool === undefined) {
+      // without a spool: MQTT.js keeps unsent QoS 1 messages in memory while offline
+      const client = current()
+      if (client === undefined) throw new Error('simulated camera not connected')
+      await client.publishAsync(topic, payload, { qos: 1 })
+      sent.messages++
+      sent.bytes += payload.length
+      return
+    }
+    if (spool.size === 0) {
+      try {
+        await transmit(topic, payload)
+        return
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, 'camera message kept in the spool')
+      }
+    }
+    await spool.put(topic, payload, meta)
+    await flushSpool()
+  }
+  return { flushSpool, send }
+}

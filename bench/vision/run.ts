@@ -23,6 +23,7 @@ import sharp from 'sharp'
 import * as ort from 'onnxruntime-node'
 import { createApp } from '../../cli/app.js'
 import { loadConfig } from '../../core/config/load.js'
+import type { Config } from '../../core/config/schema.js'
 import { silentLogger } from '../../core/logger.js'
 import { packageRoot } from '../../core/paths.js'
 import { encodeCameraEnvelope } from '../../codecs/camera-envelope.js'
@@ -42,9 +43,8 @@ const images = files.map(f => readFileSync(join(SHARED, 'images', f)))
 const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]! }
 const pct = (a: number[], p: number): number => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]! }
 
-async function main (): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-bench-'))
-  const config = loadConfig({
+function benchConfig (dataDir: string): Config {
+  return loadConfig({
     file: join(packageRoot(), 'config', 'demo.json'),
     overrides: {
       dataDir,
@@ -61,10 +61,10 @@ async function main (): Promise<void> {
       wildlife: { imageRetentionDays: 0 }
     }
   })
-  const mode = values['whole-only'] === true ? 'whole frame only' : 'default (whole + full frame + detector crops)'
-  process.stdout.write(`bench/vision: ${files.length} images × ${REPEAT}, ${WORKERS} workers, ${mode}, node ${process.version}, ${availableParallelism()} cores\n`)
+}
 
-  // ---- floor, single thread, same process -------------------------------------------
+/** the floor: one thread, same process — decode + every model-input resize, then raw session.run on tensors of the same shapes */
+async function measureFloor (config: Config): Promise<{ decodeMs: number[], runMs: number[] }> {
   sharp.concurrency(1)
   const opts = engineOptionsFrom(config)
   const engine = await createVisionEngine({ ...opts, thumbnailSide: 0, model: { ...opts.model, threads: 1 } })
@@ -116,6 +116,17 @@ async function main (): Promise<void> {
   }
   await cls.release()
   await det?.release()
+  return { decodeMs, runMs }
+}
+
+async function main (): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mimamori-bench-'))
+  const config = benchConfig(dataDir)
+  const mode = values['whole-only'] === true ? 'whole frame only' : 'default (whole + full frame + detector crops)'
+  process.stdout.write(`bench/vision: ${files.length} images × ${REPEAT}, ${WORKERS} workers, ${mode}, node ${process.version}, ${availableParallelism()} cores\n`)
+
+  // ---- floor, single thread, same process -------------------------------------------
+  const { decodeMs, runMs } = await measureFloor(config)
   const floorPerImage = median(decodeMs) + median(runMs)
   const floorMean = decodeMs.reduce((a, b) => a + b, 0) / decodeMs.length + runMs.reduce((a, b) => a + b, 0) / runMs.length
 

@@ -93,33 +93,6 @@ export function createDrainer (o: DrainOptions): Drainer {
   let cursor = 0
   let failedRound = false
 
-  async function sendBatch (batch: OutboxEntry[], started: number): Promise<'sent' | 'failed'> {
-    try {
-      await o.sink.write(batch.map(e => e.reading))
-      o.outbox.markDelivered(batch.map(e => e.id), Date.now())
-      stats.delivered += batch.length
-      stats.batches++
-      pacer.delivered(batch.length, Date.now() - started)
-      if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
-      stats.consecutiveFailures = 0
-      return 'sent'
-    } catch (err) {
-      const message = (err as Error).message
-      if (o.sink.isContentError(err)) {
-        await isolatePoison(o, stats, log, batch.map(e => ({ id: e.id, reading: e.reading })))
-        return 'sent'
-      }
-      stats.failedWrites++
-      stats.consecutiveFailures++
-      pacer.release() // the database is failing: the outbox takes everything meanwhile
-      stats.lastError = message
-      o.outbox.markFailedAttempt(batch.map(e => e.id), message)
-      const level = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 20 === 0 ? 'warn' : 'debug'
-      log[level]({ err: message, lines: batch.length, attempt: stats.consecutiveFailures }, 'outbox write failed; will retry')
-      return 'failed'
-    }
-  }
-
   const stepFailed = (err: unknown): void => {
     stats.lastError = (err as Error).message
     log.error({ err: stats.lastError }, 'outbox drain step failed')
@@ -128,7 +101,7 @@ export function createDrainer (o: DrainOptions): Drainer {
   }
 
   function launch (batch: OutboxEntry[]): void {
-    const slot: Promise<void> = sendBatch(batch, Date.now())
+    const slot: Promise<void> = sendBatch(o, stats, pacer, log, batch, Date.now())
       .then(outcome => { if (outcome === 'failed') failedRound = true }, stepFailed)
       .finally(() => { slots.delete(slot); wake?.() })
     slots.add(slot)
@@ -141,9 +114,8 @@ export function createDrainer (o: DrainOptions): Drainer {
       await Promise.all(slots)
       failedRound = false
       if (!running) return
-      const exp = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.min(30, Math.max(1, stats.consecutiveFailures) - 1))
       backingOff = true
-      await sleep(exp / 2 + Math.random() * exp / 2)
+      await sleep(backoffMs(o, stats.consecutiveFailures))
       backingOff = false
       return
     }
@@ -168,8 +140,7 @@ export function createDrainer (o: DrainOptions): Drainer {
     }
     if (slots.size === 0) {
       pacer.empty()
-      for (const w of idleWaiters) w()
-      idleWaiters.clear()
+      wakeAll(idleWaiters)
       lastPrune = maybePrune(o, log, lastPrune)
     }
     // nothing new: wait for a kick, a slot to land, or the poll interval
@@ -214,6 +185,45 @@ export function createDrainer (o: DrainOptions): Drainer {
 }
 
 /** The server refused a batch for its content: send one by one so only the bad rows are set aside (state rejected, never deleted). */
+/** one batch to the sink; rows marked delivered once it acknowledged them, a content error isolated row by row */
+async function sendBatch (o: DrainOptions, stats: DrainStats, pacer: Pacer, log: Logger, batch: OutboxEntry[], started: number): Promise<'sent' | 'failed'> {
+  try {
+    await o.sink.write(batch.map(e => e.reading))
+    o.outbox.markDelivered(batch.map(e => e.id), Date.now())
+    stats.delivered += batch.length
+    stats.batches++
+    pacer.delivered(batch.length, Date.now() - started)
+    if (stats.consecutiveFailures > 0) log.info({ after: stats.consecutiveFailures, lines: batch.length }, 'time-series database reachable again; draining outbox')
+    stats.consecutiveFailures = 0
+    return 'sent'
+  } catch (err) {
+    const message = (err as Error).message
+    if (o.sink.isContentError(err)) {
+      await isolatePoison(o, stats, log, batch.map(e => ({ id: e.id, reading: e.reading })))
+      return 'sent'
+    }
+    stats.failedWrites++
+    stats.consecutiveFailures++
+    pacer.release() // the database is failing: the outbox takes everything meanwhile
+    stats.lastError = message
+    o.outbox.markFailedAttempt(batch.map(e => e.id), message)
+    const level = stats.consecutiveFailures === 1 || stats.consecutiveFailures % 20 === 0 ? 'warn' : 'debug'
+    log[level]({ err: message, lines: batch.length, attempt: stats.consecutiveFailures }, 'outbox write failed; will retry')
+    return 'failed'
+  }
+}
+
+/** exponential back-off with jitter: half the step fixed, half random */
+function backoffMs (o: DrainOptions, failures: number): number {
+  const exp = Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.min(30, Math.max(1, failures) - 1))
+  return exp / 2 + Math.random() * exp / 2
+}
+
+function wakeAll (waiters: Set<() => void>): void {
+  for (const w of waiters) w()
+  waiters.clear()
+}
+
 async function isolatePoison (o: DrainOptions, stats: DrainStats, log: Logger, rows: Array<{ id: number, reading: Reading }>): Promise<void> {
   for (const row of rows) {
     try {
@@ -249,6 +259,8 @@ function maybePrune (o: DrainOptions, log: Logger, lastPrune: number): number {
  * full batch per slot plus one waiting. A row waits about backlog ÷ speed, so this
  * bounds how stale the database is behind what was acked.
  */
+type Pacer = ReturnType<typeof createPacer>
+
 function createPacer (initialBacklog: number, batchSize: number, inFlight: number, paceTargetMs: number): {
   batchLimit(): number
   empty(): void
