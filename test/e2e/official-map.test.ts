@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { SHARED, startTestApp, type TestApp } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
-import { addUser, signInPage } from '../helpers/auth.js'
+import { openSignedInPage } from '../helpers/browser.js'
+import { addUser } from '../helpers/auth.js'
 import { minimalTelegram } from '../helpers/official.js'
 
 const HOSTILE = '<img src=x onerror="window.__officialXss=1">'
@@ -16,7 +16,7 @@ describe('気象庁の発表 on the staff map (Chromium)', () => {
   let t: TestApp
   let browser: Browser
   let page: Page
-  const errors: string[] = []
+  let errors: string[] = []
 
   beforeAll(async () => {
     // one 指定河川洪水予報 sequence: 氾濫注意情報 (レベル2相当) then 氾濫危険情報 (レベル4相当)
@@ -33,12 +33,7 @@ describe('気象庁の発表 on the staff map (Chromium)', () => {
       }
     } as never)
     await addUser(t.config, 'staff-official-map', 'staff')
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
-    await signInPage(page, t.info.dashboardUrl, 'staff-official-map')
-    page.on('pageerror', err => { errors.push(err.message) })
-    page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
-    await page.goto(t.info.dashboardUrl)
+    ;({ browser, page, errors } = await openSignedInPage(t.info.dashboardUrl, 'staff-official-map'))
   })
   afterAll(async () => {
     await browser?.close()

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { SHARED, startTestApp, type TestApp } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
-import { addUser, signInPage } from '../helpers/auth.js'
+import { openSignedInPage } from '../helpers/browser.js'
+import { addUser } from '../helpers/auth.js'
 
 /** Staff see the 判断補助 suggestion with its reason and the source in the alerts panel. */
 describe('判断補助 in the alerts panel (Chromium)', () => {
@@ -13,18 +13,13 @@ describe('判断補助 in the alerts panel (Chromium)', () => {
   let t: TestApp
   let browser: Browser
   let page: Page
-  const errors: string[] = []
+  let errors: string[] = []
 
   beforeAll(async () => {
     copyFileSync(join(SHARED, 'data', 'official', 'jma_sample_17_02_01_190529_VXWW50.xml'), join(replay, '01.xml'))
     t = await startTestApp({ official: { enabled: true, replayDir: replay, areas: [{ code: '0133100', name: '松前町<b>' }] } } as never)
     await addUser(t.config, 'staff-official', 'staff')
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
-    await signInPage(page, t.info.dashboardUrl, 'staff-official')
-    page.on('pageerror', err => { errors.push(err.message) })
-    page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
-    await page.goto(t.info.dashboardUrl)
+    ;({ browser, page, errors } = await openSignedInPage(t.info.dashboardUrl, 'staff-official'))
   })
   afterAll(async () => {
     await browser?.close()

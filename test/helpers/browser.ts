@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { signInPage } from './auth.js'
 
 export const CHROMIUM = process.env.MIMAMORI_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -16,4 +17,19 @@ export async function launchChromium (extraArgs: string[] = []): Promise<Browser
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs]
   })
+}
+
+/**
+ * A signed-in staff page on the dashboard, at Japanese locale and JST, collecting page errors and
+ * console errors into `errors` (tests assert it stays empty), opened at `url`.
+ */
+export async function openSignedInPage (url: string, username: string): Promise<{ browser: Browser, page: Page, errors: string[] }> {
+  const browser = await launchChromium()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' })
+  await signInPage(page, url, username)
+  const errors: string[] = []
+  page.on('pageerror', err => { errors.push(err.message) })
+  page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()) })
+  await page.goto(url)
+  return { browser, page, errors }
 }
