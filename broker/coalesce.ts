@@ -68,6 +68,20 @@ function room (s: Gathering, bytes: number): Buffer {
   return buf
 }
 
+/** chunks up to this size are copied byte by byte: Buffer#copy and the native utf8 write cost more than the loop for mqtt-packet's 1–2 byte headers and short topics */
+const SMALL_BYTES = 32
+
+/** copies a short ASCII string into `buf` at `at`; -1 (nothing written) when it holds a character ≥ 0x80 */
+function copyAscii (s: string, buf: Buffer, at: number): number {
+  const n = s.length
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x80) return -1
+    buf[at + i] = c
+  }
+  return n
+}
+
 function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
   const str = typeof chunk === 'string'
   if (typeof encoding === 'function' || typeof cb === 'function' || this.destroyed || this.writableEnded ||
@@ -75,16 +89,26 @@ function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb
     flushGathered(this)
     return this[WRITE].call(this, chunk, encoding, cb)
   }
+  let len = this[LEN]
   if (str) {
+    const s = chunk as string
     const enc = (encoding as BufferEncoding | undefined) ?? 'utf8'
-    const bytes = Buffer.byteLength(chunk, enc)
-    this[LEN] += room(this, bytes).write(chunk, this[LEN], bytes, enc)
+    const ascii = s.length <= SMALL_BYTES && (enc === 'utf8' || enc === 'utf-8') ? copyAscii(s, room(this, s.length), len) : -1
+    if (ascii >= 0) len += ascii
+    else {
+      const bytes = Buffer.byteLength(s, enc)
+      len += room(this, bytes).write(s, len, bytes, enc)
+    }
   } else {
     const b = chunk as Buffer
-    b.copy(room(this, b.length), this[LEN])
-    this[LEN] += b.length
+    const n = b.length
+    const buf = room(this, n)
+    if (n <= SMALL_BYTES) for (let i = 0; i < n; i++) buf[len + i] = b[i]!
+    else b.copy(buf, len)
+    len += n
   }
-  if (this[LEN] + this.writableLength >= this.writableHighWaterMark) return flushGathered(this)
+  this[LEN] = len
+  if (len + this.writableLength >= this.writableHighWaterMark) return flushGathered(this)
   return true
 }
 

@@ -11,7 +11,7 @@ import { coalesceWrites } from './coalesce.js'
 import { createContext, type BrokerContext, type BrokerCounters, type BrokerIntake } from './context.js'
 import { keepDollarTopicsFromWildcards } from './dollar.js'
 import { createConnectHooks } from './hooks/connect.js'
-import { wireEvents } from './hooks/events.js'
+import { countPublished, wireEvents } from './hooks/events.js'
 import { createAuthorizePublish } from './hooks/publish.js'
 import { authorizeForward, createAuthorizeSubscribe } from './hooks/subscribe.js'
 import { boundReads } from './reads.js'
@@ -204,7 +204,8 @@ async function createAedes ({ ctx, config, logger, id, persistence, authenticato
     ...createConnectHooks(ctx, authenticator),
     authorizePublish: createAuthorizePublish(ctx),
     authorizeSubscribe: createAuthorizeSubscribe(ctx),
-    authorizeForward
+    authorizeForward,
+    published: countPublished(ctx)
   })
 }
 

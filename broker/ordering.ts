@@ -137,6 +137,8 @@ export function preservePublishOrder (aedes: Aedes): PublishOrder {
   }
 
   broker.mq.emit = (packet, cb) => {
+    // nothing held back (every QoS 0 publish of a fan-in): no job can be waiting for this packet
+    if (head === undefined) { emit(packet, cb); return }
     const counter = (packet as { brokerCounter?: number }).brokerCounter
     const job = counter === undefined ? undefined : queued.get(counter)
     if (job === undefined || job.state !== PENDING) { emit(packet, cb); return }

@@ -62,9 +62,13 @@ describe('broker: bounded reads deliver every packet, however the bytes arrive',
   it('3000 QoS 0 packets in one write all arrive, in order', async () => {
     const s = await raw('reads-burst')
     const n = 3000
+    const publishedBefore = t.broker.counters.published
     s.write(Buffer.concat(Array.from({ length: n }, (_, i) => publish('reads/burst', Buffer.from(String(i))))))
     await waitFor(() => (seen.get('reads/burst')?.length ?? 0) >= n ? true : undefined, `${n} burst packets (have ${seen.get('reads/burst')?.length ?? 0})`)
     expect(seen.get('reads/burst')!.map(b => b.toString())).toEqual(Array.from({ length: n }, (_, i) => String(i)))
+    // counted by Aedes' `published` hook (broker/hooks/events.ts), once per client publish
+    await waitFor(() => t.broker.counters.published - publishedBefore >= n ? true : undefined, 'published counted')
+    expect(t.broker.counters.published - publishedBefore).toBe(n)
     s.destroy()
   })
 
