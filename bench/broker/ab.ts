@@ -4,7 +4,7 @@
  * CPUs) moves all of them alike; the median round of each is reported, with the
  * broker's CPU time per message (utime + stime from just before the load generator
  * connects to its exit: connections, warm-up and measured messages), which the
- * noise moves much less than msg/s.
+ * noise moves much less than msg/s; split into user and system time (median of each).
  *
  *   node dist/bench/broker/ab.js --qos 0 --rounds 5 \
  *     --variant before=/tmp/old/dist/cli/main.js --variant after=dist/cli/main.js \
@@ -109,14 +109,17 @@ function variant (spec: string): Variant {
   }
 }
 
-/** utime + stime of a process, in µs */
-function cpuUs (pid: number): number {
+/** utime and stime of a process, in µs (user space vs kernel: Mosquitto's cost is mostly syscalls, ours JavaScript) */
+function cpuUs (pid: number): { user: number, sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US
+  return { user: Number(fields[11]) * TICK_US, sys: Number(fields[12]) * TICK_US }
 }
 
-async function round (v: Variant): Promise<LoadResult & { cpuUsPerMsg: number }> {
+type Round = LoadResult & { cpuUsPerMsg: number, userUsPerMsg: number, sysUsPerMsg: number }
+const perMsg = (us: number, n: number): number => Math.round(us / n * 10) / 10
+
+async function round (v: Variant): Promise<Round> {
   const server = await v.start()
   try {
     const before = cpuUs(server.pid)
@@ -126,11 +129,13 @@ async function round (v: Variant): Promise<LoadResult & { cpuUsPerMsg: number }>
     let out = ''
     child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
     const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
-    const used = cpuUs(server.pid) - before
+    const after = cpuUs(server.pid)
     if (code !== 0) throw new Error(`load generator exited with ${code}`)
     const r = JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult
     const total = Number(values.messages) + Number(values.warmup)
-    return { ...r, cpuUsPerMsg: Math.round(used / total * 10) / 10 }
+    const user = after.user - before.user
+    const sys = after.sys - before.sys
+    return { ...r, cpuUsPerMsg: perMsg(user + sys, total), userUsPerMsg: perMsg(user, total), sysUsPerMsg: perMsg(sys, total) }
   } finally {
     await server.stop()
   }
@@ -144,24 +149,24 @@ const median = (xs: number[]): number => {
 async function main (): Promise<void> {
   const variants = (values.variant ?? []).map(variant)
   if (variants.length === 0) throw new Error('no --variant given')
-  const rounds = new Map<string, Array<LoadResult & { cpuUsPerMsg: number }>>(variants.map(v => [v.label, []]))
+  const rounds = new Map<string, Round[]>(variants.map(v => [v.label, []]))
   for (let i = 0; i < ROUNDS; i++) {
     // rotate the starting variant so none always runs first (or right after the same neighbour)
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(i + k) % variants.length]!
       const r = await round(v)
-      process.stderr.write(`${v.label} QoS ${QOS} round ${i + 1}: ${r.msgsPerS} msg/s, ${r.cpuUsPerMsg} µs/msg, p99 ${r.p99Ms} ms\n`)
+      process.stderr.write(`${v.label} QoS ${QOS} round ${i + 1}: ${r.msgsPerS} msg/s, ${r.cpuUsPerMsg} µs/msg (user ${r.userUsPerMsg}, system ${r.sysUsPerMsg}), p99 ${r.p99Ms} ms\n`)
       rounds.get(v.label)!.push(r)
     }
   }
   const summary = variants.map(v => {
     const rs = rounds.get(v.label)!
-    return { label: v.label, msgsPerS: Math.round(median(rs.map(r => r.msgsPerS))), cpuUsPerMsg: Math.round(median(rs.map(r => r.cpuUsPerMsg)) * 10) / 10, p99Ms: median(rs.map(r => r.p99Ms)), runs: rs.map(r => r.msgsPerS), cpu: rs.map(r => r.cpuUsPerMsg) }
+    return { label: v.label, msgsPerS: Math.round(median(rs.map(r => r.msgsPerS))), cpuUsPerMsg: Math.round(median(rs.map(r => r.cpuUsPerMsg)) * 10) / 10, userUsPerMsg: median(rs.map(r => r.userUsPerMsg)), sysUsPerMsg: median(rs.map(r => r.sysUsPerMsg)), p99Ms: median(rs.map(r => r.p99Ms)), runs: rs.map(r => r.msgsPerS), cpu: rs.map(r => r.cpuUsPerMsg) }
   })
   const mosq = summary.find(s => s.label === 'mosquitto')
   process.stdout.write(JSON.stringify({ qos: QOS, rounds: ROUNDS, messages: Number(values.messages), pinned: PIN, node: process.version, summary }, null, 2) + '\n')
-  process.stdout.write(['', `| variant (QoS ${QOS}) | msg/s (median of ${ROUNDS}) | CPU µs/msg | p99 ms | msg/s ÷ Mosquitto |`, '|---|---|---|---|---|',
-    ...summary.map(s => `| ${s.label} | ${s.msgsPerS} | ${s.cpuUsPerMsg} | ${s.p99Ms} | ${mosq === undefined ? '–' : (Math.round(s.msgsPerS / mosq.msgsPerS * 100) / 100) + '×'} |`), ''].join('\n'))
+  process.stdout.write(['', `| variant (QoS ${QOS}) | msg/s (median of ${ROUNDS}) | CPU µs/msg | user / system µs | p99 ms | msg/s ÷ Mosquitto |`, '|---|---|---|---|---|---|',
+    ...summary.map(s => `| ${s.label} | ${s.msgsPerS} | ${s.cpuUsPerMsg} | ${s.userUsPerMsg} / ${s.sysUsPerMsg} | ${s.p99Ms} | ${mosq === undefined ? '–' : (Math.round(s.msgsPerS / mosq.msgsPerS * 100) / 100) + '×'} |`), ''].join('\n'))
 }
 
 main().then(() => { process.exit(0) }, (err: unknown) => {
