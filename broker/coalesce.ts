@@ -25,12 +25,14 @@ let scheduled = false
 const BUF = Symbol('mimamori.gathered')
 const LEN = Symbol('mimamori.gatheredBytes')
 const WRITE = Symbol('mimamori.write')
+/** bytes this gathering may reach before it is written: the high-water mark less what the stream held when it began */
+const ROOM = Symbol('mimamori.gatheringRoom')
 /** a turn's first gathering buffer; it grows by doubling. Chunks this large bypass it (after what is gathered). */
 const FIRST_BYTES = 2048
 const BYPASS_BYTES = 8192
 
 type RawWrite = (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean
-type Gathering = Duplex & { [BUF]: Buffer | undefined, [LEN]: number, [WRITE]: RawWrite }
+type Gathering = Duplex & { [BUF]: Buffer | undefined, [LEN]: number, [ROOM]: number, [WRITE]: RawWrite }
 
 /** writes what the stream gathered as one chunk (a fresh buffer each time: the stream keeps it); returns the stream's answer */
 function flushGathered (s: Gathering): boolean {
@@ -55,6 +57,8 @@ function room (s: Gathering, bytes: number): Buffer {
   const len = s[LEN]
   if (buf === undefined) {
     buf = s[BUF] = Buffer.allocUnsafe(Math.max(FIRST_BYTES, bytes))
+    // the stream's own queue only shrinks while we gather (its writes complete; ours wait for the flush)
+    s[ROOM] = s.writableHighWaterMark - s.writableLength
     held.push(s)
     if (!scheduled) {
       scheduled = true
@@ -82,15 +86,19 @@ function copyAscii (s: string, buf: Buffer, at: number): number {
   return n
 }
 
+/** what is gathered, then this chunk, written as they are (a callback, a large chunk, an ended or destroyed stream) */
+function passThrough (s: Gathering, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  flushGathered(s)
+  return s[WRITE].call(s, chunk, encoding, cb)
+}
+
 function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-  const str = typeof chunk === 'string'
-  if (typeof encoding === 'function' || typeof cb === 'function' || this.destroyed || this.writableEnded ||
-      (!str && !Buffer.isBuffer(chunk)) || (!str && (chunk as Buffer).length >= BYPASS_BYTES)) {
-    flushGathered(this)
-    return this[WRITE].call(this, chunk, encoding, cb)
+  // while a gathering is under way the stream cannot have ended: end() writes it first
+  if (typeof encoding === 'function' || typeof cb === 'function' || this.destroyed || (this[BUF] === undefined && this.writableEnded)) {
+    return passThrough(this, chunk, encoding, cb)
   }
   let len = this[LEN]
-  if (str) {
+  if (typeof chunk === 'string') {
     const s = chunk as string
     const enc = (encoding as BufferEncoding | undefined) ?? 'utf8'
     const ascii = s.length <= SMALL_BYTES && (enc === 'utf8' || enc === 'utf-8') ? copyAscii(s, room(this, s.length), len) : -1
@@ -99,16 +107,16 @@ function gatheringWrite (this: Gathering, chunk: unknown, encoding?: unknown, cb
       const bytes = Buffer.byteLength(s, enc)
       len += room(this, bytes).write(s, len, bytes, enc)
     }
-  } else {
-    const b = chunk as Buffer
+  } else if (Buffer.isBuffer(chunk) && chunk.length < BYPASS_BYTES) {
+    const b = chunk
     const n = b.length
     const buf = room(this, n)
     if (n <= SMALL_BYTES) for (let i = 0; i < n; i++) buf[len + i] = b[i]!
     else b.copy(buf, len)
     len += n
-  }
+  } else return passThrough(this, chunk, encoding, cb)
   this[LEN] = len
-  if (len + this.writableLength >= this.writableHighWaterMark) return flushGathered(this)
+  if (len >= this[ROOM]) return flushGathered(this)
   return true
 }
 
@@ -116,6 +124,7 @@ export function coalesceWrites (stream: Duplex): void {
   const s = stream as Gathering
   s[BUF] = undefined
   s[LEN] = 0
+  s[ROOM] = 0
   s[WRITE] = stream.write as RawWrite
   s.write = gatheringWrite as Duplex['write']
   const end = stream.end as (...a: unknown[]) => Duplex

@@ -72,6 +72,34 @@ describe('broker: gathered socket writes arrive byte for byte', () => {
     expect(received().equals(all)).toBe(true)
   })
 
+  it('back-pressure: a peer that stops reading gets false, then drain, and every byte', async () => {
+    let peer: Socket | undefined
+    const chunks: Buffer[] = []
+    server = createServer(s => { sockets.push(s); peer = s; s.pause() })
+    await new Promise<void>(resolve => { server!.listen(0, '127.0.0.1', resolve) })
+    const out = netConnect((server.address() as { port: number }).port, '127.0.0.1')
+    sockets.push(out)
+    await new Promise<void>(resolve => out.once('connect', resolve))
+    await waitFor(() => peer, 'the accepted socket')
+    coalesceWrites(out)
+    // one loop turn's worth of 30-byte chunks until the stream answers false (kernel buffers full)
+    let sent = 0
+    let answer = true
+    while (answer && sent < 64 * 1024 * 1024) {
+      for (let i = 0; i < 1000 && answer; i++) { answer = out.write(Buffer.alloc(30, sent % 251)); sent += 30 }
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    expect(answer).toBe(false)
+    const drained = new Promise<void>(resolve => out.once('drain', resolve))
+    peer!.on('data', (d: Buffer) => { chunks.push(d) })
+    peer!.resume()
+    await drained
+    await waitFor(() => chunks.reduce((n, c) => n + c.length, 0) >= sent ? true : undefined, `${sent} bytes`)
+    const got = Buffer.concat(chunks)
+    expect(got.length).toBe(sent)
+    for (let at = 0; at < sent; at += 30) expect(got[at]).toBe(at % 251)
+  })
+
   it('end() writes what is gathered first', async () => {
     const { out, received } = await pair()
     out.write(Buffer.from([1, 2, 3]))
