@@ -1,13 +1,12 @@
 import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { MimamoriError } from '../core/errors.js'
 import { ROLES, type Role } from '../dashboard/server/auth/access.js'
 import { openAccounts } from '../dashboard/server/auth/accounts.js'
 import { createAuditLog } from '../dashboard/server/auth/audit.js'
 import { readSecretFile, resolveConfig } from './config-source.js'
 import { randomSecret } from '../core/secret.js'
-import { ACTION_OPTIONS, usageExit } from './usage.js'
+import { parseAction } from './usage.js'
 
 export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
 
@@ -37,19 +36,11 @@ const DAY_MS = 86_400_000
 
 /** `mimamori user …` and `mimamori token …`: the accounts in the embedded database (dataDir/store.file). */
 export async function userCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...ACTION_OPTIONS,
-      role: { type: 'string' },
-      hunter: { type: 'string' },
-      'password-file': { type: 'string' }
-    }
-  })
+  const { values, positionals, exit } = parseAction(argv, USER_USAGE, {
+    role: { type: 'string' }, hunter: { type: 'string' }, 'password-file': { type: 'string' }
+  }, out)
+  if (exit !== undefined) return exit
   const [action, name] = positionals
-  const usage = usageExit(USER_USAGE, values.help, action, out)
-  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
@@ -118,20 +109,11 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
 }
 
 export async function tokenCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...ACTION_OPTIONS,
-      user: { type: 'string' },
-      name: { type: 'string' },
-      scope: { type: 'string', default: 'read' },
-      days: { type: 'string', default: '90' }
-    }
-  })
+  const { values, positionals, exit } = parseAction(argv, TOKEN_USAGE, {
+    user: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string', default: 'read' }, days: { type: 'string', default: '90' }
+  }, out)
+  if (exit !== undefined) return exit
   const [action, id] = positionals
-  const usage = usageExit(TOKEN_USAGE, values.help, action, out)
-  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
