@@ -4,7 +4,7 @@ import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { createDeviceRegistry, SERVICE_ROLES, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
 import { resolveConfig } from './config-source.js'
-import { parseAction } from './usage.js'
+import { parseAction, unknownAction } from './usage.js'
 
 export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts) and gauge downlinks
 
@@ -119,8 +119,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
         return result.mismatched.length > 0 ? 1 : 0
       }
       default:
-        out(`unknown device action "${action}"\n\n${DEVICE_USAGE}\n`)
-        return 2
+        return unknownAction('device', action, DEVICE_USAGE, out)
     }
   } finally {
     registry.close()

@@ -30,3 +30,9 @@ export function parseAction<const O extends NonNullable<ParseArgsConfig['options
   const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...ACTION_OPTIONS, ...options } })
   return { ...parsed, exit: usageExit(usage, (parsed.values as { help?: boolean }).help, parsed.positionals[0], out) } as never
 }
+
+/** an action the command does not know: says so with the usage, exit code 2 */
+export function unknownAction (noun: string, action: string | undefined, usage: string, out: (s: string) => void): number {
+  out(`unknown ${noun} action "${action ?? ''}"\n\n${usage}\n`)
+  return 2
+}

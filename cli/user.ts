@@ -6,7 +6,7 @@ import { openAccounts } from '../dashboard/server/auth/accounts.js'
 import { createAuditLog } from '../dashboard/server/auth/audit.js'
 import { readSecretFile, resolveConfig } from './config-source.js'
 import { randomSecret } from '../core/secret.js'
-import { parseAction } from './usage.js'
+import { parseAction, unknownAction } from './usage.js'
 
 export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
 
@@ -100,8 +100,7 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
         return 0
       }
       default:
-        out(`unknown user action "${action}"\n\n${USER_USAGE}\n`)
-        return 2
+        return unknownAction('user', action, USER_USAGE, out)
     }
   } finally {
     accounts.close()
@@ -150,8 +149,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
         return 0
       }
       default:
-        out(`unknown token action "${action}"\n\n${TOKEN_USAGE}\n`)
-        return 2
+        return unknownAction('token', action, TOKEN_USAGE, out)
     }
   } finally {
     accounts.close()
