@@ -6,6 +6,7 @@ import { STORE_PART } from './schema.js'
 import { WILDLIFE_PART } from './wildlife-schema.js'
 import { prepareWildlife, type DetectionRow, type Verdict } from './wildlife-statements.js'
 import type { AreaShape } from '../core/geofence.js'
+import { storeSteps } from './store-error.js'
 
 export interface Hunter { id: string, name: string, contact: string, createdAt: number }
 export interface HunterArea { id: string, hunterId: string, name: string, shape: AreaShape, createdAt: number }
@@ -131,14 +132,7 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
   }
 }
 
-function wrap <T> (what: string, fn: () => T): T {
-  try {
-    return fn()
-  } catch (err) {
-    if (err instanceof MimamoriError) throw err
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(err as Error).message}`, { cause: err })
-  }
-}
+const wrap = storeSteps('')
 
 const toDetection = (r: DetectionRow): Detection => ({
   cameraId: r.camera_id,
