@@ -34,6 +34,18 @@ Usage:
 
 const DAY_MS = 86_400_000
 
+/** the accounts in the embedded database (dataDir/store.file) and an audit recorder for the CLI */
+function openCliAccounts (configFile: string | undefined): { accounts: ReturnType<typeof openAccounts>, record: (action: string, subject: string, detail?: Record<string, unknown>) => void } {
+  const { config } = resolveConfig(configFile, process.env)
+  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
+  const audit = createAuditLog(accounts.db)
+  // the CLI runs as an operating-system user on the server: that is who the audit log names
+  const record = (action: string, subject: string, detail: Record<string, unknown> = {}): void => {
+    audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action, subject, detail })
+  }
+  return { accounts, record }
+}
+
 /** `mimamori user …` and `mimamori token …`: the accounts in the embedded database (dataDir/store.file). */
 export async function userCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
   const { values, positionals, exit } = parseAction(argv, USER_USAGE, {
@@ -41,13 +53,7 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
   }, out)
   if (exit !== undefined) return exit
   const [action, name] = positionals
-  const { config } = resolveConfig(values.config, process.env)
-  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
-  const audit = createAuditLog(accounts.db)
-  // the CLI runs as an operating-system user on the server: that is who the audit log names
-  const record = (act: string, subject: string, detail: Record<string, unknown> = {}): void => {
-    audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: act, subject, detail })
-  }
+  const { accounts, record } = openCliAccounts(values.config)
   const need = (v: string | undefined, what: string): string => {
     if (v === undefined || v === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${what} is required\n\n${USER_USAGE}`)
     return v
@@ -113,9 +119,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
   }, out)
   if (exit !== undefined) return exit
   const [action, id] = positionals
-  const { config } = resolveConfig(values.config, process.env)
-  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
-  const audit = createAuditLog(accounts.db)
+  const { accounts, record } = openCliAccounts(values.config)
   try {
     switch (action) {
       case 'create': {
@@ -124,7 +128,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
         const days = Number(values.days)
         if (!Number.isInteger(days) || days < 1 || days > 366) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--days must be a whole number from 1 to 366')
         const { token, info } = accounts.createToken({ username: values.user, name: values.name, scope: values.scope, expiresAt: Date.now() + days * DAY_MS })
-        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.create', subject: info.id, detail: { user: values.user, name: info.name, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() } })
+        record('token.create', info.id, { user: values.user, name: info.name, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() })
         if (values.json === true) out(JSON.stringify({ id: info.id, token, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() }) + '\n')
         else out(`token ${info.id} for ${values.user} (${info.scope}, until ${new Date(info.expiresAt).toISOString()}):\n  ${token}\n  shown this once; send it as "Authorization: Bearer <token>"\n`)
         return 0
@@ -144,7 +148,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
       }
       case 'revoke': {
         if (id === undefined || !accounts.revokeToken(id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no token ${id ?? '(give its id)'}`)
-        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.revoke', subject: id, detail: {} })
+        record('token.revoke', id)
         out(`token ${id} revoked\n`)
         return 0
       }
