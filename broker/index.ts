@@ -211,11 +211,11 @@ async function createAedes ({ ctx, config, logger, id, persistence, authenticato
 
 /**
  * Bytes Aedes takes from one connection per batch while more is buffered
- * (broker/reads.ts): about 12 QoS 1 gauge frames. 4096 / 1024 / 512 in a 100 → 1
- * QoS 0 flood: broker heap peak 177 / 108 / 54 MB (360 MB unbounded). Fewer packets in
- * flight also means fewer survivors per scavenge: CPU per QoS 0 message in interleaved
- * A/Bs (bench/README.md § bench/broker, "Runs"), 4096 / 2048 / 1024 / 512 / 256:
- * 24.2 / 24.0 / 19.8 / 18–19.8 / 16–20.7 µs (load 5–8); 512 was lower than 1024 in 4 of
- * 5 paired rounds, 256 no better than 512.
+ * (broker/reads.ts): about 25 QoS 1 gauge frames. 4096 / 1024 / 512 in a 100 → 1
+ * QoS 0 flood: broker heap peak 177 / 108 / 54 MB (360 MB unbounded). CPU per message in
+ * interleaved A/Bs (bench/README.md § bench/broker, "Runs", load 5–10): 4096 and 2048 cost
+ * more at QoS 0 (24 vs 20 µs); 512 cost a little less at QoS 0 (about −6 %, within the noise)
+ * but more at QoS 1 (32.2 vs 29.1 µs: a publisher's window of 20 QoS 1 packets no longer fits
+ * one batch), so 1024 stays.
  */
-const READ_BATCH_BYTES = 512
+const READ_BATCH_BYTES = 1024

@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/app.js'
 import { startTestBroker, type TestBroker } from '../helpers/broker.js'
 
 /**
- * broker/reads.ts takes at most 512 bytes from a connection per batch while more is
+ * broker/reads.ts takes at most 1 KB from a connection per batch while more is
  * buffered. Whatever way the bytes arrive, every packet must come out whole:
  * thousands of packets in one TCP write, a large PUBLISH, and a capped batch that
  * ends inside a packet whose remaining bytes are already buffered (nothing more
@@ -85,7 +85,7 @@ describe('broker: bounded reads deliver every packet, however the bytes arrive',
   it('a capped batch that ends inside a packet whose rest is already buffered still completes it', async () => {
     const s = await raw('reads-split')
     // ~1.5 KB of small packets, then a 5 KB packet, all in one write: the first capped batch
-    // (512 bytes) ends inside the small ones, a later one inside the big one, with no more bytes to come
+    // (1 KB) ends inside the small ones, a later one inside the big one, with no more bytes to come
     const small = Array.from({ length: 60 }, (_, i) => publish('reads/split', Buffer.from(`s${i}`)))
     const big = publish('reads/split', Buffer.alloc(5000, 1))
     s.write(Buffer.concat([...small, big]))
