@@ -1,11 +1,11 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client'
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Reading } from '../core/types.js'
 import { createDrainer, type Drainer, type DrainStats, type OutboxSink } from './outbox/drain.js'
 import { openOutbox, type Outbox, type OutboxCounts } from './outbox/outbox.js'
-import { detectionPoint, detectionToLine, isDetectionPoint, readingToLine, rowToReading } from './influx-lines.js'
+import { detectionPoint, rowToReading } from './influx-lines.js'
+import { createInfluxSink } from './influx-sink.js'
 import { createInfluxQuery, quoteIdent, quoteString } from './influx-query.js'
 import { bucketReadings, mergeBuckets } from './series.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
@@ -42,7 +42,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   const drainer = o.drain ? openDrainer(cfg, outbox, sink, o.logger) : undefined
   drainer?.start()
   const { influxql, seriesFromInflux, queryBase, database } = createInfluxQuery(cfg)
-  log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain }, 'influxdb store open')
+  log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain, gzip: sink.gzip }, 'influxdb store open')
   let closing: Promise<void> | undefined
   let readFailing = false
 
@@ -175,33 +175,3 @@ export function outboxHealth (store: Store | undefined): { outbox?: ReturnType<I
     return {}
   }
 }
-
-function createInfluxSink (cfg: InfluxConfig): OutboxSink & { close(): Promise<void> } {
-  const client = new InfluxDB({ url: cfg.url, token: cfg.token === '' ? undefined : cfg.token, timeout: cfg.timeoutMs })
-  // The outbox owns retries: the client must report every failure at once and buffer nothing.
-  const api: WriteApi = client.getWriteApi(cfg.org, cfg.bucket, cfg.precision, {
-    batchSize: cfg.batchSize + 1,
-    flushInterval: 0,
-    maxRetries: 0,
-    maxBufferLines: cfg.batchSize + 1,
-    writeFailed: async (error: Error) => { throw error }
-  })
-  return {
-    async write (readings) {
-      let lines: string[]
-      try {
-        lines = readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision))
-      } catch (err) {
-        throw new UnwritableReading((err as Error).message)
-      }
-      api.writeRecords(lines)
-      await api.flush()
-    },
-    isContentError: err => err instanceof UnwritableReading || (err instanceof HttpError && (err.statusCode === 400 || err.statusCode === 422)),
-    async close () {
-      api.dispose()
-    }
-  }
-}
-
-class UnwritableReading extends Error {}

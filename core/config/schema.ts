@@ -212,6 +212,7 @@ export const ConfigSchema = Type.Object({
       flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
       paceTargetMs: Type.Integer({ minimum: 100, default: 1000, description: 'while the database is healthy, ingest acknowledges no further ahead of it than the drain delivers in this time (the queue stays on the devices), ms' }),
       timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'HTTP timeout per request, ms' }),
+      gzip: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'gzip the write bodies: auto = off when url is localhost or a loopback/private IP (the CPU costs more than the bytes), on otherwise' }),
       retryMinMs: Type.Integer({ minimum: 1, default: 250, description: 'first back-off after a failed write, ms' }),
       retryMaxMs: Type.Integer({ minimum: 1, default: 30_000, description: 'back-off ceiling, ms; retries never stop' }),
       keepSentDays: Type.Number({ minimum: 0, default: 46, description: 'delivered rows kept in the outbox as the duplicate ledger (frame time tags span 45.5 days)' }),
