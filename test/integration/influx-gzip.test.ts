@@ -1,33 +1,9 @@
-import { createServer, request, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../core/config/load.js'
 import { MimamoriError } from '../../core/errors.js'
 import type { Reading } from '../../core/types.js'
 import { createInfluxSink, gzipWrites } from '../../store/influx-sink.js'
-import { exportVictoriaMetrics, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
-
-/** pass-through to VictoriaMetrics that records the content-encoding of every write request */
-async function recordingProxy (target: string): Promise<{ url: string, encodings: Array<string | null>, close(): Promise<void> }> {
-  const t = new URL(target)
-  const encodings: Array<string | null> = []
-  const server: Server = createServer((req, res) => {
-    if ((req.url ?? '').startsWith('/api/v2/write')) encodings.push(req.headers['content-encoding'] ?? null)
-    const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, upRes => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-      upRes.pipe(res)
-    })
-    up.on('error', err => { res.writeHead(502); res.end(err.message) })
-    req.pipe(up)
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const addr = server.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    encodings,
-    close: async () => { await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
-  }
-}
+import { exportVictoriaMetrics, startRecordingProxy, startVictoriaMetrics, type ManagedServer } from '../helpers/servers.js'
 
 const T0 = Date.UTC(2026, 10, 1)
 function readings (station: string, n: number): Reading[] {
@@ -38,11 +14,11 @@ function readings (station: string, n: number): Reading[] {
 
 describe('store.influx.gzip: compression of the outbox write bodies', () => {
   let vm: ManagedServer
-  let proxy: Awaited<ReturnType<typeof recordingProxy>>
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>
 
   beforeAll(async () => {
     vm = await startVictoriaMetrics()
-    proxy = await recordingProxy(vm.url)
+    proxy = await startRecordingProxy(vm.url)
   })
   afterAll(async () => {
     await proxy?.close()
@@ -57,9 +33,9 @@ describe('store.influx.gzip: compression of the outbox write bodies', () => {
     const influx = { ...loadConfig({}).store.influx, url: proxy.url, measurement: 'gz', gzip }
     const sink = createInfluxSink(influx)
     const station = `st-${gzip}`
-    const before = proxy.encodings.length
+    const before = proxy.requests.length
     await sink.write(readings(station, 200)) // ≈ 45 kB, far above the 1 000-byte threshold
-    expect(proxy.encodings.slice(before)).toEqual([encoding])
+    expect(proxy.requests.slice(before).map(r => [r.path.split('?')[0], r.encoding])).toEqual([['/api/v2/write', encoding]])
     const series = await exportVictoriaMetrics(vm.url, `{__name__="gz_level",station="${station}"}`)
     expect(series.flatMap(s => s.values)).toHaveLength(200)
     await sink.close()
