@@ -80,15 +80,14 @@ export function createInfluxSink (cfg: InfluxConfig): OutboxSink & { readonly gz
   }
   return {
     gzip,
-    async write (readings: Reading[]) {
-      let body: string
+    encode (readings: Reading[]) {
       try {
-        body = readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision)).join('\n')
+        return readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision)).join('\n')
       } catch (err) {
         throw new UnwritableReading((err as Error).message)
       }
-      await post(body)
     },
+    post,
     isContentError: err => err instanceof UnwritableReading || (err instanceof HttpError && (err.statusCode === 400 || err.statusCode === 422)),
     async close () {}
   }

@@ -34,7 +34,7 @@ describe('store.influx.gzip: compression of the outbox write bodies', () => {
     const sink = createInfluxSink(influx)
     const station = `st-${gzip}`
     const before = proxy.requests.length
-    await sink.write(readings(station, 200)) // ≈ 45 kB, far above the 1 000-byte threshold
+    await sink.post(sink.encode(readings(station, 200))) // ≈ 45 kB, far above the 1 000-byte threshold
     expect(proxy.requests.slice(before).map(r => [r.path.split('?')[0], r.encoding])).toEqual([['/api/v2/write', encoding]])
     const series = await exportVictoriaMetrics(vm.url, `{__name__="gz_level",station="${station}"}`)
     expect(series.flatMap(s => s.values)).toHaveLength(200)
