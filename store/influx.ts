@@ -45,6 +45,11 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain, gzip: sink.gzip }, 'influxdb store open')
   let closing: Promise<void> | undefined
   let readFailing = false
+  const kickIfInserted = (result: 'inserted' | 'duplicate'): 'inserted' | 'duplicate' => {
+    if (result === 'inserted') drainer?.kick(true)
+    return result
+  }
+  const enqueueKick = (r: Reading): Promise<'inserted' | 'duplicate'> => outbox.enqueue(r).then(kickIfInserted)
   const keepSentMs = cfg.keepSentDays * 86_400_000
 
   const e = o.embedded
@@ -61,12 +66,11 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
     writeCameraImage: async img => await e.writeCameraImage(img),
     latestCameraImages: async () => await e.latestCameraImages(),
 
-    async writeReading (r) {
-      if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
-      await drainer?.pace()
-      const result = await outbox.enqueue(r)
-      if (result === 'inserted') drainer?.kick(true)
-      return result
+    writeReading (r) {
+      if (closing !== undefined) return Promise.reject(new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing'))
+      // no async wrapper: one promise per reading (the group commit's) when pace() does not hold it back
+      const paced = drainer?.pace()
+      return paced === undefined ? enqueueKick(r) : paced.then(() => enqueueKick(r))
     },
 
     async writeDetection (d) {

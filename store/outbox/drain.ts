@@ -60,7 +60,8 @@ export interface Drainer {
   /** a new row was committed: send soon (ignored while backing off); `paced`: its place was taken by pace() */
   kick(paced?: boolean): void
   /**
-   * Resolves when ingest may commit another row: at once while the backlog is below
+   * undefined when ingest may commit another row now, else a promise that resolves when it may:
+   * at once (undefined) while the backlog is below
    * one batch per slot in flight plus one, or while the database is failing (then the
    * outbox absorbs the outage), otherwise after the next batch is delivered. Ingest
    * acknowledges no faster than the database takes readings, so the queue stays on the
@@ -68,7 +69,7 @@ export interface Drainer {
    * what was acknowledged. Takes the
    * row's place in the backlog at once, so writers in the same loop turn cannot all slip past.
    */
-  pace(): Promise<void>
+  pace(): Promise<void> | undefined
   /** resolves when nothing is pending, or rejects after `timeoutMs` */
   idle(timeoutMs: number): Promise<void>
   /** stops after the batch in flight; pending rows stay in the outbox for the next start */
@@ -88,6 +89,7 @@ export function createDrainer (o: DrainOptions): Drainer {
   const log = o.logger.child({ component: 'outbox' })
   const stats: DrainStats = { delivered: 0, rejected: 0, failedWrites: 0, batches: 0, consecutiveFailures: 0, lastError: null }
   const pacer = createPacer(o.outbox.counts().pending, o.batchSize, Math.max(1, o.inFlight), o.paceTargetMs)
+  const healthy = (): boolean => stats.consecutiveFailures === 0 && running
   let running = false
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
@@ -185,8 +187,8 @@ export function createDrainer (o: DrainOptions): Drainer {
       if (!counted) pacer.add()
       if (!backingOff) wake?.()
     },
-    async pace () {
-      await pacer.pace(() => stats.consecutiveFailures === 0 && running)
+    pace () {
+      return pacer.pace(healthy)
     },
     async idle (timeoutMs) {
       if (o.outbox.counts().pending === 0) return
@@ -293,7 +295,7 @@ function createPacer (initialBacklog: number, batchSize: number, inFlight: numbe
   delivered(rows: number, ms: number): void
   release(): void
   add(): void
-  pace(healthy: () => boolean): Promise<void>
+  pace(healthy: () => boolean): Promise<void> | undefined
 } {
   /** rows committed and not yet delivered, as far as this process knows (re-read from the table when a read finds none) */
   let backlog = initialBacklog
@@ -317,11 +319,18 @@ function createPacer (initialBacklog: number, batchSize: number, inFlight: numbe
     },
     release,
     add () { backlog++ },
-    async pace (healthy) {
-      while (backlog >= highWater && healthy()) {
-        await new Promise<void>(resolve => { paced.push(resolve) })
+    pace (healthy) {
+      // undefined when the row may go at once (the usual case): no promise per reading
+      if (backlog < highWater || !healthy()) {
+        backlog++
+        return undefined
       }
-      backlog++
+      return (async () => {
+        while (backlog >= highWater && healthy()) {
+          await new Promise<void>(resolve => { paced.push(resolve) })
+        }
+        backlog++
+      })()
     }
   }
 }

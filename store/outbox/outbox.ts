@@ -99,9 +99,9 @@ export function openOutbox (file: string): Outbox {
     stmts.insert.run(r.stationId, r.time, JSON.stringify(r), Date.now()).changes === 1 ? 'inserted' : 'duplicate')
 
   return {
-    async enqueue (r) {
-      if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'outbox is closed')
-      return await inserts.submit(r)
+    enqueue (r) {
+      if (closed) return Promise.reject(new MimamoriError('MIMAMORI_ERR_CLOSED', 'outbox is closed'))
+      return inserts.submit(r)
     },
     pending: (limit, afterId = 0) => wrap('read pending', () => stmts.pending.all(afterId, limit).map(row => ({ id: row.id, attempts: row.attempts, reading: parse(row.doc) }))),
     pendingRange: (firstId, lastId) => wrap('read pending', () => stmts.pendingRange.all(firstId, lastId).map(row => ({ id: row.id, attempts: row.attempts, reading: parse(row.doc) }))),
