@@ -7,6 +7,7 @@
  *
  *   node dist/bench/ingest/outbox.js [readings, default 100000]
  *   MIMAMORI_STORE__INFLUX__GZIP=on node dist/bench/ingest/outbox.js   # same, bodies gzipped
+ *   BENCH_TREE=/tmp/before/dist node dist/bench/ingest/outbox.js        # the stores of another build
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -15,12 +16,16 @@ import { join } from 'node:path'
 import { loadConfig } from '../../core/config/load.js'
 import { silentLogger } from '../../core/logger.js'
 import type { Reading } from '../../core/types.js'
-import { createEmbeddedStore } from '../../store/embedded.js'
-import { createInfluxStore } from '../../store/influx.js'
+import type { createEmbeddedStore as CreateEmbedded } from '../../store/embedded.js'
+import type { createInfluxStore as CreateInflux } from '../../store/influx.js'
 import type { Store } from '../../store/store.js'
 import { freePort } from '../lib/net.js'
 
 const N = Number(process.argv[2] ?? 100_000)
+/** the dist folder whose stores are measured (BENCH_TREE: another build's, for before/after) */
+const TREE = process.env.BENCH_TREE ?? join(import.meta.dirname, '..', '..')
+const { createEmbeddedStore } = await import(join(TREE, 'store', 'embedded.js')) as { createEmbeddedStore: typeof CreateEmbedded }
+const { createInfluxStore } = await import(join(TREE, 'store', 'influx.js')) as { createInfluxStore: typeof CreateInflux }
 const PER_TURN = 1000
 const T0 = Date.UTC(2026, 10, 1)
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
@@ -73,7 +78,7 @@ async function main (): Promise<void> {
     const tVm = procCpu(vm.pid!) - vm0
     const stats = store.outboxStats()
     await store.close()
-    process.stdout.write(`bench/ingest/outbox: ${N.toLocaleString('en')} readings, gzip ${influx.gzip}, batchSize ${influx.batchSize}\n`)
+    process.stdout.write(`bench/ingest/outbox: ${N.toLocaleString('en')} readings, stores of ${TREE}, gzip ${influx.gzip}, batchSize ${influx.batchSize}\n`)
     process.stdout.write(`embedded writeReading ${us(tEmbedded)} µs/reading; outbox enqueue ${us(tEnqueue)} µs/reading; drain ${us(tDrain)} µs/reading (${stats.drain?.batches ?? 0} batches, ${wallMs} ms); VictoriaMetrics ${us(tVm)} µs/reading\n`)
     process.stdout.write(JSON.stringify({ bench: 'ingest-outbox', readings: N, gzip: influx.gzip, embeddedUs: Number(us(tEmbedded)), enqueueUs: Number(us(tEnqueue)), drainUs: Number(us(tDrain)), vmUs: Number(us(tVm)) }) + '\n')
   } finally {
