@@ -45,10 +45,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain, gzip: sink.gzip }, 'influxdb store open')
   let closing: Promise<void> | undefined
   let readFailing = false
-  const kickIfInserted = (result: 'inserted' | 'duplicate'): 'inserted' | 'duplicate' => {
-    if (result === 'inserted') drainer?.kick(true)
-    return result
-  }
+  const kickIfInserted = (result: 'inserted' | 'duplicate'): 'inserted' | 'duplicate' => { if (result === 'inserted') drainer?.kick(true); return result }
   const enqueueKick = (r: Reading): Promise<'inserted' | 'duplicate'> => outbox.enqueue(r).then(kickIfInserted)
   const keepSentMs = cfg.keepSentDays * 86_400_000
 

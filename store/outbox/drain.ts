@@ -187,9 +187,7 @@ export function createDrainer (o: DrainOptions): Drainer {
       if (!counted) pacer.add()
       if (!backingOff) wake?.()
     },
-    pace () {
-      return pacer.pace(healthy)
-    },
+    pace: () => pacer.pace(healthy),
     async idle (timeoutMs) {
       if (o.outbox.counts().pending === 0) return
       await new Promise<void>((resolve, reject) => {
