@@ -1,5 +1,5 @@
 import { Point, type WritePrecisionType } from '@influxdata/influxdb-client'
-import { LineBuilder } from './line-protocol.js'
+import { LineBuilder, escapeMeasurement, escapeTag, quoted } from './line-protocol.js'
 import type { Detection, QcFlag, Reading } from '../core/types.js'
 
 /**
@@ -35,10 +35,66 @@ const PRECISION_PER_MS: Record<WritePrecisionType, bigint> = { s: 0n, ms: 1n, us
 
 export function timestampFor (timeMs: number, precision: WritePrecisionType): string {
   if (precision === 's') return String(Math.floor(timeMs / 1000))
+  if (precision === 'ms' && Number.isSafeInteger(Math.round(timeMs))) return String(Math.round(timeMs))
   return (BigInt(Math.round(timeMs)) * PRECISION_PER_MS[precision]).toString()
 }
 
 export function readingToLine (r: Reading, measurement: string, precision: WritePrecisionType): string {
+  return fastReadingLine(r, measurement, precision) ?? genericReadingLine(r, measurement, precision)
+}
+
+/** Reading keys the fast path knows; any other key (present and not null) takes the generic path. */
+const FAST_KEYS = new Set(['stationId', 'deviceId', 'time', 'level', 'batteryV', 'temperatureC', 'spreadMm', 'validPings', 'totalPings', 'deviceFlags', 'seq', 'receivedAt', 'qc'])
+const INT_LIMIT = 9223372036854776e3
+const EMPTY_TESTS = '"{}"'
+
+/** a float field, or '' when absent (null, NaN, ±Infinity: the generic path skips those too) */
+const fl = (key: string, v: number | null): string => typeof v === 'number' && Number.isFinite(v) ? `${key}=${v}` : ''
+/** an integer field, '' when absent; undefined when out of range (the generic path throws for it) */
+const int = (key: string, v: number): string | undefined => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return ''
+  const t = Math.trunc(v)
+  return t <= -INT_LIMIT || t >= INT_LIMIT ? undefined : `${key}=${t}i`
+}
+
+/**
+ * The line of a reading of the usual shape, built by concatenation in the fixed key order
+ * (tags device, station; fields sorted by name), byte-identical to `genericReadingLine`
+ * (test/unit/line-protocol.test.ts compares them over generated readings). It runs once per
+ * reading in the drain, where the generic builder (tuple arrays, sorting, escaping every key,
+ * a rope of concatenations per line) was ≈ 9–13 µs of CPU per reading, GC included; this is ≈ 1.6 µs. undefined: not the usual shape.
+ */
+function fastReadingLine (r: Reading, measurement: string, precision: WritePrecisionType): string | undefined {
+  for (const key in r) {
+    if (!FAST_KEYS.has(key) && (r as unknown as Record<string, unknown>)[key] != null) return undefined
+  }
+  if (typeof r.stationId !== 'string' || typeof r.deviceId !== 'string') return undefined
+  const ints = [int('device_flags', r.deviceFlags), int('received_at', r.receivedAt), int('seq', r.seq), int('total_pings', r.totalPings), int('valid_pings', r.validPings)]
+  if (ints.includes(undefined)) return undefined
+  const qc = r.qc
+  if (qc === null || (qc !== undefined && !Number.isFinite(qc.flag))) return undefined
+  const qcFlag = qc === undefined ? '' : int('qc_flag', qc.flag)
+  if (qcFlag === undefined) return undefined
+  const qcTests = qc === undefined ? '' : `qc_tests=${isEmpty(qc.tests) ? EMPTY_TESTS : quoted(JSON.stringify(qc.tests))}`
+  // field order: battery_v, device_flags, level, qc_flag, qc_tests, received_at, seq, spread_mm, temperature_c, total_pings, valid_pings
+  const parts = [fl('battery_v', r.batteryV), ints[0]!, fl('level', r.level), qcFlag, qcTests, ints[1]!, ints[2]!, fl('spread_mm', r.spreadMm), fl('temperature_c', r.temperatureC), ints[3]!, ints[4]!]
+  // join, not `+=` in a loop: a line built by repeated concatenation is a deep rope of cons strings, and
+  // a batch of 5 000 of those surviving a scavenge cost ≈ 8 µs per line in GC (measured); join is flat
+  const fields = parts.filter(f => f !== '').join(',')
+  if (fields === '') return undefined
+  let head = escapeMeasurement(measurement)
+  if (r.deviceId !== '') head += `,device=${escapeTag(r.deviceId)}`
+  if (r.stationId !== '') head += `,station=${escapeTag(r.stationId)}`
+  return `${head} ${fields} ${timestampFor(r.time, precision)}`
+}
+
+function isEmpty (o: object): boolean {
+  for (const _ in o) return false
+  return true
+}
+
+/** the reference serializer: every key of the reading, through LineBuilder */
+export function genericReadingLine (r: Reading, measurement: string, precision: WritePrecisionType): string {
   const p = new LineBuilder(measurement)
   for (const key in r) {
     const value = (r as unknown as Record<string, unknown>)[key]

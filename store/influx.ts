@@ -1,11 +1,11 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client'
 import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Reading } from '../core/types.js'
 import { createDrainer, type Drainer, type DrainStats, type OutboxSink } from './outbox/drain.js'
 import { openOutbox, type Outbox, type OutboxCounts } from './outbox/outbox.js'
-import { detectionPoint, detectionToLine, isDetectionPoint, readingToLine, rowToReading } from './influx-lines.js'
+import { detectionPoint, rowToReading } from './influx-lines.js'
+import { createInfluxSink } from './influx-sink.js'
 import { createInfluxQuery, quoteIdent, quoteString } from './influx-query.js'
 import { bucketReadings, mergeBuckets } from './series.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
@@ -42,9 +42,12 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   const drainer = o.drain ? openDrainer(cfg, outbox, sink, o.logger) : undefined
   drainer?.start()
   const { influxql, seriesFromInflux, queryBase, database } = createInfluxQuery(cfg)
-  log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain }, 'influxdb store open')
+  log.info({ url: cfg.url, queryUrl: queryBase, bucket: cfg.bucket, database, drain: o.drain, gzip: sink.gzip }, 'influxdb store open')
   let closing: Promise<void> | undefined
   let readFailing = false
+  const kickIfInserted = (result: 'inserted' | 'duplicate'): 'inserted' | 'duplicate' => { if (result === 'inserted') drainer?.kick(true); return result }
+  const enqueueKick = (r: Reading): Promise<'inserted' | 'duplicate'> => outbox.enqueue(r).then(kickIfInserted)
+  const keepSentMs = cfg.keepSentDays * 86_400_000
 
   const e = o.embedded
   const store: InfluxStore = {
@@ -60,12 +63,11 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
     writeCameraImage: async img => await e.writeCameraImage(img),
     latestCameraImages: async () => await e.latestCameraImages(),
 
-    async writeReading (r) {
-      if (closing !== undefined) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing')
-      await drainer?.pace()
-      const result = await outbox.enqueue(r)
-      if (result === 'inserted') drainer?.kick(true)
-      return result
+    writeReading (r) {
+      if (closing !== undefined) return Promise.reject(new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closing'))
+      // no async wrapper: one promise per reading (the group commit's) when pace() does not hold it back
+      const paced = drainer?.pace()
+      return paced === undefined ? enqueueKick(r) : paced.then(() => enqueueKick(r))
     },
 
     async writeDetection (d) {
@@ -80,6 +82,10 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
     },
 
     async readings (stationId, q: ReadingQuery) {
+      // The ledger holds every row this deployment wrote with a time inside keepSentDays, whatever its
+      // state: ingest seeding its QC state (one read per station after a start) needs no network round
+      // trip for such a window (with 1 000 stations, 1 000 InfluxQL requests in the first seconds).
+      if (q.recent === true && keepSentMs > 0 && q.from >= Date.now() - keepSentMs) return ordered(outbox.inRange(stationId, q.from, q.to, false), q)
       const local = outbox.inRange(stationId, q.from, q.to, true)
       let remote: Reading[]
       try {
@@ -98,8 +104,7 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
       const byTime = new Map<number, Reading>()
       for (const r of remote) byTime.set(r.time, r)
       for (const r of local) byTime.set(r.time, r)
-      const sign = q.order === 'asc' ? 1 : -1
-      return [...byTime.values()].sort((a, b) => sign * (a.time - b.time)).slice(0, q.limit)
+      return ordered([...byTime.values()], q)
     },
 
     async readingSeries (stationId, q) {
@@ -150,6 +155,12 @@ export function createInfluxStore (o: InfluxStoreOptions): InfluxStore {
   return store
 }
 
+/** readings in the query's order, at most its limit */
+function ordered (rows: Reading[], q: ReadingQuery): Reading[] {
+  const sign = q.order === 'asc' ? 1 : -1
+  return rows.sort((a, b) => sign * (a.time - b.time)).slice(0, q.limit)
+}
+
 /** the outbox's drainer with the influx settings (only the process that ingests drains) */
 function openDrainer (cfg: InfluxConfig, outbox: Outbox, sink: OutboxSink, logger: Logger): Drainer {
   return createDrainer({
@@ -175,33 +186,3 @@ export function outboxHealth (store: Store | undefined): { outbox?: ReturnType<I
     return {}
   }
 }
-
-function createInfluxSink (cfg: InfluxConfig): OutboxSink & { close(): Promise<void> } {
-  const client = new InfluxDB({ url: cfg.url, token: cfg.token === '' ? undefined : cfg.token, timeout: cfg.timeoutMs })
-  // The outbox owns retries: the client must report every failure at once and buffer nothing.
-  const api: WriteApi = client.getWriteApi(cfg.org, cfg.bucket, cfg.precision, {
-    batchSize: cfg.batchSize + 1,
-    flushInterval: 0,
-    maxRetries: 0,
-    maxBufferLines: cfg.batchSize + 1,
-    writeFailed: async (error: Error) => { throw error }
-  })
-  return {
-    async write (readings) {
-      let lines: string[]
-      try {
-        lines = readings.map(r => isDetectionPoint(r) ? detectionToLine(r.detection, cfg.detectionMeasurement, cfg.precision) : readingToLine(r, cfg.measurement, cfg.precision))
-      } catch (err) {
-        throw new UnwritableReading((err as Error).message)
-      }
-      api.writeRecords(lines)
-      await api.flush()
-    },
-    isContentError: err => err instanceof UnwritableReading || (err instanceof HttpError && (err.statusCode === 400 || err.statusCode === 422)),
-    async close () {
-      api.dispose()
-    }
-  }
-}
-
-class UnwritableReading extends Error {}

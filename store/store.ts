@@ -9,6 +9,11 @@ export interface ReadingQuery {
   limit: number
   /** 'desc' (default): newest first, as the API lists them; 'asc': oldest first, for paging an export */
   order?: 'asc' | 'desc'
+  /**
+   * A recent window for ingest's own state (QC seeding): the store may answer from a local copy that
+   * is complete for it (the InfluxDB backend's outbox ledger) instead of asking a remote database.
+   */
+  recent?: boolean
 }
 
 export interface SeriesQuery {

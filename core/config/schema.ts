@@ -213,6 +213,7 @@ export const ConfigSchema = Type.Object({
       flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
       paceTargetMs: Type.Integer({ minimum: 100, default: 1000, description: 'while the database is healthy, ingest acknowledges no further ahead of it than the drain delivers in this time (the queue stays on the devices), ms' }),
       ...retrySettings({ timeoutMs: 10_000, retryMinMs: 250, retryMaxMs: 30_000 }, { request: 'HTTP timeout per request', failure: 'write', ceiling: '; retries never stop' }),
+      gzip: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'gzip the write bodies: auto = off when url is localhost or a loopback/private IP (the CPU costs more than the bytes), on otherwise' }),
       keepSentDays: Type.Number({ minimum: 0, default: 46, description: 'delivered rows kept in the outbox as the duplicate ledger (frame time tags span 45.5 days)' }),
       closeFlushMs: Type.Integer({ minimum: 0, default: 5000, description: 'on shutdown, try this long to drain; what is left is sent on next start' })
     }, { additionalProperties: false, default: {} })

@@ -81,7 +81,7 @@ export function createQualityControl ({ config, store }: { config: Config, store
     let p = states.get(station.id)
     if (p === undefined) {
       const windowMs = config.river.qc.flatLineMinutes * 60_000 * 1.1
-      p = store.readings(station.id, { from: time - windowMs, to: time - 1, limit: 500 })
+      p = store.readings(station.id, { from: time - windowMs, to: time - 1, limit: 500, recent: true })
         .then(rows => createQcState(rows.filter(r => r.qc === undefined || r.qc.flag !== 4).map(r => ({ time: r.time, level: r.level }))))
         .catch(() => createQcState())
       const id = station.id

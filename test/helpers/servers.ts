@@ -215,6 +215,29 @@ export async function startV2WriteRewriteProxy (target: string): Promise<{ url: 
   }
 }
 
+/** Test-only pass-through that records every request's path and content-encoding (what reached the wire). */
+export async function startRecordingProxy (target: string): Promise<{ url: string, requests: Array<{ path: string, encoding: string | null }>, close(): Promise<void> }> {
+  const t = new URL(target)
+  const requests: Array<{ path: string, encoding: string | null }> = []
+  const server: Server = createServer((req, res) => {
+    requests.push({ path: req.url ?? '/', encoding: req.headers['content-encoding'] ?? null })
+    const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, upRes => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+      upRes.pipe(res)
+    })
+    up.on('error', err => { res.writeHead(502); res.end(err.message) })
+    req.pipe(up)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const addr = server.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => { await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
+  }
+}
+
 /** VictoriaMetrics /api/v1/export as {labels, values, timestamps} per series (raw samples, no dedup). */
 export async function exportVictoriaMetrics (url: string, match: string): Promise<Array<{ metric: Record<string, string>, values: number[], timestamps: number[] }>> {
   // make just-ingested rows searchable now instead of after VM's buffer flush interval

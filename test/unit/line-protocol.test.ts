@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Point } from '@influxdata/influxdb-client'
-import { readingToLine } from '../../store/influx-lines.js'
+import { genericReadingLine, readingToLine } from '../../store/influx-lines.js'
 import { LineBuilder } from '../../store/line-protocol.js'
 import type { Reading } from '../../core/types.js'
 import { createRng } from '../../core/random.js'
@@ -56,5 +56,52 @@ describe('line protocol serializer', () => {
     expect(readingToLine(r, 'river_level', 's').endsWith(' 1700000000')).toBe(true)
     expect(() => new LineBuilder('m').float('x', Number.NaN)).toThrow()
     expect(new LineBuilder('m').tag('a', 'b').line('1')).toBeUndefined()
+  })
+})
+
+describe('the fast reading line', () => {
+  /** readings of the usual shape and odd ones: nulls, NaN level, empty ids, special characters, QC tests, extra keys */
+  function generated (n: number): Reading[] {
+    const rng = createRng(7)
+    const rand = (): number => rng.next()
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
+    const maybe = (v: number): number | null => rand() < 0.2 ? null : v
+    const out: Reading[] = []
+    for (let i = 0; i < n; i++) {
+      const r: Reading & Record<string, unknown> = {
+        stationId: rand() < 0.7 ? `st-${i % 50}` : pick(NASTY),
+        deviceId: rand() < 0.7 ? `dev-${i % 50}` : pick(NASTY),
+        time: 1_700_000_000_000 + Math.floor(rand() * 1e9),
+        receivedAt: 1_700_000_000_000 + rand() * 1e9,
+        level: rand() < 0.1 ? Number.NaN : (rand() - 0.3) * 10,
+        batteryV: maybe(3 + rand()),
+        temperatureC: rand() < 0.05 ? Number.POSITIVE_INFINITY : maybe((rand() - 0.5) * 60),
+        spreadMm: maybe(rand() * 100),
+        validPings: Math.floor(rand() * 30),
+        totalPings: 30 + rand(),
+        deviceFlags: rand() < 0.02 ? 1e20 : Math.floor(rand() * 256),
+        seq: Math.floor(rand() * 65_536)
+      }
+      if (rand() < 0.8) r.qc = { flag: pick([1, 2, 3, 4, 9] as const), tests: rand() < 0.6 ? {} : { spike: 4, 'odd "name"': 3 } }
+      if (rand() < 0.1) r.mode = 'watch'
+      if (rand() < 0.05) r.extraThing = { a: 1 }
+      if (rand() < 0.05) r.note = null
+      out.push(r)
+    }
+    return out
+  }
+
+  it('is byte-identical to the generic builder (or throws the same way) for every generated reading', () => {
+    let fast = 0
+    for (const r of generated(5000)) {
+      for (const precision of ['s', 'ms', 'us', 'ns'] as const) {
+        let want: string | Error
+        try { want = genericReadingLine(r, 'river level', precision) } catch (err) { want = err as Error }
+        if (want instanceof Error) expect(() => readingToLine(r, 'river level', precision)).toThrow(want.message)
+        else expect(readingToLine(r, 'river level', precision)).toBe(want)
+      }
+      if (!('mode' in r) && !('extraThing' in r)) fast++
+    }
+    expect(fast).toBeGreaterThan(3000) // most generated readings took the fast path's shape
   })
 })
