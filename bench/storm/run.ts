@@ -12,6 +12,7 @@
  * before/after pair runs the same bench code: `--tree /tmp/before-23`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { connect as netConnect } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,20 +69,40 @@ function cpuSeconds (pid: number): number {
 function rssMB (pid: number): number {
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024)
 }
-interface ClientStats { connected: number, connacks: number, refused: number, errors: number, acked: number }
+interface ClientStats { connected: number, connacks: number, refused: number, errors: number, acked: number, lastConnackAt: number }
 function clientStats (clients: Proc[]): ClientStats {
-  const sum: ClientStats = { connected: 0, connacks: 0, refused: 0, errors: 0, acked: 0 }
+  const sum: ClientStats = { connected: 0, connacks: 0, refused: 0, errors: 0, acked: 0, lastConnackAt: 0 }
   for (const c of clients) {
     const line = c.out.findLast(l => l.startsWith('{'))
     if (line === undefined) continue
     const s = JSON.parse(line) as ClientStats
-    for (const k of Object.keys(sum) as Array<keyof ClientStats>) sum[k] += s[k]
+    for (const k of ['connected', 'connacks', 'refused', 'errors', 'acked'] as const) sum[k] += s[k]
+    // the client processes' own clock (same machine): the newest CONNACK any of them saw
+    sum.lastConnackAt = Math.max(sum.lastConnackAt, s.lastConnackAt)
   }
   return sum
 }
 
-/** until every gauge is connected: seconds, and the best one-second CONNACK rate seen */
-async function allConnected (clients: Proc[], since: number, watch?: Proc): Promise<{ seconds: number, peakPerS: number, connacks: number }> {
+/**
+ * When the restarted broker's socket listens: a TCP connect every 5 ms until one is accepted (the
+ * kernel completes the handshake from listen() on, before the loop accepts it). The probe sends no
+ * CONNECT and goes at once.
+ */
+async function listenedAt (port: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const at = await new Promise<number>(resolve => {
+      const s = netConnect(port, '127.0.0.1', () => { s.destroy(); resolve(Date.now()) })
+      s.once('error', () => { resolve(0) })
+    })
+    if (at > 0) return at
+    if (Date.now() > deadline) return 0
+    await sleep(5)
+  }
+}
+
+/** until every gauge is connected: seconds, the best one-second CONNACK rate seen, and when the last CONNACK came */
+async function allConnected (clients: Proc[], since: number, watch?: Proc): Promise<{ seconds: number, peakPerS: number, connacks: number, lastConnackAt: number }> {
   const startConnacks = clientStats(clients).connacks
   let last = startConnacks
   let lastAt = Date.now()
@@ -96,8 +117,8 @@ async function allConnected (clients: Proc[], since: number, watch?: Proc): Prom
       lastAt = now
     }
     if (watch !== undefined && watch.child.exitCode !== null) throw new Error(`${watch.name} exited during the storm: ${watch.out.slice(-8).join('\n')}`)
-    if (s.connected >= N) return { seconds: (now - since) / 1000, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
-    if (now - since > TIMEOUT_MS) return { seconds: -1, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks }
+    if (s.connected >= N) return { seconds: (now - since) / 1000, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks, lastConnackAt: s.lastConnackAt }
+    if (now - since > TIMEOUT_MS) return { seconds: -1, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks, lastConnackAt: s.lastConnackAt }
   }
 }
 
@@ -140,7 +161,7 @@ for (let p = 0; p < PROCS; p++) {
 }
 const c0 = Date.now()
 let cpu0 = cpuSeconds(platform.child.pid!)
-const first = await allConnected(clients, c0, platform)
+const { lastConnackAt: _, ...first } = await allConnected(clients, c0, platform)
 result.firstConnect = { ...first, platformCpuS: Math.round((cpuSeconds(platform.child.pid!) - cpu0) * 10) / 10, platformRssMB: rssMB(platform.child.pid!) }
 log(`first connect: ${JSON.stringify(result.firstConnect)}`)
 await sleep(3000)
@@ -156,11 +177,18 @@ const spawnedAt = Date.now()
 cpu0 = 0
 let runningAt = 0
 void waitLine(platform, /mimamori is running/, 300_000).then(() => { runningAt = Date.now() }, () => undefined)
+const listening = listenedAt(port, 300_000)
 const storm = await allConnected(clients, spawnedAt, platform)
 const stormCpu = cpuSeconds(platform.child.pid!) - cpu0
+const listenAt = await listening
+// the broker's capacity: from its listen to the last CONNACK (the platform's start before the listen on its own line)
+const window = listenAt > 0 && storm.seconds > 0 ? (storm.lastConnackAt - listenAt) / 1000 : -1
 result.storm = {
   stopSeconds: stoppedS,
   reconnectSeconds: storm.seconds,
+  listenAfterSeconds: listenAt > 0 ? (listenAt - spawnedAt) / 1000 : 'never',
+  listenToLastConnackSeconds: window,
+  connacksPerSFromListen: window > 0 ? Math.round(storm.connacks / window) : 0,
   runningAfterSeconds: runningAt === 0 ? 'not yet' : (runningAt - spawnedAt) / 1000,
   connectsAcceptedPerS: storm.seconds > 0 ? Math.round(N / storm.seconds) : 0,
   peakConnacksPerS: storm.peakPerS,
@@ -169,6 +197,10 @@ result.storm = {
   platformRssMB: rssMB(platform.child.pid!)
 }
 log(`storm: ${JSON.stringify(result.storm)}`)
+const st = result.storm as Record<string, unknown>
+log(`storm total (spawn → all ${N} connected): ${String(st.reconnectSeconds)} s, ${String(st.connectsAcceptedPerS)} CONNACK/s averaged over it`)
+log(`storm start (spawn → broker listening): ${String(st.listenAfterSeconds)} s; spawn → "running": ${String(st.runningAfterSeconds)} s`)
+log(`storm broker (listen → last CONNACK): ${String(window)} s, ${String(st.connacksPerSFromListen)} CONNACK/s; peak ${String(st.peakConnacksPerS)}/s; ${String(st.platformCpuMsPerConnect)} ms platform CPU per CONNECT`)
 await waitLine(platform, /mimamori is running/, 300_000)
 await sleep(3000)
 
