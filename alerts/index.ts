@@ -110,6 +110,21 @@ export function createAlerts ({ file, outbox, logger, bus, clock = Date.now }: A
     if (a === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no alert ${id}`)
     return a
   }
+  /** a person moves an alert: one transaction; a second click on the same state changes nothing and emits nothing */
+  const byHand = (verb: 'acknowledge' | 'resolve', id: string, by: string, note: string | undefined, group: string | undefined,
+    next: (a: Alert) => Alert): Alert => {
+    guard()
+    if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${verb} needs who (by)`)
+    const result = repo.transaction(() => {
+      const a = mustGet(id)
+      if (a.state === (verb === 'acknowledge' ? 'acknowledged' : 'resolved')) return { alert: a, from: a.state, changed: false }
+      const moved = next(a)
+      repo.update(moved, a.state, by, note ?? null, group)
+      return { alert: moved, from: a.state, changed: true }
+    })
+    if (result.changed) emit(result.alert, result.from)
+    return result.alert
+  }
   const validate = (s: AlertSignal): void => {
     for (const k of ['kind', 'subjectId', 'rule', 'title'] as const) {
       if (typeof s[k] !== 'string' || s[k] === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `alert ${k} must be a non-empty string`)
@@ -144,34 +159,17 @@ export function createAlerts ({ file, outbox, logger, bus, clock = Date.now }: A
     },
 
     acknowledge (id, by, { time = clock(), note, group } = {}) {
-      guard()
-      if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'acknowledge needs who (by)')
-      const result = repo.transaction(() => {
-        const a = mustGet(id)
-        if (a.state === 'acknowledged') return { alert: a, from: a.state, changed: false }
+      return byHand('acknowledge', id, by, note, group, a => {
         if (a.state === 'resolved') {
           throw new MimamoriError('MIMAMORI_ERR_ALERT_STATE', `alert ${id} is already resolved`, { details: { state: a.state } })
         }
-        const next: Alert = { ...a, state: 'acknowledged', acknowledgedAt: time, acknowledgedBy: by, updatedAt: time }
-        repo.update(next, a.state, by, note ?? null, group)
-        return { alert: next, from: a.state, changed: true }
+        return { ...a, state: 'acknowledged', acknowledgedAt: time, acknowledgedBy: by, updatedAt: time }
       })
-      if (result.changed) emit(result.alert, result.from)
-      return result.alert
     },
 
     resolve (id, by, { time = clock(), note, group } = {}) {
-      guard()
-      if (by.trim() === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', 'resolve needs who (by)')
-      const result = repo.transaction(() => {
-        const a = mustGet(id)
-        if (a.state === 'resolved') return { alert: a, from: a.state, changed: false }
-        const next: Alert = { ...a, state: 'resolved', resolvedAt: time, resolvedBy: by, resolution: note ?? 'manual', updatedAt: time }
-        repo.update(next, a.state, by, note ?? null, group)
-        return { alert: next, from: a.state, changed: true }
-      })
-      if (result.changed) emit(result.alert, result.from)
-      return result.alert
+      return byHand('resolve', id, by, note, group, a =>
+        ({ ...a, state: 'resolved', resolvedAt: time, resolvedBy: by, resolution: note ?? 'manual', updatedAt: time }))
     },
 
     get: id => { guard(); return repo.get(id) },

@@ -3,6 +3,7 @@ import type { Alert, AlertSeverity, AlertState } from '../core/types.js'
 import type { AlertOutbox } from '../core/alert-outbox.js'
 import { openParts } from '../store/db.js'
 import { ALERTS_PART } from './schema.js'
+import { storeSteps } from '../store/store-error.js'
 
 /** One row of the audit trail: every state change with who and when. */
 export interface AlertTransition {
@@ -100,14 +101,7 @@ export function openAlertRepository (file: string, outbox: AlertOutbox | null): 
     history: db.prepare<[string], { alert_id: string, at: number, from_state: string | null, to_state: string, by: string | null, note: string | null }>(
       'SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY rowid')
   }
-  const wrap = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn()
-    } catch (err) {
-      if (err instanceof MimamoriError) throw err
-      throw new MimamoriError('MIMAMORI_ERR_STORE', `alerts ${what}: ${(err as Error).message}`, { cause: err })
-    }
-  }
+  const wrap = storeSteps('alerts')
   const toParams = (a: Alert): Record<string, unknown> => ({ ...a, drill: a.drill ? 1 : 0, details: JSON.stringify(a.details) })
   // the notifier's outbox: called in the caller's transaction, so a change is notified iff it committed
   const notify = (alert: Alert, kind: string, from: string | null, by: string | null, group?: string): void => {

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { MimamoriError } from '../core/errors.js'
 import { silentLogger } from '../core/logger.js'
 import { createDeviceRegistry, SERVICE_ROLES, type Account, type AccountRole, type NewAccount } from '../broker/registry.js'
 import { resolveConfig } from './config-source.js'
-import { ACTION_OPTIONS, usageExit } from './usage.js'
+import { parseAction, unknownAction } from './usage.js'
 
 export const DEVICE_USAGE = `mimamori device — MQTT identities (devices and service accounts) and gauge downlinks
 
@@ -45,22 +44,12 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
     const { deviceDownlinkCommand } = await import('./downlink.js')
     return await deviceDownlinkCommand(argv.slice(1), out)
   }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...ACTION_OPTIONS,
-      kind: { type: 'string' },
-      id: { type: 'string' },
-      station: { type: 'string' },
-      role: { type: 'string' },
-      reactivate: { type: 'boolean' },
-      credentials: { type: 'string' }
-    }
-  })
+  const { values, positionals, exit } = parseAction(argv, DEVICE_USAGE, {
+    kind: { type: 'string' }, id: { type: 'string' }, station: { type: 'string' }, role: { type: 'string' },
+    reactivate: { type: 'boolean' }, credentials: { type: 'string' }
+  }, out)
+  if (exit !== undefined) return exit
   const action = positionals[0]
-  const usage = usageExit(DEVICE_USAGE, values.help, action, out)
-  if (usage !== undefined) return usage
   const { config } = resolveConfig(values.config, process.env)
   const registry = createDeviceRegistry({ file: resolve(config.dataDir, config.store.file), logger: silentLogger() })
   try {
@@ -130,8 +119,7 @@ export async function deviceCommand (argv: string[], out: (s: string) => void = 
         return result.mismatched.length > 0 ? 1 : 0
       }
       default:
-        out(`unknown device action "${action}"\n\n${DEVICE_USAGE}\n`)
-        return 2
+        return unknownAction('device', action, DEVICE_USAGE, out)
     }
   } finally {
     registry.close()

@@ -1,13 +1,12 @@
 import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { MimamoriError } from '../core/errors.js'
 import { ROLES, type Role } from '../dashboard/server/auth/access.js'
 import { openAccounts } from '../dashboard/server/auth/accounts.js'
 import { createAuditLog } from '../dashboard/server/auth/audit.js'
 import { readSecretFile, resolveConfig } from './config-source.js'
 import { randomSecret } from '../core/secret.js'
-import { ACTION_OPTIONS, usageExit } from './usage.js'
+import { parseAction, unknownAction } from './usage.js'
 
 export const USER_USAGE = `mimamori user — dashboard accounts (roles: ${ROLES.join(', ')})
 
@@ -35,28 +34,26 @@ Usage:
 
 const DAY_MS = 86_400_000
 
-/** `mimamori user …` and `mimamori token …`: the accounts in the embedded database (dataDir/store.file). */
-export async function userCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...ACTION_OPTIONS,
-      role: { type: 'string' },
-      hunter: { type: 'string' },
-      'password-file': { type: 'string' }
-    }
-  })
-  const [action, name] = positionals
-  const usage = usageExit(USER_USAGE, values.help, action, out)
-  if (usage !== undefined) return usage
-  const { config } = resolveConfig(values.config, process.env)
+/** the accounts in the embedded database (dataDir/store.file) and an audit recorder for the CLI */
+function openCliAccounts (configFile: string | undefined): { accounts: ReturnType<typeof openAccounts>, record: (action: string, subject: string, detail?: Record<string, unknown>) => void } {
+  const { config } = resolveConfig(configFile, process.env)
   const accounts = openAccounts(resolve(config.dataDir, config.store.file))
   const audit = createAuditLog(accounts.db)
   // the CLI runs as an operating-system user on the server: that is who the audit log names
-  const record = (act: string, subject: string, detail: Record<string, unknown> = {}): void => {
-    audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: act, subject, detail })
+  const record = (action: string, subject: string, detail: Record<string, unknown> = {}): void => {
+    audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action, subject, detail })
   }
+  return { accounts, record }
+}
+
+/** `mimamori user …` and `mimamori token …`: the accounts in the embedded database (dataDir/store.file). */
+export async function userCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
+  const { values, positionals, exit } = parseAction(argv, USER_USAGE, {
+    role: { type: 'string' }, hunter: { type: 'string' }, 'password-file': { type: 'string' }
+  }, out)
+  if (exit !== undefined) return exit
+  const [action, name] = positionals
+  const { accounts, record } = openCliAccounts(values.config)
   const need = (v: string | undefined, what: string): string => {
     if (v === undefined || v === '') throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', `${what} is required\n\n${USER_USAGE}`)
     return v
@@ -109,8 +106,7 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
         return 0
       }
       default:
-        out(`unknown user action "${action}"\n\n${USER_USAGE}\n`)
-        return 2
+        return unknownAction('user', action, USER_USAGE, out)
     }
   } finally {
     accounts.close()
@@ -118,23 +114,12 @@ export async function userCommand (argv: string[], out: (s: string) => void = s 
 }
 
 export async function tokenCommand (argv: string[], out: (s: string) => void = s => { process.stdout.write(s) }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...ACTION_OPTIONS,
-      user: { type: 'string' },
-      name: { type: 'string' },
-      scope: { type: 'string', default: 'read' },
-      days: { type: 'string', default: '90' }
-    }
-  })
+  const { values, positionals, exit } = parseAction(argv, TOKEN_USAGE, {
+    user: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string', default: 'read' }, days: { type: 'string', default: '90' }
+  }, out)
+  if (exit !== undefined) return exit
   const [action, id] = positionals
-  const usage = usageExit(TOKEN_USAGE, values.help, action, out)
-  if (usage !== undefined) return usage
-  const { config } = resolveConfig(values.config, process.env)
-  const accounts = openAccounts(resolve(config.dataDir, config.store.file))
-  const audit = createAuditLog(accounts.db)
+  const { accounts, record } = openCliAccounts(values.config)
   try {
     switch (action) {
       case 'create': {
@@ -143,7 +128,7 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
         const days = Number(values.days)
         if (!Number.isInteger(days) || days < 1 || days > 366) throw new MimamoriError('MIMAMORI_ERR_BAD_REQUEST', '--days must be a whole number from 1 to 366')
         const { token, info } = accounts.createToken({ username: values.user, name: values.name, scope: values.scope, expiresAt: Date.now() + days * DAY_MS })
-        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.create', subject: info.id, detail: { user: values.user, name: info.name, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() } })
+        record('token.create', info.id, { user: values.user, name: info.name, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() })
         if (values.json === true) out(JSON.stringify({ id: info.id, token, scope: info.scope, expiresAt: new Date(info.expiresAt).toISOString() }) + '\n')
         else out(`token ${info.id} for ${values.user} (${info.scope}, until ${new Date(info.expiresAt).toISOString()}):\n  ${token}\n  shown this once; send it as "Authorization: Bearer <token>"\n`)
         return 0
@@ -163,13 +148,12 @@ export async function tokenCommand (argv: string[], out: (s: string) => void = s
       }
       case 'revoke': {
         if (id === undefined || !accounts.revokeToken(id)) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no token ${id ?? '(give its id)'}`)
-        audit.record({ actor: null, role: null, via: `cli:${osUser()}`, ip: null, action: 'token.revoke', subject: id, detail: {} })
+        record('token.revoke', id)
         out(`token ${id} revoked\n`)
         return 0
       }
       default:
-        out(`unknown token action "${action}"\n\n${TOKEN_USAGE}\n`)
-        return 2
+        return unknownAction('token', action, TOKEN_USAGE, out)
     }
   } finally {
     accounts.close()

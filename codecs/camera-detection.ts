@@ -1,4 +1,5 @@
 import { MimamoriError } from '../core/errors.js'
+import { decodeJsonHead, encodeJsonHead } from './json-head.js'
 import { checkLocation } from './camera-envelope.js'
 
 /**
@@ -40,27 +41,12 @@ export interface CameraDetectionMeta {
 const MAX_META_BYTES = 16_384
 
 export function encodeCameraDetection (meta: CameraDetectionMeta, thumbnail: Uint8Array | null): Buffer {
-  const json = Buffer.from(JSON.stringify(meta), 'utf8')
-  if (json.length > MAX_META_BYTES) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'detection metadata too large')
-  const head = Buffer.alloc(2)
-  head.writeUInt16BE(json.length)
-  return Buffer.concat([head, json, thumbnail ?? new Uint8Array(0)])
+  return encodeJsonHead('detection', meta, MAX_META_BYTES, thumbnail ?? new Uint8Array(0))
 }
 
 export function decodeCameraDetection (payload: Buffer): { meta: CameraDetectionMeta, thumbnail: Buffer | null } {
-  if (payload.length < 3) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'detection message shorter than its header')
-  const len = payload.readUInt16BE(0)
-  if (len === 0 || len > MAX_META_BYTES || 2 + len > payload.length) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', `detection metadata length ${len} does not fit a ${payload.length}-byte message`)
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(payload.subarray(2, 2 + len).toString('utf8'))
-  } catch {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'detection metadata is not JSON')
-  }
+  const { raw, body: thumb } = decodeJsonHead('detection', payload, MAX_META_BYTES, false)
   const meta = check(raw)
-  const thumb = payload.subarray(2 + len)
   if (meta.thumbnailFrame !== null && thumb.length === 0) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'detection names a thumbnail frame but carries no thumbnail')
   return { meta, thumbnail: thumb.length === 0 ? null : thumb }
 }

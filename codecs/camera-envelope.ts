@@ -1,4 +1,5 @@
 import { MimamoriError } from '../core/errors.js'
+import { decodeJsonHead, encodeJsonHead } from './json-head.js'
 
 /**
  * Camera image envelope on `mmr/v1/camera/{id}/image`: a 2-byte big-endian
@@ -23,26 +24,12 @@ export interface CameraMeta {
 const MAX_META_BYTES = 4096
 
 export function encodeCameraEnvelope (meta: CameraMeta, jpeg: Uint8Array): Buffer {
-  const json = Buffer.from(JSON.stringify(meta), 'utf8')
-  if (json.length > MAX_META_BYTES) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'camera metadata too large')
-  const head = Buffer.alloc(2)
-  head.writeUInt16BE(json.length)
-  return Buffer.concat([head, json, jpeg])
+  return encodeJsonHead('camera', meta, MAX_META_BYTES, jpeg)
 }
 
 export function decodeCameraEnvelope (payload: Buffer): { meta: CameraMeta, image: Buffer } {
-  if (payload.length < 3) throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'camera message shorter than its header')
-  const len = payload.readUInt16BE(0)
-  if (len === 0 || len > MAX_META_BYTES || 2 + len >= payload.length) {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', `camera metadata length ${len} does not fit a ${payload.length}-byte message`)
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(payload.subarray(2, 2 + len).toString('utf8'))
-  } catch {
-    throw new MimamoriError('MIMAMORI_ERR_BAD_PAYLOAD', 'camera metadata is not JSON')
-  }
-  return { meta: checkMeta(raw), image: payload.subarray(2 + len) }
+  const { raw, body } = decodeJsonHead('camera', payload, MAX_META_BYTES, true)
+  return { meta: checkMeta(raw), image: body }
 }
 
 function checkMeta (raw: unknown): CameraMeta {

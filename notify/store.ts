@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { MimamoriError } from '../core/errors.js'
 import { openParts } from '../store/db.js'
 import { NOTIFY_PART } from './schema.js'
 import type { Advisory, ChannelName, Subscription, SubscriptionInput } from './types.js'
 import type { DeliveryRow } from '../core/notify-types.js'
+import { storeSteps } from '../store/store-error.js'
 
 export type { DeliveryRow } from '../core/notify-types.js'
 
@@ -71,14 +71,7 @@ interface SubscriptionRowDb { id: string, user_id: string, role: string, channel
 export function openNotifyStore (file: string): NotifyStore {
   const handle = openParts(file, [NOTIFY_PART], { what: 'notifications' })
   const db = handle.db
-  const wrap = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn()
-    } catch (err) {
-      if (err instanceof MimamoriError) throw err
-      throw new MimamoriError('MIMAMORI_ERR_STORE', `notify ${what}: ${(err as Error).message}`, { cause: err })
-    }
-  }
+  const wrap = storeSteps('notify')
   const s = prepare(db)
   const claim = db.transaction((now: number, limit: number, leaseMs: number): DeliveryRow[] => {
     const rows = s.due.all(now, limit).map(toDelivery)

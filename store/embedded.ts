@@ -7,6 +7,7 @@ import { createGroupCommit } from './group-commit.js'
 import type { ReadingQuery, SeriesBucket, Store } from './store.js'
 import { FLEET_PART } from './fleet.js'
 import { createDocumentCache } from './document-cache.js'
+import { storeSteps } from './store-error.js'
 
 interface ReadingRow {
   station_id: string
@@ -102,13 +103,10 @@ export function createEmbeddedStore ({ file, logger }: EmbeddedStoreOptions): St
 
   let closed = false
   const guard = (): void => { if (closed) throw new MimamoriError('MIMAMORI_ERR_CLOSED', 'store is closed') }
+  const step = storeSteps('')
   const wrap = <T>(what: string, fn: () => T): T => {
     guard()
-    try {
-      return fn()
-    } catch (err) {
-      throw new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(err as Error).message}`, { cause: err })
-    }
+    return step(what, fn)
   }
 
   return {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { MimamoriError } from '../core/errors.js'
 import { openParts } from './db.js'
 import { UPLINKS_PART } from './uplinks-schema.js'
+import { storeSteps } from './store-error.js'
 
 export interface UplinkKey {
   devEui: string
@@ -38,13 +38,7 @@ export function createUplinkDedupe ({ file, retainMs, now = Date.now }: { file: 
   const inFlight = new Map<string, Promise<unknown>>()
   let sincePrune = 0
 
-  const wrap = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn()
-    } catch (err) {
-      throw new MimamoriError('MIMAMORI_ERR_STORE', `uplink dedupe ${what}: ${(err as Error).message}`, { cause: err })
-    }
-  }
+  const wrap = storeSteps('uplink dedupe')
 
   async function once<T> (key: UplinkKey, via: string, work: () => Promise<T>): Promise<T | 'duplicate'> {
     const devEui = key.devEui.toLowerCase()

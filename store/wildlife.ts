@@ -6,6 +6,7 @@ import { STORE_PART } from './schema.js'
 import { WILDLIFE_PART } from './wildlife-schema.js'
 import { prepareWildlife, type DetectionRow, type Verdict } from './wildlife-statements.js'
 import type { AreaShape } from '../core/geofence.js'
+import { storeSteps } from './store-error.js'
 
 export interface Hunter { id: string, name: string, contact: string, createdAt: number }
 export interface HunterArea { id: string, hunterId: string, name: string, shape: AreaShape, createdAt: number }
@@ -73,28 +74,16 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
     writeSighting (s) {
       wrap('write sighting', () => q.upsertSighting.run(s.id, s.cameraId, s.burstId, s.time, JSON.stringify(s), s.alertId, s.suppressed ? 1 : 0))
     },
-    getSighting (id) {
-      const r = q.getSighting.get(id)
-      return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
-    },
-    sightingByAlert (id) {
-      const r = q.sightingByAlert.get(id)
-      return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
-    },
+    getSighting: id => sightingDoc(q.getSighting.get(id)),
+    sightingByAlert: id => sightingDoc(q.sightingByAlert.get(id)),
     sightings ({ cameraId, hunterId, limit }) {
       const rows = cameraId === undefined ? q.sightings.all(hunterId === undefined ? limit : 10_000) : q.sightingsByCamera.all(cameraId, limit)
-      let list = rows.map(r => JSON.parse(r.doc) as Sighting)
+      let list = rows.map(r => sightingDoc(r)!)
       if (hunterId !== undefined) list = list.filter(s => s.hunters.includes(hunterId)).slice(0, limit)
       return list
     },
-    lastSighting (cameraId) {
-      const r = q.lastSighting.get(cameraId)
-      return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
-    },
-    lastAlertingSighting (cameraId) {
-      const r = q.lastAlerting.get(cameraId)
-      return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
-    },
+    lastSighting: cameraId => sightingDoc(q.lastSighting.get(cameraId)),
+    lastAlertingSighting: cameraId => sightingDoc(q.lastAlerting.get(cameraId)),
     hasSighting: (c, b) => wrap('read sighting', () => q.hasSighting.get(c, b) !== undefined),
     burstDetections: (c, b) => wrap('read detections', () => q.burstDetections.all(c, b).map(toDetection)),
     unanalysedImages (cameraIds, since, limit) {
@@ -143,14 +132,7 @@ export function openWildlifeRepo (file: string): WildlifeRepo {
   }
 }
 
-function wrap <T> (what: string, fn: () => T): T {
-  try {
-    return fn()
-  } catch (err) {
-    if (err instanceof MimamoriError) throw err
-    throw new MimamoriError('MIMAMORI_ERR_STORE', `${what}: ${(err as Error).message}`, { cause: err })
-  }
-}
+const wrap = storeSteps('')
 
 const toDetection = (r: DetectionRow): Detection => ({
   cameraId: r.camera_id,
@@ -170,3 +152,7 @@ const area = (r: { id: string, hunter_id: string, name: string, shape: string, c
   ({ id: r.id, hunterId: r.hunter_id, name: r.name, shape: JSON.parse(r.shape) as AreaShape, createdAt: r.created_at })
 const hunter = (r: { id: string, name: string, contact: string, created_at: number }): Hunter => ({ id: r.id, name: r.name, contact: r.contact, createdAt: r.created_at })
 const rate = (c: number, r: number): number | null => c + r === 0 ? null : c / (c + r)
+/** a sighting is stored whole, as its JSON document */
+function sightingDoc (r: { doc: string } | undefined): Sighting | undefined {
+  return r === undefined ? undefined : JSON.parse(r.doc) as Sighting
+}

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { MimamoriError } from '../core/errors.js'
 import { loadSession } from './classifier.js'
 import type { DecodedImage } from './types.js'
+import { iou } from './boxes.js'
 
 export const DETECTOR_SIZE = 416
 const STRIDES = [8, 16, 32] as const
@@ -132,10 +133,3 @@ export function nms<T extends RawBox> (boxes: T[], iouMax: number): T[] {
   return keep
 }
 
-export function iou (a: RawBox, b: RawBox): number {
-  const ix = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0))
-  const iy = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0))
-  const inter = ix * iy
-  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter
-  return union <= 0 ? 0 : inter / union
-}

@@ -1,5 +1,6 @@
 import { createClassifier, type Classifier, type ClassifierView, type ClassScore } from './classifier.js'
-import { createDetector, iou, type Detector } from './detector.js'
+import { createDetector, type Detector } from './detector.js'
+import { iou } from './boxes.js'
 import { centreCropView, cropView, letterboxView, squareAround } from './image.js'
 import { burstMotion, greyFrame, type MotionRegion } from './motion.js'
 import { isStatic, normBox } from './static-suppression.js'
@@ -72,7 +73,7 @@ export async function createMonkeyModel (o: MonkeyModelOptions): Promise<MonkeyM
         }
         for (const r of regions) {
           // a region the detector already boxed needs no second crop
-          if (boxes.some(b => !b.static && iou({ ...b, score: 0, cls: 0 }, { ...r, score: 0, cls: 0 }) >= 0.5)) continue
+          if (boxes.some(b => !b.static && iou(b, r) >= 0.5)) continue
           boxes.push({ x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, detScore: r.area, detLabel: 'motion', monkeyScore: 0, source: 'motion' })
         }
         pending.push({ img, res, boxes })

@@ -13,6 +13,7 @@
  */
 
 import type { NormBox } from './types.js'
+import { iou } from './boxes.js'
 
 export type { NormBox } from './types.js'
 
@@ -53,17 +54,10 @@ export function normBox (b: { x0: number, y0: number, x1: number, y1: number }, 
   return { x0: b.x0 / width, y0: b.y0 / height, x1: b.x1 / width, y1: b.y1 / height }
 }
 
-export function boxIou (a: NormBox, b: NormBox): number {
-  const ix = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0))
-  const iy = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0))
-  const inter = ix * iy
-  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter
-  return union <= 0 ? 0 : inter / union
-}
 
 /** true when the box (in frame fractions) sits on a remembered static place */
 export function isStatic (box: NormBox, statics: readonly NormBox[], iouMin = DEFAULT_STATIC_OPTIONS.iou): boolean {
-  return statics.some(s => boxIou(s, box) >= iouMin)
+  return statics.some(s => iou(s, box) >= iouMin)
 }
 
 export function createStaticMemory (o: StaticOptions = DEFAULT_STATIC_OPTIONS): StaticMemory {
@@ -91,7 +85,7 @@ export function createStaticMemory (o: StaticOptions = DEFAULT_STATIC_OPTIONS): 
         let best: Entry | undefined
         let bestIou = o.iou
         for (const e of c.entries) {
-          const v = boxIou(e, n)
+          const v = iou(e, n)
           if (v >= bestIou) { best = e; bestIou = v }
         }
         if (best === undefined) {

@@ -16,34 +16,23 @@
  * CPU 1 when taskset and 2 CPUs are there. Prints a JSON summary and a table.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { LoadResult } from './load.js'
+import { benchArgs, brokerLoadDefaults, canPin, pinnedCommand } from '../lib/args.js'
 import { freePort, waitPort } from '../lib/net.js'
 
-const { values } = parseArgs({
-  options: {
-    variant: { type: 'string', multiple: true, default: [] },
-    qos: { type: 'string', default: '0' },
-    rounds: { type: 'string', default: '5' },
-    messages: { type: 'string', default: '40000' },
-    publishers: { type: 'string', default: '100' },
-    warmup: { type: 'string', default: '5000' },
-    pin: { type: 'string', default: 'true' }
-  }
-})
+const values = benchArgs({ ...brokerLoadDefaults, variant: [] as string[], qos: '0', rounds: '5' })
 const QOS = Number(values.qos) === 1 ? 1 : 0
 const ROUNDS = Math.max(1, Number(values.rounds))
-const TASKSET = '/usr/bin/taskset'
-const PIN = values.pin !== 'false' && availableParallelism() >= 2 && existsSync(TASKSET)
+const PIN = canPin(values.pin !== 'false')
 const TICK_US = 1e6 / 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 interface Started { port: number, pid: number, stop(): Promise<void> }
 interface Variant { label: string, start(): Promise<Started> }
 
-const pinned = (cpu: number, file: string, args: string[]): [string, string[]] => PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
+const pinned = (cpu: number, file: string, args: string[]): [string, string[]] => pinnedCommand(PIN, cpu, file, args)
 
 function spawnBroker (file: string, args: string[], env: NodeJS.ProcessEnv, dir: string): ChildProcess {
   const [f, a] = pinned(0, file, args)
@@ -142,7 +131,7 @@ const median = (xs: number[]): number => {
 }
 
 async function main (): Promise<void> {
-  const variants = (values.variant ?? []).map(variant)
+  const variants = values.variant.map(variant)
   if (variants.length === 0) throw new Error('no --variant given')
   const rounds = new Map<string, Array<LoadResult & { cpuUsPerMsg: number }>>(variants.map(v => [v.label, []]))
   for (let i = 0; i < ROUNDS; i++) {

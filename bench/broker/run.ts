@@ -21,40 +21,28 @@
  * BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each of our broker processes there.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect as netConnect, type Socket } from 'node:net'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { LoadResult } from './load.js'
+import { benchArgs, brokerLoadDefaults, canPin, pinnedCommand } from '../lib/args.js'
 import { freePort, waitPort } from '../lib/net.js'
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '40000' },
-    publishers: { type: 'string', default: '100' },
-    warmup: { type: 'string', default: '5000' },
-    runs: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10000' },
-    level: { type: 'string', default: 'true' },
-    pin: { type: 'string', default: 'true' },
-    only: { type: 'string', default: '' }
-  }
-})
+const values = benchArgs({ ...brokerLoadDefaults, runs: '3', connections: '10000', level: 'true', only: '' })
 const MESSAGES = Number(values.messages)
 const PUBLISHERS = Number(values.publishers)
 const WARMUP = Number(values.warmup)
 const RUNS = Math.max(1, Number(values.runs))
 const CONNECTIONS = Number(values.connections)
-const TASKSET = '/usr/bin/taskset'
-const PIN = values.pin !== 'false' && availableParallelism() >= 2 && existsSync(TASKSET)
+const PIN = canPin(values.pin !== 'false')
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? ''
 
 interface Server { name: string, port: number, pid: number, stop(): Promise<void> }
 
 /** command → [file, args], pinned to one CPU when pinning is on */
 function pinned (cpu: number, file: string, args: string[]): [string, string[]] {
-  return PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
+  return pinnedCommand(PIN, cpu, file, args)
 }
 
 function stopper (child: ChildProcess, dir: string): () => Promise<void> {

@@ -7,21 +7,12 @@
  *
  *   node dist/bench/ingest/load.js --url mqtt://127.0.0.1:1883 --devices 1000 --frames 200000 --qos 1
  */
-import { parseArgs } from 'node:util'
 import mqtt, { type MqttClient } from 'mqtt'
 import { encodeUplink } from '../../codecs/gauge-v1.js'
 import { benchDeviceId } from './fleet.js'
+import { benchArgs } from '../lib/args.js'
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-    devices: { type: 'string', default: '1000' },
-    frames: { type: 'string', default: '200000' },
-    qos: { type: 'string', default: '1' },
-    window: { type: 'string', default: '8' },
-    'connect-parallel': { type: 'string', default: '100' }
-  }
-})
+const values = benchArgs({ url: 'mqtt://127.0.0.1:1883', devices: '1000', frames: '200000', qos: '1', window: '8', 'connect-parallel': '100' })
 const DEVICES = Number(values.devices)
 const PER_DEVICE = Math.ceil(Number(values.frames) / DEVICES)
 const QOS = values.qos === '0' ? 0 : 1

@@ -20,35 +20,26 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createServer } from 'node:net'
-import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import { benchStations } from './fleet.js'
 import { peerFlow } from './nodered-flow.js'
 import type { IngestLoadResult } from './load.js'
+import { benchArgs, canPin, pinnedCommand } from '../lib/args.js'
 import { freePort } from '../lib/net.js'
 
-const { values } = parseArgs({
-  options: {
-    frames: { type: 'string', default: '200000' },
-    devices: { type: 'string', default: '1000' },
-    qos: { type: 'string', default: '1,0' },
-    backends: { type: 'string', default: 'embedded,influxdb' },
-    peer: { type: 'string', default: 'auto' },
-    cli: { type: 'string', default: join(import.meta.dirname, '..', '..', 'cli', 'main.js') },
-    label: { type: 'string', default: 'mimamori' },
-    pin: { type: 'string', default: 'true' }
-  }
+const values = benchArgs({
+  frames: '200000', devices: '1000', qos: '1,0', backends: 'embedded,influxdb', peer: 'auto',
+  cli: join(import.meta.dirname, '..', '..', 'cli', 'main.js'), label: 'mimamori', pin: 'true'
 })
 const FRAMES = Number(values.frames)
 const DEVICES = Number(values.devices)
 const TOTAL = Math.ceil(FRAMES / DEVICES) * DEVICES
-const TASKSET = '/usr/bin/taskset'
 /** --pin true | false | both: both runs every case unpinned, then pinned, and prints the ratios of each */
 const PIN_MODES: boolean[] = (values.pin === 'both' ? [false, true] : [values.pin !== 'false'])
-  .map(p => p && availableParallelism() >= 2 && existsSync(TASKSET))
+  .map(canPin)
 let PIN = PIN_MODES[0]!
 const VM_BIN = process.env.MIMAMORI_VM_BIN ?? '/usr/bin/victoria-metrics'
 const NODERED_DIR = process.env.BENCH_NODERED_DIR ?? '/tmp/peers/nodered'
@@ -92,7 +83,7 @@ export interface IngestBenchRow {
 }
 
 function pinned (cpu: number, file: string, args: string[]): [string, string[]] {
-  return PIN ? [TASKSET, ['-c', String(cpu), file, ...args]] : [file, args]
+  return pinnedCommand(PIN, cpu, file, args)
 }
 
 function spawnProc (cpu: number | null, file: string, args: string[], env: Record<string, string> = {}): Proc {

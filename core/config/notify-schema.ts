@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { RECIPIENT_ROLES, type RecipientRole } from '../roles.js'
+import { retrySettings } from './retry-schema.js'
 
 const Lat = Type.Number({ minimum: -90, maximum: 90 })
 const Lon = Type.Number({ minimum: -180, maximum: 180 })
@@ -38,9 +39,7 @@ export const NotifySchema = Type.Object({
   pollMs: Type.Integer({ minimum: 10, default: 1000, description: 'how often the outbox is checked for work another process committed, ms' }),
   batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'deliveries taken per drain round' }),
   concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 16, description: 'deliveries in flight at once' }),
-  timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'per request to a channel peer, ms' }),
-  retryMinMs: Type.Integer({ minimum: 1, default: 2000, description: 'first back-off after a failed delivery, ms' }),
-  retryMaxMs: Type.Integer({ minimum: 1, default: 300_000, description: 'back-off ceiling, ms' }),
+  ...retrySettings({ timeoutMs: 10_000, retryMinMs: 2000, retryMaxMs: 300_000 }, { request: 'per request to a channel peer', failure: 'delivery', ceiling: '' }),
   maxAttempts: Type.Integer({ minimum: 1, default: 40, description: 'a delivery failing this many times is given up (failed, visible in the API); 40 ≈ 3 h at the default back-off' }),
   keepDays: Type.Number({ minimum: 0, default: 30, description: 'sent and failed deliveries (and their events) are kept this long as the audit and duplicate ledger' }),
   channels: Type.Object({

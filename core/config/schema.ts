@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox'
 import { NotifySchema } from './notify-schema.js'
 import { TYPE_DEFAULTS, type TypeLimits } from '../river/qc-limits.js'
 import { OfficialSchema } from './official-schema.js'
+import { retrySettings } from './retry-schema.js'
 
 /**
  * The one configuration schema. Every key has a default so `mimamori start`
@@ -211,9 +212,7 @@ export const ConfigSchema = Type.Object({
       inFlight: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'outbox write requests in flight at once (a time-series database orders points by their own timestamps, not by arrival); more than 1 showed no gain with the database on the same 2 cores (bench/README.md)' }),
       flushIntervalMs: Type.Integer({ minimum: 10, default: 1000, description: 'outbox poll interval when idle, ms' }),
       paceTargetMs: Type.Integer({ minimum: 100, default: 1000, description: 'while the database is healthy, ingest acknowledges no further ahead of it than the drain delivers in this time (the queue stays on the devices), ms' }),
-      timeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'HTTP timeout per request, ms' }),
-      retryMinMs: Type.Integer({ minimum: 1, default: 250, description: 'first back-off after a failed write, ms' }),
-      retryMaxMs: Type.Integer({ minimum: 1, default: 30_000, description: 'back-off ceiling, ms; retries never stop' }),
+      ...retrySettings({ timeoutMs: 10_000, retryMinMs: 250, retryMaxMs: 30_000 }, { request: 'HTTP timeout per request', failure: 'write', ceiling: '; retries never stop' }),
       keepSentDays: Type.Number({ minimum: 0, default: 46, description: 'delivered rows kept in the outbox as the duplicate ledger (frame time tags span 45.5 days)' }),
       closeFlushMs: Type.Integer({ minimum: 0, default: 5000, description: 'on shutdown, try this long to drain; what is left is sent on next start' })
     }, { additionalProperties: false, default: {} })

@@ -3,6 +3,7 @@ import type { Reading } from '../../core/types.js'
 import { openParts } from '../db.js'
 import { OUTBOX_PART } from './schema.js'
 import { createGroupCommit } from '../group-commit.js'
+import { storeSteps } from '../store-error.js'
 
 /** Row states: waiting to be sent, delivered (kept as duplicate ledger), refused by the server for its content. */
 export const OUTBOX_STATE = { pending: 0, delivered: 1, rejected: 2 } as const
@@ -70,13 +71,7 @@ export function openOutbox (file: string): Outbox {
     one: db.prepare<[string, number], { id: number, doc: string }>('SELECT id, doc FROM outbox WHERE station_id = ? AND time = ?'),
     remove: db.prepare('DELETE FROM outbox WHERE id = ?')
   }
-  const wrap = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn()
-    } catch (err) {
-      throw new MimamoriError('MIMAMORI_ERR_STORE', `outbox ${what}: ${(err as Error).message}`, { cause: err })
-    }
-  }
+  const wrap = storeSteps('outbox')
   // JSON has no NaN: a gap's level (QC flag 9) is written as null and read back as NaN
   const parse = (doc: string): Reading => {
     const r = JSON.parse(doc) as Omit<Reading, 'level'> & { level?: number | null }

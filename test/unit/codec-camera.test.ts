@@ -96,3 +96,31 @@ describe('on-device detection message: location', () => {
     expect(err.message).toMatch(message)
   })
 })
+
+describe('camera framing (2-byte length, JSON, binary part)', () => {
+  const decoders = {
+    camera: (b: Buffer) => decodeCameraEnvelope(b),
+    detection: (b: Buffer) => decodeCameraDetection(b)
+  }
+  it.each(Object.entries(decoders))('%s: refuses a broken frame with a coded error naming what is wrong', (what, decode) => {
+    const cases: Array<[Buffer, RegExp]> = [
+      [Buffer.from([0, 1]), /shorter than its header/],
+      [framed('{}', Buffer.alloc(0)).subarray(0, 3), /does not fit/],
+      [Buffer.concat([Buffer.from([0, 0]), JPEG]), /length 0 does not fit/],
+      [framed('{not json', JPEG), /is not JSON/]
+    ]
+    for (const [bytes, message] of cases) {
+      const err = refusal(() => decode(bytes))
+      expect(err.code).toBe('MIMAMORI_ERR_BAD_PAYLOAD')
+      expect(err.message).toMatch(new RegExp(`^${what} `))
+      expect(err.message).toMatch(message)
+    }
+  })
+
+  it('an image envelope must carry the JPEG; a detection may end after its JSON', () => {
+    expect(refusal(() => decodeCameraEnvelope(framed(JSON.stringify(frame), Buffer.alloc(0)))).message).toMatch(/does not fit/)
+    expect(decodeCameraDetection(encodeCameraDetection(detection, null)).thumbnail).toBeNull()
+    const big = { ...frame, burstId: 'x'.repeat(5000) }
+    expect(refusal(() => encodeCameraEnvelope(big, JPEG)).message).toBe('camera metadata too large')
+  })
+})

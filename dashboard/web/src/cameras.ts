@@ -3,6 +3,7 @@ import { focusMarker } from './map-fit.js'
 import { formatDateTime } from './format.js'
 import { displayName, t } from './i18n.js'
 import type { CameraImageEvent, CameraView, SightingView } from './types.js'
+import { getOrCreate } from './keyed.js'
 
 interface Entry {
   camera: CameraView
@@ -157,11 +158,7 @@ export function createCameraLayer (map: L.Map): CameraLayer {
 
   return {
     upsert (camera) {
-      let entry = entries.get(camera.id)
-      if (entry === undefined) {
-        entry = create(camera)
-        entries.set(camera.id, entry)
-      }
+      const entry = getOrCreate(entries, camera.id, () => create(camera))
       entry.camera = camera
       entry.marker.setLatLng([camera.lat, camera.lon])
       refresh(entry)

@@ -5,6 +5,7 @@ import { STATUS_STYLE } from './levels.js'
 import { DAY_MS, renderStationPopup } from './popup.js'
 import type { StationView } from './types.js'
 import { decorate, loadChart, mergePoints, shortLabel, styleEntry, type Entry } from './station-marker.js'
+import { getOrCreate } from './keyed.js'
 
 export interface StationLayer {
   upsert(station: StationView): void
@@ -102,11 +103,7 @@ export function createStationLayer (map: L.Map): StationLayer {
 
   return {
     upsert (station) {
-      let entry = entries.get(station.id)
-      if (entry === undefined) {
-        entry = create(station)
-        entries.set(station.id, entry)
-      }
+      const entry = getOrCreate(entries, station.id, () => create(station))
       const moved = entry.station.lat !== station.lat || entry.station.lon !== station.lon
       // live reading events carry no device status: keep the one from the snapshot
       entry.station = station.device === undefined && entry.station.device !== undefined ? { ...station, device: entry.station.device } : station
