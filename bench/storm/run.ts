@@ -26,7 +26,7 @@ import Database from 'better-sqlite3'
 import { packageRoot } from '../../core/paths.js'
 import { syntheticFleet } from '../../simulators/synthetic.js'
 import { sleep } from '../lib/net.js'
-import { start, stop, type Proc } from './procs.js'
+import { cpuSeconds, start, stop, type Proc } from './procs.js'
 import { allInOneTarget, clusterTarget, type Target } from './targets.js'
 
 const { values } = parseArgs({ options: { gauges: { type: 'string', default: '10000' }, procs: { type: 'string', default: '2' }, tree: { type: 'string' }, timeout: { type: 'string', default: '600' }, 'cpu-prof': { type: 'string' }, brokers: { type: 'string', default: '0' } } })
@@ -70,24 +70,27 @@ async function listenedAt (port: number, timeoutMs: number): Promise<number> {
   }
 }
 
-/** until every gauge is connected: seconds, the best one-second CONNACK rate seen, and when the last CONNACK came */
-async function allConnected (clients: Proc[], since: number, watch: Proc[]): Promise<{ seconds: number, peakPerS: number, connacks: number, lastConnackAt: number }> {
+/** until every gauge is connected: seconds, the best one-second CONNACK rate, the CONNACKs of each second (a tail shows), the last CONNACK's time */
+async function allConnected (clients: Proc[], since: number, watch: Proc[]): Promise<{ seconds: number, peakPerS: number, connacks: number, lastConnackAt: number, perSecond: number[] }> {
   const startConnacks = clientStats(clients).connacks
   let last = startConnacks
   let lastAt = Date.now()
   let peak = 0
+  const perSecond: number[] = []
   for (;;) {
     await sleep(250)
     const s = clientStats(clients)
     const now = Date.now()
     if (now - lastAt >= 1000) {
       peak = Math.max(peak, (s.connacks - last) / ((now - lastAt) / 1000))
+      perSecond.push(s.connacks - last)
       last = s.connacks
       lastAt = now
     }
     for (const w of watch) if (w.child.exitCode !== null) throw new Error(`${w.name} exited during the storm: ${w.out.slice(-8).join('\n')}`)
-    if (s.connected >= N) return { seconds: (now - since) / 1000, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks, lastConnackAt: s.lastConnackAt }
-    if (now - since > TIMEOUT_MS) return { seconds: -1, peakPerS: Math.round(peak), connacks: s.connacks - startConnacks, lastConnackAt: s.lastConnackAt }
+    const out = { peakPerS: Math.round(peak), connacks: s.connacks - startConnacks, lastConnackAt: s.lastConnackAt, perSecond }
+    if (s.connected >= N) return { seconds: (now - since) / 1000, ...out }
+    if (now - since > TIMEOUT_MS) return { seconds: -1, ...out }
   }
 }
 
@@ -124,16 +127,21 @@ for (let p = 0; p < PROCS; p++) {
   const port = target.ports[p % target.ports.length]!
   clients.push(start(`clients${p}`, join(packageRoot(), 'dist', 'bench', 'storm', 'clients.js'), ['--port', String(port), '--creds', file, '--acked-out', join(dir, `acked-${p}.json`)], 20))
 }
+/** the client processes' own CPU: they share the machine's cores with the platform (the offered load has a price here) */
+const clientCpu = (): number => clients.reduce((sum, c) => sum + cpuSeconds(c.child.pid!), 0)
 const c0 = Date.now()
 let cpu0 = target.cpu()
-const { lastConnackAt: _, ...first } = await allConnected(clients, c0, target.procs())
-result.firstConnect = { ...first, platformCpuS: Math.round((target.cpu() - cpu0) * 10) / 10, platformRssMB: target.rss() }
+let clientCpu0 = clientCpu()
+const { lastConnackAt: _, perSecond: firstPerSecond, ...first } = await allConnected(clients, c0, target.procs())
+result.firstConnect = { ...first, platformCpuS: Math.round((target.cpu() - cpu0) * 10) / 10, clientCpuS: Math.round((clientCpu() - clientCpu0) * 10) / 10, platformRssMB: target.rss() }
 log(`first connect: ${JSON.stringify(result.firstConnect)}`)
+log(`first connect CONNACKs per second: ${firstPerSecond.join(' ')}`)
 await sleep(3000)
 
 // the storm: stop (graceful, as a restart after an update), start again at once
 const r0 = Date.now()
 cpu0 = target.cpu()
+clientCpu0 = clientCpu()
 const spawnedAt = await target.restart(values['cpu-prof'])
 const stoppedS = (spawnedAt - r0) / 1000
 // from the new process's spawn: the all-in-one accepts devices before it prints that it is running
@@ -157,9 +165,11 @@ result.storm = {
   peakConnacksPerS: storm.peakPerS,
   platformCpuS: Math.round(stormCpu * 10) / 10,
   platformCpuMsPerConnect: storm.connacks > 0 ? Math.round(stormCpu * 1000 / storm.connacks * 100) / 100 : -1,
+  clientCpuS: Math.round((clientCpu() - clientCpu0) * 10) / 10,
   platformRssMB: target.rss()
 }
 log(`storm: ${JSON.stringify(result.storm)}`)
+log(`storm CONNACKs per second from the spawn: ${storm.perSecond.join(' ')}`)
 const st = result.storm as Record<string, unknown>
 log(`storm total (spawn → all ${N} connected): ${String(st.reconnectSeconds)} s, ${String(st.connectsAcceptedPerS)} CONNACK/s averaged over it`)
 log(`storm start (spawn → broker listening): ${String(st.listenAfterSeconds)} s; spawn → "running": ${String(st.runningAfterSeconds)} s`)
