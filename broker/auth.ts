@@ -85,7 +85,8 @@ export function createAuthenticator ({ config, registry, logger }: { config: Pic
         return 'rate_limited'
       }
       checks.full++
-      const verified = await registry.verify(username, secret.toString('utf8'))
+      // the account read above, not read again
+      const verified = await registry.verify(username, secret.toString('utf8'), { found: known })
       guard.settle(address, username, verified !== undefined)
       if (verified === undefined) return 'bad_credentials'
       if (verified.migrated) checks.migrated++

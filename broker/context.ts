@@ -24,6 +24,8 @@ export interface BrokerCounters {
   authChecks: Readonly<AuthChecks>
   /** retained messages written to the level backend: LevelDB batches, messages written, writes superseded by a newer one of the same topic before their batch */
   retainedWrites: Readonly<RetainedBatchStats>
+  /** wills written to the level backend, in the same batches (broker/will-batch.ts) */
+  willWrites: Readonly<RetainedBatchStats>
   /** connections the broker closed or refused, by reason (packet_too_large, payload_too_large, not_authorized, will_not_authorized, malformed, max_connections, keepalive_timeout, keepalive_not_allowed, protocol_error …) */
   closed: Record<string, number>
 }
@@ -87,6 +89,7 @@ export function createCounters (): BrokerCounters {
     authFailures: { anonymous_refused: 0, bad_credentials: 0, client_id_mismatch: 0, rate_limited: 0 },
     authChecks: { full: 0, knownGood: 0, skippedAddress: 0, skippedDevice: 0, migrated: 0 },
     retainedWrites: { batches: 0, written: 0, coalesced: 0 },
+    willWrites: { batches: 0, written: 0, coalesced: 0 },
     closed: {}
   }
 }

@@ -139,6 +139,7 @@ export function createBroker ({ config, logger, registry: sharedRegistry, intake
         const authenticator = ensureAuth()
         persistence = await openPersistence(config, logger)
         if (persistence.retainedWrites !== undefined) counters.retainedWrites = persistence.retainedWrites
+        if (persistence.willWrites !== undefined) counters.willWrites = persistence.willWrites
         ctx.aedes = await createAedes({ ctx, config, logger, id, persistence, authenticator })
       } catch (err) {
         await broker.close()

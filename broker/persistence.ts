@@ -5,7 +5,9 @@ import type { Config } from '../core/config/schema.js'
 import { MimamoriError } from '../core/errors.js'
 import { redisOptions } from '../core/redis.js'
 import { indexLevelPersistence } from './level-index.js'
+import { createLevelBatcher, type LevelBatchStats } from './level-batch.js'
 import { batchRetainedWrites, type RetainedBatchStats } from './retained-batch.js'
+import { batchWillWrites } from './will-batch.js'
 import type { Logger } from '../core/logger.js'
 
 const require = createRequire(import.meta.url)
@@ -38,6 +40,8 @@ export interface PersistenceChoice {
   describe: string
   /** retained messages written in batches (level backend: broker/retained-batch.ts) */
   retainedWrites?: Readonly<RetainedBatchStats>
+  /** wills written in the same batches (broker/will-batch.ts) */
+  willWrites?: Readonly<LevelBatchStats>
   close(): Promise<void>
 }
 
@@ -67,16 +71,20 @@ export async function openPersistence (config: Pick<Config, 'broker' | 'dataDir'
     }
     const LevelPersistence = require('aedes-persistence-level/asyncPersistence.js') as new (db: unknown) => AedesPersistence
     const instance = new LevelPersistence(db)
+    // a reconnect storm's wills and retained statuses: one LevelDB batch per moment, not one put per device
+    const batcher = createLevelBatcher(db as unknown as Parameters<typeof createLevelBatcher>[0])
+    // (before the index, which wraps the will methods)
+    const willWrites = batchWillWrites(instance, db as unknown as Parameters<typeof batchWillWrites>[1], batcher)
     // clean-session CONNECTs skip the LevelDB round trips that find nothing (broker/level-index.ts)
     await indexLevelPersistence(instance, db as unknown as Parameters<typeof indexLevelPersistence>[1])
-    // a reconnect storm's retained statuses: one LevelDB batch per moment, not one put per device
-    const retainedWrites = batchRetainedWrites(instance, db as unknown as Parameters<typeof batchRetainedWrites>[1])
+    const retainedWrites = batchRetainedWrites(instance, batcher)
     const p = adapt(instance)
     let closed = false
     return {
       persistence: p,
       describe: `level (${location})`,
       retainedWrites,
+      willWrites,
       close: async () => {
         if (closed) return
         closed = true

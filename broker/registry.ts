@@ -49,10 +49,13 @@ export interface DeviceRegistry {
    * or not the id exists (an unknown id is checked against a dummy hash of the form
    * the registry still holds). A match in the old scrypt form is rewritten in the
    * fast form (`migrated`), the only write a CONNECT makes.
+   * `looked`: what `credential(id)` returned a moment ago in the same turn (the CONNECT path reads
+   * the account once, not twice: after a restart every CONNECT misses the known-good cache, and a
+   * read is a SQLite lookup on a page cache that the other connection's commits keep emptying).
    */
-  verify(id: string, secret: string): Promise<Verified | undefined>
+  verify(id: string, secret: string, looked?: { found: Credential | undefined }): Promise<Verified | undefined>
   /** an active account and the stored form of its secret, for a cache of verified secrets to compare against */
-  credential(id: string): { account: Account, stored: string } | undefined
+  credential(id: string): Credential | undefined
   /** last-seen time; kept in memory and written in batches (one transaction every few seconds, and at close) */
   touch(id: string, time: number): void
   /** accounts whose secret is still stored in the old scrypt form */
@@ -63,6 +66,7 @@ export interface DeviceRegistry {
 }
 
 export interface Verified { account: Account, stored: string, migrated: boolean }
+export interface Credential { account: Account, stored: string }
 
 /** how long last-seen times wait in memory before one batched write */
 const LAST_SEEN_FLUSH_MS = 2000
@@ -127,18 +131,19 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     const t = lastSeen.get(r.id)
     return t === undefined ? r : { ...r, last_seen: t }
   }
-  /** old form matched: the fast form replaces it, unless it was rotated meanwhile */
-  const upgrade = (row: Row, secret: string): boolean => {
-    if (isFastHash(row.secret_hash)) return false
+  /** old form matched: the fast form replaces it, unless it was rotated meanwhile; the new stored form when it did */
+  const upgrade = (id: string, stored: string, secret: string): string | undefined => {
+    if (isFastHash(stored)) return undefined
     const fast = hashGeneratedSecret(secret)
-    if (stmts.upgrade.run(fast, row.id, row.secret_hash).changes === 1) {
+    if (stmts.upgrade.run(fast, id, stored).changes === 1) {
       legacy = Math.max(0, legacy - 1)
-      row.secret_hash = fast
-      log.info({ id: row.id }, 'account secret migrated to the fast form')
-      return true
+      log.info({ id }, 'account secret migrated to the fast form')
+      return fast
     }
-    return false
+    return undefined
   }
+  const credentialOf = (row: Row | undefined): Credential | undefined =>
+    row === undefined || row.revoked_at !== null ? undefined : { account: toAccount(withLastSeen(row)), stored: row.secret_hash }
   const mustGet = (id: string): Row => {
     const row = stmts.get.get(id)
     if (row === undefined) throw new MimamoriError('MIMAMORI_ERR_NOT_FOUND', `no device or account "${id}"`)
@@ -178,18 +183,16 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
     list () {
       return stmts.list.all().map(r => toAccount(withLastSeen(r)))
     },
-    async verify (id, secret) {
-      const row = stmts.get.get(id)
-      const stored = row?.secret_hash ?? (legacy > 0 ? await dummyHash() : dummyFastHash())
+    async verify (id, secret, looked) {
+      // a revoked account is checked like an unknown id: against a dummy hash, refused the same way
+      const found = looked === undefined ? credentialOf(stmts.get.get(id)) : looked.found
+      const stored = found?.stored ?? (legacy > 0 ? await dummyHash() : dummyFastHash())
       const ok = isFastHash(stored) ? verifyFastSecret(secret, stored) : await verifyAnySecret(secret, stored)
-      if (!ok || row === undefined || row.revoked_at !== null) return undefined
-      const migrated = upgrade(row, secret)
-      return { account: toAccount(withLastSeen(row)), stored: row.secret_hash, migrated }
+      if (!ok || found === undefined) return undefined
+      const fast = upgrade(id, found.stored, secret)
+      return { account: found.account, stored: fast ?? found.stored, migrated: fast !== undefined }
     },
-    credential (id) {
-      const row = stmts.get.get(id)
-      return row === undefined || row.revoked_at !== null ? undefined : { account: toAccount(withLastSeen(row)), stored: row.secret_hash }
-    },
+    credential: id => credentialOf(stmts.get.get(id)),
     touch (id, time) {
       lastSeen.set(id, time)
       flushTimer ??= setTimeout(flush, LAST_SEEN_FLUSH_MS).unref()
@@ -204,7 +207,7 @@ export function createDeviceRegistry ({ file, logger }: { file: string, logger: 
         if (row === undefined) { out.unknown.push(id); continue }
         if (isFastHash(row.secret_hash)) { out.alreadyFast++; continue }
         if (!await verifyAnySecret(secret, row.secret_hash)) { out.mismatched.push(id); continue }
-        if (upgrade(row, secret)) out.migrated++
+        if (upgrade(row.id, row.secret_hash, secret) !== undefined) out.migrated++
       }
       legacy = stmts.legacy.get()?.n ?? 0
       return out

@@ -298,6 +298,7 @@ export const ConfigSchema = Type.Object({
       silentAfterMinutes: Type.Number({ exclusiveMinimum: 0, default: 1500, description: 'station silent alert in 監視 mode (daily heartbeat + 1 h), min' }),
       silentObserveMinutes: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'station silent alert when last level was above 観測開始水位 (10-min reporting), min' }),
       checkIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'how often silence is checked, ms' }),
+      silentStartGraceMinutes: Type.Number({ minimum: 0, default: 10, description: 'after this process starts, a station not heard since is not raised silent by the timer for this long: the platform itself was not listening while it was down (a restart after a power cut), and its gauges are still reconnecting, min' }),
       sensorFaultAfterMissing: Type.Integer({ minimum: 1, default: 3, description: 'this many frames in a row without a level (QC flag 9) raise a sensor fault (センサー異常)' }),
       drill: Type.Boolean({ default: false, description: '訓練 mode: every river alert is raised as a drill' })
     }, { additionalProperties: false, default: {} })

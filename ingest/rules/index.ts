@@ -2,7 +2,7 @@ import type { EventBus } from '../../core/bus.js'
 import type { Config } from '../../core/config/schema.js'
 import type { Logger } from '../../core/logger.js'
 import type { Reading, Station } from '../../core/types.js'
-import type { Alerts } from '../../alerts/index.js'
+import { alertKey, type Alerts } from '../../alerts/index.js'
 import { valueTrusted } from '../qc/index.js'
 import type { Store } from '../../store/store.js'
 import { cachedRuleSettings, ruleSettings } from './settings.js'
@@ -69,6 +69,10 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   })
   const key = {}
   let timer: NodeJS.Timeout | undefined
+  /** when start() ran (the clock's time), and the stations heard since: the silence grace after a start */
+  let startedAt = Number.NEGATIVE_INFINITY
+  const heardSinceStart = new Set<string>()
+  const graceMs = config.river.rules.silentStartGraceMinutes * 60_000
 
   const stateOf = (stationId: string): StationState => {
     let s = states.get(stationId)
@@ -100,6 +104,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   function process (r: Reading): void {
     const station = store.getStation(r.stationId)
     if (station === undefined) return
+    heardSinceStart.add(station.id)
     const st = stateOf(station.id)
     // Older than what we have (store-and-forward backlog, out-of-order): kept in the
     // store and the API, but the current state of the river is about the newest data.
@@ -146,11 +151,25 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     else st.held = { reading: r, before: st.lastLevel }
   }
 
+  /**
+   * Right after a start (a restart after a power cut), a station not heard since is not judged by
+   * the timer until the grace has passed: while the platform was down nobody could hear it, and in
+   * the reconnect storm its gauge may simply not be back yet. Without the grace, every station of a
+   * fleet whose last reading is older than its limit was raised silent (an alert transaction and
+   * notifications each) and cleared again by its first frame: a quarter of a 10 000-gauge storm's
+   * CPU. A station silent before the restart keeps its open alert (resume); one heard since the
+   * start is judged as always; a frame's own gap (gapSilence, data time) is not affected.
+   */
   function checkSilence (now = clock()): void {
+    const inGrace = now < startedAt + graceMs
+    const silentOpen = new Set(alerts.list({ state: ['pending', 'firing', 'acknowledged'], kind: RIVER_KIND, limit: Number.MAX_SAFE_INTEGER })
+      .filter(a => a.rule === 'silent').map(a => a.key))
     for (const station of store.listStations()) {
       const st = states.get(station.id)
       if (station.state === 'maintenance' || station.state === 'retired') continue
-      if (st !== undefined) checkStationSilence(alerts, station, ruleSettings(config, station), st, now)
+      if (st === undefined || (inGrace && !heardSinceStart.has(station.id))) continue
+      const o = ruleSettings(config, station)
+      checkStationSilence(alerts, station, o, st, now, silentOpen.has(alertKey(refOf(station, o, 'silent'))))
     }
   }
 
@@ -158,6 +177,8 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
     process,
     checkSilence,
     async start () {
+      startedAt = clock()
+      heardSinceStart.clear()
       await resume(config, store, alerts, stateOf)
       bus.on('reading', key, ({ reading }) => { process(reading) })
       bus.on('missingReading', key, ({ reading }) => { process(reading) })

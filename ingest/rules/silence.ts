@@ -56,13 +56,14 @@ function raiseSilent (alerts: Alerts, station: Station, o: RuleSettings, st: Sta
 
 /**
  * The timer's check (wall clock, or a replay's data clock): raise `silent` for a
- * station quiet longer than its limit.
+ * station quiet longer than its limit. `open`: whether its `silent` alert is open now
+ * (read fresh by the caller for every station in one query: in cluster mode another
+ * worker may have raised it).
  */
-export function checkStationSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, now: number): void {
+export function checkStationSilence (alerts: Alerts, station: Station, o: RuleSettings, st: StationState, now: number, open: boolean): void {
   if (st.lastTime === null) return
   const limit = silenceLimitMs(st, o)
-  // refreshed here too: in cluster mode another worker may have raised it
-  st.silentOpen = alerts.findOpen(refOf(station, o, 'silent')) !== undefined
+  st.silentOpen = open
   if (now - st.lastTime > limit && !st.silentOpen) raiseSilent(alerts, station, o, st, now, limit)
 }
 
