@@ -63,10 +63,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   const log = logger.child({ component: 'rules', kind: RIVER_KIND })
   const states = new Map<string, StationState>()
   const maxLagMs = config.notify.historical.maxLagMinutes * 60_000
-  /** the same alerts, marking what they raise as history (a reading received long after its time) */
-  const historicalAlerts: Alerts = Object.assign(Object.create(alerts) as Alerts, {
-    raise: ((signal, opts) => alerts.raise({ ...signal, historical: true }, opts)) satisfies Alerts['raise']
-  })
+  const historicalAlerts = asHistory(alerts)
   const key = {}
   let timer: NodeJS.Timeout | undefined
   /** when start() ran (the clock's time), and the stations heard since: the silence grace after a start */
@@ -74,25 +71,9 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
   const heardSinceStart = new Set<string>()
   const graceMs = config.river.rules.silentStartGraceMinutes * 60_000
 
-  const stateOf = (stationId: string): StationState => {
-    let s = states.get(stationId)
-    if (s === undefined) {
-      s = newStationState()
-      states.set(stationId, s)
-    }
-    return s
-  }
+  const stateOf = (stationId: string): StationState => states.get(stationId) ?? states.set(stationId, newStationState()).get(stationId)!
 
-  /** the station as the rules see it at a revision: the document itself when the revision is its own thresholds */
-  const atRevision = new WeakMap<Station, { thresholds: Station['thresholds'], station: Station }>()
-  const stationAt = (station: Station, thresholds: Station['thresholds']): Station => {
-    if (thresholds === station.thresholds) return station
-    const hit = atRevision.get(station)
-    if (hit !== undefined && hit.thresholds === thresholds) return hit.station
-    const s = { ...station, thresholds }
-    atRevision.set(station, { thresholds, station: s })
-    return s
-  }
+  const stationAt = createStationAt()
 
   /** the level rules at the thresholds in force at the reading's time (fleet registry, effective-dated), recorded on every alert */
   function evaluateAt (alerts: Alerts, station: Station, st: StationState, r: Reading): void {
@@ -162,15 +143,7 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
    */
   function checkSilence (now = clock()): void {
     const inGrace = now < startedAt + graceMs
-    const silentOpen = new Set(alerts.list({ state: ['pending', 'firing', 'acknowledged'], kind: RIVER_KIND, limit: Number.MAX_SAFE_INTEGER })
-      .filter(a => a.rule === 'silent').map(a => a.key))
-    for (const station of store.listStations()) {
-      const st = states.get(station.id)
-      if (station.state === 'maintenance' || station.state === 'retired') continue
-      if (st === undefined || (inGrace && !heardSinceStart.has(station.id))) continue
-      const o = ruleSettings(config, station)
-      checkStationSilence(alerts, station, o, st, now, silentOpen.has(alertKey(refOf(station, o, 'silent'))))
-    }
+    sweepSilence(config, store, alerts, now, id => inGrace && !heardSinceStart.has(id) ? undefined : states.get(id))
   }
 
   return {
@@ -198,4 +171,37 @@ export function createRiverRules ({ config, logger, bus, store, alerts, clock = 
       timer = undefined
     }
   }
+}
+
+/** the station as the rules see it at a revision: the document itself when the revision is its own thresholds */
+function createStationAt (): (station: Station, thresholds: Station['thresholds']) => Station {
+  const atRevision = new WeakMap<Station, { thresholds: Station['thresholds'], station: Station }>()
+  return (station, thresholds) => {
+    if (thresholds === station.thresholds) return station
+    const hit = atRevision.get(station)
+    if (hit !== undefined && hit.thresholds === thresholds) return hit.station
+    const s = { ...station, thresholds }
+    atRevision.set(station, { thresholds, station: s })
+    return s
+  }
+}
+
+/** the timer's silence check over every in-service station the rules may judge now (`judged` gives its state) */
+function sweepSilence (config: Config, store: Store, alerts: Alerts, now: number, judged: (stationId: string) => StationState | undefined): void {
+  const silentOpen = new Set(alerts.list({ state: ['pending', 'firing', 'acknowledged'], kind: RIVER_KIND, limit: Number.MAX_SAFE_INTEGER })
+    .filter(a => a.rule === 'silent').map(a => a.key))
+  for (const station of store.listStations()) {
+    if (station.state === 'maintenance' || station.state === 'retired') continue
+    const st = judged(station.id)
+    if (st === undefined) continue
+    const o = ruleSettings(config, station)
+    checkStationSilence(alerts, station, o, st, now, silentOpen.has(alertKey(refOf(station, o, 'silent'))))
+  }
+}
+
+/** the same alerts, marking what they raise as history (a reading received long after its time) */
+function asHistory (alerts: Alerts): Alerts {
+  return Object.assign(Object.create(alerts) as Alerts, {
+    raise: ((signal, opts) => alerts.raise({ ...signal, historical: true }, opts)) satisfies Alerts['raise']
+  })
 }
