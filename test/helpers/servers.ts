@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
+import { createServer, request, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from './app.js'
@@ -180,62 +180,56 @@ export async function startInfluxDb1 (options: PortChoice = {}): Promise<Managed
 }
 
 /**
+ * Test-only pass-through to `target` on a loopback port: every request is forwarded to the
+ * path `route` gives for it (its own by default), the answer streamed back unchanged.
+ */
+async function startPassThrough (target: string, route: (req: IncomingMessage) => string): Promise<{ url: string, close(): Promise<void> }> {
+  const t = new URL(target)
+  const server: Server = createServer((req, res) => {
+    const up = request({ host: t.hostname, port: t.port, method: req.method, path: route(req), headers: { ...req.headers, host: t.host } }, upRes => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+      upRes.pipe(res)
+    })
+    up.on('error', err => { res.writeHead(502); res.end(err.message) })
+    req.pipe(up)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const addr = server.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => { await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
+  }
+}
+
+/**
  * Test-only shim for InfluxDB < 1.8, which has no /api/v2/write: rewrites
  * `/api/v2/write?bucket=B&precision=P` to `/write?db=B&precision=P` and passes
  * every other request through unchanged. Counts write requests it forwarded.
  */
 export async function startV2WriteRewriteProxy (target: string): Promise<{ url: string, writes: () => number, close(): Promise<void> }> {
-  const t = new URL(target)
   let writes = 0
-  const server: Server = createServer((req, res) => {
+  const proxy = await startPassThrough(target, req => {
     const u = new URL(req.url ?? '/', 'http://proxy')
-    let path = u.pathname + u.search
-    if (u.pathname === '/api/v2/write') {
-      writes++
-      const q = new URLSearchParams()
-      q.set('db', u.searchParams.get('bucket') ?? '')
-      const p = u.searchParams.get('precision') ?? 'ns'
-      q.set('precision', ({ ns: 'n', us: 'u', ms: 'ms', s: 's' } as Record<string, string>)[p] ?? p)
-      path = `/write?${q.toString()}`
-    }
-    const up = request({ host: t.hostname, port: t.port, method: req.method, path, headers: { ...req.headers, host: t.host } }, upRes => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-      upRes.pipe(res)
-    })
-    up.on('error', err => { res.writeHead(502); res.end(err.message) })
-    req.pipe(up)
+    if (u.pathname !== '/api/v2/write') return u.pathname + u.search
+    writes++
+    const q = new URLSearchParams()
+    q.set('db', u.searchParams.get('bucket') ?? '')
+    const p = u.searchParams.get('precision') ?? 'ns'
+    q.set('precision', ({ ns: 'n', us: 'u', ms: 'ms', s: 's' } as Record<string, string>)[p] ?? p)
+    return `/write?${q.toString()}`
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const addr = server.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    writes: () => writes,
-    close: async () => { await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
-  }
+  return { ...proxy, writes: () => writes }
 }
 
 /** Test-only pass-through that records every request's path and content-encoding (what reached the wire). */
 export async function startRecordingProxy (target: string): Promise<{ url: string, requests: Array<{ path: string, encoding: string | null }>, close(): Promise<void> }> {
-  const t = new URL(target)
   const requests: Array<{ path: string, encoding: string | null }> = []
-  const server: Server = createServer((req, res) => {
+  const proxy = await startPassThrough(target, req => {
     requests.push({ path: req.url ?? '/', encoding: req.headers['content-encoding'] ?? null })
-    const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, upRes => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-      upRes.pipe(res)
-    })
-    up.on('error', err => { res.writeHead(502); res.end(err.message) })
-    req.pipe(up)
+    return req.url ?? '/'
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const addr = server.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: async () => { await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
-  }
+  return { ...proxy, requests }
 }
 
 /** VictoriaMetrics /api/v1/export as {labels, values, timestamps} per series (raw samples, no dedup). */
